@@ -1,0 +1,87 @@
+"""The sandbox: run untrusted code in bubblewrap namespaces, a per-run cgroup, rlimits and seccomp.
+
+It knows nothing of HTTP, databases or queues. `get_sandbox()` builds the process-wide instance
+once and runs the start-up self-test; when isolation or limits don't work on this host it raises
+`SandboxUnavailableError` with the reasons, and nothing is ever run unsandboxed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+from .cgroups import CgroupError, detect
+from .languages import Language, UnknownLanguageError, get_language, registry
+from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
+from .result import RunResult, Verdict
+from .runner import Sandbox, SandboxConfig, SandboxUnavailableError
+from .selftest import SelfTestReport, run_selftest
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "SERVER_MAXIMA",
+    "Language",
+    "Limits",
+    "RunResult",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxUnavailableError",
+    "SelfTestReport",
+    "UnknownLanguageError",
+    "Verdict",
+    "build_sandbox",
+    "get_language",
+    "get_sandbox",
+    "registry",
+    "selftest_report",
+]
+
+_lock = threading.Lock()
+_instance: Sandbox | None = None
+_report: SelfTestReport | None = None
+_error: str | None = None
+
+
+def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
+    """A sandbox for this host, without the self-test. Raises SandboxUnavailableError."""
+    config = config or SandboxConfig.from_env()
+    if not (os.path.isfile(config.bwrap) or shutil.which(config.bwrap)):
+        raise SandboxUnavailableError(
+            f"bubblewrap not found at {config.bwrap} (install the Debian package 'bubblewrap')"
+        )
+    missing = get_language("python", config.languages).missing()
+    if missing:
+        raise SandboxUnavailableError(f"the Python runtime for learners is missing: {missing}")
+    try:
+        backend = detect()
+    except CgroupError as exc:
+        raise SandboxUnavailableError(f"cgroups unusable: {exc}") from exc
+    return Sandbox(config, backend)
+
+
+def get_sandbox(config: SandboxConfig | None = None) -> Sandbox:
+    """The process-wide sandbox, self-tested once. Raises SandboxUnavailableError."""
+    global _instance, _report, _error
+    with _lock:
+        if _instance is not None:
+            return _instance
+        if _error is not None:
+            raise SandboxUnavailableError(_error)
+        try:
+            sandbox = build_sandbox(config)
+        except SandboxUnavailableError as exc:
+            _error = str(exc)
+            raise
+        report = run_selftest(sandbox)
+        _report = report
+        if not report.ok:
+            _error = "sandbox self-test failed: " + "; ".join(report.failures)
+            raise SandboxUnavailableError(_error)
+        _instance = sandbox
+        return sandbox
+
+
+def selftest_report() -> tuple[SelfTestReport | None, str | None]:
+    """The self-test report and the error, if `get_sandbox()` has run (for /health)."""
+    return _report, _error

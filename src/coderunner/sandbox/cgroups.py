@@ -1,0 +1,328 @@
+"""Per-run control groups: memory (no swap), pids, CPU quota, CPU-time and peak-memory readings.
+
+Two backends share one small interface: cgroup v2 (the unified hierarchy most current hosts use)
+and cgroup v1 (separate memory, pids, cpu and cpuacct hierarchies). `detect()` picks the one this
+host offers. A run's processes join its group in the child before `exec`, so nothing the run
+starts can be outside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import itertools
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from .limits import Limits
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+GROUP_NAME = "coderunner-sandbox"
+_counter = itertools.count()
+
+
+class CgroupError(RuntimeError):
+    """The host's cgroups can't be used as the sandbox needs them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    cpu_ms: int
+    peak_memory_kb: int
+    oom_killed: bool
+    pids_limited: bool
+
+
+class RunGroup(Protocol):
+    """The control group of one run."""
+
+    def procs_fds(self) -> list[int]:
+        """Open `cgroup.procs` files the child writes its pid to before exec."""
+        ...
+
+    def cpu_ms(self) -> int: ...
+
+    def usage(self) -> Usage: ...
+
+    def kill_all(self) -> None: ...
+
+    def remove(self) -> None: ...
+
+
+class Backend(Protocol):
+    version: int
+
+    def create(self, limits: Limits) -> RunGroup: ...
+
+    def describe(self) -> str: ...
+
+
+def _write(path: Path, value: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(value)
+
+
+def _read(path: Path) -> str:
+    with open(path) as handle:
+        return handle.read()
+
+
+def _own_path(controller: str) -> str:
+    """This process's cgroup path in the hierarchy of `controller` ('' for v2)."""
+    for line in _read(Path("/proc/self/cgroup")).splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            return path
+    raise CgroupError(f"this process is in no {controller or 'unified'} cgroup")
+
+
+def _pids_in(path: Path) -> list[int]:
+    try:
+        return [int(p) for p in _read(path / "cgroup.procs").split()]
+    except FileNotFoundError:
+        return []
+
+
+def _kill_pids(paths: list[Path], deadline_s: float = 5.0) -> None:
+    """SIGKILL every process in these groups until they are empty."""
+    end = time.monotonic() + deadline_s
+    while True:
+        pids = {pid for path in paths for pid in _pids_in(path)}
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if time.monotonic() > end:
+            raise CgroupError(f"processes {sorted(pids)} survived SIGKILL")
+        time.sleep(0.002)
+
+
+def _rmdir(path: Path, deadline_s: float = 5.0) -> None:
+    end = time.monotonic() + deadline_s
+    while True:
+        try:
+            path.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            if exc.errno != errno.EBUSY or time.monotonic() > end:
+                raise
+            time.sleep(0.002)
+
+
+def _quota(limits: Limits, period_us: int = 100_000) -> int:
+    return max(1000, int(limits.cpu_cores * period_us))
+
+
+# ---------------------------------------------------------------- cgroup v1
+
+
+class _V1Group:
+    def __init__(self, paths: dict[str, Path]) -> None:
+        self.paths = paths
+        self._fds: list[int] = []
+
+    def procs_fds(self) -> list[int]:
+        if not self._fds:
+            # one fd per distinct hierarchy (cpu and cpuacct may be co-mounted)
+            for path in dict.fromkeys(self.paths.values()):
+                self._fds.append(os.open(path / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC))
+        return self._fds
+
+    def cpu_ms(self) -> int:
+        return int(_read(self.paths["cpuacct"] / "cpuacct.usage")) // 1_000_000
+
+    def usage(self) -> Usage:
+        memory = self.paths["memory"]
+        oom_kills = 0
+        for line in _read(memory / "memory.oom_control").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                oom_kills = int(value)
+        failcnt = int(_read(memory / "memory.failcnt"))
+        peak = int(_read(memory / "memory.max_usage_in_bytes"))
+        pids_events = _read(self.paths["pids"] / "pids.events").split()
+        return Usage(
+            cpu_ms=self.cpu_ms(),
+            peak_memory_kb=peak // 1024,
+            oom_killed=oom_kills > 0 or (failcnt > 0 and peak >= _limit_bytes(memory)),
+            pids_limited=len(pids_events) == 2 and int(pids_events[1]) > 0,
+        )
+
+    def kill_all(self) -> None:
+        _kill_pids(list(dict.fromkeys(self.paths.values())))
+
+    def remove(self) -> None:
+        for fd in self._fds:
+            os.close(fd)
+        self._fds = []
+        self.kill_all()
+        for path in dict.fromkeys(self.paths.values()):
+            _rmdir(path)
+
+
+def _limit_bytes(memory: Path) -> int:
+    return int(_read(memory / "memory.limit_in_bytes"))
+
+
+class CgroupV1:
+    version = 1
+    controllers = ("memory", "pids", "cpu", "cpuacct")
+
+    def __init__(self) -> None:
+        self.parents: dict[str, Path] = {}
+        for controller in self.controllers:
+            mount = CGROUP_ROOT / controller
+            if not (mount / "cgroup.procs").exists():
+                raise CgroupError(f"cgroup v1 controller {controller!r} is not mounted at {mount}")
+            parent = mount / _own_path(controller).lstrip("/") / GROUP_NAME
+            try:
+                parent.mkdir(exist_ok=True)
+            except OSError as exc:
+                raise CgroupError(f"cannot create {parent}: {exc.strerror}") from exc
+            self.parents[controller] = parent
+        self._memsw = (self.parents["memory"] / "memory.memsw.limit_in_bytes").exists()
+
+    def describe(self) -> str:
+        return f"cgroup v1 ({', '.join(str(p) for p in self.parents.values())})"
+
+    def create(self, limits: Limits) -> RunGroup:
+        name = f"run-{os.getpid()}-{next(_counter)}"
+        paths: dict[str, Path] = {}
+        try:
+            for controller, parent in self.parents.items():
+                path = parent / name
+                path.mkdir()
+                paths[controller] = path
+            memory = paths["memory"]
+            _write(memory / "memory.limit_in_bytes", str(limits.memory_bytes))
+            if self._memsw:
+                _write(memory / "memory.memsw.limit_in_bytes", str(limits.memory_bytes))
+            _write(memory / "memory.swappiness", "0")
+            _write(paths["pids"] / "pids.max", str(limits.max_processes))
+            _write(paths["cpu"] / "cpu.cfs_period_us", "100000")
+            _write(paths["cpu"] / "cpu.cfs_quota_us", str(_quota(limits)))
+        except OSError as exc:
+            for path in paths.values():
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+            raise CgroupError(f"cannot set up a run cgroup: {exc}") from exc
+        return _V1Group(paths)
+
+
+# ---------------------------------------------------------------- cgroup v2
+
+
+class _V2Group:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fds: list[int] = []
+
+    def procs_fds(self) -> list[int]:
+        if not self._fds:
+            self._fds.append(os.open(self.path / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC))
+        return self._fds
+
+    def cpu_ms(self) -> int:
+        for line in _read(self.path / "cpu.stat").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "usage_usec":
+                return int(value) // 1000
+        return 0
+
+    def usage(self) -> Usage:
+        events = dict(
+            line.split(" ", 1) for line in _read(self.path / "memory.events").splitlines()
+        )
+        peak_file = self.path / "memory.peak"
+        peak = int(_read(peak_file)) if peak_file.exists() else 0
+        pids_events = dict(
+            line.split(" ", 1) for line in _read(self.path / "pids.events").splitlines()
+        )
+        return Usage(
+            cpu_ms=self.cpu_ms(),
+            peak_memory_kb=peak // 1024,
+            oom_killed=int(events.get("oom_kill", "0")) > 0,
+            pids_limited=int(pids_events.get("max", "0")) > 0,
+        )
+
+    def kill_all(self) -> None:
+        kill_file = self.path / "cgroup.kill"
+        if kill_file.exists():
+            with contextlib.suppress(FileNotFoundError):
+                _write(kill_file, "1")
+        _kill_pids([self.path])
+
+    def remove(self) -> None:
+        for fd in self._fds:
+            os.close(fd)
+        self._fds = []
+        self.kill_all()
+        _rmdir(self.path)
+
+
+class CgroupV2:
+    """The unified hierarchy.
+
+    Controllers can only be handed to children of a group that holds no processes itself, so
+    our process moves to a `supervisor` leaf beside the runs' parent group first.
+    """
+
+    version = 2
+    wanted = ("memory", "pids", "cpu")
+
+    def __init__(self) -> None:
+        own = CGROUP_ROOT / _own_path("").lstrip("/")
+        if own.name == "supervisor":  # a restart of a process that moved itself before
+            own = own.parent
+        enable = " ".join(f"+{c}" for c in self.wanted)
+        try:
+            missing = set(self.wanted) - set(_read(own / "cgroup.controllers").split())
+            if missing:
+                raise CgroupError(f"cgroup v2 controllers {sorted(missing)} not delegated to {own}")
+            if own != CGROUP_ROOT:
+                supervisor = own / "supervisor"
+                supervisor.mkdir(exist_ok=True)
+                _write(supervisor / "cgroup.procs", str(os.getpid()))
+                if _pids_in(own):
+                    raise CgroupError(f"other processes share {own}; give the service its own")
+            _write(own / "cgroup.subtree_control", enable)
+            base = own / GROUP_NAME
+            base.mkdir(exist_ok=True)
+            _write(base / "cgroup.subtree_control", enable)
+        except OSError as exc:
+            raise CgroupError(f"cannot prepare cgroup v2 under {own}: {exc}") from exc
+        self.base = base
+
+    def describe(self) -> str:
+        return f"cgroup v2 ({self.base})"
+
+    def create(self, limits: Limits) -> RunGroup:
+        path = self.base / f"run-{os.getpid()}-{next(_counter)}"
+        try:
+            path.mkdir()
+            _write(path / "memory.max", str(limits.memory_bytes))
+            with contextlib.suppress(FileNotFoundError):  # no swap accounting: no swap
+                _write(path / "memory.swap.max", "0")
+            _write(path / "pids.max", str(limits.max_processes))
+            _write(path / "cpu.max", f"{_quota(limits)} 100000")
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                path.rmdir()
+            raise CgroupError(f"cannot set up a run cgroup: {exc}") from exc
+        return _V2Group(path)
+
+
+def detect() -> Backend:
+    """The cgroup backend this host offers: v2 when unified is the only hierarchy, else v1."""
+    if (CGROUP_ROOT / "cgroup.controllers").exists():
+        return CgroupV2()
+    if (CGROUP_ROOT / "memory").is_dir():
+        return CgroupV1()
+    raise CgroupError("no usable cgroup hierarchy under /sys/fs/cgroup")

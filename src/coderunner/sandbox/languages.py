@@ -1,0 +1,117 @@
+"""The language registry: how to build and run each language, read from `languages.yaml`."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .limits import Limits
+
+_LIMIT_KEYS = {
+    "wallTimeS": "wall_time_s",
+    "cpuTimeS": "cpu_time_s",
+    "memoryMb": "memory_mb",
+    "cpuCores": "cpu_cores",
+    "maxProcesses": "max_processes",
+    "tmpfsMb": "tmpfs_mb",
+    "fileSizeMb": "file_size_mb",
+    "openFiles": "open_files",
+    "outputKb": "output_kb",
+}
+
+
+class UnknownLanguageError(ValueError):
+    """The language is not in the registry, or is not enabled."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    source: str
+    target: str
+    optional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    key: str
+    name: str
+    version: str
+    file_name: str
+    run: tuple[str, ...]
+    compile: tuple[str, ...] | None
+    mounts: tuple[Mount, ...]
+    limit_overrides: dict[str, Any]
+    enabled: bool
+
+    @property
+    def source_path(self) -> str:
+        return f"/sandbox/{self.file_name}"
+
+    def argv(self, template: tuple[str, ...]) -> list[str]:
+        return [part.replace("{file}", self.source_path) for part in template]
+
+    def limits(self, base: Limits) -> Limits:
+        return base.with_overrides(**self.limit_overrides)
+
+    def present_mounts(self) -> list[Mount]:
+        """The mounts this host can provide (optional ones it lacks are left out)."""
+        return [m for m in self.mounts if not m.optional or os.path.lexists(m.source)]
+
+    def missing(self) -> list[str]:
+        """Required host paths that don't exist: the language can't run here."""
+        return [m.source for m in self.mounts if not m.optional and not os.path.exists(m.source)]
+
+
+def _mount(spec: str) -> Mount:
+    optional = spec.startswith("?")
+    spec = spec.removeprefix("?")
+    source, _, target = spec.partition(":")
+    return Mount(source=source, target=target or source, optional=optional)
+
+
+def _language(key: str, raw: dict[str, Any]) -> Language:
+    unknown = set(raw.get("limits") or {}) - set(_LIMIT_KEYS)
+    if unknown:
+        raise ValueError(f"language {key}: unknown limits {sorted(unknown)}")
+    compile_argv = raw.get("compile")
+    return Language(
+        key=key,
+        name=str(raw["name"]),
+        version=str(raw.get("version", "")),
+        file_name=str(raw["fileName"]),
+        run=tuple(str(a) for a in raw["run"]),
+        compile=tuple(str(a) for a in compile_argv) if compile_argv else None,
+        mounts=tuple(_mount(str(m)) for m in raw["mounts"]),
+        limit_overrides={_LIMIT_KEYS[k]: v for k, v in (raw.get("limits") or {}).items()},
+        enabled=bool(raw.get("enabled", True)),
+    )
+
+
+def parse_registry(text: str) -> dict[str, Language]:
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError("language registry must be a mapping")
+    return {key: _language(key, raw) for key, raw in data.items()}
+
+
+@functools.cache
+def registry(path: Path | None = None) -> dict[str, Language]:
+    if path is not None:
+        return parse_registry(path.read_text())
+    text = resources.files("coderunner.sandbox").joinpath("languages.yaml").read_text()
+    return parse_registry(text)
+
+
+def get_language(key: str, languages: dict[str, Language] | None = None) -> Language:
+    languages = registry() if languages is None else languages
+    language = languages.get(key)
+    if language is None or not language.enabled:
+        enabled = sorted(k for k, v in languages.items() if v.enabled)
+        raise UnknownLanguageError(f"unknown language {key!r}; available: {', '.join(enabled)}")
+    return language

@@ -1,0 +1,333 @@
+"""The sandbox: run untrusted code in fresh bubblewrap namespaces inside a per-run cgroup."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from . import seccomp
+from .bwrap import RunFds, build_argv, launcher
+from .cgroups import Backend, CgroupError, RunGroup, Usage
+from .languages import Language, get_language, registry
+from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
+from .output import CappedBuffer, to_text
+from .result import RunResult, Verdict
+
+_POLL_S = 0.05
+_SIGNALS = {int(s) for s in signal.Signals}
+
+
+class SandboxUnavailableError(RuntimeError):
+    """The sandbox can't run code on this host (self-test failed); nothing was run."""
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxConfig:
+    bwrap: str = "/usr/bin/bwrap"
+    # The host uid the run's processes get when the service runs as root.
+    host_uid: int = 64000
+    default_limits: Limits = DEFAULT_LIMITS
+    maxima: Limits = SERVER_MAXIMA
+    languages: dict[str, Language] = field(default_factory=registry)
+
+    @classmethod
+    def from_env(cls) -> SandboxConfig:
+        return cls(
+            bwrap=os.environ.get("CODERUNNER_BWRAP") or shutil.which("bwrap") or "/usr/bin/bwrap",
+            host_uid=int(os.environ.get("CODERUNNER_SANDBOX_UID", "64000")),
+        )
+
+
+def _memfd(name: str, data: bytes) -> int:
+    fd = os.memfd_create(name, os.MFD_CLOEXEC)
+    _write_all(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+@dataclass(slots=True)
+class _Outcome:
+    stdout: CappedBuffer
+    stderr: CappedBuffer
+    status: dict[str, int]
+    wall_ms: int
+    usage: Usage
+    timed_out: bool
+    cpu_exceeded: bool
+
+
+def _parse_status(raw: bytes) -> dict[str, int]:
+    decoder = json.JSONDecoder()
+    text = raw.decode("utf-8", errors="replace")
+    status: dict[str, int] = {}
+    index = 0
+    while index < len(text):
+        while index < len(text) and text[index].isspace():
+            index += 1
+        if index >= len(text):
+            break
+        try:
+            obj, index = decoder.raw_decode(text, index)
+        except json.JSONDecodeError:
+            break
+        if isinstance(obj, dict):
+            status.update({k: v for k, v in obj.items() if isinstance(v, int)})
+    return status
+
+
+class Sandbox:
+    """Runs code; knows nothing of HTTP, databases or queues."""
+
+    def __init__(self, config: SandboxConfig, cgroups: Backend) -> None:
+        self.config = config
+        self.cgroups = cgroups
+        self._seccomp = seccomp.bpf_program()
+
+    def resolve_limits(self, language: Language, requested: Limits | None) -> Limits:
+        base = requested if requested is not None else language.limits(self.config.default_limits)
+        return base.capped_by(self.config.maxima)
+
+    def run(
+        self,
+        code: str | bytes,
+        language: str = "python",
+        stdin: str | bytes = "",
+        limits: Limits | None = None,
+    ) -> RunResult:
+        lang = get_language(language, self.config.languages)
+        effective = self.resolve_limits(lang, limits)
+        source = code.encode() if isinstance(code, str) else code
+        data = stdin.encode() if isinstance(stdin, str) else stdin
+        if lang.compile is None:
+            return self._execute(lang, lang.argv(lang.run), source, data, effective)
+        return self._compile_and_run(lang, source, data, effective)
+
+    def _compile_and_run(
+        self, lang: Language, source: bytes, stdin: bytes, limits: Limits
+    ) -> RunResult:
+        assert lang.compile is not None
+        build_dir = tempfile.mkdtemp(prefix="coderunner-build-")
+        try:
+            if os.getuid() == 0:
+                os.chown(build_dir, self.config.host_uid, self.config.host_uid)
+            built = self._execute(
+                lang, lang.argv(lang.compile), source, b"", limits, build_dir, build_writable=True
+            )
+            if built.verdict is Verdict.INTERNAL_ERROR:
+                return built
+            if built.verdict is not Verdict.OK:
+                return RunResult(
+                    verdict=Verdict.COMPILATION_ERROR,
+                    exit_code=built.exit_code,
+                    signal=built.signal,
+                    stdout=built.stdout,
+                    stderr=built.stderr,
+                    time_ms=built.time_ms,
+                    wall_ms=built.wall_ms,
+                    memory_kb=built.memory_kb,
+                    truncated=built.truncated,
+                )
+            return self._execute(lang, lang.argv(lang.run), source, stdin, limits, build_dir)
+        finally:
+            # rmtree works on fds and never follows a symlink the build planted.
+            shutil.rmtree(build_dir, ignore_errors=True)
+
+    def _execute(
+        self,
+        lang: Language,
+        command: list[str],
+        source: bytes,
+        stdin: bytes,
+        limits: Limits,
+        build_dir: str | None = None,
+        build_writable: bool = False,
+    ) -> RunResult:
+        started = time.monotonic()
+        opened: list[int] = []
+        try:
+            source_fd = _memfd("source", source)
+            opened.append(source_fd)
+            seccomp_fd = _memfd("seccomp", self._seccomp)
+            opened.append(seccomp_fd)
+            stdin_mem = _memfd("stdin", stdin)
+            opened.append(stdin_mem)
+            stdin_fd = os.open(f"/proc/self/fd/{stdin_mem}", os.O_RDONLY | os.O_CLOEXEC)
+            opened.append(stdin_fd)
+            status_r, status_w = os.pipe2(os.O_CLOEXEC)
+            opened += [status_r, status_w]
+            block_r, block_w = os.pipe2(os.O_CLOEXEC)
+            opened += [block_r, block_w]
+            group = self.cgroups.create(limits)
+        except (OSError, CgroupError) as exc:
+            for fd in opened:
+                os.close(fd)
+            return RunResult.internal_error(f"sandbox set-up failed: {exc}")
+        fds = RunFds(source=source_fd, seccomp=seccomp_fd, status=status_w, block=block_r)
+        argv = launcher(self.config.host_uid, limits) + build_argv(
+            self.config.bwrap, lang, command, limits, fds, build_dir, build_writable
+        )
+        try:
+            outcome = self._supervise(
+                argv, group, limits, fds, stdin_fd, status_r, block_w, started
+            )
+        except (OSError, subprocess.SubprocessError, CgroupError) as exc:
+            return RunResult.internal_error(f"sandbox failed: {exc}", _ms_since(started))
+        finally:
+            for fd in opened:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            with contextlib.suppress(CgroupError, OSError):
+                group.remove()
+        return _verdict(outcome, limits)
+
+    def _supervise(
+        self,
+        argv: list[str],
+        group: RunGroup,
+        limits: Limits,
+        fds: RunFds,
+        stdin_fd: int,
+        status_r: int,
+        block_w: int,
+        started: float,
+    ) -> _Outcome:
+        stdout = CappedBuffer(limits.output_bytes)
+        stderr = CappedBuffer(limits.output_bytes)
+        status_raw = bytearray()
+        # No preexec hook: Python can vfork, which keeps a run cheap even from a big server.
+        proc = subprocess.Popen(
+            argv,
+            stdin=stdin_fd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(fds.source, fds.seccomp, fds.status, fds.block),
+            env={"PATH": "/usr/bin:/bin"},
+            cwd="/",
+            close_fds=True,
+        )
+        os.close(fds.status)
+        os.close(fds.block)
+        timed_out = cpu_exceeded = released = False
+        deadline = started + limits.wall_time_s
+        cpu_limit_ms = limits.cpu_time_s * 1000
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        streams = {proc.stdout.fileno(): stdout, proc.stderr.fileno(): stderr}
+        with selectors.DefaultSelector() as selector:
+            for fd in streams:
+                selector.register(fd, selectors.EVENT_READ)
+            selector.register(status_r, selectors.EVENT_READ)
+            while selector.get_map():
+                now = time.monotonic()
+                if now >= deadline:
+                    timed_out = True
+                    break
+                for key, _ in selector.select(min(_POLL_S, deadline - now)):
+                    chunk = os.read(key.fd, 65536)
+                    if not chunk:
+                        selector.unregister(key.fd)
+                    elif key.fd == status_r:
+                        status_raw += chunk
+                    else:
+                        streams[key.fd].feed(chunk)
+                child = None if released else _parse_status(bytes(status_raw)).get("child-pid")
+                if child is not None:
+                    # bwrap waits on --block-fd: the namespaces exist, no user code ran yet.
+                    # Its first process joins the cgroup, then goes on.
+                    for procs in group.procs_fds():
+                        os.write(procs, str(child).encode())
+                    os.write(block_w, b"1")
+                    released = True
+                if stdout.exceeded or stderr.exceeded:
+                    break
+                if released and group.cpu_ms() > cpu_limit_ms:
+                    cpu_exceeded = True
+                    break
+        # Whatever is still running (a daemon, a flood, a spin) dies with the group.
+        if proc.poll() is None:
+            proc.kill()
+        group.kill_all()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+        return _Outcome(
+            stdout=stdout,
+            stderr=stderr,
+            status=_parse_status(bytes(status_raw)),
+            wall_ms=_ms_since(started),
+            usage=group.usage(),
+            timed_out=timed_out,
+            cpu_exceeded=cpu_exceeded,
+        )
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _verdict(outcome: _Outcome, limits: Limits) -> RunResult:
+    usage = outcome.usage
+    exit_status = outcome.status.get("exit-code")
+    exit_code: int | None = exit_status
+    sig: int | None = None
+    if exit_status is not None and exit_status > 128 and exit_status - 128 in _SIGNALS:
+        sig, exit_code = exit_status - 128, None
+    stderr_bytes = outcome.stderr.bytes()
+    killed_by_us = (
+        outcome.timed_out
+        or outcome.cpu_exceeded
+        or (outcome.stdout.exceeded or outcome.stderr.exceeded)
+    )
+    if "child-pid" not in outcome.status or (
+        exit_status is None and not killed_by_us and not usage.oom_killed
+    ):
+        reason = to_text(stderr_bytes[-2000:]).strip() or "bwrap exited without running the code"
+        return RunResult.internal_error(f"sandbox did not start: {reason}", outcome.wall_ms)
+    if outcome.stdout.exceeded or outcome.stderr.exceeded:
+        verdict = Verdict.OUTPUT_LIMIT_EXCEEDED
+    elif usage.oom_killed or _memory_error(exit_code, stderr_bytes):
+        verdict = Verdict.MEMORY_LIMIT_EXCEEDED
+    elif (
+        outcome.timed_out
+        or outcome.cpu_exceeded
+        or sig == signal.SIGXCPU
+        or usage.cpu_ms > limits.cpu_time_s * 1000
+    ):
+        verdict = Verdict.TIME_LIMIT_EXCEEDED
+    elif exit_code == 0:
+        verdict = Verdict.OK
+    else:
+        verdict = Verdict.RUNTIME_ERROR
+    return RunResult(
+        verdict=verdict,
+        exit_code=exit_code,
+        signal=sig,
+        stdout=to_text(outcome.stdout.bytes()),
+        stderr=to_text(stderr_bytes),
+        time_ms=usage.cpu_ms,
+        wall_ms=outcome.wall_ms,
+        memory_kb=usage.peak_memory_kb,
+        truncated=outcome.stdout.exceeded or outcome.stderr.exceeded,
+    )
+
+
+def _memory_error(exit_code: int | None, stderr: bytes) -> bool:
+    """Python reports an allocation the cgroup could never satisfy as MemoryError."""
+    if exit_code != 1:
+        return False
+    last = stderr.rstrip().rsplit(b"\n", 1)[-1]
+    return last.startswith(b"MemoryError")

@@ -1,0 +1,140 @@
+"""Start-up self-test: prove on this host that isolation and limits hold before running code."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .limits import Limits
+from .result import Verdict
+from .runner import Sandbox
+
+# Runs inside the sandbox and reports what it can see and do.
+_PROBE = r"""
+import ctypes, json, os, socket
+out = {"uid": os.getuid(), "env": sorted(os.environ)}
+out["pids"] = [p for p in os.listdir("/proc") if p.isdigit()]
+try:
+    open("/usr/probe", "w"); out["write_usr"] = True
+except OSError:
+    out["write_usr"] = False
+out["etc_passwd"] = os.path.exists("/etc/passwd")
+out["tmp_writable"] = bool(open("/tmp/probe", "w").write("x"))
+try:
+    s = socket.create_connection(("127.0.0.1", 4000), timeout=0.5); out["net"] = True
+except OSError:
+    out["net"] = False
+libc = ctypes.CDLL(None, use_errno=True)
+out["ptrace"] = libc.ptrace(0, 0, 0, 0)
+out["unshare"] = libc.unshare(0x10000000)
+print(json.dumps(out))
+"""
+
+
+_FORKS = """
+import os, time
+for _ in range(64):
+    if os.fork() == 0:
+        time.sleep(5)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SelfTestReport:
+    ok: bool
+    backend: str
+    duration_ms: int
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[str]:
+        return [f"{c.name}: {c.detail}" for c in self.checks if not c.ok]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "backend": self.backend,
+            "durationMs": self.duration_ms,
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+        }
+
+
+def _isolation(sandbox: Sandbox) -> Check:
+    result = sandbox.run(_PROBE)
+    if result.verdict is not Verdict.OK:
+        why = result.internal_reason or result.stderr[-300:]
+        return Check("isolation", False, f"probe ended {result.verdict}: {why}")
+    try:
+        seen = json.loads(result.stdout)
+    except ValueError:
+        return Check("isolation", False, "probe printed no report")
+    problems = []
+    if seen["uid"] != 65534:
+        problems.append(f"uid {seen['uid']}")
+    if seen["write_usr"]:
+        problems.append("root filesystem writable")
+    if seen["etc_passwd"]:
+        problems.append("host /etc visible")
+    if not seen["tmp_writable"]:
+        problems.append("/tmp not writable")
+    if seen["net"]:
+        problems.append("network reachable")
+    if seen["ptrace"] != -1 or seen["unshare"] != -1:
+        problems.append("seccomp not enforced")
+    if len(seen["pids"]) > 3:
+        problems.append(f"host processes visible: {seen['pids']}")
+    if set(seen["env"]) - {"PATH", "HOME", "LANG", "TMPDIR", "PWD"}:
+        problems.append(f"environment leaks {seen['env']}")
+    return Check("isolation", not problems, ", ".join(problems) or "namespaces, seccomp, no net")
+
+
+def _expect(sandbox: Sandbox, name: str, code: str, want: Verdict, limits: Limits) -> Check:
+    result = sandbox.run(code, limits=limits)
+    ok = result.verdict is want
+    why = result.internal_reason or result.stderr[-300:]
+    return Check(name, ok, f"got {result.verdict}" + ("" if ok else f": {why}"))
+
+
+def run_selftest(sandbox: Sandbox) -> SelfTestReport:
+    started = time.monotonic()
+    small = Limits(memory_mb=48, wall_time_s=1.0, cpu_time_s=1.0, max_processes=16)
+    checks = [
+        _expect(sandbox, "runs code", "print('ok')", Verdict.OK, small),
+        _isolation(sandbox),
+        _expect(
+            sandbox,
+            "memory limit",
+            "x = bytearray(96 * 2**20)",
+            Verdict.MEMORY_LIMIT_EXCEEDED,
+            small,
+        ),
+        _expect(
+            sandbox,
+            "time limit",
+            "while True: pass",
+            Verdict.TIME_LIMIT_EXCEEDED,
+            small.with_overrides(wall_time_s=0.3, cpu_time_s=0.3),
+        ),
+        _expect(
+            sandbox,
+            "process limit",
+            _FORKS,
+            Verdict.RUNTIME_ERROR,
+            small,
+        ),
+    ]
+    return SelfTestReport(
+        ok=all(c.ok for c in checks),
+        backend=sandbox.cgroups.describe(),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        checks=checks,
+    )
