@@ -34,6 +34,7 @@ __all__ = [
     "get_language",
     "get_sandbox",
     "registry",
+    "run_selftest",
     "selftest_report",
 ]
 

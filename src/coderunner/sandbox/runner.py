@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
+import logging
 import os
 import selectors
 import shutil
@@ -21,7 +23,9 @@ from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
 from .output import CappedBuffer, to_text
 from .result import RunResult, Verdict
 
+log = logging.getLogger(__name__)
 _POLL_S = 0.05
+_PR_SET_CHILD_SUBREAPER = 36
 _SIGNALS = {int(s) for s in signal.Signals}
 
 
@@ -70,6 +74,48 @@ class _Outcome:
     cpu_exceeded: bool
 
 
+def become_subreaper() -> bool:
+    """Make orphaned descendants our children, so a run's namespace init gets reaped.
+
+    bwrap's outer process exits as soon as the namespace reports the program's status, before
+    the namespace's init is reaped; without this, that init waits as a zombie for the host's
+    pid 1, which in a container may never reap it.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+
+
+def _reap(pid: int, deadline_s: float = 2.0) -> None:
+    end = time.monotonic() + deadline_s
+    while True:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return  # not ours (already reaped, or we are not a subreaper)
+        if done or time.monotonic() > end:
+            return
+        time.sleep(0.001)
+
+
+class _OwnedFds:
+    """File descriptors a run opened; each is closed exactly once."""
+
+    def __init__(self) -> None:
+        self._fds: set[int] = set()
+
+    def add(self, *fds: int) -> None:
+        self._fds.update(fds)
+
+    def close(self, fd: int) -> None:
+        self._fds.discard(fd)
+        os.close(fd)
+
+    def close_all(self) -> None:
+        while self._fds:
+            with contextlib.suppress(OSError):
+                os.close(self._fds.pop())
+
+
 def _parse_status(raw: bytes) -> dict[str, int]:
     decoder = json.JSONDecoder()
     text = raw.decode("utf-8", errors="replace")
@@ -96,6 +142,8 @@ class Sandbox:
         self.config = config
         self.cgroups = cgroups
         self._seccomp = seccomp.bpf_program()
+        if not become_subreaper():
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
 
     def resolve_limits(self, language: Language, requested: Limits | None) -> Limits:
         base = requested if requested is not None else language.limits(self.config.default_limits)
@@ -157,24 +205,23 @@ class Sandbox:
         build_writable: bool = False,
     ) -> RunResult:
         started = time.monotonic()
-        opened: list[int] = []
+        opened = _OwnedFds()
         try:
             source_fd = _memfd("source", source)
-            opened.append(source_fd)
+            opened.add(source_fd)
             seccomp_fd = _memfd("seccomp", self._seccomp)
-            opened.append(seccomp_fd)
+            opened.add(seccomp_fd)
             stdin_mem = _memfd("stdin", stdin)
-            opened.append(stdin_mem)
+            opened.add(stdin_mem)
             stdin_fd = os.open(f"/proc/self/fd/{stdin_mem}", os.O_RDONLY | os.O_CLOEXEC)
-            opened.append(stdin_fd)
+            opened.add(stdin_fd)
             status_r, status_w = os.pipe2(os.O_CLOEXEC)
-            opened += [status_r, status_w]
+            opened.add(status_r, status_w)
             block_r, block_w = os.pipe2(os.O_CLOEXEC)
-            opened += [block_r, block_w]
+            opened.add(block_r, block_w)
             group = self.cgroups.create(limits)
         except (OSError, CgroupError) as exc:
-            for fd in opened:
-                os.close(fd)
+            opened.close_all()
             return RunResult.internal_error(f"sandbox set-up failed: {exc}")
         fds = RunFds(source=source_fd, seccomp=seccomp_fd, status=status_w, block=block_r)
         argv = launcher(self.config.host_uid, limits) + build_argv(
@@ -182,16 +229,16 @@ class Sandbox:
         )
         try:
             outcome = self._supervise(
-                argv, group, limits, fds, stdin_fd, status_r, block_w, started
+                argv, group, limits, fds, opened, stdin_fd, status_r, block_w, started
             )
         except (OSError, subprocess.SubprocessError, CgroupError) as exc:
             return RunResult.internal_error(f"sandbox failed: {exc}", _ms_since(started))
         finally:
-            for fd in opened:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-            with contextlib.suppress(CgroupError, OSError):
+            opened.close_all()
+            try:
                 group.remove()
+            except (CgroupError, OSError) as exc:
+                log.error("sandbox cgroup not removed", extra={"error": str(exc)})
         return _verdict(outcome, limits)
 
     def _supervise(
@@ -200,6 +247,7 @@ class Sandbox:
         group: RunGroup,
         limits: Limits,
         fds: RunFds,
+        owned: _OwnedFds,
         stdin_fd: int,
         status_r: int,
         block_w: int,
@@ -219,8 +267,9 @@ class Sandbox:
             cwd="/",
             close_fds=True,
         )
-        os.close(fds.status)
-        os.close(fds.block)
+        # the child's ends of the status and block pipes belong to bwrap now
+        owned.close(fds.status)
+        owned.close(fds.block)
         timed_out = cpu_exceeded = released = False
         deadline = started + limits.wall_time_s
         cpu_limit_ms = limits.cpu_time_s * 1000
@@ -257,17 +306,23 @@ class Sandbox:
                 if released and group.cpu_ms() > cpu_limit_ms:
                     cpu_exceeded = True
                     break
-        # Whatever is still running (a daemon, a flood, a spin) dies with the group.
-        if proc.poll() is None:
-            proc.kill()
+        # Whatever is still running (a daemon, a flood, a spin) dies with the group. bwrap's
+        # outer process is not in the group: it reaps the namespace's init, then we reap it.
         group.kill_all()
-        proc.wait()
+        try:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        status = _parse_status(bytes(status_raw))
+        if "child-pid" in status:
+            _reap(status["child-pid"])
         proc.stdout.close()
         proc.stderr.close()
         return _Outcome(
             stdout=stdout,
             stderr=stderr,
-            status=_parse_status(bytes(status_raw)),
+            status=status,
             wall_ms=_ms_since(started),
             usage=group.usage(),
             timed_out=timed_out,

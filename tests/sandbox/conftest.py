@@ -1,0 +1,68 @@
+"""Fixtures for the attack suite: the real sandbox, and a check that each test left the host clean."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from coderunner.sandbox import Sandbox, SandboxConfig, build_sandbox
+from coderunner.sandbox.cgroups import CgroupV1, CgroupV2
+
+pytestmark = pytest.mark.sandbox
+
+
+def _worker_uid() -> int:
+    # each xdist worker gets its own host uid, so "no process of our uid" is a per-worker fact
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    return 64100 + int(worker or 0)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Sandbox:
+    if os.geteuid() != 0:
+        pytest.fail("the sandbox attack suite needs root (cgroups); run it as CI does")
+    return build_sandbox(SandboxConfig(host_uid=_worker_uid()))
+
+
+def processes_of(uid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("Uid:") and int(line.split()[1]) == uid:
+                found.append(int(entry.name))
+    return found
+
+
+def leftover_cgroups(sandbox: Sandbox) -> list[Path]:
+    backend = sandbox.cgroups
+    if isinstance(backend, CgroupV1):
+        parents = list(backend.parents.values())
+    elif isinstance(backend, CgroupV2):
+        parents = [backend.base]
+    else:  # pragma: no cover
+        raise AssertionError(f"unknown backend {backend}")
+    prefix = f"run-{os.getpid()}-"
+    return [p for parent in parents for p in parent.iterdir() if p.name.startswith(prefix)]
+
+
+def leftover_tempdirs() -> list[Path]:
+    return list(Path("/tmp").glob("coderunner-build-*"))
+
+
+@pytest.fixture(autouse=True)
+def host_stays_clean(sandbox: Sandbox) -> Iterator[None]:
+    before_tmp = set(leftover_tempdirs())
+    yield
+    uid = sandbox.config.host_uid
+    assert processes_of(uid) == [], "a sandboxed process outlived its run"
+    assert leftover_cgroups(sandbox) == [], "a run's cgroup was left behind"
+    assert set(leftover_tempdirs()) - before_tmp == set(), "a build dir was left behind"
