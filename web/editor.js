@@ -1,0 +1,99 @@
+// The Code Runner editor: CodeMirror 6 with Python, bundled by esbuild into
+// src/coderunner/web/static/build/editor.js (`npm run build`). The page modules import
+// `createEditor` from that file; nothing here touches the network or storage.
+import { EditorState } from "@codemirror/state";
+import {
+  EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
+  drawSelection, dropCursor, rectangularSelection, highlightSpecialChars,
+} from "@codemirror/view";
+import {
+  defaultKeymap, history, historyKeymap, indentWithTab, insertNewlineAndIndent,
+} from "@codemirror/commands";
+import {
+  indentOnInput, bracketMatching, foldGutter, foldKeymap, syntaxHighlighting,
+  defaultHighlightStyle, indentUnit,
+} from "@codemirror/language";
+import { python } from "@codemirror/lang-python";
+import {
+  autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap,
+} from "@codemirror/autocomplete";
+import { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
+
+const theme = EditorView.theme({
+  "&": {
+    fontSize: "var(--code-font-size, 16px)",
+    backgroundColor: "var(--editor-bg, #fff)",
+    color: "var(--editor-fg, #1a1a1a)",
+    border: "2px solid var(--border, #888)",
+    borderRadius: "8px",
+    minHeight: "14rem",
+  },
+  "&.cm-focused": { outline: "3px solid var(--focus, #1d4ed8)", outlineOffset: "2px" },
+  ".cm-scroller": { fontFamily: "var(--code-font, ui-monospace, monospace)", lineHeight: "1.5" },
+  ".cm-content": { minHeight: "14rem", caretColor: "var(--editor-fg, #1a1a1a)" },
+  ".cm-gutters": {
+    backgroundColor: "var(--editor-gutter, #f3f3f3)",
+    color: "var(--editor-gutter-fg, #555)",
+    borderRight: "1px solid var(--border, #888)",
+  },
+  ".cm-activeLine": { backgroundColor: "var(--editor-active, rgba(0,0,0,0.04))" },
+});
+
+/**
+ * Make an editor inside `parent`.
+ * options: doc (string), label (accessible name), nonce (CSP nonce for injected styles),
+ * onRun (called on Ctrl/Cmd+Enter), onChange (called with the new text).
+ * Returns {view, getCode, setCode, focus}.
+ */
+export function createEditor(parent, options = {}) {
+  const { doc = "", label = "Code editor", nonce = "", onRun = null, onChange = null } = options;
+  const runKeys = keymap.of([
+    { key: "Mod-Enter", preventDefault: true, run: () => { if (onRun) onRun(); return true; } },
+  ]);
+  const changes = EditorView.updateListener.of((update) => {
+    if (update.docChanged && onChange) onChange(update.state.doc.toString());
+  });
+  const extensions = [
+    runKeys,
+    lineNumbers(),
+    highlightActiveLineGutter(),
+    highlightSpecialChars(),
+    history(),
+    foldGutter(),
+    drawSelection(),
+    dropCursor(),
+    EditorState.allowMultipleSelections.of(true),
+    indentOnInput(),
+    indentUnit.of("    "),
+    EditorState.tabSize.of(4),
+    syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+    bracketMatching(),
+    closeBrackets(),
+    autocompletion(),
+    rectangularSelection(),
+    highlightActiveLine(),
+    highlightSelectionMatches(),
+    keymap.of([
+      ...closeBracketsKeymap,
+      ...defaultKeymap,
+      ...searchKeymap,
+      ...historyKeymap,
+      ...foldKeymap,
+      ...completionKeymap,
+      indentWithTab,
+      { key: "Enter", run: insertNewlineAndIndent },
+    ]),
+    python(),
+    theme,
+    changes,
+    EditorView.contentAttributes.of({ "aria-label": label, "aria-multiline": "true" }),
+  ];
+  if (nonce) extensions.push(EditorView.cspNonce.of(nonce));
+  const view = new EditorView({ state: EditorState.create({ doc, extensions }), parent });
+  return {
+    view,
+    getCode: () => view.state.doc.toString(),
+    setCode: (text) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }),
+    focus: () => view.focus(),
+  };
+}
