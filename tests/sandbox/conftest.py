@@ -1,4 +1,4 @@
-"""Fixtures for the attack suite: the real sandbox, and a check that each test left the host clean."""
+"""Attack-suite fixtures: the real sandbox, and a check that each test left the host clean."""
 
 from __future__ import annotations
 
