@@ -1,0 +1,1 @@
+"""The HTTP API: app factory, middleware, errors, rate limits, health and CLI commands."""

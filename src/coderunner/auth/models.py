@@ -1,0 +1,56 @@
+"""Users and revoked token ids."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coderunner.db.base import Base, UTCDateTime, new_id, utcnow
+
+
+class Role(enum.StrEnum):
+    LEARNER = "learner"
+    TEACHER = "teacher"
+    ADMIN = "admin"
+
+
+class Character(enum.StrEnum):
+    ASTRO = "astro"
+    LEO = "leo"
+    KENJI = "kenji"
+    NILA = "nila"
+    COSMIC = "cosmic"
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    age_group: Mapped[str | None] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=Role.LEARNER,
+    )
+    character: Mapped[Character | None] = mapped_column(
+        Enum(
+            Character, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+        )
+    )
+    leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RevokedToken(Base):
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+# usernames are unique regardless of case
+Index("uq_users_username_lower", func.lower(User.username), unique=True)

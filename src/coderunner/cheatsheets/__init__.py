@@ -1,0 +1,1 @@
+"""Cheatsheets: short Markdown references per age group and level."""

@@ -1,0 +1,262 @@
+"""The one settings class, read from the environment (seed names plus our `CODERUNNER_` ones).
+
+Nothing happens on import: `load_settings()` builds and validates a `Settings`, and resolves the
+JWT secret (generating one into the data dir when none is configured).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Environment = Literal["development", "production", "test"]
+
+SECRET_FILE_NAME = "jwt_secret"  # noqa: S105 (a file name, not a secret)
+MIN_SECRET_LENGTH = 32
+_WEAK_WORDS = (
+    "secret",
+    "changeme",
+    "change-me",
+    "change_me",
+    "password",
+    "default",
+    "example",
+    "jwt",
+    "test",
+    "admin",
+    "qwerty",
+    "123456",
+    "abcdef",
+    "letmein",
+)
+_LOG_LEVELS = {
+    "debug": "debug",
+    "http": "info",
+    "verbose": "debug",
+    "info": "info",
+    "warn": "warning",
+    "warning": "warning",
+    "error": "error",
+    "critical": "critical",
+}
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; `str()` lists every bad value, one per line."""
+
+
+def _env(name: str) -> Any:
+    """A field read from env var `name` (and settable by its field name in code)."""
+    return AliasChoices(name)
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=None,
+        extra="ignore",
+        populate_by_name=True,
+        validate_default=True,
+        frozen=False,
+    )
+
+    # seed names
+    port: int = Field(4000, ge=1, le=65535, validation_alias=_env("PORT"))
+    database_url: str = Field("", validation_alias=_env("DATABASE_URL"))
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
+    jwt_secret: SecretStr | None = Field(None, validation_alias=_env("JWT_SECRET"))
+    cors_origin: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=_env("CORS_ORIGIN")
+    )
+    rate_limit_window_ms: int = Field(60_000, ge=1, validation_alias=_env("RATE_LIMIT_WINDOW_MS"))
+    rate_limit_max_requests: int = Field(
+        100, ge=0, validation_alias=_env("RATE_LIMIT_MAX_REQUESTS")
+    )
+    max_pending_jobs: int = Field(100, ge=1, validation_alias=_env("MAX_PENDING_JOBS"))
+    log_level: str = Field("info", validation_alias=_env("LOG_LEVEL"))
+    log_dir: Path | None = Field(None, validation_alias=_env("LOG_DIR"))
+
+    # execution pipeline (seed names)
+    execution_concurrency: int = Field(5, ge=1, validation_alias=_env("EXECUTION_CONCURRENCY"))
+    execution_rate_limit: float = Field(10.0, ge=0, validation_alias=_env("EXECUTION_RATE_LIMIT"))
+    submission_concurrency: int = Field(3, ge=1, validation_alias=_env("SUBMISSION_CONCURRENCY"))
+    submission_rate_limit: float = Field(5.0, ge=0, validation_alias=_env("SUBMISSION_RATE_LIMIT"))
+
+    # ours
+    data_dir: Path = Field(Path(".data"), validation_alias=_env("CODERUNNER_DATA_DIR"))
+    env: Environment = Field("development", validation_alias=_env("CODERUNNER_ENV"))
+    web_port: int = Field(3000, ge=1, le=65535, validation_alias=_env("CODERUNNER_WEB_PORT"))
+    host: str = Field("127.0.0.1", min_length=1, validation_alias=_env("CODERUNNER_HOST"))
+    api_url: str = Field("http://127.0.0.1:4000", validation_alias=_env("CODERUNNER_API_URL"))
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=_env("CODERUNNER_TRUSTED_PROXIES")
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, validation_alias=_env("CODERUNNER_MAX_BODY_BYTES")
+    )
+    max_user_pending_jobs: int = Field(
+        5, ge=1, validation_alias=_env("CODERUNNER_MAX_USER_PENDING_JOBS")
+    )
+    embedded_workers: bool = Field(True, validation_alias=_env("CODERUNNER_EMBEDDED_WORKERS"))
+    sandbox_uid: int = Field(64000, ge=1, validation_alias=_env("CODERUNNER_SANDBOX_UID"))
+    job_heartbeat_s: float = Field(5, gt=0, validation_alias=_env("CODERUNNER_JOB_HEARTBEAT_S"))
+    job_stale_s: float = Field(30, gt=0, validation_alias=_env("CODERUNNER_JOB_STALE_S"))
+    job_max_attempts: int = Field(3, ge=1, validation_alias=_env("CODERUNNER_JOB_MAX_ATTEMPTS"))
+    max_code_bytes: int = Field(65536, ge=1, validation_alias=_env("CODERUNNER_MAX_CODE_BYTES"))
+    max_stdin_bytes: int = Field(65536, ge=0, validation_alias=_env("CODERUNNER_MAX_STDIN_BYTES"))
+    # seconds of a heartbeat gap counted as active time at most (learning sessions)
+    session_heartbeat_cap_s: int = Field(
+        120, ge=1, validation_alias=_env("CODERUNNER_SESSION_HEARTBEAT_CAP_S")
+    )
+    # rate limit on failed login/register attempts per client IP and window
+    auth_failure_limit: int = Field(
+        10, ge=1, validation_alias=_env("CODERUNNER_AUTH_FAILURE_LIMIT")
+    )
+    # key prefix for everything this service keeps in Redis
+    redis_prefix: str = Field("coderunner", validation_alias=_env("CODERUNNER_REDIS_PREFIX"))
+
+    @field_validator("cors_origin", "trusted_proxies", mode="before")
+    @classmethod
+    def _csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: Any) -> str:
+        level = str(value).strip().lower()
+        if level not in _LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(sorted(_LOG_LEVELS))}")
+        return _LOG_LEVELS[level]
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis_url(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not str(value).startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    # derived values -------------------------------------------------------------------------
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def rate_limit_window_s(self) -> int:
+        return max(1, -(-self.rate_limit_window_ms // 1000))
+
+    @property
+    def secret(self) -> str:
+        """The resolved JWT secret (set by `load_settings`)."""
+        if self.jwt_secret is None:
+            raise ConfigError("JWT_SECRET: not resolved; build settings with load_settings()")
+        return self.jwt_secret.get_secret_value()
+
+
+def weak_secret_reason(secret: str) -> str | None:
+    """Why `secret` is too weak to sign tokens outside development, or None."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"must be at least {MIN_SECRET_LENGTH} characters (got {len(secret)})"
+    lowered = secret.lower()
+    if len(set(secret)) < 8:
+        return "is made of too few distinct characters"
+    if re.fullmatch(r"(.+?)\1+", secret):
+        return "is a repeated pattern"
+    for word in _WEAK_WORDS:
+        if word in lowered:
+            return f"contains the weak word {word!r}"
+    return None
+
+
+def _resolve_secret(settings: Settings) -> None:
+    if settings.jwt_secret is not None:
+        reason = weak_secret_reason(settings.jwt_secret.get_secret_value())
+        if reason and not settings.is_development:
+            raise ConfigError(f"JWT_SECRET: {reason}; refused outside development")
+        return
+    settings.jwt_secret = SecretStr(load_or_create_secret(settings.data_dir))
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """Read the secret kept in `data_dir`, creating it (mode 0600) on first use."""
+    path = data_dir / SECRET_FILE_NAME
+    try:
+        existing = path.read_text().strip()
+    except FileNotFoundError:
+        existing = ""
+    if existing:
+        return existing
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret
+
+
+def _format_error(error: ValidationError) -> str:
+    lines = ["invalid configuration:"]
+    env_names = {
+        name: (
+            field.validation_alias.choices[0]
+            if isinstance(field.validation_alias, AliasChoices)
+            else name
+        )
+        for name, field in Settings.model_fields.items()
+    }
+    for item in error.errors():
+        loc = str(item["loc"][0]) if item["loc"] else "?"
+        env_name = env_names.get(loc, loc)
+        value = item.get("input")
+        shown = "" if isinstance(value, dict) else f" (got {value!r})"
+        lines.append(f"  {env_name}: {item['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from the environment (and `overrides`), validated; raise ConfigError."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc)) from None
+    settings.data_dir = settings.data_dir.expanduser().resolve()
+    if not settings.database_url:
+        settings.database_url = f"sqlite+aiosqlite:///{settings.data_dir / 'coderunner.db'}"
+    if settings.job_stale_s <= settings.job_heartbeat_s:
+        raise ConfigError(
+            "invalid configuration:\n  CODERUNNER_JOB_STALE_S: must be greater than "
+            f"CODERUNNER_JOB_HEARTBEAT_S ({settings.job_heartbeat_s})"
+        )
+    _resolve_secret(settings)
+    return settings

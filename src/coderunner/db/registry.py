@@ -1,0 +1,24 @@
+"""Import every models module so `Base.metadata` knows all tables (Alembic, tests)."""
+
+from __future__ import annotations
+
+from coderunner.auth import models as auth_models
+from coderunner.cheatsheets import models as cheatsheet_models
+from coderunner.db.base import Base
+from coderunner.levels import models as level_models
+from coderunner.problems import models as problem_models
+from coderunner.progress import models as progress_models
+from coderunner.sessions import models as session_models
+
+MODEL_MODULES = (
+    auth_models,
+    level_models,
+    problem_models,
+    cheatsheet_models,
+    session_models,
+    progress_models,
+)
+
+metadata = Base.metadata
+
+__all__ = ["MODEL_MODULES", "Base", "metadata"]

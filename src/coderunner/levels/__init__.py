@@ -1,0 +1,1 @@
+"""Levels: the steps of an age group's curriculum."""

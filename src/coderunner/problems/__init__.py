@@ -1,0 +1,1 @@
+"""Problems and their visible and hidden test cases."""

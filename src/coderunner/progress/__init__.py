@@ -1,0 +1,1 @@
+"""Per-problem progress, XP and per-level summaries."""

@@ -1,0 +1,1 @@
+"""Learning sessions: time a learner spends on a level or problem."""
