@@ -2,25 +2,122 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
-from starlette.routing import Route
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
-DEFAULT_API_URL = "http://127.0.0.1:4000"
+from .api_client import ApiError
+from .config import DEFAULT_API_URL, WebConfig
+from .csrf import CsrfError, CsrfMiddleware
+from .headers import SecurityHeadersMiddleware
+from .proxy import proxy_endpoint
+from .routes import account, learn, public, teach
+from .session import clear_session
+from .templating import render
+from .views import RedirectTo, login_url
+
+__all__ = ["DEFAULT_API_URL", "create_web_app"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-async def _landing(request: Request) -> HTMLResponse:
-    return HTMLResponse(
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Code Runner</title>"
-        "</head><body><h1>Code Runner</h1><p>Learn Python by solving puzzles.</p></body></html>"
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    if exc.status == 401:
+        response: Response = RedirectResponse(login_url(request), status_code=303)
+        clear_session(response, request)
+        return response
+    # the API's 4xx keep their status; anything else from upstream is a 502, never a 500
+    status = exc.status if 400 <= exc.status < 500 else 502
+    if exc.status == 503:
+        status = 503
+    response = render(
+        request,
+        "error.html",
+        {"status": status, "code": exc.code, "message": exc.message},
+        status_code=status,
+    )
+    if exc.retry_after:
+        response.headers["retry-after"] = exc.retry_after
+    return response
+
+
+async def _redirect(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RedirectTo)
+    response = RedirectResponse(exc.url, status_code=303)
+    if exc.clear_session:
+        clear_session(response, request)
+    return response
+
+
+async def _csrf_error(request: Request, exc: Exception) -> Response:
+    message = "This form has expired. Please go back, reload the page and try again."
+    return render(
+        request,
+        "error.html",
+        {"status": 403, "code": "CSRF_FAILED", "message": message},
+        status_code=403,
     )
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {404: "We couldn't find that page.", 405: "That doesn't work here."}
+    message = messages.get(exc.status_code, "Something went wrong.")
+    return render(
+        request,
+        "error.html",
+        {"status": exc.status_code, "code": f"HTTP_{exc.status_code}", "message": message},
+        status_code=exc.status_code,
+    )
+
+
+def _routes() -> list[BaseRoute]:
+    return [
+        *public.routes,
+        *learn.routes,
+        *account.routes,
+        *teach.routes,
+        Route("/api/{path:path}", proxy_endpoint, methods=PROXY_METHODS),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+
+
 def create_web_app(settings: Any = None) -> Starlette:
-    """Build the web app; `settings` is read duck-typed (`api_url`, ...)."""
-    app = Starlette(routes=[Route("/", _landing)])
-    app.state.api_url = getattr(settings, "api_url", DEFAULT_API_URL)
+    """Build the web app. `settings` is the project's Settings (read duck-typed)."""
+    config = WebConfig.from_settings(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(
+            base_url=config.api_url,
+            timeout=config.api_timeout_s,
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        ) as http:
+            app.state.http = http
+            yield
+
+    app = Starlette(
+        routes=_routes(),
+        lifespan=lifespan,
+        exception_handlers={
+            ApiError: _api_error,
+            RedirectTo: _redirect,
+            CsrfError: _csrf_error,
+            HTTPException: _http_error,
+        },
+    )
+    app.state.config = config
+    app.add_middleware(CsrfMiddleware, secure=config.secure_cookies)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -1,0 +1,128 @@
+"""The web process's client of the API: httpx, the learner's token, errors as `ApiError`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from starlette.requests import HTTPConnection
+
+from .session import session_token
+
+# what a page shows when the API answers with something that is not our error shape
+FALLBACK_MESSAGES = {
+    400: "That request didn't look right.",
+    401: "Please log in again.",
+    403: "You're not allowed to do that.",
+    404: "We couldn't find that.",
+    409: "That already exists.",
+    413: "That's too big to send.",
+    422: "Some of that information isn't right.",
+    429: "Whoa, that's a lot of clicks! Take a breath and try again in a moment.",
+    503: "The computers are very busy right now. Try again in a moment.",
+}
+
+
+class ApiError(Exception):
+    """The API answered with an error (or could not be reached: status 502)."""
+
+    def __init__(
+        self, status: int, code: str, message: str, retry_after: str | None = None
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> ApiError:
+        code = f"HTTP_{response.status_code}"
+        message = FALLBACK_MESSAGES.get(response.status_code, "Something went wrong.")
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            error = body.get("error")
+            if isinstance(error, dict):
+                code = str(error.get("code") or code)
+                message = str(error.get("message") or message)
+            elif isinstance(body.get("detail"), str):
+                message = body["detail"]
+        return cls(response.status_code, code, message, response.headers.get("retry-after"))
+
+
+def forwarded_headers(conn: HTTPConnection) -> dict[str, str]:
+    """Headers that tell the API who the real client is (for its per-IP rate limits)."""
+    headers: dict[str, str] = {}
+    # the peer as uvicorn saw it (it already resolved trusted proxies); an incoming
+    # X-Forwarded-For is not passed on, so a browser cannot pick its own rate-limit bucket
+    client = conn.client.host if conn.client else None
+    if client:
+        headers["x-forwarded-for"] = client
+    request_id = conn.headers.get("x-request-id")
+    if request_id:
+        headers["x-request-id"] = request_id
+    return headers
+
+
+class ApiClient:
+    """One page render's view of the API, acting as the learner whose cookie came in."""
+
+    def __init__(self, http: httpx.AsyncClient, conn: HTTPConnection) -> None:
+        self.http = http
+        self.token = session_token(conn)
+        self.headers = forwarded_headers(conn)
+
+    def _headers(self, token: str | None) -> dict[str, str]:
+        headers = dict(self.headers)
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        return headers
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        token: str | None = None,
+    ) -> Any:
+        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            response = await self.http.request(
+                method,
+                path,
+                json=json,
+                params=clean_params or None,
+                headers=self._headers(token or self.token),
+            )
+        except httpx.HTTPError as exc:
+            raise ApiError(
+                502, "API_UNREACHABLE", "We can't reach the Code Runner server right now."
+            ) from exc
+        if response.status_code >= 400:
+            raise ApiError.from_response(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ApiError(502, "BAD_API_RESPONSE", "The server sent something odd.") from exc
+
+    async def get(self, path: str, **params: Any) -> Any:
+        return await self.request("GET", path, params=params)
+
+    async def post(self, path: str, json: Any = None, *, token: str | None = None) -> Any:
+        return await self.request("POST", path, json=json, token=token)
+
+    async def put(self, path: str, json: Any = None) -> Any:
+        return await self.request("PUT", path, json=json)
+
+    async def patch(self, path: str, json: Any = None) -> Any:
+        return await self.request("PATCH", path, json=json)
+
+    async def delete(self, path: str) -> Any:
+        return await self.request("DELETE", path)

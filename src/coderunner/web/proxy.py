@@ -1,0 +1,75 @@
+"""`/api/...` → the API: same-origin JSON calls from the browser, with the session cookie's token.
+
+The browser never sees the token: the proxy adds `Authorization: Bearer` itself. Unsafe methods
+need the CSRF header. Responses stream through, so server-sent events arrive as they happen.
+Sign-in endpoints are not proxied (they would hand the token to page JavaScript).
+"""
+
+from __future__ import annotations
+
+import httpx
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from .api_client import forwarded_headers
+from .csrf import SAFE_METHODS, CsrfError, check_header
+from .session import session_token
+
+MAX_BODY_BYTES = 1024 * 1024
+BLOCKED_PREFIXES = ("auth/login", "auth/register", "auth/logout")
+REQUEST_HEADERS = ("content-type", "accept", "last-event-id", "cache-control")
+RESPONSE_HEADERS = ("content-type", "retry-after", "cache-control", "x-request-id", "location")
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+async def proxy_endpoint(request: Request) -> Response:
+    path = request.path_params["path"].lstrip("/")
+    if ".." in path.split("/") or path.startswith(BLOCKED_PREFIXES):
+        return _error(404, "NOT_FOUND", "No such API path.")
+    if request.method not in SAFE_METHODS:
+        try:
+            check_header(request)
+        except CsrfError:
+            return _error(403, "CSRF_FAILED", "Please reload the page and try again.")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return _error(413, "PAYLOAD_TOO_LARGE", "That's too much to send at once.")
+
+    headers = forwarded_headers(request)
+    for name in REQUEST_HEADERS:
+        value = request.headers.get(name)
+        if value is not None:
+            headers[name] = value
+    token = session_token(request)
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+
+    http: httpx.AsyncClient = request.app.state.http
+    upstream = http.build_request(
+        request.method,
+        "/" + path,
+        params=str(request.query_params),
+        content=body or None,
+        headers=headers,
+        # an event stream stays open as long as the job runs; page calls keep the usual limit
+        timeout=httpx.Timeout(request.app.state.config.api_timeout_s, read=None),
+    )
+    try:
+        response = await http.send(upstream, stream=True)
+    except httpx.HTTPError:
+        return _error(502, "API_UNREACHABLE", "We can't reach the Code Runner server right now.")
+
+    out_headers = {k: v for k in RESPONSE_HEADERS if (v := response.headers.get(k)) is not None}
+    if out_headers.get("content-type", "").startswith("text/event-stream"):
+        out_headers["cache-control"] = "no-cache"
+        out_headers["x-accel-buffering"] = "no"
+    return StreamingResponse(
+        response.aiter_raw(),
+        status_code=response.status_code,
+        headers=out_headers,
+        background=BackgroundTask(response.aclose),
+    )

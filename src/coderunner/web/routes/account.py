@@ -1,0 +1,65 @@
+"""The learner's own pages: profile (character, name, leaderboard opt-out) and leaderboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from ..api_client import ApiError
+from ..characters import AGE_GROUP_IDS, CHARACTERS
+from ..templating import render
+from ..views import api, items, optional_user, require_user
+from .forms import read_form, text
+
+
+async def profile_page(request: Request) -> Response:
+    user = await require_user(request)
+    saved = request.query_params.get("saved") == "1"
+    return render(request, "profile.html", {"saved": saved}, user=user)
+
+
+async def profile_submit(request: Request) -> Response:
+    user = await require_user(request)
+    form = await read_form(request)
+    changes: dict[str, Any] = {
+        "displayName": text(form, "displayName").strip() or None,
+        "leaderboardOptOut": text(form, "leaderboardOptOut") == "on",
+    }
+    character = text(form, "character")
+    if character in CHARACTERS:
+        changes["character"] = character
+    age_group = text(form, "ageGroup")
+    if age_group in AGE_GROUP_IDS:
+        changes["ageGroup"] = age_group
+    try:
+        body = await api(request).patch("/auth/me", changes)
+    except ApiError as exc:
+        if exc.status not in (400, 409, 422):
+            raise
+        edited = {**user, **{k: v for k, v in changes.items() if v is not None}}
+        return render(
+            request, "profile.html", {"error": exc.message}, user=edited, status_code=exc.status
+        )
+    del body
+    return RedirectResponse("/profile?saved=1", status_code=303)
+
+
+async def leaderboard(request: Request) -> Response:
+    user = await optional_user(request)
+    requested = request.query_params.get("ageGroup")
+    age_group = requested if requested in AGE_GROUP_IDS else (user or {}).get("ageGroup")
+    if age_group not in AGE_GROUP_IDS:
+        age_group = AGE_GROUP_IDS[0]
+    body = await api(request).get("/progress/leaderboard", ageGroup=age_group)
+    context = {"age_group": age_group, "rows": items(body, "entries", "leaderboard", "rows")}
+    return render(request, "leaderboard.html", context, user=user)
+
+
+routes = [
+    Route("/profile", profile_page, methods=["GET"]),
+    Route("/profile", profile_submit, methods=["POST"]),
+    Route("/leaderboard", leaderboard),
+]

@@ -1,0 +1,164 @@
+"""The learner's pages: dashboard, level map, and the problem interface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from ..api_client import ApiError
+from ..characters import AGE_GROUP_IDS, AGE_GROUPS, character_for
+from ..shapes import (
+    hints,
+    level_number,
+    level_state,
+    problem_progress,
+    problem_status,
+    split_level,
+    visible_tests,
+)
+from ..templating import render
+from ..views import api, items, optional_user, require_user
+from .forms import read_form, text
+
+
+def _age_group(request: Request) -> str:
+    age_group = str(request.path_params["age_group"])
+    if age_group not in AGE_GROUP_IDS:
+        raise HTTPException(404)
+    return age_group
+
+
+async def _optional(request: Request, path: str, **params: Any) -> Any:
+    """A part of a page the page can live without (badges, say): None when it fails."""
+    try:
+        return await api(request).get(path, **params)
+    except ApiError as exc:
+        if exc.status in (401, 502):
+            raise
+        return None
+
+
+def _continue_target(levels: list[dict[str, Any]], age_group: str) -> dict[str, Any] | None:
+    """The first level that is open and not completed: where to continue."""
+    for level in levels:
+        if level_state(level) == "open":
+            return {"url": f"/levels/{age_group}/{level_number(level)}", "level": level}
+    return None
+
+
+async def home(request: Request) -> Response:
+    user = await require_user(request)
+    age_group = user.get("ageGroup")
+    levels: list[dict[str, Any]] = []
+    if age_group in AGE_GROUP_IDS:
+        levels = items(await api(request).get(f"/levels/{age_group}"), "levels")
+    progress = await _optional(request, "/progress")
+    badges = await _optional(request, "/progress/badges")
+    summary = progress.get("summary", progress) if isinstance(progress, dict) else {}
+    context = {
+        "age_group": age_group if age_group in AGE_GROUP_IDS else None,
+        "levels": levels,
+        "level_number": level_number,
+        "level_state": level_state,
+        "summary": summary if isinstance(summary, dict) else {},
+        "badges": items(badges, "badges") or items(progress, "badges"),
+        "continue_at": _continue_target(levels, str(age_group)) if levels else None,
+    }
+    return render(request, "home.html", context, user=user)
+
+
+async def choose_age_group(request: Request) -> Response:
+    await require_user(request)
+    form = await read_form(request)
+    age_group = text(form, "ageGroup")
+    if age_group not in AGE_GROUP_IDS:
+        raise ApiError(422, "BAD_AGE_GROUP", "Pick one of the age groups.")
+    await api(request).patch("/auth/me", {"ageGroup": age_group})
+    return RedirectResponse(f"/levels/{age_group}", status_code=303)
+
+
+async def level_map(request: Request) -> Response:
+    age_group = _age_group(request)
+    user = await optional_user(request)
+    levels = items(await api(request).get(f"/levels/{age_group}"), "levels")
+    label = dict(AGE_GROUPS)[age_group]
+    context = {
+        "age_group": age_group,
+        "age_label": label,
+        "levels": sorted(levels, key=level_number),
+        "level_number": level_number,
+        "level_state": level_state,
+    }
+    return render(request, "levels.html", context, user=user)
+
+
+def _locked(request: Request, age_group: str, number: int, message: str | None) -> Response:
+    context = {"age_group": age_group, "number": number, "message": message}
+    return render(request, "locked.html", context, status_code=403)
+
+
+async def problem_page(request: Request) -> Response:
+    age_group = _age_group(request)
+    number = int(request.path_params["number"])
+    user = await require_user(request)
+    try:
+        body = await api(request).get(f"/levels/{age_group}/{number}")
+    except ApiError as exc:
+        if exc.status == 403 or exc.code.upper().endswith("LOCKED"):
+            return _locked(request, age_group, number, exc.message)
+        raise
+    level, problems = split_level(body)
+    if level_state(level) == "locked" and user.get("role") not in ("teacher", "admin"):
+        return _locked(request, age_group, number, None)
+    if not problems:
+        return render(request, "empty_level.html", {"age_group": age_group, "level": level})
+
+    wanted = request.query_params.get("problem")
+    chosen = next((p for p in problems if str(p.get("id")) == wanted), None)
+    progress = problem_progress(await _optional(request, "/progress"))
+    if chosen is None:
+        if wanted:
+            raise HTTPException(404)
+        unsolved = [p for p in problems if problem_status(progress.get(str(p["id"]))) != "solved"]
+        chosen = (unsolved or problems)[0]
+    problem = await api(request).get(f"/problems/{chosen['id']}")
+    problem = problem.get("problem", problem) if isinstance(problem, dict) else {}
+    cheatsheets = await _optional(request, "/cheatsheets", ageGroup=age_group, level=number)
+
+    index = next(i for i, p in enumerate(problems) if p["id"] == chosen["id"])
+    following = problems[index + 1] if index + 1 < len(problems) else None
+    character = character_for(user.get("character"))
+    page_data = {
+        "problemId": str(problem.get("id", chosen["id"])),
+        "userId": str(user.get("id", "")),
+        "starterCode": problem.get("starterCode") or "",
+        "hints": hints(problem),
+        "voice": character.voice,
+        "nextUrl": f"/levels/{age_group}/{number}?problem={following['id']}"
+        if following
+        else f"/levels/{age_group}",
+    }
+    context = {
+        "age_group": age_group,
+        "level": level,
+        "number": number,
+        "problems": problems,
+        "problem": problem,
+        "tests": visible_tests(problem),
+        "status_of": lambda p: problem_status(progress.get(str(p.get("id")))),
+        "cheatsheets": items(cheatsheets, "cheatsheets"),
+        "page_data": page_data,
+    }
+    return render(request, "problem.html", context, user=user)
+
+
+routes = [
+    Route("/home", home),
+    Route("/age-group", choose_age_group, methods=["POST"]),
+    Route("/levels/{age_group}", level_map),
+    Route("/levels/{age_group}/{number:int}", problem_page),
+]

@@ -1,0 +1,144 @@
+"""Pages anyone can see: landing, log in, sign up, log out, the code font preference."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from ..api_client import ApiError
+from ..characters import AGE_GROUP_IDS
+from ..session import clear_session, session_token, set_font, set_session
+from ..templating import render
+from ..views import api, optional_user, safe_next
+from .forms import read_form, text
+
+LOGIN_FAILED = "That username and password don't match. Check them and try again."
+
+
+async def landing(request: Request) -> Response:
+    user = await optional_user(request)
+    return render(request, "landing.html", user=user)
+
+
+async def login_page(request: Request) -> Response:
+    if await optional_user(request):
+        return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    return render(request, "login.html", {"next": request.query_params.get("next", "")})
+
+
+def _form_error(exc: ApiError, fallback: str) -> tuple[str, int]:
+    if exc.status in (400, 401, 403, 409, 422):
+        return (exc.message or fallback, exc.status)
+    if exc.status == 429:
+        wait = f" Try again in {exc.retry_after} seconds." if exc.retry_after else ""
+        return ("Too many tries in a row." + wait, 429)
+    return (exc.message or fallback, exc.status if exc.status < 600 else 502)
+
+
+def _signed_in(request: Request, body: Any, target: str) -> Response:
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token:
+        raise ApiError(502, "BAD_API_RESPONSE", "The server didn't give us a session.")
+    response = RedirectResponse(target, status_code=303)
+    set_session(response, request, token)
+    return response
+
+
+async def login_submit(request: Request) -> Response:
+    form = await read_form(request)
+    username = text(form, "username").strip()
+    password = text(form, "password")
+    target = safe_next(text(form, "next"))
+    context = {"next": text(form, "next"), "username": username}
+    if not username or not password:
+        context["error"] = "Please type your username and your password."
+        return render(request, "login.html", context, status_code=422)
+    try:
+        body = await api(request).post("/auth/login", {"username": username, "password": password})
+    except ApiError as exc:
+        message, status = _form_error(exc, LOGIN_FAILED)
+        if exc.status == 401:
+            message = LOGIN_FAILED
+        context["error"] = message
+        return render(request, "login.html", context, status_code=status)
+    return _signed_in(request, body, target)
+
+
+async def signup_page(request: Request) -> Response:
+    if await optional_user(request):
+        return RedirectResponse("/home", status_code=303)
+    age_group = request.query_params.get("ageGroup", "")
+    return render(request, "signup.html", {"form": {"ageGroup": age_group}})
+
+
+async def signup_submit(request: Request) -> Response:
+    form = await read_form(request)
+    values = {
+        "username": text(form, "username").strip(),
+        "displayName": text(form, "displayName").strip(),
+        "ageGroup": text(form, "ageGroup"),
+        "character": text(form, "character"),
+    }
+    password = text(form, "password")
+    errors: list[str] = []
+    if not values["username"]:
+        errors.append("Pick a username.")
+    if not password:
+        errors.append("Pick a password.")
+    if password != text(form, "password2"):
+        errors.append("The two passwords are different. Type the same one twice.")
+    if values["ageGroup"] and values["ageGroup"] not in AGE_GROUP_IDS:
+        errors.append("Pick one of the age groups.")
+    if errors:
+        return render(request, "signup.html", {"form": values, "errors": errors}, status_code=422)
+    payload: dict[str, Any] = {"username": values["username"], "password": password}
+    for key in ("displayName", "ageGroup"):
+        if values[key]:
+            payload[key] = values[key]
+    try:
+        body = await api(request).post("/auth/register", payload)
+    except ApiError as exc:
+        message, status = _form_error(exc, "We couldn't create that account.")
+        return render(
+            request, "signup.html", {"form": values, "errors": [message]}, status_code=status
+        )
+    if values["character"] and isinstance(body, dict) and body.get("token"):
+        # a character is a nice-to-have at sign-up; the profile page can set it later
+        with contextlib.suppress(ApiError):
+            await api(request).request(
+                "PATCH", "/auth/me", json={"character": values["character"]}, token=body["token"]
+            )
+    target = f"/levels/{values['ageGroup']}" if values["ageGroup"] else "/home"
+    return _signed_in(request, body, target)
+
+
+async def logout(request: Request) -> Response:
+    await read_form(request)
+    if session_token(request):
+        with contextlib.suppress(ApiError):  # the cookie goes anyway
+            await api(request).post("/auth/logout")
+    response = RedirectResponse("/", status_code=303)
+    clear_session(response, request)
+    return response
+
+
+async def font_preference(request: Request) -> Response:
+    form = await read_form(request)
+    response = RedirectResponse(safe_next(text(form, "next"), "/"), status_code=303)
+    set_font(response, request, text(form, "size") == "large")
+    return response
+
+
+routes = [
+    Route("/", landing),
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login_submit, methods=["POST"]),
+    Route("/signup", signup_page, methods=["GET"]),
+    Route("/signup", signup_submit, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/prefs/font", font_preference, methods=["POST"]),
+]

@@ -1,0 +1,223 @@
+"""Teacher and admin pages: problems (list, create, edit with a sandbox check) and learners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..api_client import ApiError
+from ..characters import AGE_GROUP_IDS
+from ..checking import check_solution
+from ..csrf import check_header
+from ..markdown import render_markdown
+from ..templating import render
+from ..views import api, items, require_teacher
+from .forms import read_form, text
+
+COMPARISON_MODES = ("trailing", "exact", "tokens", "float")
+DIFFICULTIES = ("easy", "medium", "hard")
+BLANK_TEST_ROWS = 2
+MAX_TEST_ROWS = 60
+
+
+def _int(value: str, default: int) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return default
+
+
+def problem_from_form(form: FormData) -> dict[str, Any]:
+    """The API's problem body from the editor form (blank test rows are dropped)."""
+    tests: list[dict[str, Any]] = []
+    for i in range(MAX_TEST_ROWS):
+        if f"test-{i}-output" not in form:
+            continue
+        test_input = text(form, f"test-{i}-input").replace("\r\n", "\n")
+        output = text(form, f"test-{i}-output").replace("\r\n", "\n")
+        if not test_input and not output:
+            continue
+        tests.append(
+            {
+                "name": text(form, f"test-{i}-name").strip() or f"Test {len(tests) + 1}",
+                "input": test_input,
+                "output": output,
+                "hidden": text(form, f"test-{i}-hidden") == "on",
+            }
+        )
+    mode = text(form, "comparison")
+    tolerance_text = text(form, "tolerance") or "1e-6"
+    try:
+        tolerance = float(tolerance_text)
+    except ValueError:
+        tolerance = 1e-6
+    return {
+        "id": text(form, "id").strip(),
+        "title": text(form, "title").strip(),
+        "ageGroup": text(form, "ageGroup"),
+        "level": _int(text(form, "level"), 1),
+        "order": _int(text(form, "order"), 1),
+        "difficulty": text(form, "difficulty") or "easy",
+        "xp": _int(text(form, "xp"), 10),
+        "concepts": [c.strip() for c in text(form, "concepts").split(",") if c.strip()],
+        "statement": text(form, "statement").replace("\r\n", "\n"),
+        "starterCode": text(form, "starterCode").replace("\r\n", "\n"),
+        "hints": [h.strip() for h in text(form, "hints").split("\n") if h.strip()],
+        "comparison": {
+            "mode": mode if mode in COMPARISON_MODES else "trailing",
+            "tolerance": tolerance,
+        },
+        "language": "python",
+        "solution": text(form, "solution").replace("\r\n", "\n"),
+        "tests": tests,
+    }
+
+
+def _form_errors(problem: dict[str, Any]) -> list[str]:
+    errors = []
+    if not problem["title"]:
+        errors.append("Give the problem a title.")
+    if problem["ageGroup"] not in AGE_GROUP_IDS:
+        errors.append("Pick an age group.")
+    if not problem["statement"].strip():
+        errors.append("Write the statement: what should the learner's program do?")
+    if not problem["solution"].strip():
+        errors.append("Add a reference solution; it is checked in the sandbox before saving.")
+    if not problem["tests"]:
+        errors.append("Add at least one test (input and expected output).")
+    elif all(t["hidden"] for t in problem["tests"]):
+        errors.append("Make at least one test visible, so learners see an example.")
+    return errors
+
+
+def _editor(
+    request: Request,
+    problem: dict[str, Any],
+    *,
+    editing: bool,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    rows = list(problem.get("tests") or [])
+    rows += [{"name": "", "input": "", "output": "", "hidden": False}] * BLANK_TEST_ROWS
+    context = {
+        "problem": problem,
+        "test_rows": rows,
+        "editing": editing,
+        "modes": COMPARISON_MODES,
+        "difficulties": DIFFICULTIES,
+        "statement_html": render_markdown(problem.get("statement", "")),
+        **extra,
+    }
+    return render(request, "teach_edit.html", context, status_code=status_code)
+
+
+async def problem_list(request: Request) -> Response:
+    await require_teacher(request)
+    age_group = request.query_params.get("ageGroup")
+    params: dict[str, Any] = {"ageGroup": age_group if age_group in AGE_GROUP_IDS else None}
+    body = await api(request).get("/problems", limit=200, **params)
+    problems = sorted(
+        items(body, "problems"),
+        key=lambda p: (str(p.get("ageGroup")), p.get("level") or 0, p.get("order") or 0),
+    )
+    context = {"problems": problems, "age_group": params["ageGroup"], "saved": None}
+    context["saved"] = request.query_params.get("saved")
+    return render(request, "teach_problems.html", context)
+
+
+async def new_problem(request: Request) -> Response:
+    await require_teacher(request)
+    blank = {"ageGroup": "", "level": 1, "order": 1, "difficulty": "easy", "xp": 10}
+    blank["comparison"] = {"mode": "trailing", "tolerance": 1e-6}
+    return _editor(request, blank, editing=False)
+
+
+async def edit_problem(request: Request) -> Response:
+    await require_teacher(request)
+    body = await api(request).get(f"/problems/{request.path_params['problem_id']}")
+    problem = body.get("problem", body) if isinstance(body, dict) else {}
+    tests = items(problem, "tests")
+    if not tests:  # some shapes split visible and hidden tests
+        tests = items(problem, "visibleTests") + items(problem, "hiddenTests")
+    problem["tests"] = tests
+    return _editor(request, problem, editing=True)
+
+
+async def save_problem(request: Request) -> Response:
+    await require_teacher(request)
+    form = await read_form(request)
+    problem_id = request.path_params.get("problem_id")
+    editing = problem_id is not None
+    problem = problem_from_form(form)
+    if editing:
+        problem["id"] = problem_id
+    errors = _form_errors(problem)
+    if errors:
+        return _editor(request, problem, editing=editing, errors=errors, status_code=422)
+    comparison = problem["comparison"]
+    checks = await check_solution(
+        api(request),
+        problem["solution"],
+        problem["tests"],
+        comparison["mode"],
+        comparison["tolerance"],
+    )
+    failing = [c for c in checks if not c.passed]
+    if failing or text(form, "action") == "check":
+        status = 422 if failing else 200
+        return _editor(request, problem, editing=editing, checks=checks, status_code=status)
+    payload = {k: v for k, v in problem.items() if not (k == "id" and not v)}
+    try:
+        if editing:
+            await api(request).put(f"/problems/{problem_id}", payload)
+        else:
+            await api(request).post("/problems", payload)
+    except ApiError as exc:
+        if exc.status not in (400, 409, 413, 422):
+            raise
+        return _editor(
+            request, problem, editing=editing, errors=[exc.message], status_code=exc.status
+        )
+    return RedirectResponse("/teach/problems?saved=" + (problem.get("id") or ""), status_code=303)
+
+
+async def delete_problem(request: Request) -> Response:
+    await require_teacher(request)
+    await read_form(request)
+    await api(request).delete(f"/problems/{request.path_params['problem_id']}")
+    return RedirectResponse("/teach/problems", status_code=303)
+
+
+async def preview(request: Request) -> Response:
+    """Markdown → sanitised HTML for the editor's live preview (JSON-free, CSRF header)."""
+    await require_teacher(request)
+    check_header(request)
+    source = (await request.body()).decode("utf-8", errors="replace")[:100_000]
+    return HTMLResponse(str(render_markdown(source)))
+
+
+async def learners(request: Request) -> Response:
+    await require_teacher(request)
+    age_group = request.query_params.get("ageGroup")
+    body = await api(request).get(
+        "/progress/learners", ageGroup=age_group if age_group in AGE_GROUP_IDS else None
+    )
+    context = {"learners": items(body, "learners"), "age_group": age_group}
+    return render(request, "teach_learners.html", context)
+
+
+routes = [
+    Route("/teach/problems", problem_list),
+    Route("/teach/problems/new", new_problem, methods=["GET"]),
+    Route("/teach/problems/new", save_problem, methods=["POST"]),
+    Route("/teach/problems/{problem_id}/edit", edit_problem, methods=["GET"]),
+    Route("/teach/problems/{problem_id}/edit", save_problem, methods=["POST"]),
+    Route("/teach/problems/{problem_id}/delete", delete_problem, methods=["POST"]),
+    Route("/teach/preview", preview, methods=["POST"]),
+    Route("/teach/learners", learners),
+]

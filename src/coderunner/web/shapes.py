@@ -1,0 +1,68 @@
+"""Reading the API's JSON for the pages, tolerant of fields a page can live without."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .views import items
+
+
+def level_number(level: dict[str, Any]) -> int:
+    for key in ("levelNumber", "number", "level"):
+        value = level.get(key)
+        if isinstance(value, int):
+            return value
+    return 0
+
+
+def level_state(level: dict[str, Any]) -> str:
+    """'completed', 'locked' or 'open'."""
+    if level.get("completed"):
+        return "completed"
+    if level.get("locked") or level.get("unlocked") is False:
+        return "locked"
+    return "open"
+
+
+def split_level(body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """GET /levels/{ag}/{n} → (level, problems), whether problems sit beside or inside it."""
+    if not isinstance(body, dict):
+        return {}, []
+    inner = body.get("level")
+    level: dict[str, Any] = inner if isinstance(inner, dict) else body
+    problems = items(body, "problems") or items(level, "problems")
+    problems = sorted(problems, key=lambda p: (p.get("order") or 0, str(p.get("title", ""))))
+    return level, problems
+
+
+def problem_progress(progress: Any) -> dict[str, dict[str, Any]]:
+    """GET /progress → {problemId: that problem's progress row}."""
+    rows = items(progress, "problems")
+    result: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if isinstance(row, dict):
+            pid = row.get("problemId") or row.get("id")
+            if pid is not None:
+                result[str(pid)] = row
+    return result
+
+
+def problem_status(row: dict[str, Any] | None) -> str:
+    """'solved', 'attempted' or 'new'."""
+    if not row:
+        return "new"
+    status = str(row.get("status", "")).lower()
+    if row.get("solved") or status in {"solved", "completed"}:
+        return "solved"
+    if status in {"attempted", "in_progress", "started"} or row.get("attempts"):
+        return "attempted"
+    return "new"
+
+
+def visible_tests(problem: dict[str, Any]) -> list[dict[str, Any]]:
+    tests = items(problem, "visibleTests", "tests", "examples")
+    return [t for t in tests if isinstance(t, dict) and not t.get("hidden")]
+
+
+def hints(problem: dict[str, Any]) -> list[str]:
+    return [h if isinstance(h, str) else str(h.get("text", "")) for h in items(problem, "hints")]

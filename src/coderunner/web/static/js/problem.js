@@ -1,0 +1,157 @@
+// The problem page: editor, Run (with stdin), Submit, live status, results, hints, drawer.
+import { createEditor } from "../build/editor.js";
+import { ApiError } from "./api.js";
+import { runJob } from "./jobs.js";
+import { loadCode, saveCode, clearCode } from "./storage.js";
+import { showExplanation, showOutput, showSubmission, verdictText } from "./results.js";
+import { setupHints } from "./hints.js";
+import { setupDrawer } from "./drawer.js";
+
+const data = JSON.parse(document.getElementById("page-data").textContent);
+const voice = data.voice || {};
+const $ = (id) => document.getElementById(id);
+
+const statusLine = $("status");
+const output = $("output");
+const explanation = $("explanation");
+const results = $("results");
+const runButton = $("run-button");
+const submitButton = $("submit-button");
+const stdin = $("stdin");
+let busy = false;
+
+function setStatus(text, kind = "") {
+  statusLine.textContent = text;
+  statusLine.className = `status ${kind}`;
+}
+
+const STATUS_WORDS = {
+  pending: "Waiting for a free computer…",
+  processing: voice.running || "Running your code…",
+};
+
+const nonceMeta = document.querySelector('meta[name="csp-nonce"]');
+const saved = loadCode(data.userId, data.problemId);
+const editorHost = $("editor");
+const editor = createEditor(editorHost, {
+  doc: saved ?? data.starterCode,
+  label: editorHost.dataset.label || "Code editor",
+  nonce: nonceMeta ? nonceMeta.content : "",
+  onRun: () => run(),
+  onChange: (code) => saveCode(data.userId, data.problemId, code),
+});
+
+function lock(value) {
+  busy = value;
+  runButton.disabled = value;
+  submitButton.disabled = value;
+  runButton.setAttribute("aria-busy", value ? "true" : "false");
+  submitButton.setAttribute("aria-busy", value ? "true" : "false");
+}
+
+const handlers = {
+  onStatus: (status) => setStatus(STATUS_WORDS[status] || "", status in STATUS_WORDS ? "running" : ""),
+  onBusy: (seconds, err) => {
+    const why = err.status === 429 ? "Lots of clicks! " : (voice.busy || "The computers are busy. ");
+    setStatus(`${why} Trying again in ${seconds} s…`, "running");
+  },
+  onOutput: (text) => {
+    if (output.dataset.live !== "1") { output.textContent = ""; output.dataset.live = "1"; }
+    output.textContent += text;
+  },
+};
+
+function showFailure(err) {
+  const message = err instanceof ApiError ? err.message : "Something went wrong. Please try again.";
+  setStatus(message, "error");
+  if (err instanceof ApiError && err.status === 401) window.location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
+}
+
+function platformFailed(job) {
+  setStatus("Our computers couldn't run your code this time. It's not your fault; please try again.", "error");
+  output.textContent = job.error || job.reason || "";
+}
+
+async function run() {
+  if (busy) return;
+  lock(true);
+  results.hidden = true;
+  explanation.hidden = true;
+  output.dataset.live = "0";
+  output.textContent = "";
+  setStatus(STATUS_WORDS.pending, "running");
+  try {
+    const job = await runJob("run", { code: editor.getCode(), language: "python", stdin: stdin.value }, handlers);
+    if (job.status === "failed") { platformFailed(job); return; }
+    const result = job.result || {};
+    showOutput(output, result);
+    showExplanation(explanation, result.explanation);
+    const ok = result.verdict === "OK" || result.verdict === "ACCEPTED";
+    setStatus(ok ? `Done! ${verdictText(result.verdict)}.` : `${voice.error || ""} ${verdictText(result.verdict)}.`.trim(), ok ? "ok" : "error");
+  } catch (err) {
+    showFailure(err);
+  } finally {
+    lock(false);
+  }
+}
+
+function markSolved() {
+  const current = document.querySelector('.problem-chooser a[aria-current="page"]');
+  if (current) {
+    current.parentElement.className = "status-solved";
+    const icon = current.querySelector(".status-icon");
+    if (icon) icon.textContent = "✓";
+  }
+}
+
+async function submit() {
+  if (busy) return;
+  lock(true);
+  explanation.hidden = true;
+  results.hidden = true;
+  $("next-step").hidden = true;
+  output.dataset.live = "0";
+  setStatus(STATUS_WORDS.pending, "running");
+  try {
+    const job = await runJob("submit", { problemId: data.problemId, code: editor.getCode(), language: "python" }, handlers);
+    if (job.status === "failed") { platformFailed(job); return; }
+    const submission = job.submissionResult || {};
+    const { passed, total } = showSubmission(results, submission);
+    const firstFailing = (submission.tests || []).find((t) => !t.passed);
+    showExplanation(explanation, (job.result && job.result.explanation) || (firstFailing && firstFailing.explanation));
+    if (job.result) showOutput(output, job.result); else output.textContent = "";
+    const solved = submission.verdict === "ACCEPTED" || (total > 0 && passed === total);
+    if (solved) {
+      const xp = submission.xpAwarded ?? job.xpAwarded ?? (job.progress && job.progress.xpAwarded);
+      setStatus(`${voice.solved || "You solved it!"}${xp ? ` +${xp} XP` : ""}`, "ok celebrate");
+      $("next-step").hidden = false;
+      markSolved();
+    } else {
+      setStatus(`${voice.failed || "Not yet."} ${passed} of ${total} tests passed.`, "error");
+    }
+    results.scrollIntoView({ block: "nearest" });
+  } catch (err) {
+    showFailure(err);
+  } finally {
+    lock(false);
+  }
+}
+
+runButton.addEventListener("click", () => run());
+submitButton.addEventListener("click", () => submit());
+$("reset-button").addEventListener("click", () => {
+  if (!window.confirm("Go back to the starter code? Your changes to this puzzle will be lost.")) return;
+  editor.setCode(data.starterCode);
+  clearCode(data.userId, data.problemId);
+  editor.focus();
+});
+// Ctrl/Cmd+Enter runs from anywhere on the page (the editor handles it itself too)
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.defaultPrevented) {
+    event.preventDefault();
+    run();
+  }
+});
+
+setupHints($("hint-button"), $("hint-list"), data.hints || []);
+setupDrawer($("cheatsheet-button"), $("cheatsheet-drawer"), $("drawer-close"));

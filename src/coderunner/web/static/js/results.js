@@ -1,0 +1,91 @@
+// Showing what a run or a submission did: output, the friendly error explanation, and the
+// per-test results (visible tests with a diff, hidden tests as pass/fail only).
+import { explainDifference, renderDiff } from "./diff.js";
+
+const VERDICTS = {
+  OK: "Ran fine",
+  ACCEPTED: "Passed",
+  WRONG_ANSWER: "Wrong answer",
+  TIME_LIMIT_EXCEEDED: "Took too long",
+  MEMORY_LIMIT_EXCEEDED: "Used too much memory",
+  OUTPUT_LIMIT_EXCEEDED: "Printed too much",
+  RUNTIME_ERROR: "Crashed with an error",
+  COMPILATION_ERROR: "Python couldn't read the code",
+  INTERNAL_ERROR: "Our computers had a problem (not your fault)",
+};
+
+export const verdictText = (v) => VERDICTS[v] || (v ? String(v).replaceAll("_", " ").toLowerCase() : "");
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+/** Fill the explanation box from the API's explanation (a string or an object). */
+export function showExplanation(box, explanation) {
+  box.replaceChildren();
+  if (!explanation) { box.hidden = true; return; }
+  if (typeof explanation === "string") {
+    box.append(el("p", null, explanation));
+  } else {
+    const title = explanation.title || explanation.summary || explanation.headline;
+    if (title) box.append(el("p", "result-head", title));
+    for (const key of ["message", "what", "where", "why", "fix", "hint", "suggestion"]) {
+      const value = explanation[key];
+      if (value && value !== title) box.append(el("p", null, typeof value === "string" ? value : JSON.stringify(value)));
+    }
+    if (explanation.line) box.append(el("p", "muted", `Line ${explanation.line}`));
+  }
+  box.hidden = false;
+}
+
+/** The output panel for a run or for the first failing test of a submission. */
+export function showOutput(pre, result) {
+  const parts = [];
+  if (result && result.stdout) parts.push(result.stdout);
+  if (result && result.stderr) parts.push((parts.length ? "\n" : "") + result.stderr);
+  if (result && result.truncated) parts.push("\n… (output cut short: it was very long)");
+  pre.textContent = parts.join("") || "(your program printed nothing)";
+}
+
+function testItem(test) {
+  const li = el("li", `result ${test.passed ? "pass" : "fail"}`);
+  const name = test.hidden ? `Hidden test ${test.index + 1}` : (test.name || `Test ${test.index + 1}`);
+  const head = el("p", "result-head", `${test.passed ? "✓" : "✗"} ${name}: ${test.passed ? "passed" : verdictText(test.verdict) || "failed"}`);
+  li.append(head);
+  if (test.hidden) {
+    if (!test.passed) li.append(el("p", "muted", "This test is secret. Think about unusual inputs (empty, zero, very big)."));
+    return li;
+  }
+  if (!test.passed) {
+    if (test.input !== undefined && test.input !== null) {
+      li.append(el("p", "io-label", "Input"), el("pre", "io", test.input || "(no input)"));
+    }
+    if (test.expected !== undefined || test.actual !== undefined) {
+      li.append(renderDiff(test.expected ?? "", test.actual ?? ""));
+      for (const note of explainDifference(test.expected ?? "", test.actual ?? "")) {
+        li.append(el("p", "diff-note", note));
+      }
+    }
+    if (test.stderr) li.append(el("pre", "io stderr", test.stderr));
+    if (test.explanation) {
+      const box = el("div", "explanation");
+      showExplanation(box, test.explanation);
+      li.append(box);
+    }
+  }
+  return li;
+}
+
+/** The test list; returns the submission's summary for the status line. */
+export function showSubmission(section, submission) {
+  const list = section.querySelector("#results-list");
+  const summary = section.querySelector("#results-summary");
+  list.replaceChildren(...(submission.tests || []).map(testItem));
+  const total = submission.total ?? (submission.tests || []).length;
+  summary.textContent = `${submission.passed ?? 0} of ${total} tests passed`;
+  section.hidden = false;
+  return { passed: submission.passed ?? 0, total };
+}

@@ -1,0 +1,58 @@
+"""Jinja2 for the pages: autoescaping on, our filters, and the context every page gets."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from .characters import AGE_GROUPS, CHARACTERS, character_for
+from .markdown import render_markdown
+from .session import large_code_font
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["markdown"] = render_markdown
+    env.globals["AGE_GROUPS"] = AGE_GROUPS
+    env.globals["CHARACTERS"] = CHARACTERS
+    return env
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    user: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    """Render `template` with the base context (user, theme, CSRF token, CSP nonce)."""
+    if user is None:
+        user = getattr(request.state, "user", None)
+    character = character_for((user or {}).get("character"))
+    page: dict[str, Any] = {
+        "request": request,
+        "user": user,
+        "character": character,
+        "csrf_token": request.state.csrf_token,
+        "csp_nonce": request.state.csp_nonce,
+        "large_font": large_code_font(request),
+        "path": request.url.path,
+    }
+    page.update(context or {})
+    html = environment().get_template(template).render(page)
+    return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
