@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpx
 from starlette.applications import Starlette
@@ -24,6 +24,9 @@ from .routes import account, learn, public, teach
 from .session import clear_session
 from .templating import render
 from .views import RedirectTo, login_url
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 __all__ = ["DEFAULT_API_URL", "create_web_app"]
 
@@ -93,8 +96,8 @@ def _routes() -> list[BaseRoute]:
     ]
 
 
-def create_web_app(settings: Any = None) -> Starlette:
-    """Build the web app. `settings` is the project's Settings (read duck-typed)."""
+def create_web_app(settings: Settings | None = None) -> Starlette:
+    """Build the web app from the project's settings (`api_url`; defaults when None)."""
     config = WebConfig.from_settings(settings)
 
     @contextlib.asynccontextmanager

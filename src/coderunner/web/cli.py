@@ -1,35 +1,44 @@
-"""`coderunner web`: run the web process alone (scaled-out mode)."""
+"""`coderunner web`: run the web process alone (scaled-out mode), talking to the API over HTTP."""
 
 from __future__ import annotations
 
-import os
+from typing import Any
 
 import click
 
 
 @click.command("web")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--host", default=None, help="Interface to listen on [default: $CODERUNNER_HOST].")
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
-    default=3000,
-    show_default=True,
-    help="Port to listen on.",
+    default=None,
+    help="Port to listen on [default: $CODERUNNER_WEB_PORT or 3000].",
 )
 @click.option(
     "--api-url",
     default=None,
     help="Base URL of the API [default: $CODERUNNER_API_URL or http://127.0.0.1:4000].",
 )
-def web_command(host: str, port: int, api_url: str | None) -> None:
-    """Serve the web pages on HOST:PORT, talking to the API at --api-url."""
-    import types
-
+def web_command(host: str | None, port: int | None, api_url: str | None) -> None:
+    """Serve the web pages, calling the API at --api-url."""
     import uvicorn
+    from pydantic import ValidationError
 
-    from .app import DEFAULT_API_URL, create_web_app
+    from ..config import Settings
+    from .app import create_web_app
 
-    settings = types.SimpleNamespace(
-        api_url=api_url or os.environ.get("CODERUNNER_API_URL", DEFAULT_API_URL)
+    overrides: dict[str, Any] = {}
+    if api_url:
+        overrides["api_url"] = api_url
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise click.ClickException(f"invalid configuration: {exc}") from None
+    uvicorn.run(
+        create_web_app(settings),
+        host=host or settings.host,
+        port=port or settings.web_port,
+        proxy_headers=True,
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or "127.0.0.1",
     )
-    uvicorn.run(create_web_app(settings), host=host, port=port)

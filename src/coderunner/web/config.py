@@ -20,7 +20,7 @@ class WebConfig:
 
     @classmethod
     def from_settings(cls, settings: Any) -> WebConfig:
-        """Read the fields we use from `settings` (duck-typed), then the environment."""
+        """Read the fields we use from the project's `Settings` (or the environment if None)."""
         api_url = getattr(settings, "api_url", None) or os.environ.get(
             "CODERUNNER_API_URL", DEFAULT_API_URL
         )
