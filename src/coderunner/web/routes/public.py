@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -16,6 +17,13 @@ from ..templating import render
 from ..views import api, optional_user, safe_next
 from .forms import read_form, text
 
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{3,32}")
+MIN_PASSWORD = 8
+FRIENDLY_FIELDS = {
+    "username": "That username doesn't work. Use 3 to 32 letters, numbers, _ . or -.",
+    "password": f"Your password needs at least {MIN_PASSWORD} characters.",
+    "displayName": "The name to show can be 1 to 64 characters.",
+}
 LOGIN_FAILED = "That username and password don't match. Check them and try again."
 
 
@@ -31,6 +39,11 @@ async def login_page(request: Request) -> Response:
 
 
 def _form_error(exc: ApiError, fallback: str) -> tuple[str, int]:
+    if exc.code == "VALIDATION_ERROR":
+        field = exc.message.split(":", 1)[0].strip()
+        return (FRIENDLY_FIELDS.get(field, fallback), 422)
+    if exc.status == 409:
+        return ("That username is taken. Try adding a number or another word.", 409)
     if exc.status in (400, 401, 403, 409, 422):
         return (exc.message or fallback, exc.status)
     if exc.status == 429:
@@ -85,10 +98,10 @@ async def signup_submit(request: Request) -> Response:
     }
     password = text(form, "password")
     errors: list[str] = []
-    if not values["username"]:
-        errors.append("Pick a username.")
-    if not password:
-        errors.append("Pick a password.")
+    if not USERNAME_RE.fullmatch(values["username"]):
+        errors.append("Pick a username of 3 to 32 letters or numbers (you can also use _ . and -).")
+    if len(password) < MIN_PASSWORD:
+        errors.append(f"Your password needs at least {MIN_PASSWORD} characters.")
     if password != text(form, "password2"):
         errors.append("The two passwords are different. Type the same one twice.")
     if values["ageGroup"] and values["ageGroup"] not in AGE_GROUP_IDS:

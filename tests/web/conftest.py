@@ -1,0 +1,167 @@
+"""Fixtures for the web tests: the real `coderunner serve` (API + web + workers) in a subprocess.
+
+No stubs: the session starts the product as a learner's machine would, on free ports, with a
+fresh data dir, and the tests drive it over HTTP (httpx) and in Debian's Chromium (Playwright).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CODERUNNER = str(Path(sys.executable).with_name("coderunner"))
+SCREENSHOTS = REPO / "test-results" / "screenshots"
+START_TIMEOUT_S = 120
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Server:
+    web_url: str
+    api_url: str
+    data_dir: Path
+    env: dict[str, str]
+
+    def coderunner(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run another `coderunner` command against the same data dir."""
+        return subprocess.run(
+            [CODERUNNER, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+
+def _wait_until_up(proc: subprocess.Popen[bytes], urls: list[str], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    pending = list(urls)
+    while pending:
+        if proc.poll() is not None:
+            raise RuntimeError(f"coderunner serve exited ({proc.returncode}):\n{log.read_text()}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"coderunner serve did not come up:\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(pending[0], timeout=2).status_code < 500:
+                pending.pop(0)
+                continue
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("coderunner-data")
+    api_port, web_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "CODERUNNER_DATA_DIR": str(data_dir),
+        "CODERUNNER_API_URL": f"http://127.0.0.1:{api_port}",
+        # the suite makes many requests from one address; it tests pages, not the throttle
+        "RATE_LIMIT_MAX_REQUESTS": "100000",
+        "CODERUNNER_AUTH_FAILURE_LIMIT": "1000",
+        "LOG_LEVEL": "warning",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    log = data_dir / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                CODERUNNER,
+                "serve",
+                "--api-port",
+                str(api_port),
+                "--web-port",
+                str(web_port),
+                "--data-dir",
+                str(data_dir),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    api_url = f"http://127.0.0.1:{api_port}"
+    web_url = f"http://127.0.0.1:{web_port}"
+    try:
+        _wait_until_up(proc, [f"{api_url}/health", f"{web_url}/"], log)
+        yield Server(web_url=web_url, api_url=api_url, data_dir=data_dir, env=env)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+def unique_name(prefix: str = "kid") -> str:
+    return f"{prefix}{os.getpid() % 10000}_{next(_counter)}_{int(time.time() * 1000) % 100000}"
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+@pytest.fixture
+def web(server: Server) -> Iterator[httpx.Client]:
+    """A cookie-keeping HTTP client of the web app (a browser without JavaScript)."""
+    with httpx.Client(base_url=server.web_url, follow_redirects=False, timeout=30) as client:
+        yield client
+
+
+def sign_up(client: httpx.Client, username: str, password: str, age_group: str = "7-9") -> None:
+    token = csrf_from(client.get("/signup").text)
+    response = client.post(
+        "/signup",
+        data={
+            "csrf_token": token,
+            "username": username,
+            "password": password,
+            "password2": password,
+            "ageGroup": age_group,
+            "character": "leo",
+        },
+    )
+    assert response.status_code == 303, response.text
