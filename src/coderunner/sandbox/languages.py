@@ -68,9 +68,12 @@ class Language:
         return [m.source for m in self.mounts if not m.optional and not os.path.exists(m.source)]
 
 
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
 def _mount(spec: str) -> Mount:
     optional = spec.startswith("?")
-    spec = spec.removeprefix("?")
+    spec = spec.removeprefix("?").replace("{package}", _PACKAGE_DIR)
     source, _, target = spec.partition(":")
     return Mount(source=source, target=target or source, optional=optional)
 

@@ -1,0 +1,45 @@
+# Code Runner: one-word commands. `make help` lists them.
+.DEFAULT_GOAL := help
+VENV := .venv/bin
+PYTEST_ARGS ?=
+
+.PHONY: help install run test lint typecheck pytest bench selftest content-check web clean
+
+help: ## List the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+install: ## Install system packages (as root) and the locked Python environment into .venv
+	@scripts/bootstrap.sh
+
+run: install ## Run the product on embedded defaults: web :3000, API :4000, data in ./.data
+	$(VENV)/coderunner serve
+
+test: install ## Run the whole suite: lint, types, unit, sandbox attacks, API (SQLite+PostgreSQL), browser
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/mypy
+	$(VENV)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: ## ruff check and format check
+	$(VENV)/ruff check . && $(VENV)/ruff format --check .
+
+typecheck: ## mypy (strict)
+	$(VENV)/mypy
+
+pytest: ## pytest only (PYTEST_ARGS=... to pass options)
+	$(VENV)/pytest $(PYTEST_ARGS)
+
+selftest: install ## Prove the sandbox isolates and limits code on this host
+	$(VENV)/coderunner selftest
+
+content-check: install ## Check every problem's reference solution and starter code in the sandbox
+	$(VENV)/coderunner content check
+
+bench: install ## Sandbox benchmark against bare bwrap (see docs/performance.md)
+	$(VENV)/python bench/sandbox.py
+
+web: ## Rebuild the committed editor bundle (needs Node and npm)
+	cd web && npm ci && npm run build
+
+clean: ## Remove caches (keeps .venv and .data)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache test-results

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what Code Runner needs on a fresh Debian/Ubuntu machine, then the Python environment.
+#   - system: bubblewrap (the sandbox), the Debian python3 that learners' code runs with, and
+#     util-linux (prlimit, setpriv); installed with apt-get when we are root and they are missing.
+#   - Python: uv from PyPI into .tools/, then `uv sync --frozen` into .venv from uv.lock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+UV_VERSION=0.13.8
+need=()
+command -v bwrap >/dev/null || need+=(bubblewrap)
+[ -x /usr/bin/python3.11 ] && [ -d /usr/lib/python3.11 ] || need+=(python3.11)
+command -v prlimit >/dev/null && command -v setpriv >/dev/null || need+=(util-linux)
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "bootstrap: please install: ${need[*]} (the sandbox refuses to run code without them)" >&2
+  fi
+fi
+
+if ! command -v uv >/dev/null; then
+  if [ ! -x .tools/bin/uv ]; then
+    python3 -m venv .tools
+    .tools/bin/pip install -q "uv==${UV_VERSION}"
+  fi
+  export PATH="$PWD/.tools/bin:$PATH"
+fi
+UV_PYTHON_DOWNLOADS=never uv sync --frozen --quiet
+echo "bootstrap: ready (.venv/bin/coderunner)"
