@@ -1,4 +1,4 @@
-"""The five characters: their look (a CSS theme), their mascot and their voice."""
+"""The five characters: their look (a CSS theme), their mascot (static/img/<id>.svg) and their voice."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ AGE_GROUP_IDS = tuple(group for group, _ in AGE_GROUPS)
 class Character:
     id: str
     name: str
-    mascot: str  # an emoji, shown with aria-hidden beside the name
     tagline: str
     voice: dict[str, str] = field(default_factory=dict)
 
@@ -27,7 +26,6 @@ CHARACTERS: dict[str, Character] = {
         Character(
             "astro",
             "Astro",
-            "🚀",
             "A space explorer who loves launching code.",
             {
                 "running": "Countdown started... your code is flying!",
@@ -41,7 +39,6 @@ CHARACTERS: dict[str, Character] = {
         Character(
             "leo",
             "Leo",
-            "🦁",
             "A brave lion who never gives up.",
             {
                 "running": "Roar! Running your code...",
@@ -55,7 +52,6 @@ CHARACTERS: dict[str, Character] = {
         Character(
             "kenji",
             "Kenji",
-            "🥷",
             "A calm ninja who solves puzzles step by step.",
             {
                 "running": "Quietly running your code...",
@@ -69,7 +65,6 @@ CHARACTERS: dict[str, Character] = {
         Character(
             "nila",
             "Nila",
-            "🐬",
             "A curious dolphin who explores the ocean of code.",
             {
                 "running": "Splash! Your code is swimming...",
@@ -83,7 +78,6 @@ CHARACTERS: dict[str, Character] = {
         Character(
             "cosmic",
             "Cosmic",
-            "🌌",
             "A star-gazer who finds patterns in the galaxy.",
             {
                 "running": "Your code is travelling through the stars...",
