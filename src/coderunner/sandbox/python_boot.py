@@ -22,7 +22,7 @@ def _hook(kind, value, tb):  # type: ignore[no-untyped-def]
     _show(kind, value.with_traceback(tb), tb)
 
 
-def _run(path):  # type: ignore[no-untyped-def]
+def _run(path: str) -> None:
     sys.argv = sys.argv[1:]
     sys.path[0] = path.rpartition("/")[0]
     sys.excepthook = _hook

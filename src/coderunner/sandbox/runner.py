@@ -13,6 +13,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import seccomp
@@ -163,6 +164,20 @@ class Sandbox:
         if lang.compile is None:
             return self._execute(lang, lang.argv(lang.run), source, data, effective)
         return self._compile_and_run(lang, source, data, effective)
+
+    def run_batch(
+        self,
+        code: str | bytes,
+        language: str,
+        stdins: Sequence[str | bytes],
+        limits: Limits | None = None,
+    ) -> list[RunResult]:
+        """Run the same program once per input, each in a fresh sandbox state (grading).
+
+        Each input is a separate run: nothing of one run (files, processes, memory) is seen by
+        the next, and only that run's input enters its sandbox.
+        """
+        return [self.run(code, language, stdin, limits) for stdin in stdins]
 
     def _compile_and_run(
         self, lang: Language, source: bytes, stdin: bytes, limits: Limits
