@@ -1,4 +1,4 @@
-"""The five characters: their look (a CSS theme), their mascot (static/img/<id>.svg) and their voice."""
+"""The five characters: their look (a CSS theme), mascot (static/img/<id>.svg) and voice."""
 
 from __future__ import annotations
 

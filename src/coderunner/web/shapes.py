@@ -59,9 +59,45 @@ def problem_status(row: dict[str, Any] | None) -> str:
     return "new"
 
 
+def expected_output(test: dict[str, Any]) -> str:
+    for key in ("expectedOutput", "output", "expected"):
+        value = test.get(key)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def normalise_test(test: dict[str, Any]) -> dict[str, Any]:
+    """A test case as the templates use it: name, input, output, hidden."""
+    return {
+        "name": str(test.get("name") or ""),
+        "input": str(test.get("input") or ""),
+        "output": expected_output(test),
+        "hidden": bool(test.get("hidden")),
+    }
+
+
 def visible_tests(problem: dict[str, Any]) -> list[dict[str, Any]]:
-    tests = items(problem, "visibleTests", "tests", "examples")
-    return [t for t in tests if isinstance(t, dict) and not t.get("hidden")]
+    tests = items(problem, "tests", "visibleTests", "examples")
+    return [normalise_test(t) for t in tests if isinstance(t, dict) and not t.get("hidden")]
+
+
+def merge_level_progress(levels: list[dict[str, Any]], progress: Any) -> list[dict[str, Any]]:
+    """Levels with `solvedCount`/`problemCount` filled from GET /progress's per-level rows."""
+    rows = {
+        (str(r.get("ageGroup")), r.get("levelNumber")): r
+        for r in items(progress, "levels")
+        if isinstance(r, dict)
+    }
+    merged = []
+    for level in levels:
+        row = rows.get((str(level.get("ageGroup")), level_number(level)))
+        extra: dict[str, Any] = {}
+        if row:
+            extra["solvedCount"] = row.get("solved", 0)
+            extra["problemCount"] = level.get("problemCount") or row.get("totalProblems", 0)
+        merged.append({**level, **extra})
+    return merged
 
 
 def hints(problem: dict[str, Any]) -> list[str]:

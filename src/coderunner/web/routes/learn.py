@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,6 +17,7 @@ from ..shapes import (
     hints,
     level_number,
     level_state,
+    merge_level_progress,
     problem_progress,
     problem_status,
     split_level,
@@ -23,6 +26,8 @@ from ..shapes import (
 from ..templating import render
 from ..views import api, items, optional_user, require_user
 from .forms import read_form, text
+
+MAX_SHEETS = 4
 
 
 def _age_group(request: Request) -> str:
@@ -54,9 +59,10 @@ async def home(request: Request) -> Response:
     user = await require_user(request)
     age_group = user.get("ageGroup")
     levels: list[dict[str, Any]] = []
+    progress = await _optional(request, "/progress")
     if age_group in AGE_GROUP_IDS:
         levels = items(await api(request).get(f"/levels/{age_group}"), "levels")
-    progress = await _optional(request, "/progress")
+        levels = merge_level_progress(sorted(levels, key=level_number), progress)
     badges = await _optional(request, "/progress/badges")
     summary = progress.get("summary", progress) if isinstance(progress, dict) else {}
     context = {
@@ -85,6 +91,8 @@ async def level_map(request: Request) -> Response:
     age_group = _age_group(request)
     user = await optional_user(request)
     levels = items(await api(request).get(f"/levels/{age_group}"), "levels")
+    if user:
+        levels = merge_level_progress(levels, await _optional(request, "/progress"))
     label = dict(AGE_GROUPS)[age_group]
     context = {
         "age_group": age_group,
@@ -94,6 +102,24 @@ async def level_map(request: Request) -> Response:
         "level_state": level_state,
     }
     return render(request, "levels.html", context, user=user)
+
+
+async def _cheatsheets(
+    request: Request, level: dict[str, Any], age_group: str, number: int
+) -> list[dict[str, Any]]:
+    """The level's cheatsheet first, then any other sheet filed under the level, with bodies."""
+    slugs: list[str] = []
+    if isinstance(level.get("cheatsheetSlug"), str):
+        slugs.append(level["cheatsheetSlug"])
+    listed = await _optional(request, "/cheatsheets", ageGroup=age_group, level=number)
+    for sheet in items(listed, "cheatsheets"):
+        slug = sheet.get("slug") if isinstance(sheet, dict) else None
+        if isinstance(slug, str) and slug not in slugs:
+            slugs.append(slug)
+    bodies = await asyncio.gather(
+        *(_optional(request, f"/cheatsheets/{quote(slug)}") for slug in slugs[:MAX_SHEETS])
+    )
+    return [b for b in bodies if isinstance(b, dict)]
 
 
 def _locked(request: Request, age_group: str, number: int, message: str | None) -> Response:
@@ -127,7 +153,7 @@ async def problem_page(request: Request) -> Response:
         chosen = (unsolved or problems)[0]
     problem = await api(request).get(f"/problems/{chosen['id']}")
     problem = problem.get("problem", problem) if isinstance(problem, dict) else {}
-    cheatsheets = await _optional(request, "/cheatsheets", ageGroup=age_group, level=number)
+    cheatsheets = await _cheatsheets(request, level, age_group, number)
 
     index = next(i for i, p in enumerate(problems) if p["id"] == chosen["id"])
     following = problems[index + 1] if index + 1 < len(problems) else None
@@ -135,6 +161,8 @@ async def problem_page(request: Request) -> Response:
     page_data = {
         "problemId": str(problem.get("id", chosen["id"])),
         "userId": str(user.get("id", "")),
+        "ageGroup": age_group,
+        "levelNumber": number,
         "starterCode": problem.get("starterCode") or "",
         "hints": hints(problem),
         "voice": character.voice,
@@ -150,7 +178,7 @@ async def problem_page(request: Request) -> Response:
         "problem": problem,
         "tests": visible_tests(problem),
         "status_of": lambda p: problem_status(progress.get(str(p.get("id")))),
-        "cheatsheets": items(cheatsheets, "cheatsheets"),
+        "cheatsheets": cheatsheets,
         "page_data": page_data,
     }
     return render(request, "problem.html", context, user=user)

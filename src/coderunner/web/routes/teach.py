@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import Any
+from urllib.parse import quote
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -14,6 +17,7 @@ from ..characters import AGE_GROUP_IDS
 from ..checking import check_solution
 from ..csrf import check_header
 from ..markdown import render_markdown
+from ..shapes import normalise_test
 from ..templating import render
 from ..views import api, items, require_teacher
 from .forms import read_form, text
@@ -21,7 +25,16 @@ from .forms import read_form, text
 COMPARISON_MODES = ("trailing", "exact", "tokens", "float")
 DIFFICULTIES = ("easy", "medium", "hard")
 BLANK_TEST_ROWS = 2
+PAGE_SIZE = 100  # the API's maximum page size
+MAX_LIST_PAGES = 20
 MAX_TEST_ROWS = 60
+
+
+def slugify(title: str) -> str:
+    """A problem id from its title: lowercase words joined by dashes, plus a short suffix."""
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    base = "-".join(words)[:60].strip("-") or "problem"
+    return f"{base}-{secrets.token_hex(2)}"
 
 
 def _int(value: str, default: int) -> int:
@@ -45,7 +58,7 @@ def problem_from_form(form: FormData) -> dict[str, Any]:
             {
                 "name": text(form, f"test-{i}-name").strip() or f"Test {len(tests) + 1}",
                 "input": test_input,
-                "output": output,
+                "expectedOutput": output,
                 "hidden": text(form, f"test-{i}-hidden") == "on",
             }
         )
@@ -59,7 +72,7 @@ def problem_from_form(form: FormData) -> dict[str, Any]:
         "id": text(form, "id").strip(),
         "title": text(form, "title").strip(),
         "ageGroup": text(form, "ageGroup"),
-        "level": _int(text(form, "level"), 1),
+        "levelNumber": _int(text(form, "levelNumber"), 1),
         "order": _int(text(form, "order"), 1),
         "difficulty": text(form, "difficulty") or "easy",
         "xp": _int(text(form, "xp"), 10),
@@ -72,7 +85,7 @@ def problem_from_form(form: FormData) -> dict[str, Any]:
             "tolerance": tolerance,
         },
         "language": "python",
-        "solution": text(form, "solution").replace("\r\n", "\n"),
+        "referenceSolution": text(form, "referenceSolution").replace("\r\n", "\n"),
         "tests": tests,
     }
 
@@ -85,7 +98,7 @@ def _form_errors(problem: dict[str, Any]) -> list[str]:
         errors.append("Pick an age group.")
     if not problem["statement"].strip():
         errors.append("Write the statement: what should the learner's program do?")
-    if not problem["solution"].strip():
+    if not problem["referenceSolution"].strip():
         errors.append("Add a reference solution; it is checked in the sandbox before saving.")
     if not problem["tests"]:
         errors.append("Add at least one test (input and expected output).")
@@ -102,7 +115,7 @@ def _editor(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    rows = list(problem.get("tests") or [])
+    rows = [normalise_test(t) for t in problem.get("tests") or [] if isinstance(t, dict)]
     rows += [{"name": "", "input": "", "output": "", "hidden": False}] * BLANK_TEST_ROWS
     context = {
         "problem": problem,
@@ -120,10 +133,16 @@ async def problem_list(request: Request) -> Response:
     await require_teacher(request)
     age_group = request.query_params.get("ageGroup")
     params: dict[str, Any] = {"ageGroup": age_group if age_group in AGE_GROUP_IDS else None}
-    body = await api(request).get("/problems", limit=200, **params)
-    problems = sorted(
-        items(body, "problems"),
-        key=lambda p: (str(p.get("ageGroup")), p.get("level") or 0, p.get("order") or 0),
+    problems: list[dict[str, Any]] = []
+    for page in range(1, MAX_LIST_PAGES + 1):
+        body = await api(request).get("/problems", page=page, pageSize=PAGE_SIZE, **params)
+        batch = items(body, "problems")
+        problems += batch
+        total = body.get("total", 0) if isinstance(body, dict) else 0
+        if len(batch) < PAGE_SIZE or len(problems) >= total:
+            break
+    problems.sort(
+        key=lambda p: (str(p.get("ageGroup")), p.get("levelNumber") or 0, p.get("order") or 0)
     )
     context = {"problems": problems, "age_group": params["ageGroup"], "saved": None}
     context["saved"] = request.query_params.get("saved")
@@ -132,19 +151,16 @@ async def problem_list(request: Request) -> Response:
 
 async def new_problem(request: Request) -> Response:
     await require_teacher(request)
-    blank = {"ageGroup": "", "level": 1, "order": 1, "difficulty": "easy", "xp": 10}
+    blank = {"ageGroup": "", "levelNumber": 1, "order": 1, "difficulty": "easy", "xp": 10}
     blank["comparison"] = {"mode": "trailing", "tolerance": 1e-6}
     return _editor(request, blank, editing=False)
 
 
 async def edit_problem(request: Request) -> Response:
     await require_teacher(request)
-    body = await api(request).get(f"/problems/{request.path_params['problem_id']}")
-    problem = body.get("problem", body) if isinstance(body, dict) else {}
-    tests = items(problem, "tests")
-    if not tests:  # some shapes split visible and hidden tests
-        tests = items(problem, "visibleTests") + items(problem, "hiddenTests")
-    problem["tests"] = tests
+    problem_id = quote(str(request.path_params["problem_id"]))
+    body = await api(request).get(f"/problems/{problem_id}/full")
+    problem = body if isinstance(body, dict) else {}
     return _editor(request, problem, editing=True)
 
 
@@ -162,8 +178,8 @@ async def save_problem(request: Request) -> Response:
     comparison = problem["comparison"]
     checks = await check_solution(
         api(request),
-        problem["solution"],
-        problem["tests"],
+        problem["referenceSolution"],
+        [normalise_test(t) for t in problem["tests"]],
         comparison["mode"],
         comparison["tolerance"],
     )
@@ -171,12 +187,14 @@ async def save_problem(request: Request) -> Response:
     if failing or text(form, "action") == "check":
         status = 422 if failing else 200
         return _editor(request, problem, editing=editing, checks=checks, status_code=status)
-    payload = {k: v for k, v in problem.items() if not (k == "id" and not v)}
     try:
         if editing:
-            await api(request).put(f"/problems/{problem_id}", payload)
+            payload = {k: v for k, v in problem.items() if k != "id"}
+            await api(request).patch(f"/problems/{quote(str(problem_id))}", payload)
         else:
-            await api(request).post("/problems", payload)
+            if not problem["id"]:
+                problem["id"] = slugify(problem["title"])
+            await api(request).post("/problems", problem)
     except ApiError as exc:
         if exc.status not in (400, 409, 413, 422):
             raise
@@ -189,7 +207,7 @@ async def save_problem(request: Request) -> Response:
 async def delete_problem(request: Request) -> Response:
     await require_teacher(request)
     await read_form(request)
-    await api(request).delete(f"/problems/{request.path_params['problem_id']}")
+    await api(request).delete(f"/problems/{quote(str(request.path_params['problem_id']))}")
     return RedirectResponse("/teach/problems", status_code=303)
 
 

@@ -6,6 +6,7 @@ import { loadCode, saveCode, clearCode } from "./storage.js";
 import { showExplanation, showOutput, showSubmission, verdictText } from "./results.js";
 import { setupHints } from "./hints.js";
 import { setupDrawer } from "./drawer.js";
+import { trackSession } from "./sessions.js";
 
 const data = JSON.parse(document.getElementById("page-data").textContent);
 const voice = data.voice || {};
@@ -155,3 +156,4 @@ document.addEventListener("keydown", (event) => {
 
 setupHints($("hint-button"), $("hint-list"), data.hints || []);
 setupDrawer($("cheatsheet-button"), $("cheatsheet-drawer"), $("drawer-close"));
+trackSession({ ageGroup: data.ageGroup, levelNumber: data.levelNumber, problemId: data.problemId });
