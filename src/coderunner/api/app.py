@@ -1,0 +1,108 @@
+"""The API app factory: `create_app(settings)`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from starlette.middleware.cors import CORSMiddleware
+
+from coderunner.api import health
+from coderunner.api.errors import install_error_handlers
+from coderunner.api.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
+from coderunner.api.ratelimit import RateLimitMiddleware, build_limiter
+from coderunner.auth.revocation import DatabaseRevocationStore, RedisRevocationStore
+from coderunner.auth.router import router as auth_router
+from coderunner.cheatsheets.router import router as cheatsheets_router
+from coderunner.config import Settings
+from coderunner.db.engine import create_engine, create_sessionmaker
+from coderunner.levels.router import router as levels_router
+from coderunner.problems.router import router as problems_router
+from coderunner.progress.router import router as progress_router
+from coderunner.sessions.router import router as sessions_router
+
+log = structlog.get_logger("coderunner.api")
+
+ROUTERS = (
+    auth_router,
+    levels_router,
+    problems_router,
+    sessions_router,
+    progress_router,
+    cheatsheets_router,
+)
+
+
+def _lifespan(settings: Settings) -> object:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.redis = redis
+        app.state.limiter = build_limiter(settings)
+        app.state.revocations = (
+            RedisRevocationStore(redis, settings.redis_prefix)
+            if redis is not None
+            else DatabaseRevocationStore()
+        )
+        health.install_default_checks(app)
+        for hook in list(app.state.startup_hooks):
+            await hook(app)
+        log.info("api_started", database=engine.dialect.name, redis=redis is not None)
+        try:
+            yield
+        finally:
+            for hook in reversed(list(app.state.shutdown_hooks)):
+                try:
+                    await hook(app)
+                except Exception:
+                    log.exception("shutdown_hook_failed")
+            if redis is not None:
+                await redis.aclose()
+            await engine.dispose()
+            log.info("api_stopped")
+
+    return lifespan
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the API. Engine, Redis and limiter are opened in the lifespan, not here."""
+    app = FastAPI(
+        title="Code Runner API",
+        version="0.1.0",
+        description="Learn to program: problems, levels, progress and sandboxed execution.",
+        lifespan=_lifespan(settings),  # type: ignore[arg-type]
+    )
+    app.state.settings = settings
+    # hooks other packages add before start-up: `async (app) -> None`
+    app.state.startup_hooks = []
+    app.state.shutdown_hooks = []
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.include_router(health.router)
+
+    # added inner -> outer: the last one added sees the request first
+    app.add_middleware(RateLimitMiddleware, trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origin,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After"],
+        allow_credentials=False,
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,158 @@
+"""Rate limits with the `limits` library: memory:// embedded, Redis when REDIS_URL is set.
+
+The default limit (RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS, per client IP) is applied
+by `RateLimitMiddleware`; failed logins/registrations have a stricter limit of their own
+(`RateLimiter.check_auth_failures` / `record_auth_failure`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import time
+from collections.abc import Iterable, Sequence
+
+import structlog
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from coderunner.api.errors import error_response
+from coderunner.config import Settings
+
+log = structlog.get_logger("coderunner.ratelimit")
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+EXEMPT_PREFIXES = ("/health",)
+
+
+def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(v.strip(), strict=False) for v in values if v.strip())
+
+
+def _is_trusted(address: str, networks: Sequence[IPNetwork]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def client_ip(scope: Scope, trusted: Sequence[IPNetwork]) -> str:
+    """The client's IP: the peer, or X-Forwarded-For only when the peer is a trusted proxy."""
+    client = scope.get("client")
+    peer = client[0] if client else "unknown"
+    if not trusted or not _is_trusted(peer, trusted):
+        return str(peer)
+    forwarded: list[str] = []
+    for name, value in scope.get("headers", ()):
+        if name == b"x-forwarded-for":
+            forwarded.extend(p.strip() for p in value.decode("latin-1").split(","))
+    hops = [h for h in forwarded if h]
+    # walk from the nearest hop back; the first address we don't trust is the client
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return str(peer)
+    return hops[0] if hops else str(peer)
+
+
+class RateLimiter:
+    """The app's limits over one storage (memory or Redis)."""
+
+    def __init__(self, storage: Storage, settings: Settings) -> None:
+        self.storage = storage
+        self.strategy = MovingWindowRateLimiter(storage)
+        window = settings.rate_limit_window_s
+        self.default: RateLimitItem | None = (
+            RateLimitItemPerSecond(settings.rate_limit_max_requests, window)
+            if settings.rate_limit_max_requests > 0
+            else None
+        )
+        self.auth_failures: RateLimitItem = RateLimitItemPerSecond(
+            settings.auth_failure_limit, window
+        )
+
+    async def _retry_after(self, item: RateLimitItem, *ids: str) -> int:
+        stats = await self.strategy.get_window_stats(item, *ids)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    async def hit(self, item: RateLimitItem, *ids: str) -> int | None:
+        """Count one request; None when allowed, else seconds until retry."""
+        try:
+            if await self.strategy.hit(item, *ids):
+                return None
+            return await self._retry_after(item, *ids)
+        except Exception:  # storage down: fail open, loudly
+            log.exception("ratelimit_storage_error")
+            return None
+
+    async def check_auth_failures(self, *ids: str) -> int | None:
+        """None when more failures are allowed for every id, else seconds until retry."""
+        try:
+            for ident in ids:
+                if not await self.strategy.test(self.auth_failures, "auth-fail", ident):
+                    return await self._retry_after(self.auth_failures, "auth-fail", ident)
+        except Exception:
+            log.exception("ratelimit_storage_error")
+        return None
+
+    async def record_auth_failure(self, *ids: str) -> None:
+        try:
+            for ident in ids:
+                await self.strategy.hit(self.auth_failures, "auth-fail", ident)
+        except Exception:
+            log.exception("ratelimit_storage_error")
+
+    async def check_health(self) -> bool:
+        return bool(await self.storage.check())
+
+
+def build_limiter(settings: Settings) -> RateLimiter:
+    storage: Storage
+    if settings.redis_url:
+        storage = RedisStorage(
+            "async+" + settings.redis_url,
+            implementation="redispy",
+            key_prefix=f"{settings.redis_prefix}:ratelimit",
+        )
+    else:
+        storage = MemoryStorage()
+    return RateLimiter(storage, settings)
+
+
+class RateLimitMiddleware:
+    """Per-client-IP default limit on every HTTP request but health checks; 429 JSON."""
+
+    def __init__(self, app: ASGIApp, trusted_proxies: Sequence[str] = ()) -> None:
+        self.app = app
+        self.trusted = parse_networks(trusted_proxies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ip = client_ip(scope, self.trusted)
+        state = scope.setdefault("state", {})
+        state["client_ip"] = ip
+        limiter: RateLimiter | None = getattr(scope["app"].state, "limiter", None)
+        path: str = scope.get("path", "")
+        if (
+            limiter is not None
+            and limiter.default is not None
+            and not path.startswith(EXEMPT_PREFIXES)
+        ):
+            retry_after = await limiter.hit(limiter.default, "ip", ip)
+            if retry_after is not None:
+                response = error_response(
+                    429,
+                    "RATE_LIMITED",
+                    "too many requests, slow down",
+                    headers={"Retry-After": str(retry_after)},
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

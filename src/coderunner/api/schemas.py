@@ -1,0 +1,57 @@
+"""Shared pydantic bases: camelCase JSON, strict inputs, pages and the error body."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+AgeGroup = Literal["7-9", "10-12", "13-16"]
+AGE_GROUPS: tuple[str, ...] = ("7-9", "10-12", "13-16")
+
+
+class APIModel(BaseModel):
+    """Output models: camelCase on the wire, built from ORM objects."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+
+
+class InputModel(BaseModel):
+    """Input models: camelCase or snake_case accepted, unknown fields refused."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+    )
+
+
+class PageMeta(APIModel):
+    total: int
+    page: int
+    page_size: int
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: list[dict[str, Any]] | None = None
+    request_id: str | None = Field(default=None, alias="requestId")
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Bad request"},
+    401: {"model": ErrorOut, "description": "Not authenticated"},
+    403: {"model": ErrorOut, "description": "Not allowed"},
+    404: {"model": ErrorOut, "description": "Not found"},
+    409: {"model": ErrorOut, "description": "Conflict"},
+    413: {"model": ErrorOut, "description": "Body too large"},
+    422: {"model": ErrorOut, "description": "Invalid input"},
+    429: {"model": ErrorOut, "description": "Rate limited"},
+}

@@ -1,0 +1,49 @@
+"""Revoked token ids: in Redis when configured (TTL = token lifetime left), else in the DB."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+from redis.asyncio import Redis
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderunner.auth.models import RevokedToken
+
+
+class RevocationStore(Protocol):
+    async def revoke(self, session: AsyncSession, jti: str, expires_at: datetime) -> None: ...
+
+    async def is_revoked(self, session: AsyncSession, jti: str) -> bool: ...
+
+
+class DatabaseRevocationStore:
+    """Rows in `revoked_tokens`, written in the request's transaction."""
+
+    async def revoke(self, session: AsyncSession, jti: str, expires_at: datetime) -> None:
+        await session.execute(delete(RevokedToken).where(RevokedToken.expires_at < _now()))
+        if await session.get(RevokedToken, jti) is None:
+            session.add(RevokedToken(jti=jti, expires_at=expires_at))
+        await session.flush()
+
+    async def is_revoked(self, session: AsyncSession, jti: str) -> bool:
+        found = await session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti))
+        return found is not None
+
+
+class RedisRevocationStore:
+    def __init__(self, redis: Redis, prefix: str) -> None:
+        self.redis = redis
+        self.prefix = f"{prefix}:revoked:"
+
+    async def revoke(self, session: AsyncSession, jti: str, expires_at: datetime) -> None:
+        ttl = max(1, int((expires_at - _now()).total_seconds()) + 1)
+        await self.redis.set(self.prefix + jti, "1", ex=ttl)
+
+    async def is_revoked(self, session: AsyncSession, jti: str) -> bool:
+        return bool(await self.redis.exists(self.prefix + jti))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,101 @@
+"""/auth routes: thin; rules live in `service`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from coderunner.api.deps import (
+    AdminUser,
+    CurrentUser,
+    RevocationsDep,
+    SessionDep,
+    SettingsDep,
+    StaffUser,
+    TokenClaimsDep,
+)
+from coderunner.api.errors import AppError, RateLimited
+from coderunner.api.ratelimit import RateLimiter
+from coderunner.api.schemas import ERROR_RESPONSES
+from coderunner.auth import service
+from coderunner.auth.schemas import (
+    LoginIn,
+    LogoutOut,
+    ProfileUpdate,
+    RegisterIn,
+    RoleUpdate,
+    TokenOut,
+    UserOut,
+)
+
+router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
+
+
+def _failure_keys(request: Request, username: str) -> tuple[str, ...]:
+    ip = str(getattr(request.state, "client_ip", None) or "unknown")
+    return ("ip:" + ip, "user:" + username.lower())
+
+
+async def _guard(request: Request, username: str) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    retry_after = await limiter.check_auth_failures(*_failure_keys(request, username))
+    if retry_after is not None:
+        raise RateLimited(retry_after, "too many failed attempts, try again later")
+    return limiter
+
+
+@router.post("/register", response_model=TokenOut, status_code=201)
+async def register(
+    body: RegisterIn, request: Request, session: SessionDep, settings: SettingsDep
+) -> TokenOut:
+    limiter = await _guard(request, body.username)
+    try:
+        token, user = await service.register(session, body, settings.secret)
+    except AppError:
+        await limiter.record_auth_failure(*_failure_keys(request, body.username))
+        raise
+    return TokenOut(token=token, user=UserOut.model_validate(user))
+
+
+@router.post("/login", response_model=TokenOut)
+async def login(
+    body: LoginIn, request: Request, session: SessionDep, settings: SettingsDep
+) -> TokenOut:
+    limiter = await _guard(request, body.username)
+    try:
+        token, user = await service.login(session, body.username, body.password, settings.secret)
+    except AppError:
+        await limiter.record_auth_failure(*_failure_keys(request, body.username))
+        raise
+    return TokenOut(token=token, user=UserOut.model_validate(user))
+
+
+@router.get("/me", response_model=UserOut)
+async def me(user: CurrentUser) -> UserOut:
+    return UserOut.model_validate(user)
+
+
+@router.patch("/me", response_model=UserOut)
+async def update_me(body: ProfileUpdate, user: CurrentUser, session: SessionDep) -> UserOut:
+    service.update_profile(user, body)
+    await session.flush()
+    return UserOut.model_validate(user)
+
+
+@router.post("/logout", response_model=LogoutOut)
+async def logout(
+    claims: TokenClaimsDep, session: SessionDep, revocations: RevocationsDep
+) -> LogoutOut:
+    await service.logout(session, claims, revocations)
+    return LogoutOut(revoked=True)
+
+
+@router.get("/users/{user_id}", response_model=UserOut)
+async def get_user(user_id: str, _staff: StaffUser, session: SessionDep) -> UserOut:
+    return UserOut.model_validate(await service.get_user(session, user_id))
+
+
+@router.patch("/users/{user_id}/role", response_model=UserOut)
+async def set_role(
+    user_id: str, body: RoleUpdate, _admin: AdminUser, session: SessionDep
+) -> UserOut:
+    return UserOut.model_validate(await service.set_role(session, user_id, body.role))

@@ -1,0 +1,57 @@
+"""Auth request and response bodies (camelCase JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from coderunner.api.schemas import AgeGroup, APIModel, InputModel
+from coderunner.auth.models import Character, Role
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
+
+
+class RegisterIn(InputModel):
+    username: str = Field(pattern=USERNAME_PATTERN, description="3-32 letters, digits, _ . -")
+    password: str = Field(min_length=8, max_length=128)
+    display_name: str | None = Field(default=None, min_length=1, max_length=64)
+    age_group: AgeGroup | None = None
+
+
+class LoginIn(InputModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class ProfileUpdate(InputModel):
+    """What a user may change about themselves (never their role)."""
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=64)
+    age_group: AgeGroup | None = None
+    character: Character | None = None
+    leaderboard_opt_out: bool | None = None
+
+
+class RoleUpdate(InputModel):
+    role: Role
+
+
+class UserOut(APIModel):
+    id: str
+    username: str
+    display_name: str | None
+    age_group: str | None
+    role: Role
+    character: Character | None
+    leaderboard_opt_out: bool
+    created_at: datetime
+
+
+class TokenOut(APIModel):
+    token: str
+    user: UserOut
+
+
+class LogoutOut(APIModel):
+    revoked: bool

@@ -1,0 +1,128 @@
+"""Auth rules: registration, login, profile updates, logout, roles."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderunner.api.errors import Conflict, NotFound, Unauthorized
+from coderunner.auth import repository
+from coderunner.auth.models import Role, User
+from coderunner.auth.revocation import RevocationStore
+from coderunner.auth.schemas import ProfileUpdate, RegisterIn
+from coderunner.auth.tokens import (
+    InvalidToken,
+    TokenClaims,
+    decode_token,
+    hash_password,
+    issue_token,
+    verify_password,
+)
+
+INVALID_CREDENTIALS = "invalid username or password"
+
+
+async def register(session: AsyncSession, data: RegisterIn, secret: str) -> tuple[str, User]:
+    if await repository.get_user_by_username(session, data.username) is not None:
+        raise Conflict("that username is taken", code="USERNAME_TAKEN")
+    user = User(
+        username=data.username,
+        password_hash=await asyncio.to_thread(hash_password, data.password),
+        display_name=data.display_name,
+        age_group=data.age_group,
+        role=Role.LEARNER,
+        leaderboard_opt_out=False,
+    )
+    try:
+        async with session.begin_nested():
+            await repository.add_user(session, user)
+    except IntegrityError:
+        raise Conflict("that username is taken", code="USERNAME_TAKEN") from None
+    token, _ = issue_token(user.id, secret)
+    return token, user
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> User:
+    """The user for these credentials; one identical error for unknown user or bad password."""
+    user = await repository.get_user_by_username(session, username)
+    valid, new_hash = await asyncio.to_thread(
+        verify_password, password, user.password_hash if user else None
+    )
+    if user is None or not valid:
+        raise Unauthorized(INVALID_CREDENTIALS, code="INVALID_CREDENTIALS")
+    if new_hash is not None:
+        user.password_hash = new_hash
+    return user
+
+
+async def login(
+    session: AsyncSession, username: str, password: str, secret: str
+) -> tuple[str, User]:
+    user = await authenticate(session, username, password)
+    token, _ = issue_token(user.id, secret)
+    return token, user
+
+
+async def user_for_token(
+    session: AsyncSession, token: str, secret: str, revocations: RevocationStore
+) -> tuple[User, TokenClaims]:
+    try:
+        claims = decode_token(token, secret)
+    except InvalidToken:
+        raise Unauthorized("invalid or expired token", code="INVALID_TOKEN") from None
+    if await revocations.is_revoked(session, claims.jti):
+        raise Unauthorized("token has been revoked", code="TOKEN_REVOKED")
+    user = await repository.get_user(session, claims.user_id)
+    if user is None:
+        raise Unauthorized("invalid or expired token", code="INVALID_TOKEN")
+    return user, claims
+
+
+async def logout(session: AsyncSession, claims: TokenClaims, revocations: RevocationStore) -> None:
+    await revocations.revoke(session, claims.jti, claims.expires_at)
+
+
+def update_profile(user: User, data: ProfileUpdate) -> User:
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("display_name", "age_group", "character", "leaderboard_opt_out"):
+        if field in changes:
+            if field == "leaderboard_opt_out" and changes[field] is None:
+                continue
+            setattr(user, field, changes[field])
+    return user
+
+
+async def set_role(session: AsyncSession, user_id: str, role: Role) -> User:
+    user = await repository.get_user(session, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    user.role = role
+    await session.flush()
+    return user
+
+
+async def get_user(session: AsyncSession, user_id: str) -> User:
+    user = await repository.get_user(session, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+async def create_admin(session: AsyncSession, username: str, password: str) -> User:
+    """Create an admin, or promote and reset the password of an existing user."""
+    user = await repository.get_user_by_username(session, username)
+    if user is None:
+        user = User(
+            username=username,
+            password_hash=await asyncio.to_thread(hash_password, password),
+            role=Role.ADMIN,
+            leaderboard_opt_out=True,
+        )
+        await repository.add_user(session, user)
+    else:
+        user.role = Role.ADMIN
+        user.password_hash = await asyncio.to_thread(hash_password, password)
+    await session.flush()
+    return user

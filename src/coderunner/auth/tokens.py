@@ -1,0 +1,84 @@
+"""JWT (PyJWT, HS256 pinned) and password hashing (pwdlib: Argon2id, bcrypt verified)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from pwdlib.hashers.bcrypt import BcryptHasher
+
+ALGORITHM = "HS256"
+TOKEN_TTL = timedelta(days=7)
+ISSUER = "coderunner"
+
+password_hash = PasswordHash((Argon2Hasher(), BcryptHasher()))
+# verified against when a username does not exist, so both failures cost the same time
+DUMMY_HASH = password_hash.hash("not-a-real-password-" + uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: str
+    jti: str
+    expires_at: datetime
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def issue_token(
+    user_id: str, secret: str, *, now: datetime | None = None
+) -> tuple[str, TokenClaims]:
+    issued = now or datetime.now(UTC)
+    expires = issued + TOKEN_TTL
+    jti = uuid.uuid4().hex
+    payload = {
+        "sub": user_id,
+        "jti": jti,
+        "iat": issued,
+        "nbf": issued - timedelta(seconds=5),
+        "exp": expires,
+        "iss": ISSUER,
+    }
+    token = jwt.encode(payload, secret, algorithm=ALGORITHM)
+    return token, TokenClaims(user_id=user_id, jti=jti, expires_at=expires)
+
+
+def decode_token(token: str, secret: str) -> TokenClaims:
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["sub", "jti", "exp", "iat", "iss"]},
+            leeway=5,
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from None
+    sub, jti = payload.get("sub"), payload.get("jti")
+    if not isinstance(sub, str) or not isinstance(jti, str) or not sub or not jti:
+        raise InvalidToken("malformed claims")
+    return TokenClaims(
+        user_id=sub, jti=jti, expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC)
+    )
+
+
+def hash_password(password: str) -> str:
+    return password_hash.hash(password)
+
+
+def verify_password(password: str, hashed: str | None) -> tuple[bool, str | None]:
+    """(valid, new hash when the stored one should be upgraded, e.g. bcrypt -> Argon2id)."""
+    if hashed is None:
+        password_hash.verify(password, DUMMY_HASH)
+        return False, None
+    try:
+        return password_hash.verify_and_update(password, hashed)
+    except Exception:  # unknown/corrupt hash format
+        return False, None

@@ -1,0 +1,17 @@
+"""Cheatsheet bodies."""
+
+from __future__ import annotations
+
+from coderunner.api.schemas import APIModel
+
+
+class CheatsheetSummary(APIModel):
+    slug: str
+    title: str
+    age_group: str
+    level_number: int | None
+    position: int
+
+
+class CheatsheetOut(CheatsheetSummary):
+    body: str

@@ -1,0 +1,75 @@
+"""Level rules."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderunner.api.errors import Conflict, NotFound
+from coderunner.auth.models import User
+from coderunner.levels import repository
+from coderunner.levels.models import Level
+from coderunner.levels.schemas import LevelCreate, LevelDetail, LevelOut, LevelUpdate
+from coderunner.problems import repository as problem_repository
+from coderunner.problems.schemas import ProblemSummary
+from coderunner.problems.service import is_staff
+
+# age groups in curriculum order (the string sort would put "10-12" first)
+_AGE_ORDER = {"7-9": 0, "10-12": 1, "13-16": 2}
+
+
+def _out(level: Level, count: int) -> LevelOut:
+    return LevelOut.model_validate(level).model_copy(update={"problem_count": count})
+
+
+async def list_levels(session: AsyncSession, age_group: str | None = None) -> list[LevelOut]:
+    levels = await repository.list_levels(session, age_group)
+    counts = await problem_repository.counts_by_level(session)
+    ordered = sorted(levels, key=lambda lv: (_AGE_ORDER.get(lv.age_group, 99), lv.number))
+    return [_out(lv, counts.get((lv.age_group, lv.number), 0)) for lv in ordered]
+
+
+async def _get(session: AsyncSession, age_group: str, number: int) -> Level:
+    level = await repository.get_level(session, age_group, number)
+    if level is None:
+        raise NotFound("no such level")
+    return level
+
+
+async def get_level(
+    session: AsyncSession, age_group: str, number: int, viewer: User | None
+) -> LevelDetail:
+    level = await _get(session, age_group, number)
+    problems = await problem_repository.in_level(
+        session, age_group, number, published_only=not is_staff(viewer)
+    )
+    summaries = [ProblemSummary.model_validate(p) for p in problems]
+    base = LevelOut.model_validate(level).model_dump()
+    base["problem_count"] = len(summaries)
+    return LevelDetail(**base, problems=summaries)
+
+
+async def create_level(session: AsyncSession, data: LevelCreate) -> LevelOut:
+    if await repository.get_level(session, data.age_group, data.number) is not None:
+        raise Conflict("this level exists", code="LEVEL_EXISTS")
+    level = Level(**data.model_dump())
+    session.add(level)
+    await session.flush()
+    return _out(level, 0)
+
+
+async def update_level(
+    session: AsyncSession, age_group: str, number: int, data: LevelUpdate
+) -> LevelOut:
+    level = await _get(session, age_group, number)
+    for key, value in data.model_dump(exclude_unset=True).items():
+        if value is not None or key == "cheatsheet_slug":
+            setattr(level, key, value)
+    await session.flush()
+    counts = await problem_repository.counts_by_level(session)
+    return _out(level, counts.get((age_group, number), 0))
+
+
+async def delete_level(session: AsyncSession, age_group: str, number: int) -> None:
+    level = await _get(session, age_group, number)
+    await session.delete(level)
+    await session.flush()

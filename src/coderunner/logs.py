@@ -1,0 +1,109 @@
+"""Structured logging: JSON lines to stdout (colored console in development on a TTY).
+
+`LOG_DIR` adds a per-process file `<service>-<pid>.log`, rotated daily and kept 14 days, so two
+processes never write one file. Request id and user id are bound through structlog contextvars.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import structlog
+from structlog.typing import EventDict, Processor
+
+RETENTION_DAYS = 14
+
+
+def _add_service(service: str) -> Processor:
+    def processor(_logger: Any, _name: str, event_dict: EventDict) -> EventDict:
+        event_dict.setdefault("service", service)
+        return event_dict
+
+    return processor
+
+
+def log_file_path(log_dir: Path, service: str) -> Path:
+    return log_dir / f"{service}-{os.getpid()}.log"
+
+
+def configure_logging(
+    service: str,
+    level: str = "info",
+    log_dir: Path | None = None,
+    *,
+    development: bool = False,
+) -> None:
+    """Route structlog and stdlib logging (uvicorn, sqlalchemy, alembic) to JSON lines."""
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_service(service),
+    ]
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    json_formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+    console = development and sys.stdout.isatty()
+    stdout_formatter = (
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.dev.ConsoleRenderer(colors=True),
+            ],
+        )
+        if console
+        else json_formatter
+    )
+    handlers: list[logging.Handler] = []
+    stream = logging.StreamHandler(sys.stdout)
+    stream.setFormatter(stdout_formatter)
+    handlers.append(stream)
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.TimedRotatingFileHandler(
+            log_file_path(log_dir, service),
+            when="midnight",
+            backupCount=RETENTION_DAYS,
+            utc=True,
+            encoding="utf-8",
+        )
+        file_handler.setFormatter(json_formatter)
+        handlers.append(file_handler)
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level.upper())
+    # uvicorn's own access log is replaced by ours (with request id, user id, latency)
+    logging.getLogger("uvicorn.access").disabled = True
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

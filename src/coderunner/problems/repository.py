@@ -1,0 +1,80 @@
+"""Problem and test-case queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import Select
+
+from coderunner.problems.models import Problem
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filtered(
+    *,
+    age_group: str | None = None,
+    level: int | None = None,
+    concept: str | None = None,
+    q: str | None = None,
+    published_only: bool = True,
+) -> Select[Problem]:
+    stmt = select(Problem)
+    if published_only:
+        stmt = stmt.where(Problem.is_published.is_(True))
+    if age_group is not None:
+        stmt = stmt.where(Problem.age_group == age_group)
+    if level is not None:
+        stmt = stmt.where(Problem.level_number == level)
+    if concept:
+        # JSON list stored as text on both backends: match the quoted element
+        needle = '%"' + _escape_like(concept) + '"%'
+        stmt = stmt.where(cast(Problem.concepts, String).like(needle, escape="\\"))
+    if q:
+        needle = "%" + _escape_like(q.lower()) + "%"
+        stmt = stmt.where(func.lower(Problem.title).like(needle, escape="\\"))
+    return stmt
+
+
+async def page(
+    session: AsyncSession, stmt: Select[Problem], *, offset: int, limit: int
+) -> tuple[Sequence[Problem], int]:
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    ordered = (
+        stmt.order_by(Problem.age_group, Problem.level_number, Problem.order, Problem.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = (await session.scalars(ordered)).all()
+    return rows, int(total)
+
+
+async def get(
+    session: AsyncSession, problem_id: str, *, with_tests: bool = False
+) -> Problem | None:
+    stmt = select(Problem).where(Problem.id == problem_id)
+    if with_tests:
+        stmt = stmt.options(selectinload(Problem.test_cases))
+    result: Problem | None = await session.scalar(stmt)
+    return result
+
+
+async def in_level(
+    session: AsyncSession, age_group: str, level: int, *, published_only: bool = True
+) -> Sequence[Problem]:
+    stmt = filtered(age_group=age_group, level=level, published_only=published_only)
+    return (await session.scalars(stmt.order_by(Problem.order, Problem.id))).all()
+
+
+async def counts_by_level(session: AsyncSession) -> dict[tuple[str, int], int]:
+    stmt = (
+        select(Problem.age_group, Problem.level_number, func.count())
+        .where(Problem.is_published.is_(True))
+        .group_by(Problem.age_group, Problem.level_number)
+    )
+    return {(a, n): int(c) for a, n, c in (await session.execute(stmt)).all()}

@@ -1,0 +1,165 @@
+"""Problem rules: who sees what, authoring by teachers/admins."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderunner.api.errors import Conflict, NotFound
+from coderunner.auth.models import Role, User
+from coderunner.db.base import utcnow
+from coderunner.problems import repository
+from coderunner.problems.models import Problem, TestCase
+from coderunner.problems.schemas import (
+    ProblemAdminOut,
+    ProblemCreate,
+    ProblemOut,
+    ProblemPage,
+    ProblemSummary,
+    ProblemUpdate,
+    TestCaseIn,
+    TestCaseOut,
+    VisibleTestOut,
+)
+
+MAX_PAGE_SIZE = 100
+
+
+def is_staff(user: User | None) -> bool:
+    return user is not None and user.role in (Role.TEACHER, Role.ADMIN)
+
+
+async def list_problems(
+    session: AsyncSession,
+    viewer: User | None,
+    *,
+    age_group: str | None,
+    level: int | None,
+    concept: str | None,
+    q: str | None,
+    page: int,
+    page_size: int,
+) -> ProblemPage:
+    stmt = repository.filtered(
+        age_group=age_group,
+        level=level,
+        concept=concept,
+        q=q,
+        published_only=not is_staff(viewer),
+    )
+    rows, total = await repository.page(
+        session, stmt, offset=(page - 1) * page_size, limit=page_size
+    )
+    return ProblemPage(
+        items=[ProblemSummary.model_validate(p) for p in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+async def _load(session: AsyncSession, problem_id: str, viewer: User | None) -> Problem:
+    problem = await repository.get(session, problem_id, with_tests=True)
+    if problem is None or (not problem.is_published and not is_staff(viewer)):
+        raise NotFound("no such problem")
+    return problem
+
+
+def learner_view(problem: Problem) -> ProblemOut:
+    """The learner-facing problem: visible tests only, no solution, no comparison settings."""
+    return ProblemOut(
+        id=problem.id,
+        title=problem.title,
+        age_group=problem.age_group,
+        level_number=problem.level_number,
+        order=problem.order,
+        difficulty=problem.difficulty,
+        xp=problem.xp,
+        concepts=list(problem.concepts),
+        statement=problem.statement,
+        starter_code=problem.starter_code,
+        hints=list(problem.hints),
+        language=problem.language,
+        limits=dict(problem.limits),
+        tests=[
+            VisibleTestOut(name=t.name, input=t.input, expected_output=t.expected_output)
+            for t in problem.test_cases
+            if not t.hidden
+        ],
+    )
+
+
+def staff_view(problem: Problem) -> ProblemAdminOut:
+    data = ProblemSummary.model_validate(problem).model_dump()
+    return ProblemAdminOut(
+        **data,
+        statement=problem.statement,
+        starter_code=problem.starter_code,
+        hints=list(problem.hints),
+        language=problem.language,
+        limits=dict(problem.limits),
+        comparison=dict(problem.comparison),
+        reference_solution=problem.reference_solution,
+        source=problem.source,
+        created_by=problem.created_by,
+        is_published=problem.is_published,
+        created_at=problem.created_at,
+        updated_at=problem.updated_at,
+        tests=[TestCaseOut.model_validate(t) for t in problem.test_cases],
+    )
+
+
+async def get_for_learner(
+    session: AsyncSession, problem_id: str, viewer: User | None
+) -> ProblemOut:
+    return learner_view(await _load(session, problem_id, viewer))
+
+
+async def get_for_staff(session: AsyncSession, problem_id: str, viewer: User) -> ProblemAdminOut:
+    return staff_view(await _load(session, problem_id, viewer))
+
+
+def _test_cases(tests: list[TestCaseIn]) -> list[TestCase]:
+    return [
+        TestCase(
+            position=i,
+            name=t.name or f"test {i + 1}",
+            input=t.input,
+            expected_output=t.expected_output,
+            hidden=t.hidden,
+        )
+        for i, t in enumerate(tests)
+    ]
+
+
+async def create(session: AsyncSession, data: ProblemCreate, author: User) -> ProblemAdminOut:
+    if await repository.get(session, data.id) is not None:
+        raise Conflict("a problem with this id exists", code="PROBLEM_EXISTS")
+    fields = data.model_dump(exclude={"tests"})
+    problem = Problem(**fields, source="authored", created_by=author.id)
+    problem.test_cases = _test_cases(data.tests)
+    session.add(problem)
+    await session.flush()
+    return staff_view(problem)
+
+
+async def update(
+    session: AsyncSession, problem_id: str, data: ProblemUpdate, editor: User
+) -> ProblemAdminOut:
+    problem = await _load(session, problem_id, editor)
+    changes = data.model_dump(exclude_unset=True, exclude={"tests"})
+    for key, value in changes.items():
+        if value is not None:
+            setattr(problem, key, value)
+    if data.tests is not None:
+        problem.test_cases = []
+        await session.flush()  # delete the old rows before positions are reused
+        problem.test_cases = _test_cases(data.tests)
+    problem.updated_at = utcnow()
+    await session.flush()
+    return staff_view(problem)
+
+
+async def delete(session: AsyncSession, problem_id: str, editor: User) -> None:
+    problem = await _load(session, problem_id, editor)
+    await session.delete(problem)
+    await session.flush()

@@ -1,0 +1,83 @@
+"""Learning-session rules: time is counted on the server, capped per heartbeat gap."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderunner.api.errors import Conflict, NotFound
+from coderunner.db.base import utcnow
+from coderunner.problems import repository as problem_repository
+from coderunner.progress import service as progress_service
+from coderunner.sessions import repository
+from coderunner.sessions.models import LearningSession
+from coderunner.sessions.schemas import SessionOut, SessionPage, SessionStart
+
+
+async def start(session: AsyncSession, user_id: str, data: SessionStart) -> SessionOut:
+    if data.problem_id is not None:
+        problem = await problem_repository.get(session, data.problem_id)
+        if problem is None or not problem.is_published:
+            raise NotFound("no such problem")
+    now = utcnow()
+    learning = LearningSession(
+        user_id=user_id,
+        age_group=data.age_group,
+        level_number=data.level_number,
+        problem_id=data.problem_id,
+        started_at=now,
+        last_heartbeat_at=now,
+        active_seconds=0,
+    )
+    session.add(learning)
+    await session.flush()
+    return SessionOut.model_validate(learning)
+
+
+async def _accrue(
+    session: AsyncSession, learning: LearningSession, now: datetime, cap_s: int
+) -> None:
+    gap = int((now - learning.last_heartbeat_at).total_seconds())
+    counted = max(0, min(gap, cap_s))
+    learning.active_seconds += counted
+    learning.last_heartbeat_at = now
+    if learning.problem_id is not None and counted:
+        await progress_service.add_time(session, learning.user_id, learning.problem_id, counted)
+
+
+async def _open(session: AsyncSession, session_id: str, user_id: str) -> LearningSession:
+    learning = await repository.get_owned(session, session_id, user_id)
+    if learning is None:
+        raise NotFound("no such session")
+    if learning.ended_at is not None:
+        raise Conflict("this session has ended", code="SESSION_ENDED")
+    return learning
+
+
+async def heartbeat(session: AsyncSession, session_id: str, user_id: str, cap_s: int) -> SessionOut:
+    learning = await _open(session, session_id, user_id)
+    await _accrue(session, learning, utcnow(), cap_s)
+    await session.flush()
+    return SessionOut.model_validate(learning)
+
+
+async def end(session: AsyncSession, session_id: str, user_id: str, cap_s: int) -> SessionOut:
+    learning = await _open(session, session_id, user_id)
+    now = utcnow()
+    await _accrue(session, learning, now, cap_s)
+    learning.ended_at = now
+    await session.flush()
+    return SessionOut.model_validate(learning)
+
+
+async def list_mine(session: AsyncSession, user_id: str, page: int, page_size: int) -> SessionPage:
+    rows, total = await repository.page_for_user(
+        session, user_id, offset=(page - 1) * page_size, limit=page_size
+    )
+    return SessionPage(
+        items=[SessionOut.model_validate(r) for r in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
