@@ -1,0 +1,143 @@
+"""Pydantic models of the curriculum files (keys in camelCase, as in docs/contracts.md).
+
+Every model forbids unknown keys and validates strictly (no string-to-number coercion), so a
+typo in a YAML file is an error that names the field, never a silently ignored value.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.alias_generators import to_camel
+
+AGE_GROUPS: tuple[str, ...] = ("7-9", "10-12", "13-16")
+COMPARISON_MODES: tuple[str, ...] = ("exact", "trailing", "tokens", "float")
+MIN_VISIBLE_TESTS = 3
+MIN_HIDDEN_TESTS = 3
+
+AgeGroup = Literal["7-9", "10-12", "13-16"]
+ComparisonMode = Literal["exact", "trailing", "tokens", "float"]
+Difficulty = Literal["easy", "medium", "hard"]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
+Text = Annotated[str, StringConstraints(min_length=1)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ContentModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        strict=True,
+        frozen=True,
+    )
+
+
+class Comparison(ContentModel):
+    mode: ComparisonMode = "trailing"
+    tolerance: float = Field(1e-6, gt=0, le=1)
+
+
+class ProblemLimits(ContentModel):
+    time_limit_s: float | None = Field(None, gt=0, le=20)
+    memory_mb: int | None = Field(None, ge=16, le=512)
+
+
+class TestCase(ContentModel):
+    __test__ = False  # not a pytest test class
+
+    name: str = ""
+    input: str = ""
+    output: str
+    hidden: bool = False
+
+
+class Problem(ContentModel):
+    id: Slug
+    title: Title
+    age_group: AgeGroup
+    level: int = Field(ge=1)
+    order: int = Field(ge=1)
+    difficulty: Difficulty
+    xp: int = Field(ge=1, le=100)
+    concepts: list[Text] = Field(min_length=1)
+    statement: Text
+    starter_code: str
+    hints: list[Text] = Field(min_length=2, max_length=5)
+    comparison: Comparison = Comparison()
+    limits: ProblemLimits = ProblemLimits()
+    language: Literal["python"] = "python"
+    solution: Text
+    tests: list[TestCase]
+
+    @model_validator(mode="after")
+    def _enough_tests(self) -> Problem:
+        visible = sum(1 for test in self.tests if not test.hidden)
+        hidden = len(self.tests) - visible
+        if visible < MIN_VISIBLE_TESTS:
+            raise ValueError(f"needs at least {MIN_VISIBLE_TESTS} visible tests, has {visible}")
+        if hidden < MIN_HIDDEN_TESTS:
+            raise ValueError(f"needs at least {MIN_HIDDEN_TESTS} hidden tests, has {hidden}")
+        names = [test.name for test in self.tests if test.name]
+        if len(names) != len(set(names)):
+            raise ValueError("test names must be unique within a problem")
+        return self
+
+    @property
+    def visible_tests(self) -> list[TestCase]:
+        return [test for test in self.tests if not test.hidden]
+
+    @property
+    def hidden_tests(self) -> list[TestCase]:
+        return [test for test in self.tests if test.hidden]
+
+
+class Level(ContentModel):
+    number: int = Field(ge=1)
+    title: Title
+    description: Text
+    concepts: list[Text] = Field(min_length=1)
+    cheatsheet: Slug
+
+
+class AgeGroupLevels(ContentModel):
+    age_group: AgeGroup
+    title: Title
+    description: Text
+    levels: list[Level] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _numbered_from_one(self) -> AgeGroupLevels:
+        numbers = [level.number for level in self.levels]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"level numbers must be 1, 2, 3, ... in order, got {numbers}")
+        return self
+
+
+class LevelsFile(ContentModel):
+    age_groups: list[AgeGroupLevels] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_age_groups(self) -> LevelsFile:
+        groups = [group.age_group for group in self.age_groups]
+        if len(groups) != len(set(groups)):
+            raise ValueError(f"age groups must be unique, got {groups}")
+        return self
+
+    def level(self, age_group: str, number: int) -> Level | None:
+        for group in self.age_groups:
+            if group.age_group == age_group:
+                for level in group.levels:
+                    if level.number == number:
+                        return level
+        return None
+
+
+class Cheatsheet(ContentModel):
+    slug: Slug
+    title: Title
+    age_group: AgeGroup
+    level: int = Field(ge=1)
+    position: int = Field(0, ge=0)
+    body: Text
