@@ -151,7 +151,9 @@ def web(server: Server) -> Iterator[httpx.Client]:
         yield client
 
 
-def sign_up(client: httpx.Client, username: str, password: str, age_group: str = "7-9") -> None:
+def sign_up(
+    client: httpx.Client, username: str, password: str, age_group: str = "7-9"
+) -> httpx.Response:
     token = csrf_from(client.get("/signup").text)
     response = client.post(
         "/signup",
@@ -165,3 +167,4 @@ def sign_up(client: httpx.Client, username: str, password: str, age_group: str =
         },
     )
     assert response.status_code == 303, response.text
+    return response

@@ -1,0 +1,244 @@
+"""The web app over plain HTTP against the real `coderunner serve`: pages, cookies, CSRF, proxy."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+import pytest
+
+from .conftest import Server, csrf_from, sign_up, unique_name
+
+PASSWORD = "correct horse battery"
+
+
+def test_landing_is_served_with_a_strict_csp(web: httpx.Client) -> None:
+    response = web.get("/")
+    assert response.status_code == 200
+    assert "Learn Python" in response.text
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    # no inline script: every <script> has a src, or is inert JSON data
+    for tag in re.findall(r"<script\b[^>]*>", response.text):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+    assert not re.search(r"\son[a-z]+=", response.text), "inline event handler in the page"
+
+
+def test_sign_up_sets_an_httponly_session_cookie_and_never_shows_the_token(
+    web: httpx.Client,
+) -> None:
+    response = sign_up(web, unique_name(), PASSWORD)
+    set_cookie = next(
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and "cr_session=" in v
+    )
+    assert "HttpOnly" in set_cookie
+    assert "samesite=lax" in set_cookie.lower()
+    assert "Path=/" in set_cookie
+    token = web.cookies.get("cr_session")
+    assert token
+    home = web.get("/home")
+    assert home.status_code == 200
+    assert token not in home.text
+
+
+def test_log_out_and_in_again(web: httpx.Client) -> None:
+    username = unique_name()
+    sign_up(web, username, PASSWORD)
+    home = web.get("/home")
+    out = web.post("/logout", data={"csrf_token": csrf_from(home.text)})
+    assert out.status_code == 303
+    assert web.get("/home").status_code == 303
+    page = web.get("/login?next=/profile")
+    response = web.post(
+        "/login",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "username": username,
+            "password": PASSWORD,
+            "next": "/profile",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/profile"
+    assert username in web.get("/profile").text
+
+
+def test_wrong_password_is_a_kind_form_error_not_a_crash(web: httpx.Client) -> None:
+    page = web.get("/login")
+    response = web.post(
+        "/login",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "username": "nobody_here",
+            "password": "not the password",
+        },
+    )
+    assert response.status_code == 401
+    assert "don&#39;t match" in response.text or "don't match" in response.text
+
+
+def test_sign_up_explains_bad_input(web: httpx.Client) -> None:
+    page = web.get("/signup")
+    response = web.post(
+        "/signup",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "username": "x",
+            "password": "short",
+            "password2": "different",
+        },
+    )
+    assert response.status_code == 422
+    assert "3 to 32 letters" in response.text
+    assert "at least 8 characters" in response.text
+    assert "two passwords are different" in response.text
+
+
+def test_taken_username_is_explained(web: httpx.Client) -> None:
+    username = unique_name()
+    sign_up(web, username, PASSWORD)
+    web.cookies.clear()
+    page = web.get("/signup")
+    response = web.post(
+        "/signup",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "username": username,
+            "password": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 409
+    assert "taken" in response.text
+
+
+def test_forms_without_the_csrf_token_are_refused(web: httpx.Client) -> None:
+    web.get("/")  # has the CSRF cookie now
+    response = web.post("/login", data={"username": "a", "password": "b"})
+    assert response.status_code == 403
+    response = web.post("/login", data={"username": "a", "password": "b", "csrf_token": "x" * 43})
+    assert response.status_code == 403
+
+
+def test_signed_out_visitors_are_sent_to_log_in(web: httpx.Client) -> None:
+    response = web.get("/home")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/home"
+    response = web.get("/levels/7-9/1")
+    assert response.status_code == 303
+
+
+def test_a_bad_cookie_counts_as_signed_out(server: Server) -> None:
+    with httpx.Client(base_url=server.web_url, cookies={"cr_session": "forged.token.value"}) as c:
+        response = c.get("/home")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+def test_api_404_is_a_kind_404_page(web: httpx.Client) -> None:
+    sign_up(web, unique_name(), PASSWORD)
+    response = web.get("/levels/7-9/999")
+    assert response.status_code == 404
+    assert "couldn" in response.text
+    assert web.get("/levels/not-an-age/1").status_code == 404
+    assert web.get("/no/such/page").status_code == 404
+
+
+def test_learners_cannot_open_teacher_pages(web: httpx.Client) -> None:
+    sign_up(web, unique_name(), PASSWORD)
+    response = web.get("/teach/problems")
+    assert response.status_code == 403
+    assert "for teachers" in response.text
+
+
+def test_a_locked_level_is_refused_by_the_server(web: httpx.Client) -> None:
+    sign_up(web, unique_name(), PASSWORD, age_group="7-9")
+    response = web.get("/levels/7-9/2")
+    assert response.status_code == 403
+    assert "still locked" in response.text
+    level_map = web.get("/levels/7-9")
+    assert level_map.status_code == 200
+    assert 'Level 2<span class="visually-hidden"> (locked)' in level_map.text
+
+
+def _proxy_headers(web: httpx.Client) -> dict[str, str]:
+    page = web.get("/home")
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text)
+    assert match
+    return {"X-CSRF-Token": match.group(1)}
+
+
+def test_proxy_needs_the_csrf_header_for_unsafe_methods(web: httpx.Client) -> None:
+    sign_up(web, unique_name(), PASSWORD)
+    body = {"code": "print(1)", "language": "python", "stdin": ""}
+    refused = web.post("/api/execution/run", json=body)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "CSRF_FAILED"
+    accepted = web.post("/api/execution/run", json=body, headers=_proxy_headers(web))
+    assert accepted.status_code in (200, 202), accepted.text
+    assert "jobId" in accepted.json()
+
+
+def test_proxy_never_hands_out_tokens(web: httpx.Client) -> None:
+    username = unique_name()
+    sign_up(web, username, PASSWORD)
+    headers = _proxy_headers(web)
+    response = web.post(
+        "/api/auth/login", json={"username": username, "password": PASSWORD}, headers=headers
+    )
+    assert response.status_code == 404
+    assert "token" not in response.text
+
+
+def test_proxy_adds_the_learners_token(web: httpx.Client) -> None:
+    sign_up(web, unique_name(), PASSWORD)
+    response = web.get("/api/progress")
+    assert response.status_code == 200
+    assert "problems" in response.json()
+    web.cookies.delete("cr_session")
+    assert web.get("/api/progress").status_code == 401
+
+
+def test_proxy_streams_job_events(web: httpx.Client) -> None:
+    sign_up(web, unique_name(), PASSWORD)
+    job = web.post(
+        "/api/execution/run",
+        json={"code": "print('hi')", "language": "python", "stdin": ""},
+        headers=_proxy_headers(web),
+    ).json()
+    events: list[str] = []
+    with web.stream("GET", f"/api/execution/{job['jobId']}/events", timeout=60) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                events.append(line.split(":", 1)[1].strip())
+                if events[-1] == "done":
+                    break
+    assert "done" in events
+    finished = web.get(f"/api/execution/{job['jobId']}").json()
+    assert finished["status"] == "completed"
+    assert finished["result"]["stdout"] == "hi\n"
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/signup", "/levels/7-9"])
+def test_public_pages_render(web: httpx.Client, path: str) -> None:
+    response = web.get(path)
+    assert response.status_code == 200, response.text[:500]
+    assert "<main" in response.text
+
+
+def test_page_data_is_inert_json(web: httpx.Client) -> None:
+    sign_up(web, unique_name(), PASSWORD)
+    page = web.get("/levels/7-9/1")
+    assert page.status_code == 200, page.text[:500]
+    match = re.search(
+        r'<script type="application/json" id="page-data">(.*?)</script>', page.text, re.S
+    )
+    assert match
+    data = json.loads(match.group(1))
+    assert data["problemId"]
+    assert "token" not in data
