@@ -1,0 +1,215 @@
+"""API test fixtures: the real app over SQLite *and* PostgreSQL, real Redis where asked.
+
+Each xdist worker migrates one SQLite file and one fresh PostgreSQL database
+(`coderunner_test_<worker>_<random>`, dropped at the end); every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy import text, update
+
+from coderunner.api.app import create_app
+from coderunner.auth.models import Role, User
+from coderunner.config import Settings, load_settings
+from coderunner.db.migrate import upgrade_url
+from coderunner.db.registry import metadata
+
+PG_ADMIN_DSN = os.environ.get("CODERUNNER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_TEST_URL = os.environ.get("CODERUNNER_TEST_REDIS", "redis://127.0.0.1:6379/1")
+TEST_SECRET = "tq8Zr3xVb1N4mK7pL0sD9fG2hJ5wE6yUoIaPcBnM1vX4zQ7rT0eW3uY6iO9pA2sD"  # strong, 64 chars
+PASSWORD = "correct-horse-battery"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+async def _pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("sqlite") / "test.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade_url(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    name = f"coderunner_test_{_worker()}_{secrets.token_hex(4)}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    try:
+        upgrade_url(url)
+        yield url
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def database_url(request: pytest.FixtureRequest) -> str:
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url: str = request.getfixturevalue(fixture)
+    return url
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "data_dir": data_dir,
+        "env": "test",
+        "jwt_secret": TEST_SECRET,
+        "rate_limit_max_requests": 10_000,
+        "redis_url": None,
+        "log_level": "warning",
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module (or parametrize) to change the app's settings."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, settings_overrides: dict[str, Any]) -> Settings:
+    return make_settings(database_url, tmp_path / "data", **settings_overrides)
+
+
+async def truncate_all(app: FastAPI) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    async with app.state.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t}"' for t in tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                await conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with LifespanManager(application):
+        await truncate_all(application)
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 5555))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@dataclass
+class Account:
+    id: str
+    username: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def register(
+    client: httpx.AsyncClient, username: str, password: str = PASSWORD, **extra: Any
+) -> Account:
+    response = await client.post(
+        "/auth/register", json={"username": username, "password": password, **extra}
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Account(id=body["user"]["id"], username=username, token=body["token"])
+
+
+async def set_role(app: FastAPI, user_id: str, role: Role) -> None:
+    async with app.state.sessionmaker() as session:
+        await session.execute(update(User).where(User.id == user_id).values(role=role))
+        await session.commit()
+
+
+@pytest.fixture
+async def learner(client: httpx.AsyncClient) -> Account:
+    return await register(client, "learner1", ageGroup="10-12")
+
+
+@pytest.fixture
+async def teacher(client: httpx.AsyncClient, app: FastAPI) -> Account:
+    account = await register(client, "teacher1")
+    await set_role(app, account.id, Role.TEACHER)
+    return account
+
+
+@pytest.fixture
+async def admin(client: httpx.AsyncClient, app: FastAPI) -> Account:
+    account = await register(client, "admin1")
+    await set_role(app, account.id, Role.ADMIN)
+    return account
+
+
+SECRET_MARKERS = ("HIDDEN-INPUT-7781", "HIDDEN-OUTPUT-7781", "REFERENCE-SOLUTION-7781")
+
+
+def problem_payload(problem_id: str = "reverse-word", **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": problem_id,
+        "title": "Reverse a word",
+        "ageGroup": "10-12",
+        "levelNumber": 1,
+        "order": 1,
+        "statement": "Print the word backwards.",
+        "starterCode": "word = input()\n",
+        "hints": ["Slices can step backwards."],
+        "concepts": ["strings", "slicing"],
+        "difficulty": "easy",
+        "xp": 15,
+        "comparison": {"mode": "trailing"},
+        "referenceSolution": "print(input()[::-1])  # REFERENCE-SOLUTION-7781",
+        "tests": [
+            {"name": "visible one", "input": "abc", "expectedOutput": "cba"},
+            {
+                "name": "secret",
+                "input": "HIDDEN-INPUT-7781",
+                "expectedOutput": "HIDDEN-OUTPUT-7781",
+                "hidden": True,
+            },
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+async def problem(client: httpx.AsyncClient, teacher: Account) -> dict[str, Any]:
+    level = {"ageGroup": "10-12", "number": 1, "title": "Strings", "concepts": ["strings"]}
+    response = await client.post("/levels", json=level, headers=teacher.headers)
+    assert response.status_code == 201, response.text
+    response = await client.post("/problems", json=problem_payload(), headers=teacher.headers)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
