@@ -23,7 +23,8 @@ async def test_register_returns_token_and_camel_case_user(client: httpx.AsyncCli
     assert user["ageGroup"] == "7-9"
     assert user["role"] == "learner"
     assert user["leaderboardOptOut"] is False
-    assert "passwordHash" not in user and "password_hash" not in user
+    assert "passwordHash" not in user
+    assert "password_hash" not in user
     claims = decode_token(body["token"], TEST_SECRET)
     assert claims.user_id == user["id"]
     lifetime = claims.expires_at.timestamp() - __import__("time").time()
@@ -49,7 +50,8 @@ async def test_register_validates_input(client: httpx.AsyncClient) -> None:
         assert response.status_code == 422, body
         error = response.json()["error"]
         assert error["code"] == "VALIDATION_ERROR"
-        assert error["message"] and error["details"]
+        assert error["message"]
+        assert error["details"]
 
 
 async def test_login_me_and_case_insensitive_username(client: httpx.AsyncClient) -> None:
@@ -139,4 +141,5 @@ async def test_bcrypt_hashes_verify_and_upgrade(client: httpx.AsyncClient, app: 
     assert response.status_code == 200
     async with app.state.sessionmaker() as session:
         stored = await session.scalar(select(User.password_hash).where(User.id == account.id))
-    assert stored is not None and stored.startswith("$argon2id$")
+    assert stored is not None
+    assert stored.startswith("$argon2id$")
