@@ -18,12 +18,18 @@ from coderunner.config import Settings
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # let SQLAlchemy, not the driver, emit BEGIN, so SAVEPOINTs work (SQLAlchemy's pysqlite recipe)
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
@@ -39,6 +45,7 @@ def create_engine_for_url(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:
