@@ -35,6 +35,7 @@ class Usage:
     peak_memory_kb: int
     oom_killed: bool
     pids_limited: bool
+    oom_kills: int = 0
 
 
 class RunGroup(Protocol):
@@ -47,6 +48,10 @@ class RunGroup(Protocol):
     def cpu_ms(self) -> int: ...
 
     def usage(self) -> Usage: ...
+
+    def reset_peak(self) -> None:
+        """Start peak-memory accounting afresh (between the runs of a batch), where possible."""
+        ...
 
     def kill_all(self) -> None: ...
 
@@ -153,7 +158,11 @@ class _V1Group:
             peak_memory_kb=peak // 1024,
             oom_killed=oom_kills > 0 or (failcnt > 0 and peak >= _limit_bytes(memory)),
             pids_limited=len(pids_events) == 2 and int(pids_events[1]) > 0,
+            oom_kills=oom_kills,
         )
+
+    def reset_peak(self) -> None:
+        _write(self.paths["memory"] / "memory.max_usage_in_bytes", "0")
 
     def kill_all(self) -> None:
         _kill_pids(list(dict.fromkeys(self.paths.values())))
@@ -250,7 +259,13 @@ class _V2Group:
             peak_memory_kb=peak // 1024,
             oom_killed=int(events.get("oom_kill", "0")) > 0,
             pids_limited=int(pids_events.get("max", "0")) > 0,
+            oom_kills=int(events.get("oom_kill", "0")),
         )
+
+    def reset_peak(self) -> None:
+        peak = self.path / "memory.peak"
+        with contextlib.suppress(OSError):  # writable since Linux 6.12; else a batch-wide peak
+            _write(peak, "0")
 
     def kill_all(self) -> None:
         kill_file = self.path / "cgroup.kill"

@@ -45,6 +45,8 @@ class Language:
     file_name: str
     run: tuple[str, ...]
     compile: tuple[str, ...] | None
+    # argv of a harness that runs the program once per input in one sandbox ({wall}, {cap})
+    batch: tuple[str, ...] | None
     mounts: tuple[Mount, ...]
     limit_overrides: dict[str, Any]
     enabled: bool
@@ -83,6 +85,7 @@ def _language(key: str, raw: dict[str, Any]) -> Language:
     if unknown:
         raise ValueError(f"language {key}: unknown limits {sorted(unknown)}")
     compile_argv = raw.get("compile")
+    batch_argv = raw.get("batch")
     return Language(
         key=key,
         name=str(raw["name"]),
@@ -90,6 +93,7 @@ def _language(key: str, raw: dict[str, Any]) -> Language:
         file_name=str(raw["fileName"]),
         run=tuple(str(a) for a in raw["run"]),
         compile=tuple(str(a) for a in compile_argv) if compile_argv else None,
+        batch=tuple(str(a) for a in batch_argv) if batch_argv else None,
         mounts=tuple(_mount(str(m)) for m in raw["mounts"]),
         limit_overrides={_LIMIT_KEYS[k]: v for k, v in (raw.get("limits") or {}).items()},
         enabled=bool(raw.get("enabled", True)),

@@ -9,7 +9,6 @@ import logging
 import os
 import selectors
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -17,17 +16,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import seccomp
+from .batch import PIPE_BYTES, BatchRun
 from .bwrap import RunFds, build_argv, launcher
 from .cgroups import Backend, CgroupError, RunGroup, Usage
 from .languages import Language, get_language, registry
 from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
 from .output import CappedBuffer, to_text
 from .result import RunResult, Verdict
+from .verdicts import Observed, classify
 
 log = logging.getLogger(__name__)
 _POLL_S = 0.05
 _PR_SET_CHILD_SUBREAPER = 36
-_SIGNALS = {int(s) for s in signal.Signals}
 
 
 class SandboxUnavailableError(RuntimeError):
@@ -142,7 +142,7 @@ class Sandbox:
     def __init__(self, config: SandboxConfig, cgroups: Backend) -> None:
         self.config = config
         self.cgroups = cgroups
-        self._seccomp = seccomp.bpf_program()
+        self.seccomp_program = seccomp.bpf_program()
         if not become_subreaper():
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
 
@@ -174,10 +174,20 @@ class Sandbox:
     ) -> list[RunResult]:
         """Run the same program once per input, each in a fresh sandbox state (grading).
 
-        Each input is a separate run: nothing of one run (files, processes, memory) is seen by
-        the next, and only that run's input enters its sandbox.
+        Nothing of one run (files, processes, memory) is seen by the next. Inputs enter the
+        sandbox one at a time, each only after the previous run ended: put the inputs whose
+        output a learner will see first. Languages with a `batch` harness share one sandbox
+        between the runs (much faster); the others get one sandbox per input.
         """
-        return [self.run(code, language, stdin, limits) for stdin in stdins]
+        lang = get_language(language, self.config.languages)
+        effective = self.resolve_limits(lang, limits)
+        source = code.encode() if isinstance(code, str) else code
+        data = [s.encode() if isinstance(s, str) else s for s in stdins]
+        done: list[RunResult] = []
+        if lang.batch is not None and len(data) > 1 and max(map(len, data)) < PIPE_BYTES // 2:
+            done = BatchRun(self, lang, source, data, effective).execute()
+        # inputs the harness did not finish run one sandbox each
+        return done + [self.run(source, language, stdin, limits) for stdin in data[len(done) :]]
 
     def _compile_and_run(
         self, lang: Language, source: bytes, stdin: bytes, limits: Limits
@@ -224,7 +234,7 @@ class Sandbox:
         try:
             source_fd = _memfd("source", source)
             opened.add(source_fd)
-            seccomp_fd = _memfd("seccomp", self._seccomp)
+            seccomp_fd = _memfd("seccomp", self.seccomp_program)
             opened.add(seccomp_fd)
             stdin_mem = _memfd("stdin", stdin)
             opened.add(stdin_mem)
@@ -352,52 +362,31 @@ def _ms_since(started: float) -> int:
 def _verdict(outcome: _Outcome, limits: Limits) -> RunResult:
     usage = outcome.usage
     exit_status = outcome.status.get("exit-code")
-    exit_code: int | None = exit_status
-    sig: int | None = None
-    if exit_status is not None and exit_status > 128 and exit_status - 128 in _SIGNALS:
-        sig, exit_code = exit_status - 128, None
-    stderr_bytes = outcome.stderr.bytes()
     killed_by_us = (
         outcome.timed_out
         or outcome.cpu_exceeded
-        or (outcome.stdout.exceeded or outcome.stderr.exceeded)
+        or outcome.stdout.exceeded
+        or outcome.stderr.exceeded
     )
     if "child-pid" not in outcome.status or (
         exit_status is None and not killed_by_us and not usage.oom_killed
     ):
-        reason = to_text(stderr_bytes[-2000:]).strip() or "bwrap exited without running the code"
+        stderr = outcome.stderr.bytes()
+        reason = to_text(stderr[-2000:]).strip() or "bwrap exited without running the code"
         return RunResult.internal_error(f"sandbox did not start: {reason}", outcome.wall_ms)
-    if outcome.stdout.exceeded or outcome.stderr.exceeded:
-        verdict = Verdict.OUTPUT_LIMIT_EXCEEDED
-    elif usage.oom_killed or _memory_error(exit_code, stderr_bytes):
-        verdict = Verdict.MEMORY_LIMIT_EXCEEDED
-    elif (
-        outcome.timed_out
-        or outcome.cpu_exceeded
-        or sig == signal.SIGXCPU
-        or usage.cpu_ms > limits.cpu_time_s * 1000
-    ):
-        verdict = Verdict.TIME_LIMIT_EXCEEDED
-    elif exit_code == 0:
-        verdict = Verdict.OK
-    else:
-        verdict = Verdict.RUNTIME_ERROR
-    return RunResult(
-        verdict=verdict,
-        exit_code=exit_code,
-        signal=sig,
-        stdout=to_text(outcome.stdout.bytes()),
-        stderr=to_text(stderr_bytes),
-        time_ms=usage.cpu_ms,
-        wall_ms=outcome.wall_ms,
-        memory_kb=usage.peak_memory_kb,
-        truncated=outcome.stdout.exceeded or outcome.stderr.exceeded,
+    return classify(
+        Observed(
+            exit_status=exit_status,
+            stdout=outcome.stdout.bytes(),
+            stderr=outcome.stderr.bytes(),
+            stdout_exceeded=outcome.stdout.exceeded,
+            stderr_exceeded=outcome.stderr.exceeded,
+            timed_out=outcome.timed_out,
+            cpu_exceeded=outcome.cpu_exceeded,
+            oom_killed=usage.oom_killed,
+            cpu_ms=usage.cpu_ms,
+            wall_ms=outcome.wall_ms,
+            memory_kb=usage.peak_memory_kb,
+        ),
+        limits,
     )
-
-
-def _memory_error(exit_code: int | None, stderr: bytes) -> bool:
-    """Python reports an allocation the cgroup could never satisfy as MemoryError."""
-    if exit_code != 1:
-        return False
-    last = stderr.rstrip().rsplit(b"\n", 1)[-1]
-    return last.startswith(b"MemoryError")
