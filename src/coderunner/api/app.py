@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
 from starlette.middleware.cors import CORSMiddleware
 
 from coderunner.api import health
@@ -44,11 +44,13 @@ def _lifespan(settings: Settings) -> object:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        # one pool for everything Redis (revocations, rate limits, health); closed below
+        pool = ConnectionPool.from_url(settings.redis_url) if settings.redis_url else None
+        redis = Redis(connection_pool=pool) if pool is not None else None
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.redis = redis
-        app.state.limiter = build_limiter(settings)
+        app.state.limiter = build_limiter(settings, pool)
         app.state.revocations = (
             RedisRevocationStore(redis, settings.redis_prefix)
             if redis is not None
@@ -66,8 +68,9 @@ def _lifespan(settings: Settings) -> object:
                     await hook(app)
                 except Exception:
                     log.exception("shutdown_hook_failed")
-            if redis is not None:
+            if redis is not None and pool is not None:
                 await redis.aclose()
+                await pool.disconnect()
             await engine.dispose()
             log.info("api_stopped")
 

@@ -11,11 +11,13 @@ import ipaddress
 import math
 import time
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import structlog
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import ConnectionPool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from coderunner.api.errors import error_response
@@ -111,13 +113,16 @@ class RateLimiter:
         return bool(await self.storage.check())
 
 
-def build_limiter(settings: Settings) -> RateLimiter:
+def build_limiter(settings: Settings, pool: ConnectionPool | None = None) -> RateLimiter:
+    """Memory storage, or Redis (over `pool`, the app's pool, closed by the app) with REDIS_URL."""
     storage: Storage
     if settings.redis_url:
+        options: dict[str, Any] = {"connection_pool": pool} if pool is not None else {}
         storage = RedisStorage(
             "async+" + settings.redis_url,
             implementation="redispy",
             key_prefix=f"{settings.redis_prefix}:ratelimit",
+            **options,
         )
     else:
         storage = MemoryStorage()
