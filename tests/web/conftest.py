@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -168,3 +169,51 @@ def sign_up(
     )
     assert response.status_code == 303, response.text
     return response
+
+
+ADMIN_PASSWORD = "admin-password-for-tests"
+
+
+@pytest.fixture(scope="session")
+def admin_api(server: Server) -> Iterator[httpx.Client]:
+    """The API itself, signed in as an admin made with `coderunner create-admin`."""
+    username = unique_name("admin")
+    done = subprocess.run(
+        [CODERUNNER, "create-admin", "--username", username, "--data-dir", str(server.data_dir)],
+        env={**server.env, "CODERUNNER_ADMIN_PASSWORD": ADMIN_PASSWORD},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    with httpx.Client(base_url=server.api_url, timeout=60) as client:
+        login = client.post("/auth/login", json={"username": username, "password": ADMIN_PASSWORD})
+        assert login.status_code == 200, login.text
+        client.headers["authorization"] = f"Bearer {login.json()['token']}"
+        yield client
+
+
+def make_teacher(server: Server, admin_api: httpx.Client, password: str) -> str:
+    """Register a user through the API and have the admin make them a teacher."""
+    username = unique_name("teacher")
+    with httpx.Client(base_url=server.api_url, timeout=30) as client:
+        created = client.post("/auth/register", json={"username": username, "password": password})
+        assert created.status_code == 201, created.text
+        user_id = created.json()["user"]["id"]
+    promoted = admin_api.patch(f"/auth/users/{user_id}/role", json={"role": "teacher"})
+    assert promoted.status_code == 200, promoted.text
+    return username
+
+
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session: Playwright) -> Iterator[Browser]:
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
