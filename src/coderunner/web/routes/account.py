@@ -14,6 +14,8 @@ from ..templating import render
 from ..views import api, items, optional_user, require_user
 from .forms import read_form, text
 
+LEADERBOARD_PATH = "/progress/leaderboard"
+
 
 async def profile_page(request: Request) -> Response:
     user = await require_user(request)
@@ -53,8 +55,16 @@ async def leaderboard(request: Request) -> Response:
     age_group = requested if requested in AGE_GROUP_IDS else (user or {}).get("ageGroup")
     if age_group not in AGE_GROUP_IDS:
         age_group = AGE_GROUP_IDS[0]
-    body = await api(request).get("/progress/leaderboard", ageGroup=age_group)
-    context = {"age_group": age_group, "rows": items(body, "entries", "leaderboard", "rows")}
+    try:
+        body = await api(request).get(LEADERBOARD_PATH, ageGroup=age_group)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        body, unavailable = None, True
+    else:
+        unavailable = False
+    rows = items(body, "entries", "leaderboard", "rows")
+    context = {"age_group": age_group, "rows": rows, "unavailable": unavailable}
     return render(request, "leaderboard.html", context, user=user)
 
 

@@ -22,6 +22,7 @@ from ..templating import render
 from ..views import api, items, require_teacher
 from .forms import read_form, text
 
+LEARNERS_PATH = "/progress/learners"
 COMPARISON_MODES = ("trailing", "exact", "tokens", "float")
 DIFFICULTIES = ("easy", "medium", "hard")
 BLANK_TEST_ROWS = 2
@@ -222,10 +223,18 @@ async def preview(request: Request) -> Response:
 async def learners(request: Request) -> Response:
     await require_teacher(request)
     age_group = request.query_params.get("ageGroup")
-    body = await api(request).get(
-        "/progress/learners", ageGroup=age_group if age_group in AGE_GROUP_IDS else None
-    )
-    context = {"learners": items(body, "learners"), "age_group": age_group}
+    try:
+        body = await api(request).get(
+            LEARNERS_PATH, ageGroup=age_group if age_group in AGE_GROUP_IDS else None
+        )
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        body, unavailable = None, True
+    else:
+        unavailable = False
+    context: dict[str, Any] = {"learners": items(body, "learners"), "age_group": age_group}
+    context["unavailable"] = unavailable
     return render(request, "teach_learners.html", context)
 
 
