@@ -242,3 +242,38 @@ def test_page_data_is_inert_json(web: httpx.Client) -> None:
     data = json.loads(match.group(1))
     assert data["problemId"]
     assert "token" not in data
+
+
+def test_profile_changes_character_name_and_opt_out(web: httpx.Client) -> None:
+    sign_up(web, unique_name(), PASSWORD)
+    page = web.get("/profile")
+    assert page.status_code == 200
+    response = web.post(
+        "/profile",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "displayName": "Star <Kid>",
+            "character": "cosmic",
+            "ageGroup": "10-12",
+            "leaderboardOptOut": "on",
+        },
+    )
+    assert response.status_code == 303
+    page = web.get("/profile?saved=1")
+    assert 'class="theme-cosmic' in page.text
+    assert "Star &lt;Kid&gt;" in page.text  # escaped, never markup
+    me = web.get("/api/auth/me").json()
+    assert me["character"] == "cosmic"
+    assert me["leaderboardOptOut"] is True
+    assert me["ageGroup"] == "10-12"
+
+
+def test_big_code_text_is_a_remembered_preference(web: httpx.Client) -> None:
+    page = web.get("/")
+    assert "font-large" not in page.text.split(">", 2)[1]
+    response = web.post(
+        "/prefs/font", data={"csrf_token": csrf_from(page.text), "size": "large", "next": "/"}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    assert 'class="theme-astro font-large"' in web.get("/").text

@@ -70,7 +70,7 @@ function showFailure(err) {
 
 function platformFailed(job) {
   setStatus("Our computers couldn't run your code this time. It's not your fault; please try again.", "error");
-  output.textContent = job.error || job.reason || "";
+  output.textContent = job.failureReason || "";
 }
 
 async function run() {
