@@ -1,17 +1,40 @@
-"""/progress routes: the current user's own progress only."""
+"""/progress routes: my progress and badges, the weekly leaderboard, teachers' overview."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from coderunner.api.deps import CurrentUser, SessionDep
-from coderunner.api.schemas import ERROR_RESPONSES
-from coderunner.progress import service
-from coderunner.progress.schemas import ProgressOut
+from fastapi import APIRouter, Query
+
+from coderunner.api.deps import CurrentUser, SessionDep, StaffUser
+from coderunner.api.schemas import ERROR_RESPONSES, AgeGroup
+from coderunner.progress import community, service
+from coderunner.progress.schemas import BadgesOut, LeaderboardOut, LearnersOut, ProgressOut
 
 router = APIRouter(prefix="/progress", tags=["progress"], responses=ERROR_RESPONSES)
+
+AgeGroupQuery = Annotated[AgeGroup | None, Query(alias="ageGroup")]
 
 
 @router.get("", response_model=ProgressOut)
 async def my_progress(user: CurrentUser, session: SessionDep) -> ProgressOut:
     return await service.get_progress(session, user.id)
+
+
+@router.get("/badges", response_model=BadgesOut)
+async def my_badges(user: CurrentUser, session: SessionDep) -> BadgesOut:
+    return await community.badges(session, user.id)
+
+
+@router.get("/leaderboard", response_model=LeaderboardOut)
+async def leaderboard(
+    user: CurrentUser, session: SessionDep, age_group: AgeGroupQuery = None
+) -> LeaderboardOut:
+    return await community.leaderboard(session, user.id, age_group)
+
+
+@router.get("/learners", response_model=LearnersOut)
+async def learners(
+    _staff: StaffUser, session: SessionDep, age_group: AgeGroupQuery = None
+) -> LearnersOut:
+    return await community.learners(session, age_group)

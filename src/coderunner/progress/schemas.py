@@ -34,3 +34,43 @@ class ProgressOut(APIModel):
     solved_count: int
     problems: list[ProblemProgressOut]
     levels: list[LevelSummaryOut]
+
+
+class LeaderboardEntry(APIModel):
+    rank: int
+    display_name: str | None
+    xp: int
+    is_me: bool
+
+
+class LeaderboardOut(APIModel):
+    age_group: str | None
+    week_start: datetime
+    entries: list[LeaderboardEntry]
+
+
+class LearnerRow(APIModel):
+    id: str
+    username: str
+    display_name: str | None
+    age_group: str | None
+    solved: int
+    attempted: int
+    xp: int
+    highest_level: int | None
+    last_active_at: datetime | None
+
+
+class LearnersOut(APIModel):
+    learners: list[LearnerRow]
+
+
+class BadgeOut(APIModel):
+    id: str
+    name: str
+    description: str
+    earned: bool
+
+
+class BadgesOut(APIModel):
+    badges: list[BadgeOut]

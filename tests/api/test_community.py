@@ -1,0 +1,80 @@
+"""Badges, the weekly leaderboard (opt-out, display names only) and teachers' learner view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from coderunner.progress.service import record_submission
+
+from .conftest import Account, register
+
+
+async def _solve(app: FastAPI, user_id: str, problem_id: str, attempts: int = 1) -> None:
+    async with app.state.sessionmaker() as session:
+        for _ in range(attempts - 1):
+            await record_submission(session, user_id, problem_id, 0.5, False)
+        await record_submission(session, user_id, problem_id, 1.0, True)
+        await session.commit()
+
+
+async def test_badges(
+    client: httpx.AsyncClient, app: FastAPI, learner: Account, problem: dict[str, Any]
+) -> None:
+    before = (await client.get("/progress/badges", headers=learner.headers)).json()["badges"]
+    assert not any(b["earned"] for b in before)
+    await _solve(app, learner.id, problem["id"], attempts=3)
+    after = {
+        b["id"]: b["earned"]
+        for b in (await client.get("/progress/badges", headers=learner.headers)).json()["badges"]
+    }
+    assert after["first-solve"] is True
+    assert after["never-give-up"] is True
+    assert after["level-complete"] is True  # the level has one problem
+    assert after["five-solves"] is False
+
+
+async def test_leaderboard_shows_display_names_and_respects_opt_out(
+    client: httpx.AsyncClient, app: FastAPI, learner: Account, problem: dict[str, Any]
+) -> None:
+    shy = await register(client, "shy_kid", displayName="Shy", ageGroup="10-12")
+    star = await register(client, "star_kid", displayName="Star", ageGroup="10-12")
+    young = await register(client, "young_kid", displayName="Young", ageGroup="7-9")
+    await client.patch("/auth/me", json={"leaderboardOptOut": True}, headers=shy.headers)
+    for account in (learner, shy, star, young):
+        await _solve(app, account.id, problem["id"])
+    board = await client.get("/progress/leaderboard?ageGroup=10-12", headers=star.headers)
+    assert board.status_code == 200
+    entries = board.json()["entries"]
+    names = [e["displayName"] for e in entries]
+    assert "Shy" not in names  # opted out
+    assert "Young" not in names  # other age group
+    assert sorted(n or "" for n in names) == ["", "Star"]  # learner1 has no display name
+    assert [e["isMe"] for e in entries if e["displayName"] == "Star"] == [True]
+    assert all(e["xp"] == 15 for e in entries)
+    text = board.text
+    for secret in ("learner1", "star_kid", star.id, learner.id):
+        assert secret not in text
+    assert (await client.get("/progress/leaderboard")).status_code == 401
+
+
+async def test_learners_overview_is_for_staff_only(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    learner: Account,
+    teacher: Account,
+    problem: dict[str, Any],
+) -> None:
+    await _solve(app, learner.id, problem["id"])
+    denied = await client.get("/progress/learners", headers=learner.headers)
+    assert denied.status_code == 403
+    response = await client.get("/progress/learners?ageGroup=10-12", headers=teacher.headers)
+    assert response.status_code == 200
+    [row] = response.json()["learners"]  # the teacher is not a learner
+    assert row["username"] == "learner1"
+    assert (row["solved"], row["attempted"], row["xp"], row["highestLevel"]) == (1, 0, 15, 1)
+    assert row["lastActiveAt"] is not None
+    empty = await client.get("/progress/learners?ageGroup=7-9", headers=teacher.headers)
+    assert empty.json()["learners"] == []
