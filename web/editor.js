@@ -11,8 +11,9 @@ import {
 } from "@codemirror/commands";
 import {
   indentOnInput, bracketMatching, foldGutter, foldKeymap, syntaxHighlighting,
-  defaultHighlightStyle, indentUnit,
+  HighlightStyle, indentUnit,
 } from "@codemirror/language";
+import { tags as t } from "@lezer/highlight";
 import { python } from "@codemirror/lang-python";
 import {
   autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap,
@@ -37,7 +38,25 @@ const theme = EditorView.theme({
     borderRight: "1px solid var(--border, #888)",
   },
   ".cm-activeLine": { backgroundColor: "var(--editor-active, rgba(0,0,0,0.04))" },
+  ".cm-activeLineGutter": {
+    backgroundColor: "var(--editor-active, rgba(0,0,0,0.04))",
+    color: "var(--editor-fg, #1a1a1a)",
+  },
 });
+
+// syntax colours come from CSS variables, so each character theme (light or dark) sets its own
+const highlight = HighlightStyle.define([
+  { tag: [t.keyword, t.controlKeyword, t.definitionKeyword, t.moduleKeyword, t.operatorKeyword],
+    color: "var(--syn-keyword, #7c3aed)", fontWeight: "600" },
+  { tag: [t.string, t.special(t.string)], color: "var(--syn-string, #15803d)" },
+  { tag: [t.number, t.bool, t.null], color: "var(--syn-number, #b45309)" },
+  { tag: [t.comment, t.lineComment], color: "var(--syn-comment, #6b7280)", fontStyle: "italic" },
+  { tag: [t.function(t.variableName), t.function(t.propertyName)], color: "var(--syn-function, #1d4ed8)" },
+  { tag: [t.definition(t.variableName), t.definition(t.function(t.variableName))], color: "var(--syn-definition, #0f766e)" },
+  { tag: [t.className, t.typeName], color: "var(--syn-class, #a21caf)" },
+  { tag: [t.operator, t.punctuation, t.bracket], color: "var(--syn-punctuation, inherit)" },
+  { tag: t.invalid, color: "var(--syn-invalid, #b91c1c)" },
+]);
 
 /**
  * Make an editor inside `parent`.
@@ -66,7 +85,7 @@ export function createEditor(parent, options = {}) {
     indentOnInput(),
     indentUnit.of("    "),
     EditorState.tabSize.of(4),
-    syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+    syntaxHighlighting(highlight),
     bracketMatching(),
     closeBrackets(),
     autocompletion(),

@@ -154,6 +154,6 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-setupHints($("hint-button"), $("hint-list"), data.hints || []);
+setupHints($("hint-button"), $("hint-list"));
 setupDrawer($("cheatsheet-button"), $("cheatsheet-drawer"), $("drawer-close"));
 trackSession({ ageGroup: data.ageGroup, levelNumber: data.levelNumber, problemId: data.problemId });
