@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,10 +22,12 @@ def _worker_uid() -> int:
 
 
 @pytest.fixture(scope="session")
-def sandbox() -> Sandbox:
+def sandbox() -> Iterator[Sandbox]:
     if os.geteuid() != 0:
         pytest.fail("the sandbox attack suite needs root (cgroups); run it as CI does")
-    return build_sandbox(SandboxConfig(host_uid=_worker_uid()))
+    built = build_sandbox(SandboxConfig(host_uid=_worker_uid()))
+    yield built
+    built.close()
 
 
 def processes_of(uid: int) -> list[int]:
@@ -63,6 +66,10 @@ def host_stays_clean(sandbox: Sandbox) -> Iterator[None]:
     before_tmp = set(leftover_tempdirs())
     yield
     uid = sandbox.config.host_uid
+    # the launcher reaps a run's processes as they die; give it a moment, never more
+    deadline = time.monotonic() + 1.0
+    while processes_of(uid) and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert processes_of(uid) == [], "a sandboxed process outlived its run"
     assert leftover_cgroups(sandbox) == [], "a run's cgroup was left behind"
     assert set(leftover_tempdirs()) - before_tmp == set(), "a build dir was left behind"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,11 +36,13 @@ buildscript:
 
 
 @pytest.fixture
-def build_sandbox(sandbox: Sandbox) -> Sandbox:
+def build_sandbox(sandbox: Sandbox) -> Iterator[Sandbox]:
     languages = {**registry(), **parse_registry(BUILD_LANGUAGE)}
     config: SandboxConfig = replace(sandbox.config, languages=languages)
     backend: Backend = sandbox.cgroups
-    return SandboxClass(config, backend)
+    with_build = SandboxClass(config, backend)
+    yield with_build
+    with_build.close()
 
 
 def test_registry_has_python_enabled_and_the_planned_languages_as_data() -> None:

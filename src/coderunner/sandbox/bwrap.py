@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import resource
 from dataclasses import dataclass
 
 from .languages import Language
@@ -20,35 +21,23 @@ SANDBOX_ENV = {
 
 @dataclass(frozen=True, slots=True)
 class RunFds:
-    source: int
-    seccomp: int
-    status: int
-    block: int
+    """Where the run's descriptors are in bwrap's process (the launcher puts them there)."""
+
+    source: int = 3
+    seccomp: int = 4
+    status: int = 5
 
 
-def launcher(host_uid: int, limits: Limits) -> list[str]:
-    """What runs before bwrap: util-linux `prlimit` sets the rlimits every sandboxed process
-    inherits, and, when we are root, `setpriv` makes bwrap an unprivileged host uid."""
+def rlimits(limits: Limits) -> list[tuple[int, int, int]]:
+    """The rlimits every sandboxed process inherits: (resource, soft, hard)."""
     cpu = math.ceil(limits.cpu_time_s) + 1
     fsize = limits.file_size_mb * 1024 * 1024
-    argv = [
-        "/usr/bin/prlimit",
-        "--core=0:0",
-        f"--cpu={cpu}:{cpu + 1}",
-        f"--fsize={fsize}:{fsize}",
-        f"--nofile={limits.open_files}:{limits.open_files}",
-        "--",
+    return [
+        (resource.RLIMIT_CORE, 0, 0),
+        (resource.RLIMIT_CPU, cpu, cpu + 1),
+        (resource.RLIMIT_FSIZE, fsize, fsize),
+        (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
     ]
-    if os.getuid() == 0:
-        argv += [
-            "/usr/bin/setpriv",
-            f"--reuid={host_uid}",
-            f"--regid={host_uid}",
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--",
-        ]
-    return argv
 
 
 def build_argv(
@@ -97,7 +86,6 @@ def build_argv(
         "--chdir", "/tmp",
         "--seccomp", str(fds.seccomp),
         "--json-status-fd", str(fds.status),
-        "--block-fd", str(fds.block),
         "--remount-ro", "/",
         "--",
         *command,

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import json
 import logging
 import os
 import selectors
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
@@ -17,17 +13,17 @@ from dataclasses import dataclass, field
 
 from . import seccomp
 from .batch import PIPE_BYTES, BatchRun
-from .bwrap import RunFds, build_argv, launcher
-from .cgroups import Backend, CgroupError, RunGroup, Usage
+from .cgroups import Backend, CgroupError, Usage
 from .languages import Language, get_language, registry
+from .launch import Launched, launch
 from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
 from .output import CappedBuffer, to_text
 from .result import RunResult, Verdict
+from .spawner_client import SpawnerClient
 from .verdicts import Observed, classify
 
 log = logging.getLogger(__name__)
 _POLL_S = 0.05
-_PR_SET_CHILD_SUBREAPER = 36
 
 
 class SandboxUnavailableError(RuntimeError):
@@ -51,19 +47,6 @@ class SandboxConfig:
         )
 
 
-def _memfd(name: str, data: bytes) -> int:
-    fd = os.memfd_create(name, os.MFD_CLOEXEC)
-    _write_all(fd, data)
-    os.lseek(fd, 0, os.SEEK_SET)
-    return fd
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
 @dataclass(slots=True)
 class _Outcome:
     stdout: CappedBuffer
@@ -75,67 +58,6 @@ class _Outcome:
     cpu_exceeded: bool
 
 
-def become_subreaper() -> bool:
-    """Make orphaned descendants our children, so a run's namespace init gets reaped.
-
-    bwrap's outer process exits as soon as the namespace reports the program's status, before
-    the namespace's init is reaped; without this, that init waits as a zombie for the host's
-    pid 1, which in a container may never reap it.
-    """
-    libc = ctypes.CDLL(None, use_errno=True)
-    return bool(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
-
-
-def _reap(pid: int, deadline_s: float = 2.0) -> None:
-    end = time.monotonic() + deadline_s
-    while True:
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return  # not ours (already reaped, or we are not a subreaper)
-        if done or time.monotonic() > end:
-            return
-        time.sleep(0.001)
-
-
-class _OwnedFds:
-    """File descriptors a run opened; each is closed exactly once."""
-
-    def __init__(self) -> None:
-        self._fds: set[int] = set()
-
-    def add(self, *fds: int) -> None:
-        self._fds.update(fds)
-
-    def close(self, fd: int) -> None:
-        self._fds.discard(fd)
-        os.close(fd)
-
-    def close_all(self) -> None:
-        while self._fds:
-            with contextlib.suppress(OSError):
-                os.close(self._fds.pop())
-
-
-def _parse_status(raw: bytes) -> dict[str, int]:
-    decoder = json.JSONDecoder()
-    text = raw.decode("utf-8", errors="replace")
-    status: dict[str, int] = {}
-    index = 0
-    while index < len(text):
-        while index < len(text) and text[index].isspace():
-            index += 1
-        if index >= len(text):
-            break
-        try:
-            obj, index = decoder.raw_decode(text, index)
-        except json.JSONDecodeError:
-            break
-        if isinstance(obj, dict):
-            status.update({k: v for k, v in obj.items() if isinstance(v, int)})
-    return status
-
-
 class Sandbox:
     """Runs code; knows nothing of HTTP, databases or queues."""
 
@@ -143,8 +65,11 @@ class Sandbox:
         self.config = config
         self.cgroups = cgroups
         self.seccomp_program = seccomp.bpf_program()
-        if not become_subreaper():
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+        self.spawner = SpawnerClient()
+
+    def close(self) -> None:
+        """Stop the launcher process (a later run starts it again)."""
+        self.spawner.close()
 
     def resolve_limits(self, language: Language, requested: Limits | None) -> Limits:
         base = requested if requested is not None else language.limits(self.config.default_limits)
@@ -230,81 +155,30 @@ class Sandbox:
         build_writable: bool = False,
     ) -> RunResult:
         started = time.monotonic()
-        opened = _OwnedFds()
         try:
-            source_fd = _memfd("source", source)
-            opened.add(source_fd)
-            seccomp_fd = _memfd("seccomp", self.seccomp_program)
-            opened.add(seccomp_fd)
-            stdin_mem = _memfd("stdin", stdin)
-            opened.add(stdin_mem)
-            stdin_fd = os.open(f"/proc/self/fd/{stdin_mem}", os.O_RDONLY | os.O_CLOEXEC)
-            opened.add(stdin_fd)
-            status_r, status_w = os.pipe2(os.O_CLOEXEC)
-            opened.add(status_r, status_w)
-            block_r, block_w = os.pipe2(os.O_CLOEXEC)
-            opened.add(block_r, block_w)
-            group = self.cgroups.create(limits)
+            run = launch(
+                self, lang, command, source, None, stdin, limits,
+                build_dir=build_dir, build_writable=build_writable,
+            )  # fmt: skip
         except (OSError, CgroupError) as exc:
-            opened.close_all()
-            return RunResult.internal_error(f"sandbox set-up failed: {exc}")
-        fds = RunFds(source=source_fd, seccomp=seccomp_fd, status=status_w, block=block_r)
-        argv = launcher(self.config.host_uid, limits) + build_argv(
-            self.config.bwrap, lang, command, limits, fds, build_dir, build_writable
-        )
+            return RunResult.internal_error(f"sandbox set-up failed: {exc}", _ms_since(started))
         try:
-            outcome = self._supervise(
-                argv, group, limits, fds, opened, stdin_fd, status_r, block_w, started
-            )
-        except (OSError, subprocess.SubprocessError, CgroupError) as exc:
+            outcome = self._supervise(run, limits, started)
+        except (OSError, CgroupError) as exc:
+            run.finish()
             return RunResult.internal_error(f"sandbox failed: {exc}", _ms_since(started))
-        finally:
-            opened.close_all()
-            try:
-                group.remove()
-            except (CgroupError, OSError) as exc:
-                log.error("sandbox cgroup not removed", extra={"error": str(exc)})
         return _verdict(outcome, limits)
 
-    def _supervise(
-        self,
-        argv: list[str],
-        group: RunGroup,
-        limits: Limits,
-        fds: RunFds,
-        owned: _OwnedFds,
-        stdin_fd: int,
-        status_r: int,
-        block_w: int,
-        started: float,
-    ) -> _Outcome:
+    def _supervise(self, run: Launched, limits: Limits, started: float) -> _Outcome:
         stdout = CappedBuffer(limits.output_bytes)
         stderr = CappedBuffer(limits.output_bytes)
-        status_raw = bytearray()
-        # No preexec hook: Python can vfork, which keeps a run cheap even from a big server.
-        proc = subprocess.Popen(
-            argv,
-            stdin=stdin_fd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            pass_fds=(fds.source, fds.seccomp, fds.status, fds.block),
-            env={"PATH": "/usr/bin:/bin"},
-            cwd="/",
-            close_fds=True,
-        )
-        # the child's ends of the status and block pipes belong to bwrap now
-        owned.close(fds.status)
-        owned.close(fds.block)
-        timed_out = cpu_exceeded = released = False
+        timed_out = cpu_exceeded = False
         deadline = started + limits.wall_time_s
         cpu_limit_ms = limits.cpu_time_s * 1000
-        assert proc.stdout is not None
-        assert proc.stderr is not None
-        streams = {proc.stdout.fileno(): stdout, proc.stderr.fileno(): stderr}
+        streams = {run.stdout: stdout, run.stderr: stderr}
         with selectors.DefaultSelector() as selector:
-            for fd in streams:
+            for fd in (run.stdout, run.stderr, run.status):
                 selector.register(fd, selectors.EVENT_READ)
-            selector.register(status_r, selectors.EVENT_READ)
             while selector.get_map():
                 now = time.monotonic()
                 if now >= deadline:
@@ -314,42 +188,24 @@ class Sandbox:
                     chunk = os.read(key.fd, 65536)
                     if not chunk:
                         selector.unregister(key.fd)
-                    elif key.fd == status_r:
-                        status_raw += chunk
+                    elif key.fd == run.status:
+                        run.status_raw += chunk
                     else:
                         streams[key.fd].feed(chunk)
-                child = None if released else _parse_status(bytes(status_raw)).get("child-pid")
-                if child is not None:
-                    # bwrap waits on --block-fd: the namespaces exist, no user code ran yet.
-                    # Its first process joins the cgroup, then goes on.
-                    for procs in group.procs_fds():
-                        os.write(procs, str(child).encode())
-                    os.write(block_w, b"1")
-                    released = True
                 if stdout.exceeded or stderr.exceeded:
                     break
-                if released and group.cpu_ms() > cpu_limit_ms:
+                if run.group.cpu_ms() > cpu_limit_ms:
                     cpu_exceeded = True
                     break
-        # Whatever is still running (a daemon, a flood, a spin) dies with the group. bwrap's
-        # outer process is not in the group: it reaps the namespace's init, then we reap it.
-        group.kill_all()
-        try:
-            proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        status = _parse_status(bytes(status_raw))
-        if "child-pid" in status:
-            _reap(status["child-pid"])
-        proc.stdout.close()
-        proc.stderr.close()
+        usage = run.group.usage()
+        # Whatever is still running (a daemon, a flood, a spin) dies with the group.
+        status = run.finish()
         return _Outcome(
             stdout=stdout,
             stderr=stderr,
             status=status,
             wall_ms=_ms_since(started),
-            usage=group.usage(),
+            usage=usage,
             timed_out=timed_out,
             cpu_exceeded=cpu_exceeded,
         )

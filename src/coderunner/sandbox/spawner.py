@@ -1,0 +1,115 @@
+"""The sandbox's process launcher: a small helper process that forks the runs.
+
+Run as a script by `SpawnerClient` (stdlib only, `python -I -S spawner.py FD`). The service
+itself can be a big process: forking it for every run would copy its page tables (milliseconds),
+and a fork hook in Python disables vfork. This helper stays small, so each run costs one cheap
+fork here, and the forked child does, before it execs bwrap:
+  1. join the run's cgroups (bwrap and everything it starts are inside from their first
+     instruction),
+  2. lower the rlimits every sandboxed process inherits (core, CPU, file size, open files),
+  3. drop to the unprivileged host uid of the sandbox (when we are root),
+  4. put stdin/stdout/stderr at 0-2 and the run's other descriptors at 3, 4, ...
+It is also the child subreaper of everything it starts, and reaps it as soon as it dies.
+
+Request (one SOCK_SEQPACKET message): JSON {argv, env, uid, rlimits: [[resource, soft, hard]],
+procs: n} with SCM_RIGHTS descriptors [stdin, stdout, stderr, <n cgroup.procs>, extras...].
+Reply: JSON {pid} or {error}.
+"""
+
+import array
+import ctypes
+import fcntl
+import json
+import os
+import resource
+import signal
+import socket
+import sys
+
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+_MAX_FDS = 64
+_HIGH_FD = 1000
+
+
+def _reap(_signum: int = 0, _frame: object = None) -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _child(request: "dict[str, object]", fds: "list[int]") -> None:
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for number in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores these; exec keeps that
+            signal.signal(number, signal.SIG_DFL)
+        procs_count = int(request["procs"])  # type: ignore[call-overload]
+        me = str(os.getpid()).encode()
+        for fd in fds[3 : 3 + procs_count]:
+            os.write(fd, me)
+        wanted = fds[:3] + fds[3 + procs_count :]
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, _HIGH_FD) for fd in wanted]
+        for target, fd in enumerate(high):
+            os.dup2(fd, target, inheritable=True)
+        os.closerange(len(high), _HIGH_FD + len(high) + _MAX_FDS)
+        for number, soft, hard in request["rlimits"]:  # type: ignore[attr-defined]
+            resource.setrlimit(number, (soft, hard))
+        uid = int(request["uid"])  # type: ignore[call-overload]
+        if os.getuid() == 0:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+        argv = [str(a) for a in request["argv"]]  # type: ignore[attr-defined]
+        env = {str(k): str(v) for k, v in request["env"].items()}  # type: ignore[attr-defined]
+        os.execve(argv[0], argv, env)  # noqa: S606 - a fixed argv, no shell
+    except BaseException as exc:
+        try:
+            os.write(2, f"sandbox launcher: {exc}\n".encode())
+        finally:
+            os._exit(127)
+
+
+def serve(channel_fd: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # we die with the service
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # and reap what our runs leave
+    if os.getppid() == 1:
+        return
+    signal.signal(signal.SIGCHLD, _reap)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when we stop
+    channel = socket.socket(fileno=channel_fd)
+    space = socket.CMSG_SPACE(_MAX_FDS * array.array("i").itemsize)
+    while True:
+        try:
+            message, ancillary, _, _ = channel.recvmsg(1 << 20, space)
+        except ConnectionResetError:
+            return
+        if not message:
+            return
+        fds: list[int] = []
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                received = array.array("i")
+                received.frombytes(data[: len(data) - len(data) % received.itemsize])
+                fds.extend(received)
+        try:
+            request = json.loads(message)
+            pid = os.fork()
+            if pid == 0:
+                _child(request, fds)
+            reply: dict[str, object] = {"pid": pid}
+        except (OSError, ValueError) as exc:
+            reply = {"error": str(exc)}
+        finally:
+            for fd in fds:
+                os.close(fd)
+        channel.send(json.dumps(reply).encode())
+        _reap()
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
