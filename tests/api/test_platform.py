@@ -249,3 +249,30 @@ async def test_redis_revocation_and_login_failures(
             assert codes == [401, 401, 429]
             good = {"username": "redis_kid", "password": PASSWORD}
             assert (await c.post("/auth/login", json=good)).status_code == 429
+
+
+async def test_extension_hooks_and_checks_survive_startup(settings: Settings) -> None:
+    """What `coderunner.execution.setup(app, settings)` relies on."""
+    app = create_app(settings)
+    calls: list[str] = []
+
+    async def on_start(a: FastAPI) -> None:
+        assert a.state.engine is not None  # resources are open when hooks run
+        calls.append("start")
+
+    async def on_stop(a: FastAPI) -> None:
+        calls.append("stop")
+
+    async def queue_check() -> dict[str, Any]:
+        return {"status": "ok", "depth": 0}
+
+    app.state.startup_hooks.append(on_start)
+    app.state.shutdown_hooks.append(on_stop)
+    app.state.health_checks["queue"] = queue_check
+    async with LifespanManager(app):
+        assert calls == ["start"]
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            checks = (await c.get("/health")).json()["checks"]
+    assert set(checks) == {"db", "redis", "queue"}
+    assert calls == ["start", "stop"]

@@ -57,10 +57,10 @@ def _lifespan(settings: Settings) -> object:
             else DatabaseRevocationStore()
         )
         health.install_default_checks(app)
-        for hook in list(app.state.startup_hooks):
-            await hook(app)
-        log.info("api_started", database=engine.dialect.name, redis=redis is not None)
         try:
+            for hook in list(app.state.startup_hooks):
+                await hook(app)
+            log.info("api_started", database=engine.dialect.name, redis=redis is not None)
             yield
         finally:
             for hook in reversed(list(app.state.shutdown_hooks)):
@@ -86,9 +86,11 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=_lifespan(settings),  # type: ignore[arg-type]
     )
     app.state.settings = settings
-    # hooks other packages add before start-up: `async (app) -> None`
+    # extension points for other packages (e.g. `coderunner.execution.setup(app, settings)`):
+    # hooks are `async (app) -> None`, run after the engine/Redis open and before they close
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
+    app.state.health_checks = {}  # name -> `async () -> dict`; see coderunner.api.health
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

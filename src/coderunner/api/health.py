@@ -1,7 +1,9 @@
 """GET /health and /health/redis, over a registry of named async checks.
 
-Other packages add checks at start-up: `app.state.health_checks["sandbox"] = my_check`, where
-`my_check` is `async () -> dict` returning at least `{"status": "ok" | "disabled" | "error"}`.
+Other packages add checks to the app's registry, at build time or start-up:
+`app.state.health_checks["sandbox"] = my_check`, where `my_check` is `async () -> dict` returning
+at least `{"status": "ok" | "disabled" | "error"}`. A check that raises or takes longer than
+3 s counts as `error`; any check not ok/disabled makes `/health` answer 503 `degraded`.
 """
 
 from __future__ import annotations
@@ -68,10 +70,10 @@ async def run_check(check: HealthCheck) -> dict[str, Any]:
 
 
 def install_default_checks(app: FastAPI) -> None:
-    app.state.health_checks = {
-        "db": db_check(app.state.engine),
-        "redis": redis_check(app.state.redis),
-    }
+    """Add the db and redis checks (at start-up, once engine and Redis exist)."""
+    checks: dict[str, HealthCheck] = app.state.health_checks
+    checks["db"] = db_check(app.state.engine)
+    checks["redis"] = redis_check(app.state.redis)
 
 
 def _respond(checks: dict[str, dict[str, Any]]) -> JSONResponse:
