@@ -44,3 +44,12 @@ if (rows && add) {
     clone.querySelector("textarea").focus();
   });
 }
+
+const deleteForm = document.getElementById("delete-form");
+if (deleteForm) {
+  deleteForm.addEventListener("submit", (event) => {
+    if (!window.confirm("Delete this problem for everyone? Learners' progress on it goes too.")) {
+      event.preventDefault();
+    }
+  });
+}
