@@ -189,6 +189,47 @@ def test_hints_and_cheatsheet_drawer_work_from_the_keyboard(
     page.context.close()
 
 
+def test_results_arrive_by_polling_when_the_event_stream_drops(
+    browser: Browser, server: Server
+) -> None:
+    page = new_page(browser, server)
+    sign_up_in_browser(page, unique_name("poll"), PASSWORD, "7-9")
+    page.goto("/levels/7-9/1")
+    # the network drops every event stream; the page must fall back to polling the job
+    page.route("**/api/execution/*/events", lambda route: route.abort("connectionreset"))
+    set_code(page, "print(int(input()) + 1)")
+    page.fill("#stdin", "41")
+    page.click("#run-button")
+    expect(page.locator("#output")).to_have_text("42\n", timeout=60_000)
+    page.context.close()
+
+
+def test_a_full_queue_is_explained_and_retried(browser: Browser, server: Server) -> None:
+    page = new_page(browser, server)
+    sign_up_in_browser(page, unique_name("busy"), PASSWORD, "7-9")
+    page.goto("/levels/7-9/1")
+    refused: list[str] = []
+
+    def queue_full_once(route: Any) -> None:
+        if not refused:
+            refused.append(route.request.url)
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "2", "Content-Type": "application/json"},
+                body='{"error": {"code": "QUEUE_FULL", "message": "busy"}}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/execution/run", queue_full_once)
+    set_code(page, "print('after the wait')")
+    page.click("#run-button")
+    expect(page.locator("#status")).to_contain_text("Trying again in")
+    expect(page.locator("#output")).to_have_text("after the wait\n", timeout=60_000)
+    assert len(refused) == 1
+    page.context.close()
+
+
 # a statement that would run script if any layer let HTML through
 SCRIPT_TAG = "<" + "script>window.__xss = 1; window.confirm('xss')</" + "script>"
 IMG_TAG = '<img src="x" on' + 'error="window.__xss = 2">'

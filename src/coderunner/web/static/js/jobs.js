@@ -59,7 +59,7 @@ function parse(data) {
   try { return JSON.parse(data); } catch { return data; }
 }
 
-/** Follow a job live; resolves with the finished job (always re-read from GET /execution/{id}). */
+/** Follow a job live over SSE; resolves with the finished job. Falls back to polling. */
 export function followJob(jobId, { onStatus = () => {}, onOutput = () => {} } = {}) {
   if (typeof EventSource === "undefined") return pollJob(jobId, { onStatus });
   return new Promise((resolve, reject) => {
@@ -75,13 +75,17 @@ export function followJob(jobId, { onStatus = () => {}, onOutput = () => {} } = 
       const data = parse(event.data);
       const status = typeof data === "string" ? data : data && data.status;
       if (status) onStatus(status);
-      if (FINISHED.has(status)) finish(pollJob(jobId, { onStatus }));
     });
     source.addEventListener("output", (event) => {
       const data = parse(event.data);
       onOutput(typeof data === "string" ? data : (data && (data.text ?? data.data ?? data.chunk)) || "");
     });
-    source.addEventListener("done", () => finish(pollJob(jobId, { onStatus })));
+    // `done` carries the whole finished job; anything less and we read it ourselves
+    source.addEventListener("done", (event) => {
+      const job = parse(event.data);
+      const whole = job && typeof job === "object" && FINISHED.has(job.status);
+      finish(whole ? Promise.resolve(job) : pollJob(jobId, { onStatus }));
+    });
     // a dropped or refused stream: carry on by polling
     source.onerror = () => finish(pollJob(jobId, { onStatus }));
   });
