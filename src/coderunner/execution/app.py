@@ -1,0 +1,127 @@
+"""Wiring into the API app: router, /metrics, health checks, 429 counting, worker lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from coderunner.config import Settings
+from coderunner.execution import metrics, repository
+from coderunner.execution.pipeline import Pipeline
+from coderunner.execution.router import router
+from coderunner.sandbox import SandboxUnavailableError, get_sandbox, selftest_report
+
+log = structlog.get_logger("coderunner.execution")
+
+
+class RateLimitedCounter:
+    """Counts 429 answers (request rate limits and job caps) for /metrics, by first path part."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and message.get("status") == 429:
+                parts = str(scope.get("path", "")).strip("/").split("/")
+                metrics.HTTP_RATE_LIMITED.labels("/" + parts[0]).inc()
+            await send(message)
+
+        await self.app(scope, receive, counting_send)
+
+
+def sandbox_check() -> Any:
+    async def check() -> dict[str, Any]:
+        report, error = selftest_report()
+        if error is not None:
+            return {"status": "error", "detail": error}
+        if report is None:
+            return {"status": "error", "detail": "self-test has not run"}
+        return {"status": "ok" if report.ok else "error", **report.to_dict()}
+
+    return check
+
+
+def queues_check(pipeline: Pipeline) -> Any:
+    async def check() -> dict[str, Any]:
+        async with pipeline.sessionmaker() as session:
+            depths = await repository.depths(session)
+        queues = {
+            q: {
+                "pending": depths.get((q, "pending"), 0),
+                "processing": depths.get((q, "processing"), 0),
+                "concurrency": pipeline.concurrency(q),
+                "full": depths.get((q, "pending"), 0) >= pipeline.settings.max_pending_jobs,
+            }
+            for q in pipeline.queues.queues
+        }
+        metrics.set_depths(depths, pipeline.queues.queues)
+        return {
+            "status": "ok",
+            "maxPendingJobs": pipeline.settings.max_pending_jobs,
+            "workers": "embedded" if pipeline.run_jobs else "external",
+            "transport": "redis" if pipeline.queues.distributed else "in-process",
+            "queues": queues,
+        }
+
+    return check
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    pipeline: Pipeline | None = getattr(request.app.state, "execution", None)
+    if pipeline is not None:
+        try:
+            async with pipeline.sessionmaker() as session:
+                metrics.set_depths(await repository.depths(session), pipeline.queues.queues)
+        except Exception as exc:
+            log.warning("queue_depth_refresh_failed", error=type(exc).__name__)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _self_test() -> None:
+    try:
+        await asyncio.to_thread(get_sandbox)
+    except SandboxUnavailableError as exc:
+        log.error("sandbox_unavailable", reason=str(exc))
+
+
+def setup(app: FastAPI, settings: Settings) -> None:
+    app.include_router(router)
+    app.add_api_route(
+        "/metrics",
+        metrics_endpoint,
+        methods=["GET"],
+        tags=["health"],
+        summary="Prometheus metrics",
+        response_class=Response,
+    )
+    app.add_middleware(RateLimitedCounter)
+
+    async def start(app: FastAPI) -> None:
+        await _self_test()
+        pipeline = Pipeline(settings, app.state.sessionmaker, run_jobs=settings.embedded_workers)
+        if not settings.embedded_workers and not settings.redis_url:
+            log.error("no_workers", detail="embedded workers are off and REDIS_URL is not set")
+        await pipeline.start()
+        app.state.execution = pipeline
+        app.state.health_checks["sandbox"] = sandbox_check()
+        app.state.health_checks["queues"] = queues_check(pipeline)
+
+    async def stop(app: FastAPI) -> None:
+        pipeline: Pipeline | None = getattr(app.state, "execution", None)
+        if pipeline is not None:
+            app.state.execution = None
+            await pipeline.stop()
+
+    app.state.startup_hooks.append(start)
+    app.state.shutdown_hooks.append(stop)

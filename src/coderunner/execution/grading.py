@@ -1,0 +1,123 @@
+"""Grading: run every test case in the sandbox, compare outside it.
+
+Expected outputs never enter the sandbox: the program gets only each test's input, and its
+output is compared here with `compare_output` under the problem's comparison mode. Hidden tests
+keep only pass/fail, verdict, time and memory in the result (no input, output or stderr).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from coderunner.execution.explaining import explanation_for
+from coderunner.grading.compare import compare_output
+from coderunner.sandbox import Limits, RunResult, Sandbox, Verdict
+
+ACCEPTED = "ACCEPTED"
+WRONG_ANSWER = "WRONG_ANSWER"
+DEFAULT_MODE = "trailing"
+DEFAULT_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True, slots=True)
+class TestSpec:
+    __test__ = False  # not a pytest class
+
+    index: int
+    name: str
+    input: str
+    expected: str
+    hidden: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Graded:
+    verdict: str
+    passed: int
+    total: int
+    pass_rate: float
+    submission_result: dict[str, Any]
+    # set when the platform failed on some test (retry the job), never user output
+    internal_error: str | None = None
+
+
+def comparison_of(raw: dict[str, Any] | None) -> tuple[str, float]:
+    raw = raw or {}
+    mode = str(raw.get("mode") or DEFAULT_MODE)
+    tolerance = raw.get("tolerance")
+    return mode, float(tolerance) if isinstance(tolerance, int | float) else DEFAULT_TOLERANCE
+
+
+def _test_entry(
+    spec: TestSpec, run: RunResult, passed: bool, verdict: str, code: str, age_group: str | None
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "index": spec.index,
+        "name": spec.name,
+        "hidden": spec.hidden,
+        "passed": passed,
+        "verdict": verdict,
+        "timeMs": run.time_ms,
+        "memoryKb": run.memory_kb,
+    }
+    if spec.hidden:
+        return entry
+    entry.update(input=spec.input, expected=spec.expected, actual=run.stdout, stderr=run.stderr)
+    if not passed:
+        explanation = explanation_for(run.stderr, verdict, code, age_group)
+        if explanation is not None:
+            entry["explanation"] = explanation
+    return entry
+
+
+def grade(
+    sandbox: Sandbox,
+    code: str,
+    language: str,
+    tests: list[TestSpec],
+    comparison: dict[str, Any] | None,
+    limits: Limits | None,
+    age_group: str | None = None,
+) -> Graded:
+    """Blocking: call from a worker thread."""
+    mode, tolerance = comparison_of(comparison)
+    # visible tests first: the sandbox feeds inputs in this order
+    ordered = sorted(tests, key=lambda t: (t.hidden, t.index))
+    runs = sandbox.run_batch(code, language, [t.input for t in ordered], limits)
+    by_index = dict(zip((t.index for t in ordered), runs, strict=True))
+    entries: list[dict[str, Any]] = []
+    first_failure: str | None = None
+    internal: str | None = None
+    passed_count = 0
+    for spec in sorted(tests, key=lambda t: t.index):
+        run = by_index[spec.index]
+        if run.verdict == Verdict.INTERNAL_ERROR:
+            internal = internal or run.internal_reason or "internal error in the sandbox"
+        if run.verdict == Verdict.OK:
+            passed = compare_output(spec.expected, run.stdout, mode, tolerance)
+            verdict = ACCEPTED if passed else WRONG_ANSWER
+        else:
+            passed, verdict = False, run.verdict.value
+        if passed:
+            passed_count += 1
+        elif first_failure is None:
+            first_failure = verdict
+        entries.append(_test_entry(spec, run, passed, verdict, code, age_group))
+    total = len(tests)
+    pass_rate = passed_count / total if total else 0.0
+    verdict = ACCEPTED if first_failure is None and total else (first_failure or WRONG_ANSWER)
+    return Graded(
+        verdict=verdict,
+        passed=passed_count,
+        total=total,
+        pass_rate=pass_rate,
+        submission_result={
+            "passed": passed_count,
+            "total": total,
+            "passRate": round(pass_rate, 4),
+            "verdict": verdict,
+            "tests": entries,
+        },
+        internal_error=internal,
+    )

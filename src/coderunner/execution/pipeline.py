@@ -1,0 +1,152 @@
+"""The pipeline of one process: transport, events, and (when it runs jobs) processor + sweeper."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coderunner.config import Settings
+from coderunner.execution import repository
+from coderunner.execution.broker import JobQueues, concurrency_of, rate_of
+from coderunner.execution.events import EventBus, build_event_bus
+from coderunner.execution.models import TERMINAL, ExecutionJob, JobStatus, QueueName
+from coderunner.execution.sweeper import Sweeper
+from coderunner.execution.worker import JobProcessor
+
+log = structlog.get_logger("coderunner.execution")
+
+POLL_S = 1.0
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Options:
+    wait_s: float = 10.0  # ?wait=true answers within this
+    events_cap_s: float = 300.0  # an SSE stream ends after this
+    events_ping_s: float = 15.0
+    shutdown_deadline_s: float = 20.0  # finish in-flight jobs within this on shutdown
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Options:
+        defaults = cls()
+        return cls(
+            wait_s=float(getattr(settings, "execution_wait_s", defaults.wait_s)),
+            events_cap_s=float(getattr(settings, "execution_events_cap_s", defaults.events_cap_s)),
+            shutdown_deadline_s=float(
+                getattr(settings, "worker_shutdown_deadline_s", defaults.shutdown_deadline_s)
+            ),
+        )
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        run_jobs: bool,
+        queues: list[str] | None = None,
+        concurrency: dict[str, int] | None = None,
+        options: Options | None = None,
+        events: EventBus | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.options = options or Options.from_settings(settings)
+        self.run_jobs = run_jobs
+        self.events = events or build_event_bus(settings.redis_url, settings.redis_prefix)
+        names = queues or [q.value for q in QueueName]
+        sizes = {q: (concurrency or {}).get(q) or concurrency_of(settings, q) for q in names}
+        self.worker_id = new_worker_id()
+        self.processor: JobProcessor | None = None
+        if run_jobs:
+            self.processor = JobProcessor(
+                settings,
+                sessionmaker,
+                self.events,
+                worker_id=self.worker_id,
+                concurrency=sizes,
+                rates={q: rate_of(settings, q) for q in names},
+            )
+        self.queues = JobQueues(settings, self._handle, names, sizes)
+        if self.processor is not None:
+            self.processor.requeue = self.queues.kick
+        self.sweeper = Sweeper(
+            settings,
+            sessionmaker,
+            self.events,
+            self.queues.kick,
+            names,
+            resend_lost=self.queues.distributed,
+        )
+
+    async def _handle(self, job_id: str) -> None:
+        if self.processor is not None:
+            await self.processor.handle(job_id)
+
+    def concurrency(self, queue: str) -> int:
+        return self.queues.concurrency.get(queue) or concurrency_of(self.settings, queue)
+
+    async def start(self) -> None:
+        await self.events.start()
+        await self.queues.startup()
+        if self.run_jobs:
+            sent = await self.sweeper.resend_all_pending()
+            if sent:
+                log.info("pending_jobs_resent", count=sent)
+            self.sweeper.start()
+
+    async def stop(self) -> None:
+        await self.sweeper.stop()
+        if self.processor is not None:
+            released = await self.processor.drain(self.options.shutdown_deadline_s)
+            if released and self.queues.distributed:
+                await self.sweeper.send([(c.job_id, c.queue) for c in released], "shutdown")
+            self.processor.close()
+        await self.queues.shutdown()
+        await self.events.stop()
+
+    async def enqueue(self, job: ExecutionJob) -> None:
+        """Send a committed job; if the transport is down the sweeper sends it later."""
+        try:
+            await self.queues.kick(job.queue, job.id)
+        except Exception as exc:
+            log.warning("job_enqueue_failed", job_id=job.id, error=type(exc).__name__)
+            async with self.sessionmaker() as session:
+                await session.execute(
+                    update(ExecutionJob).where(ExecutionJob.id == job.id).values(enqueued_at=None)
+                )
+                await session.commit()
+
+    async def read(self, job_id: str) -> ExecutionJob | None:
+        async with self.sessionmaker() as session:
+            return await repository.get(session, job_id)
+
+    async def wait_finished(
+        self, job_id: str, changes: asyncio.Queue[str], within_s: float
+    ) -> ExecutionJob | None:
+        """The job once finished, or as it is after `within_s` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within_s
+        while True:
+            job = await self.read(job_id)
+            remaining = deadline - loop.time()
+            if job is None or job.status in TERMINAL or remaining <= 0:
+                return job
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changes.get(), min(POLL_S, remaining))
+
+
+def is_terminal(status: str) -> bool:
+    return status in (JobStatus.COMPLETED.value, JobStatus.FAILED.value)

@@ -1,0 +1,212 @@
+"""Queries on execution_jobs. Every state change is one guarded UPDATE (compare-and-set)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderunner.execution.models import ExecutionJob, JobStatus
+
+_ACTIVE = (JobStatus.PENDING.value, JobStatus.PROCESSING.value)
+
+
+async def _rows(session: AsyncSession, statement: Any) -> int:
+    result = cast(
+        CursorResult[Any],
+        await session.execute(statement, execution_options={"synchronize_session": False}),
+    )
+    return int(result.rowcount)
+
+
+async def get(session: AsyncSession, job_id: str) -> ExecutionJob | None:
+    return await session.get(ExecutionJob, job_id, populate_existing=True)
+
+
+async def lock_admission(session: AsyncSession, *keys: str) -> None:
+    """Serialise admissions per key until the transaction ends (PostgreSQL advisory locks).
+
+    On SQLite the job's INSERT, which comes first in its transaction, takes the database's one
+    write lock, which serialises admissions the same way.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(keys):
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        )
+
+
+async def count_pending(session: AsyncSession, queue: str) -> int:
+    statement = select(func.count()).where(
+        ExecutionJob.queue == queue, ExecutionJob.status == JobStatus.PENDING.value
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def count_active_for_user(session: AsyncSession, user_id: str) -> int:
+    statement = select(func.count()).where(
+        ExecutionJob.user_id == user_id, ExecutionJob.status.in_(_ACTIVE)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def depths(session: AsyncSession) -> dict[tuple[str, str], int]:
+    """Job counts by (queue, status) for pending and processing jobs."""
+    statement = (
+        select(ExecutionJob.queue, ExecutionJob.status, func.count())
+        .where(ExecutionJob.status.in_(_ACTIVE))
+        .group_by(ExecutionJob.queue, ExecutionJob.status)
+    )
+    return {(q, s): int(n) for q, s, n in (await session.execute(statement)).all()}
+
+
+async def claim(session: AsyncSession, job_id: str, worker_id: str, now: datetime) -> bool:
+    """Take a pending job for this worker; False when someone else has it (or it is done)."""
+    statement = (
+        update(ExecutionJob)
+        .where(ExecutionJob.id == job_id, ExecutionJob.status == JobStatus.PENDING.value)
+        .values(
+            status=JobStatus.PROCESSING.value,
+            attempts=ExecutionJob.attempts + 1,
+            worker_id=worker_id,
+            started_at=now,
+            heartbeat_at=now,
+        )
+    )
+    return await _rows(session, statement) == 1
+
+
+def _owned(job_id: str, worker_id: str, attempt: int) -> Any:
+    return (
+        (ExecutionJob.id == job_id)
+        & (ExecutionJob.status == JobStatus.PROCESSING.value)
+        & (ExecutionJob.worker_id == worker_id)
+        & (ExecutionJob.attempts == attempt)
+    )
+
+
+async def heartbeat(
+    session: AsyncSession, job_id: str, worker_id: str, attempt: int, now: datetime
+) -> bool:
+    statement = (
+        update(ExecutionJob).where(_owned(job_id, worker_id, attempt)).values(heartbeat_at=now)
+    )
+    return await _rows(session, statement) == 1
+
+
+async def finish(
+    session: AsyncSession, job_id: str, worker_id: str, attempt: int, **values: Any
+) -> bool:
+    """Write a terminal state, only if this worker's claim still holds."""
+    statement = update(ExecutionJob).where(_owned(job_id, worker_id, attempt)).values(**values)
+    return await _rows(session, statement) == 1
+
+
+async def release(
+    session: AsyncSession, job_id: str, worker_id: str, attempt: int, *, refund: bool
+) -> bool:
+    """Give a claimed job back (pending), e.g. on shutdown or to retry a platform error."""
+    values: dict[str, Any] = {
+        "status": JobStatus.PENDING.value,
+        "worker_id": None,
+        "heartbeat_at": None,
+        "enqueued_at": None,
+    }
+    if refund:
+        values["attempts"] = ExecutionJob.attempts - 1
+    statement = update(ExecutionJob).where(_owned(job_id, worker_id, attempt)).values(**values)
+    return await _rows(session, statement) == 1
+
+
+async def stale_processing(
+    session: AsyncSession, before: datetime
+) -> list[tuple[str, str, int, datetime | None]]:
+    """(id, queue, attempts, heartbeat_at) of processing jobs whose heartbeat is older."""
+    statement = select(
+        ExecutionJob.id, ExecutionJob.queue, ExecutionJob.attempts, ExecutionJob.heartbeat_at
+    ).where(
+        ExecutionJob.status == JobStatus.PROCESSING.value,
+        (ExecutionJob.heartbeat_at < before) | ExecutionJob.heartbeat_at.is_(None),
+    )
+    return [(i, q, a, h) for i, q, a, h in (await session.execute(statement)).all()]
+
+
+def _stale_guard(job_id: str, heartbeat_at: datetime | None) -> Any:
+    guard = (ExecutionJob.id == job_id) & (ExecutionJob.status == JobStatus.PROCESSING.value)
+    if heartbeat_at is None:
+        return guard & ExecutionJob.heartbeat_at.is_(None)
+    return guard & (ExecutionJob.heartbeat_at == heartbeat_at)
+
+
+async def requeue_stale(session: AsyncSession, job_id: str, heartbeat_at: datetime | None) -> bool:
+    statement = (
+        update(ExecutionJob)
+        .where(_stale_guard(job_id, heartbeat_at))
+        .values(status=JobStatus.PENDING.value, worker_id=None, heartbeat_at=None, enqueued_at=None)
+    )
+    return await _rows(session, statement) == 1
+
+
+async def fail_stale(
+    session: AsyncSession, job_id: str, heartbeat_at: datetime | None, reason: str, now: datetime
+) -> bool:
+    statement = (
+        update(ExecutionJob)
+        .where(_stale_guard(job_id, heartbeat_at))
+        .values(status=JobStatus.FAILED.value, failure_reason=reason, finished_at=now)
+    )
+    return await _rows(session, statement) == 1
+
+
+async def pending_ids(
+    session: AsyncSession, queues: list[str], enqueued_before: datetime | None
+) -> list[tuple[str, str]]:
+    """(id, queue) of pending jobs never enqueued or (when given) enqueued before a time."""
+    condition: Any = ExecutionJob.enqueued_at.is_(None)
+    if enqueued_before is not None:
+        condition = condition | (ExecutionJob.enqueued_at < enqueued_before)
+    statement = (
+        select(ExecutionJob.id, ExecutionJob.queue)
+        .where(
+            ExecutionJob.status == JobStatus.PENDING.value,
+            ExecutionJob.queue.in_(queues),
+            condition,
+        )
+        .order_by(ExecutionJob.created_at)
+    )
+    return [(i, q) for i, q in (await session.execute(statement)).all()]
+
+
+async def all_pending_ids(session: AsyncSession, queues: list[str]) -> list[tuple[str, str]]:
+    statement = (
+        select(ExecutionJob.id, ExecutionJob.queue)
+        .where(ExecutionJob.status == JobStatus.PENDING.value, ExecutionJob.queue.in_(queues))
+        .order_by(ExecutionJob.created_at)
+    )
+    return [(i, q) for i, q in (await session.execute(statement)).all()]
+
+
+async def mark_enqueued(session: AsyncSession, job_ids: list[str], now: datetime) -> None:
+    if not job_ids:
+        return
+    statement = (
+        update(ExecutionJob)
+        .where(ExecutionJob.id.in_(job_ids), ExecutionJob.status == JobStatus.PENDING.value)
+        .values(enqueued_at=now)
+    )
+    await _rows(session, statement)
+
+
+async def cancel(session: AsyncSession, job_id: str, now: datetime) -> bool:
+    statement = (
+        update(ExecutionJob)
+        .where(ExecutionJob.id == job_id, ExecutionJob.status == JobStatus.PENDING.value)
+        .values(
+            status=JobStatus.FAILED.value, failure_reason="cancelled by the user", finished_at=now
+        )
+    )
+    return await _rows(session, statement) == 1

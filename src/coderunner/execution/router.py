@@ -1,0 +1,148 @@
+"""/execution: create runs and submissions, read them, follow them live. Thin: rules live in
+`service`, the transport in `pipeline`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from coderunner.api.deps import CurrentUser, SessionDep, SettingsDep
+from coderunner.api.errors import AppError
+from coderunner.api.schemas import ERROR_RESPONSES, ErrorOut
+from coderunner.execution import service
+from coderunner.execution.models import TERMINAL, ExecutionJob
+from coderunner.execution.pipeline import Pipeline
+from coderunner.execution.schemas import JobOut, RunRequest, SubmitRequest
+
+router = APIRouter(prefix="/execution", tags=["execution"])
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    200: {"model": JobOut, "description": "Finished job (wait=true)"},
+    503: {"model": ErrorOut, "description": "Queue full (Retry-After)"},
+}
+
+
+def get_pipeline(request: Request) -> Pipeline:
+    pipeline: Pipeline | None = getattr(request.app.state, "execution", None)
+    if pipeline is None:
+        raise AppError("execution is not available", code="UNAVAILABLE", status_code=503)
+    return pipeline
+
+
+PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+WaitQuery = Annotated[
+    bool, Query(description="Answer with the finished job if it ends within a bounded wait")
+]
+
+
+def _json(job: ExecutionJob, status_code: int) -> JSONResponse:
+    body = service.to_out(job).model_dump(mode="json", by_alias=True)
+    return JSONResponse(body, status_code=status_code)
+
+
+async def _start(pipeline: Pipeline, job: ExecutionJob, wait: bool) -> JSONResponse:
+    async with pipeline.events.subscribe(job.id) as changes:
+        await pipeline.enqueue(job)
+        if not wait:
+            return _json(job, 202)
+        found = await pipeline.wait_finished(job.id, changes, pipeline.options.wait_s)
+    job = found or job
+    return _json(job, 200 if job.status in TERMINAL else 202)
+
+
+@router.post("/run", status_code=202, response_model=JobOut, responses=_RESPONSES)
+async def run(
+    body: RunRequest,
+    user: CurrentUser,
+    settings: SettingsDep,
+    pipeline: PipelineDep,
+    wait: WaitQuery = False,
+) -> JSONResponse:
+    """Run code with optional stdin (queue `code-execution`)."""
+    job = service.new_run(settings, user, body)
+    job = await service.admit(pipeline.sessionmaker, settings, job, pipeline.concurrency(job.queue))
+    return await _start(pipeline, job, wait)
+
+
+@router.post("/submit", status_code=202, response_model=JobOut, responses=_RESPONSES)
+async def submit(
+    body: SubmitRequest,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    pipeline: PipelineDep,
+    wait: WaitQuery = False,
+) -> JSONResponse:
+    """Grade code against a problem's test cases (queue `code-submission`)."""
+    job = await service.new_submission(session, settings, user, body)
+    job = await service.admit(pipeline.sessionmaker, settings, job, pipeline.concurrency(job.queue))
+    return await _start(pipeline, job, wait)
+
+
+@router.get("/{job_id}", response_model=JobOut, responses=ERROR_RESPONSES)
+async def get_job(job_id: str, user: CurrentUser, session: SessionDep) -> JobOut:
+    """A job of yours (admins: any job)."""
+    return service.to_out(await service.job_for(session, user, job_id))
+
+
+@router.delete("/{job_id}", response_model=JobOut, responses=ERROR_RESPONSES)
+async def cancel_job(job_id: str, user: CurrentUser, session: SessionDep) -> JobOut:
+    """Cancel a job of yours that has not started yet (409 once it started)."""
+    return service.to_out(await service.cancel(session, user, job_id))
+
+
+def _status_event(job: ExecutionJob) -> ServerSentEvent:
+    data = {"jobId": job.id, "status": job.status, "attempts": job.attempts}
+    return ServerSentEvent(json.dumps(data), event="status")
+
+
+def _done_event(job: ExecutionJob) -> ServerSentEvent:
+    body = service.to_out(job).model_dump(mode="json", by_alias=True)
+    return ServerSentEvent(json.dumps(body), event="done")
+
+
+async def _stream(pipeline: Pipeline, job_id: str) -> AsyncIterator[ServerSentEvent]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + pipeline.options.events_cap_s
+    async with pipeline.events.subscribe(job_id) as changes:
+        job = await pipeline.read(job_id)
+        last: tuple[str, int] | None = None
+        while job is not None:
+            if (job.status, job.attempts) != last:
+                last = (job.status, job.attempts)
+                yield _status_event(job)
+            if job.status in TERMINAL:
+                yield _done_event(job)
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changes.get(), min(1.0, remaining))
+            job = await pipeline.read(job_id)
+
+
+@router.get(
+    "/{job_id}/events",
+    responses={
+        **ERROR_RESPONSES,
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "`status` events on each change, then `done` with the whole job",
+        },
+    },
+)
+async def job_events(
+    job_id: str, user: CurrentUser, session: SessionDep, pipeline: PipelineDep
+) -> EventSourceResponse:
+    """Server-sent events: the current state, each status change, then `done` (the job)."""
+    await service.job_for(session, user, job_id)
+    return EventSourceResponse(_stream(pipeline, job_id), ping=pipeline.options.events_ping_s)

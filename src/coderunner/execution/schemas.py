@@ -1,0 +1,89 @@
+"""Request and response bodies of /execution (camelCase JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
+
+from coderunner.api.schemas import APIModel, InputModel
+from coderunner.sandbox import SERVER_MAXIMA
+
+
+class LimitsIn(InputModel):
+    """Requested limits of a run; the server maxima cap them."""
+
+    time_limit_s: float | None = Field(default=None, gt=0, le=SERVER_MAXIMA.wall_time_s)
+    memory_mb: int | None = Field(default=None, ge=16, le=SERVER_MAXIMA.memory_mb)
+
+
+class RunRequest(InputModel):
+    # whitespace is meaningful in code and input: never strip it
+    code: str
+    language: str = Field(default="python", min_length=1, max_length=32)
+    stdin: str = ""
+    limits: LimitsIn | None = None
+
+    model_config = InputModel.model_config | {"str_strip_whitespace": False}
+
+
+class SubmitRequest(InputModel):
+    problem_id: str = Field(min_length=1, max_length=100)
+    code: str
+    language: str = Field(default="python", min_length=1, max_length=32)
+
+    model_config = InputModel.model_config | {"str_strip_whitespace": False}
+
+
+JobTypeOut = Literal["run", "submit"]
+JobStatusOut = Literal["pending", "processing", "completed", "failed"]
+
+
+class TestResultOut(APIModel):
+    """One test case of a submission; hidden tests carry no input, output or stderr."""
+
+    __test__ = False  # not a pytest class
+
+    index: int
+    name: str
+    hidden: bool
+    passed: bool
+    verdict: str
+    time_ms: int
+    memory_kb: int
+    input: str | None = None
+    expected: str | None = None
+    actual: str | None = None
+    stderr: str | None = None
+    explanation: dict[str, Any] | None = None
+
+    @model_serializer(mode="wrap")
+    def _drop_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if v is not None}
+
+
+class SubmissionResultOut(APIModel):
+    passed: int
+    total: int
+    pass_rate: float
+    verdict: str
+    tests: list[TestResultOut]
+
+
+class JobOut(APIModel):
+    job_id: str
+    type: JobTypeOut
+    status: JobStatusOut
+    queue: str
+    problem_id: str | None = None
+    language: str
+    verdict: str | None = None
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempts: int
+    result: dict[str, Any] | None = None
+    submission_result: SubmissionResultOut | None = None
+    failure_reason: str | None = None

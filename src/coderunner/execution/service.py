@@ -1,0 +1,193 @@
+"""Rules of /execution: admission (sizes, language, problem, back-pressure, per-user cap),
+ownership, and the public view of a job."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coderunner.api.errors import AppError, Conflict, NotFound
+from coderunner.auth.models import Role, User
+from coderunner.config import Settings
+from coderunner.db.base import new_id, utcnow
+from coderunner.execution import metrics, repository
+from coderunner.execution.models import QUEUE_FOR_TYPE, ExecutionJob, JobStatus, JobType
+from coderunner.execution.schemas import JobOut, RunRequest, SubmissionResultOut, SubmitRequest
+from coderunner.problems.models import Problem, TestCase
+from coderunner.sandbox import registry
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class Unprocessable(AppError):
+    status_code = 422
+    code = "VALIDATION_ERROR"
+
+
+class QueueFull(AppError):
+    status_code = 503
+    code = "QUEUE_FULL"
+
+
+class TooManyJobs(AppError):
+    status_code = 429
+    code = "TOO_MANY_JOBS"
+
+
+@lru_cache(maxsize=1)
+def _languages() -> frozenset[str]:
+    return frozenset(k for k, v in registry().items() if v.enabled)
+
+
+def check_language(language: str) -> None:
+    if language not in _languages():
+        raise Unprocessable(
+            f"unknown language {language!r}; available: {', '.join(sorted(_languages()))}",
+            code="UNKNOWN_LANGUAGE",
+        )
+
+
+def check_sizes(settings: Settings, code: str, stdin: str = "") -> None:
+    if len(code.encode()) > settings.max_code_bytes:
+        raise PayloadTooLarge(f"code is larger than {settings.max_code_bytes} bytes")
+    if len(stdin.encode()) > settings.max_stdin_bytes:
+        raise PayloadTooLarge(f"stdin is larger than {settings.max_stdin_bytes} bytes")
+
+
+def new_run(settings: Settings, user: User, body: RunRequest) -> ExecutionJob:
+    check_sizes(settings, body.code, body.stdin)
+    check_language(body.language)
+    limits = body.limits.model_dump(by_alias=True, exclude_none=True) if body.limits else {}
+    return _job(user, JobType.RUN, body.language, body.code, body.stdin, limits, None)
+
+
+async def new_submission(
+    session: AsyncSession, settings: Settings, user: User, body: SubmitRequest
+) -> ExecutionJob:
+    check_sizes(settings, body.code)
+    check_language(body.language)
+    problem = await session.get(Problem, body.problem_id)
+    staff = user.role in (Role.TEACHER, Role.ADMIN)
+    if problem is None or not (problem.is_published or staff):
+        raise NotFound("no such problem")
+    tests = await session.scalar(
+        select(func.count()).select_from(TestCase).where(TestCase.problem_id == problem.id)
+    )
+    if not tests:
+        raise Conflict("this problem has no test cases yet")
+    return _job(user, JobType.SUBMIT, body.language, body.code, "", {}, problem.id)
+
+
+def _job(
+    user: User,
+    type_: JobType,
+    language: str,
+    code: str,
+    stdin: str,
+    limits: dict[str, object],
+    problem_id: str | None,
+) -> ExecutionJob:
+    now = utcnow()
+    return ExecutionJob(
+        id=new_id(),
+        type=type_.value,
+        queue=QUEUE_FOR_TYPE[type_].value,
+        user_id=user.id,
+        problem_id=problem_id,
+        language=language,
+        code=code,
+        stdin=stdin,
+        limits=limits,
+        status=JobStatus.PENDING.value,
+        attempts=0,
+        created_at=now,
+        # optimistic: reset to NULL if sending fails, so the sweeper sends it
+        enqueued_at=now,
+    )
+
+
+async def admit(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    job: ExecutionJob,
+    concurrency: int,
+) -> ExecutionJob:
+    """Commit the job if its queue and its owner have room (else 503 / 429, nothing created).
+
+    Its own short transaction whose first statement writes, so concurrent admissions are
+    serialised (SQLite's write lock; advisory locks on PostgreSQL) and the counts are exact.
+    """
+    async with sessionmaker() as session:
+        await repository.lock_admission(session, f"job-user:{job.user_id}", f"job-q:{job.queue}")
+        session.add(job)
+        await session.flush()
+        pending = await repository.count_pending(session, job.queue)
+        if pending > settings.max_pending_jobs:
+            await session.rollback()
+            metrics.REJECTIONS.labels(job.queue, "queue_full").inc()
+            retry = max(1, math.ceil(pending / max(1, concurrency)))
+            raise QueueFull(
+                "the queue is full, try again in a moment",
+                headers={"Retry-After": str(min(retry, 60))},
+            )
+        active = await repository.count_active_for_user(session, job.user_id)
+        if active > settings.max_user_pending_jobs:
+            await session.rollback()
+            metrics.REJECTIONS.labels(job.queue, "user_cap").inc()
+            raise TooManyJobs(
+                f"you already have {active - 1} programs waiting to run; wait for one to finish",
+                headers={"Retry-After": "2"},
+            )
+        await session.commit()
+    return job
+
+
+def can_read(user: User, job: ExecutionJob) -> bool:
+    return job.user_id == user.id or user.role == Role.ADMIN
+
+
+async def job_for(session: AsyncSession, user: User, job_id: str) -> ExecutionJob:
+    """The job if `user` may read it; 404 otherwise (ids can't be probed)."""
+    job = await repository.get(session, job_id) if len(job_id) <= 36 else None
+    if job is None or not can_read(user, job):
+        raise NotFound("no such job")
+    return job
+
+
+async def cancel(session: AsyncSession, user: User, job_id: str) -> ExecutionJob:
+    job = await job_for(session, user, job_id)
+    if not await repository.cancel(session, job.id, utcnow()):
+        raise Conflict("only a job that has not started yet can be cancelled")
+    await session.commit()
+    refreshed = await repository.get(session, job.id)
+    assert refreshed is not None
+    return refreshed
+
+
+def to_out(job: ExecutionJob) -> JobOut:
+    return JobOut(
+        job_id=job.id,
+        type=job.type,
+        status=job.status,
+        queue=job.queue,
+        problem_id=job.problem_id,
+        language=job.language,
+        verdict=job.verdict,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        attempts=job.attempts,
+        result=job.result,
+        submission_result=(
+            SubmissionResultOut.model_validate(job.submission_result)
+            if job.submission_result
+            else None
+        ),
+        failure_reason=job.failure_reason,
+    )

@@ -1,0 +1,145 @@
+"""The sweeper: no job is lost or stuck.
+
+Every few seconds, in every worker process and in embedded mode:
+- processing jobs whose heartbeat is older than `job_stale_s` (their worker died) go back to
+  pending and are re-sent, or fail with a reason once they used `job_max_attempts`;
+- pending jobs never sent (the queue was down at enqueue time) or, on Redis, sent longer than
+  `job_stale_s` ago (the message may be lost, e.g. Redis restarted) are re-sent;
+- the queue-depth gauges are refreshed.
+On start-up every pending job of our queues is re-sent. Duplicates are harmless: a message
+whose job is no longer pending is acknowledged without effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coderunner.config import Settings
+from coderunner.db.base import utcnow
+from coderunner.execution import metrics, repository
+from coderunner.execution.events import EventBus
+from coderunner.execution.models import JobStatus
+
+log = structlog.get_logger("coderunner.execution.sweeper")
+
+Kick = Callable[[str, str], Awaitable[None]]
+
+
+def sweep_interval(settings: Settings) -> float:
+    return max(0.5, min(5.0, settings.job_heartbeat_s))
+
+
+class Sweeper:
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        events: EventBus,
+        kick: Kick,
+        queues: list[str],
+        *,
+        resend_lost: bool,
+    ) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.events = events
+        self.kick = kick
+        self.queues = queues
+        # in-memory transports lose messages only with the process, which start-up covers
+        self.resend_lost = resend_lost
+        self._task: asyncio.Task[None] | None = None
+
+    async def send(self, jobs: list[tuple[str, str]], reason: str) -> int:
+        """Send these (id, queue) jobs and record when; returns how many went out."""
+        sent: list[str] = []
+        for job_id, queue in jobs:
+            try:
+                await self.kick(queue, job_id)
+            except Exception as exc:
+                log.warning("job_send_failed", job_id=job_id, error=type(exc).__name__)
+                break  # the transport is down: the next sweep tries again
+            sent.append(job_id)
+            metrics.REQUEUES.labels(queue, reason).inc()
+        if sent:
+            async with self.sessionmaker() as session:
+                await repository.mark_enqueued(session, sent, utcnow())
+                await session.commit()
+        return len(sent)
+
+    async def resend_all_pending(self, reason: str = "startup") -> int:
+        async with self.sessionmaker() as session:
+            jobs = await repository.all_pending_ids(session, self.queues)
+        return await self.send(jobs, reason)
+
+    async def resend_queue(self, queue: str) -> None:
+        """After a transport reconnect: every pending job of `queue` again."""
+        async with self.sessionmaker() as session:
+            jobs = await repository.all_pending_ids(session, [queue])
+        await self.send(jobs, "reconnect")
+
+    async def sweep(self) -> None:
+        now = utcnow()
+        stale_before = now - timedelta(seconds=self.settings.job_stale_s)
+        async with self.sessionmaker() as session:
+            stale = await repository.stale_processing(session, stale_before)
+        for job_id, queue, attempts, heartbeat_at in stale:
+            await self._recover(job_id, queue, attempts, heartbeat_at)
+        async with self.sessionmaker() as session:
+            lost = await repository.pending_ids(
+                session, self.queues, stale_before if self.resend_lost else None
+            )
+        if lost:
+            await self.send(lost, "lost")
+        await self.refresh_depths()
+
+    async def _recover(self, job_id: str, queue: str, attempts: int, hb: datetime | None) -> None:
+        async with self.sessionmaker() as session:
+            if attempts < self.settings.job_max_attempts:
+                done = await repository.requeue_stale(session, job_id, hb)
+                status = JobStatus.PENDING.value
+            else:
+                reason = (
+                    f"the worker running this code stopped responding {attempts} times; giving up"
+                )
+                done = await repository.fail_stale(session, job_id, hb, reason, utcnow())
+                status = JobStatus.FAILED.value
+            await session.commit()
+        if not done:
+            return
+        log.warning("stale_job_recovered", job_id=job_id, attempts=attempts, status=status)
+        await self.events.publish(job_id, status)
+        if status == JobStatus.PENDING.value:
+            await self.send([(job_id, queue)], "stale")
+        else:
+            metrics.JOBS.labels(queue, status).inc()
+            metrics.SANDBOX_FAILURES.labels(queue, "worker_lost").inc()
+
+    async def refresh_depths(self) -> None:
+        async with self.sessionmaker() as session:
+            depths = await repository.depths(session)
+        metrics.set_depths(depths, self.queues)
+
+    async def run_forever(self) -> None:
+        interval = sweep_interval(self.settings)
+        while True:
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("sweep_failed", error=repr(exc))
+            await asyncio.sleep(interval)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run_forever(), name="job-sweeper")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None

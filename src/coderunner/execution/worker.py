@@ -1,0 +1,399 @@
+"""The job processor: claim a pending job, run it in the sandbox (in a thread), write the result.
+
+One job is one claim (`UPDATE … WHERE status='pending'`), a heartbeat while it runs, and one
+transaction for its result (and, for a submission, the learner's progress). Every later write is
+guarded by the claim (worker id and attempt), so a worker that lost its job to the sweeper can
+never overwrite what another worker wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from coderunner.api.errors import NotFound
+from coderunner.auth.models import User
+from coderunner.config import Settings
+from coderunner.db.base import utcnow
+from coderunner.execution import metrics, repository
+from coderunner.execution.events import EventBus
+from coderunner.execution.explaining import explanation_for
+from coderunner.execution.grading import ACCEPTED, TestSpec, grade
+from coderunner.execution.models import ExecutionJob, JobStatus, JobType
+from coderunner.execution.throttle import QueueThrottle
+from coderunner.problems.models import Problem, TestCase
+from coderunner.progress.service import record_submission
+from coderunner.sandbox import (
+    Limits,
+    RunResult,
+    Sandbox,
+    SandboxUnavailableError,
+    UnknownLanguageError,
+    Verdict,
+    get_language,
+    get_sandbox,
+)
+
+log = structlog.get_logger("coderunner.execution.worker")
+
+Requeue = Callable[[str, str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    job_id: str
+    queue: str
+    attempt: int
+
+
+@dataclass(slots=True)
+class Work:
+    type: str
+    user_id: str
+    problem_id: str | None
+    code: str
+    language: str
+    stdin: str
+    requested: dict[str, Any]
+    age_group: str | None
+    tests: list[TestSpec] = field(default_factory=list)
+    comparison: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    status: str  # completed | failed | retry
+    verdict: str | None = None
+    result: dict[str, Any] | None = None
+    submission_result: dict[str, Any] | None = None
+    pass_rate: float = 0.0
+    reason: str | None = None
+
+
+def requested_limits(sandbox: Sandbox, language: str, requested: dict[str, Any]) -> Limits | None:
+    """The language's limits with the job's overrides ({timeLimitS, memoryMb}); None if none."""
+    time_s = requested.get("timeLimitS")
+    memory = requested.get("memoryMb")
+    if time_s is None and memory is None:
+        return None
+    lang = get_language(language, sandbox.config.languages)
+    base = sandbox.resolve_limits(lang, None)
+    return base.with_overrides(wall_time_s=time_s, cpu_time_s=time_s, memory_mb=memory)
+
+
+def _run_result(run: RunResult, code: str, age_group: str | None) -> dict[str, Any]:
+    data = run.to_dict()
+    data.pop("internalReason", None)
+    explanation = explanation_for(run.stderr, run.verdict.value, code, age_group)
+    if explanation is not None:
+        data["explanation"] = explanation
+    return data
+
+
+def execute(sandbox_factory: Callable[[], Sandbox], work: Work) -> Outcome:
+    """Blocking: run one job's code in the sandbox. Never raises."""
+    try:
+        sandbox = sandbox_factory()
+        limits = requested_limits(sandbox, work.language, work.requested)
+        if work.type == JobType.RUN:
+            run = sandbox.run(work.code, work.language, work.stdin, limits)
+            if run.verdict == Verdict.INTERNAL_ERROR:
+                return Outcome("retry", reason=run.internal_reason or "sandbox internal error")
+            return Outcome(
+                "completed",
+                verdict=run.verdict.value,
+                result=_run_result(run, work.code, work.age_group),
+            )
+        graded = grade(
+            sandbox, work.code, work.language, work.tests, work.comparison, limits, work.age_group
+        )
+        if graded.internal_error is not None:
+            return Outcome("retry", reason=graded.internal_error)
+        return Outcome(
+            "completed",
+            verdict=graded.verdict,
+            submission_result=graded.submission_result,
+            pass_rate=graded.pass_rate,
+        )
+    except SandboxUnavailableError as exc:
+        return Outcome("failed", reason=f"the sandbox is unavailable on this server: {exc}")
+    except UnknownLanguageError as exc:
+        return Outcome("failed", reason=str(exc))
+    except Exception as exc:  # a platform bug: retried, then failed with the reason
+        log.exception("job_execution_error")
+        return Outcome("retry", reason=f"internal error: {type(exc).__name__}")
+
+
+class JobProcessor:
+    """Processes job ids from any transport; concurrency, rate limit and claims per queue."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        events: EventBus,
+        *,
+        worker_id: str,
+        concurrency: dict[str, int],
+        rates: dict[str, float],
+        sandbox_factory: Callable[[], Sandbox] = get_sandbox,
+    ) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.events = events
+        self.worker_id = worker_id
+        self.sandbox_factory = sandbox_factory
+        self.semaphores = {q: asyncio.Semaphore(n) for q, n in concurrency.items()}
+        # a thread per concurrent job: the default executor is too small to hold both queues
+        self.executors = {
+            q: ThreadPoolExecutor(n, thread_name_prefix=f"sandbox-{q}")
+            for q, n in concurrency.items()
+        }
+        self.throttle = QueueThrottle(rates, settings.redis_url, settings.redis_prefix)
+        self.requeue: Requeue | None = None
+        self.accepting = True
+        self.running: set[asyncio.Task[Any]] = set()
+        self.claims: dict[str, Claim] = {}
+
+    # the task entry point ---------------------------------------------------------------------
+
+    async def handle(self, job_id: str) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.running.add(task)
+        try:
+            await self._handle(job_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("job_handler_error", job_id=job_id)
+        finally:
+            if task is not None:
+                self.running.discard(task)
+
+    async def _status(self, job_id: str) -> tuple[str, str] | None:
+        async with self.sessionmaker() as session:
+            row = (
+                await session.execute(
+                    select(ExecutionJob.status, ExecutionJob.queue).where(ExecutionJob.id == job_id)
+                )
+            ).first()
+            return (row[0], row[1]) if row is not None else None
+
+    async def _handle(self, job_id: str) -> None:
+        if not self.accepting:
+            return
+        found = await self._status(job_id)
+        if found is None or found[0] != JobStatus.PENDING or found[1] not in self.semaphores:
+            return  # done, taken, or not a queue of ours: nothing to do (the message is acked)
+        queue = found[1]
+        async with self.semaphores[queue]:
+            if not self.accepting:
+                return
+            found = await self._status(job_id)
+            if found is None or found[0] != JobStatus.PENDING:
+                return
+            waited = await self.throttle.acquire(queue)
+            if waited > 0:
+                metrics.RATE_LIMIT_WAIT.labels(queue).observe(waited)
+            claimed = await self._claim(job_id, queue)
+            if claimed is None:
+                return
+            claim, work = claimed
+            self.claims[job_id] = claim
+            try:
+                await self._process(claim, work)
+            except asyncio.CancelledError:
+                await asyncio.shield(self._release(claim, "shutdown", refund=True))
+                raise
+            finally:
+                self.claims.pop(job_id, None)
+
+    # steps ------------------------------------------------------------------------------------
+
+    async def _claim(self, job_id: str, queue: str) -> tuple[Claim, Work] | None:
+        now = utcnow()
+        async with self.sessionmaker() as session:
+            if not await repository.claim(session, job_id, self.worker_id, now):
+                await session.rollback()
+                return None
+            job = await repository.get(session, job_id)
+            assert job is not None
+            work = await self._load_work(session, job)
+            await session.commit()
+        metrics.JOBS.labels(queue, JobStatus.PROCESSING.value).inc()
+        metrics.QUEUE_WAIT.labels(queue).observe(max(0.0, (now - job.created_at).total_seconds()))
+        await self.events.publish(job_id, JobStatus.PROCESSING.value)
+        return Claim(job_id, queue, job.attempts), work
+
+    async def _load_work(self, session: AsyncSession, job: ExecutionJob) -> Work:
+        user = await session.get(User, job.user_id)
+        work = Work(
+            type=job.type,
+            user_id=job.user_id,
+            problem_id=job.problem_id,
+            code=job.code,
+            language=job.language,
+            stdin=job.stdin,
+            requested=dict(job.limits or {}),
+            age_group=user.age_group if user is not None else None,
+        )
+        if job.type == JobType.SUBMIT and job.problem_id is not None:
+            problem = await session.get(Problem, job.problem_id)
+            cases = (
+                await session.scalars(
+                    select(TestCase)
+                    .where(TestCase.problem_id == job.problem_id)
+                    .order_by(TestCase.position)
+                )
+            ).all()
+            work.tests = [
+                TestSpec(i, c.name or f"Test {i + 1}", c.input, c.expected_output, c.hidden)
+                for i, c in enumerate(cases)
+            ]
+            if problem is not None:
+                work.comparison = dict(problem.comparison or {})
+                # the problem's limits, then the request's (runs only carry their own)
+                work.requested = {**(problem.limits or {}), **work.requested}
+        return work
+
+    async def _heartbeat(self, claim: Claim) -> None:
+        while True:
+            await asyncio.sleep(self.settings.job_heartbeat_s)
+            try:
+                async with self.sessionmaker() as session:
+                    alive = await repository.heartbeat(
+                        session, claim.job_id, self.worker_id, claim.attempt, utcnow()
+                    )
+                    await session.commit()
+            except Exception as exc:  # a database blip: try again next beat
+                log.warning("job_heartbeat_failed", job_id=claim.job_id, error=type(exc).__name__)
+                continue
+            if not alive:
+                log.warning("job_claim_lost", job_id=claim.job_id)
+                return
+
+    async def _process(self, claim: Claim, work: Work) -> None:
+        started = time.monotonic()
+        beat = asyncio.create_task(self._heartbeat(claim), name=f"heartbeat-{claim.job_id}")
+        try:
+            loop = asyncio.get_running_loop()
+            outcome = await loop.run_in_executor(
+                self.executors[claim.queue], execute, self.sandbox_factory, work
+            )
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+        if outcome.status == "retry":
+            metrics.SANDBOX_FAILURES.labels(claim.queue, "internal_error").inc()
+            if claim.attempt < self.settings.job_max_attempts:
+                log.warning("job_retry", job_id=claim.job_id, reason=outcome.reason)
+                await self._release(claim, "retry", refund=False)
+                return
+            outcome = Outcome(
+                "failed",
+                verdict=Verdict.INTERNAL_ERROR.value,
+                reason=f"the platform could not run this code after {claim.attempt} attempts: "
+                f"{outcome.reason}",
+            )
+        elif outcome.status == "failed":
+            metrics.SANDBOX_FAILURES.labels(claim.queue, "unavailable").inc()
+        await self._finish(claim, work, outcome)
+        metrics.RUN_TIME.labels(claim.queue).observe(time.monotonic() - started)
+
+    async def _finish(self, claim: Claim, work: Work, outcome: Outcome) -> None:
+        now = utcnow()
+        values: dict[str, Any] = {
+            "status": outcome.status,
+            "verdict": outcome.verdict,
+            "result": outcome.result,
+            "submission_result": outcome.submission_result,
+            "failure_reason": outcome.reason,
+            "finished_at": now,
+            "heartbeat_at": now,
+        }
+        written = False
+        for delay in (0.2, 1.0, 3.0, None):
+            try:
+                async with self.sessionmaker() as session:
+                    written = await repository.finish(
+                        session, claim.job_id, self.worker_id, claim.attempt, **values
+                    )
+                    if written and outcome.status == "completed":
+                        await self._record_progress(session, work, outcome)
+                    await session.commit()
+                break
+            except Exception as exc:
+                log.warning("job_result_write_failed", job_id=claim.job_id, error=repr(exc))
+                if delay is None:
+                    return  # the heartbeat stopped: the sweeper hands the job to another run
+                await asyncio.sleep(delay)
+        if not written:
+            log.warning("job_result_discarded", job_id=claim.job_id, reason="claim lost")
+            return
+        metrics.JOBS.labels(claim.queue, outcome.status).inc()
+        if outcome.verdict:
+            metrics.VERDICTS.labels(claim.queue, outcome.verdict).inc()
+        await self.events.publish(claim.job_id, outcome.status)
+
+    async def _record_progress(self, session: AsyncSession, work: Work, outcome: Outcome) -> None:
+        if work.type != JobType.SUBMIT or work.problem_id is None:
+            return
+        with contextlib.suppress(NotFound):  # the problem was deleted meanwhile
+            await record_submission(
+                session,
+                work.user_id,
+                work.problem_id,
+                outcome.pass_rate,
+                solved=outcome.verdict == ACCEPTED,
+            )
+
+    async def _release(self, claim: Claim, reason: str, *, refund: bool) -> None:
+        try:
+            async with self.sessionmaker() as session:
+                released = await repository.release(
+                    session, claim.job_id, self.worker_id, claim.attempt, refund=refund
+                )
+                await session.commit()
+        except Exception as exc:
+            log.warning("job_release_failed", job_id=claim.job_id, error=repr(exc))
+            return
+        if not released:
+            return
+        metrics.REQUEUES.labels(claim.queue, reason).inc()
+        await self.events.publish(claim.job_id, JobStatus.PENDING.value)
+        if self.requeue is not None and reason == "retry":
+            await self.requeue(claim.queue, claim.job_id)
+
+    # shutdown -------------------------------------------------------------------------------
+
+    async def drain(self, deadline_s: float) -> list[Claim]:
+        """Stop taking jobs; wait up to `deadline_s` for running ones, then give them back.
+
+        Returns the claims that were given back (pending again, for another worker).
+        """
+        self.accepting = False
+        pending = {t for t in self.running if not t.done()}
+        if pending:
+            await asyncio.wait(pending, timeout=deadline_s)
+        released = list(self.claims.values())
+        leftovers = [t for t in self.running if not t.done()]
+        for task in leftovers:
+            task.cancel()
+        if leftovers:
+            await asyncio.wait(leftovers, timeout=5)
+        return released
+
+    def close(self) -> None:
+        for executor in self.executors.values():
+            executor.shutdown(wait=False, cancel_futures=True)
