@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from redis.asyncio import ConnectionPool, Redis
 from starlette.middleware.cors import CORSMiddleware
 
+from coderunner import execution
 from coderunner.api import health
 from coderunner.api.errors import install_error_handlers
 from coderunner.api.middleware import (
@@ -110,4 +111,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware, trusted_proxies=settings.trusted_proxies)
     app.add_middleware(RequestContextMiddleware)
+    # /execution, /metrics, its health checks and workers; last, so its 429 counter sees all
+    execution.setup(app, settings)
     return app
