@@ -73,10 +73,13 @@ function platformFailed(job) {
   output.textContent = job.failureReason || "";
 }
 
+const outputPanel = output.closest(".output-panel");
+
 async function run() {
   if (busy) return;
   lock(true);
   results.hidden = true;
+  outputPanel.hidden = false;
   explanation.hidden = true;
   output.dataset.live = "0";
   output.textContent = "";
@@ -118,9 +121,8 @@ async function submit() {
     if (job.status === "failed") { platformFailed(job); return; }
     const submission = job.submissionResult || {};
     const { passed, total } = showSubmission(results, submission);
-    const firstFailing = (submission.tests || []).find((t) => !t.passed);
-    showExplanation(explanation, (job.result && job.result.explanation) || (firstFailing && firstFailing.explanation));
-    if (job.result) showOutput(output, job.result); else output.textContent = "";
+    // each test shows its own output and explanation; the Run panel would only repeat them
+    outputPanel.hidden = true;
     const solved = submission.verdict === "ACCEPTED" || (total > 0 && passed === total);
     if (solved) {
       const xp = submission.xpAwarded ?? job.xpAwarded ?? (job.progress && job.progress.xpAwarded);

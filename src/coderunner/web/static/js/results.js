@@ -23,20 +23,33 @@ function el(tag, className, text) {
   return node;
 }
 
-/** Fill the explanation box from the API's explanation (a string or an object). */
+/** A paragraph where `backticked` parts become <code> (text nodes only, never HTML). */
+function inlineText(tag, className, text) {
+  const node = el(tag, className);
+  String(text).split("`").forEach((part, i) => {
+    if (!part) return;
+    node.append(i % 2 ? el("code", null, part) : document.createTextNode(part));
+  });
+  return node;
+}
+
+/** Fill the explanation box from the API's explanation ({title, message, line, hint} or text). */
 export function showExplanation(box, explanation) {
   box.replaceChildren();
   if (!explanation) { box.hidden = true; return; }
   if (typeof explanation === "string") {
-    box.append(el("p", null, explanation));
+    box.append(inlineText("p", null, explanation));
   } else {
-    const title = explanation.title || explanation.summary || explanation.headline;
-    if (title) box.append(el("p", "result-head", title));
+    const title = explanation.title || explanation.summary;
+    if (title) box.append(inlineText("p", "result-head", title));
     for (const key of ["message", "what", "where", "why", "fix", "hint", "suggestion"]) {
       const value = explanation[key];
-      if (value && value !== title) box.append(el("p", null, typeof value === "string" ? value : JSON.stringify(value)));
+      if (value && value !== title) box.append(inlineText("p", null, typeof value === "string" ? value : JSON.stringify(value)));
     }
-    if (explanation.line) box.append(el("p", "muted", `Line ${explanation.line}`));
+    const said = box.textContent;
+    if (explanation.line && !said.includes(`Line ${explanation.line}`) && !said.includes(`line ${explanation.line}`)) {
+      box.append(el("p", "muted", `Line ${explanation.line}`));
+    }
   }
   box.hidden = false;
 }
