@@ -76,9 +76,9 @@ def _read(path: Path) -> str:
         return handle.read()
 
 
-def _own_path(controller: str) -> str:
+def _own_path(controller: str, proc_cgroup: Path = Path("/proc/self/cgroup")) -> str:
     """This process's cgroup path in the hierarchy of `controller` ('' for v2)."""
-    for line in _read(Path("/proc/self/cgroup")).splitlines():
+    for line in _read(proc_cgroup).splitlines():
         _, controllers, path = line.split(":", 2)
         if controller in controllers.split(","):
             return path
@@ -292,8 +292,10 @@ class CgroupV2:
     version = 2
     wanted = ("memory", "pids", "cpu")
 
-    def __init__(self) -> None:
-        own = CGROUP_ROOT / _own_path("").lstrip("/")
+    def __init__(
+        self, root: Path = CGROUP_ROOT, proc_cgroup: Path = Path("/proc/self/cgroup")
+    ) -> None:
+        own = root / _own_path("", proc_cgroup).lstrip("/")
         if own.name == "supervisor":  # a restart of a process that moved itself before
             own = own.parent
         enable = " ".join(f"+{c}" for c in self.wanted)
@@ -301,7 +303,7 @@ class CgroupV2:
             missing = set(self.wanted) - set(_read(own / "cgroup.controllers").split())
             if missing:
                 raise CgroupError(f"cgroup v2 controllers {sorted(missing)} not delegated to {own}")
-            if own != CGROUP_ROOT:
+            if own != root:
                 supervisor = own / "supervisor"
                 supervisor.mkdir(exist_ok=True)
                 _write(supervisor / "cgroup.procs", str(os.getpid()))
