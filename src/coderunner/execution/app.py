@@ -104,6 +104,12 @@ def setup(app: FastAPI, settings: Settings) -> None:
         tags=["health"],
         summary="Prometheus metrics",
         response_class=Response,
+        responses={
+            200: {
+                "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+                "description": "Prometheus text exposition format",
+            }
+        },
     )
     app.add_middleware(RateLimitedCounter)
 

@@ -132,11 +132,20 @@ async def _stream(pipeline: Pipeline, job_id: str) -> AsyncIterator[ServerSentEv
 
 @router.get(
     "/{job_id}/events",
+    response_class=EventSourceResponse,
     responses={
         **ERROR_RESPONSES,
         200: {
-            "content": {"text/event-stream": {}},
-            "description": "`status` events on each change, then `done` with the whole job",
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "type": "string",
+                        "description": "`status` events (data: {jobId, status, attempts}) on "
+                        "each change, then one `done` event whose data is the whole job (JobOut)",
+                    }
+                }
+            },
+            "description": "Server-sent events, ending with `done`",
         },
     },
 )
