@@ -1,0 +1,247 @@
+"""Runs and submissions end to end over HTTP: embedded workers, real sandbox, SQLite + PG."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from coderunner.progress.models import Progress
+
+from .conftest import SECRET_MARKERS, SOLUTION, add_problem, register, wait_job
+
+
+async def test_run_with_wait_answers_the_finished_job(
+    client: httpx.AsyncClient, learner: Any
+) -> None:
+    response = await client.post(
+        "/execution/run?wait=true",
+        json={"code": "name = input()\nprint('hi', name)", "stdin": "Ada"},
+        headers=learner.headers,
+    )
+    assert response.status_code == 200, response.text
+    job = response.json()
+    assert job["status"] == "completed"
+    assert job["type"] == "run"
+    assert job["queue"] == "code-execution"
+    assert job["attempts"] == 1
+    assert job["result"]["verdict"] == "OK"
+    assert job["result"]["stdout"] == "hi Ada\n"
+    assert job["startedAt"] is not None
+    assert job["finishedAt"] is not None
+    assert job["submissionResult"] is None
+
+
+async def test_run_without_wait_is_accepted_then_polled(
+    client: httpx.AsyncClient, learner: Any
+) -> None:
+    response = await client.post(
+        "/execution/run", json={"code": "print(6 * 7)"}, headers=learner.headers
+    )
+    assert response.status_code == 202, response.text
+    started = response.json()
+    assert started["status"] in ("pending", "processing")
+    job = await wait_job(client, started["jobId"], learner.headers)
+    assert job["result"]["stdout"] == "42\n"
+
+
+async def test_runtime_error_is_completed_with_verdict_and_explanation(
+    client: httpx.AsyncClient, learner: Any
+) -> None:
+    response = await client.post(
+        "/execution/run?wait=true", json={"code": "print(1/0)"}, headers=learner.headers
+    )
+    assert response.status_code == 200
+    job = response.json()
+    # the code ran: completed, and the verdict says how
+    assert job["status"] == "completed"
+    assert job["verdict"] == "RUNTIME_ERROR"
+    assert "ZeroDivisionError" in job["result"]["stderr"]
+    assert job["result"]["explanation"]
+
+
+async def test_requested_limits_apply(client: httpx.AsyncClient, learner: Any) -> None:
+    response = await client.post(
+        "/execution/run?wait=true",
+        json={"code": "while True:\n    pass", "limits": {"timeLimitS": 1}},
+        headers=learner.headers,
+    )
+    job = response.json()
+    assert job["verdict"] == "TIME_LIMIT_EXCEEDED"
+    assert job["result"]["wallMs"] < 4000
+
+
+async def test_submission_grades_redacts_hidden_tests_and_records_progress_once(
+    client: httpx.AsyncClient,
+    learner: Any,
+    teacher: Any,
+    problem: dict[str, Any],
+    app: FastAPI,
+) -> None:
+    seen: list[str] = []
+    wrong = await client.post(
+        "/execution/submit?wait=true",
+        json={"problemId": problem["id"], "code": "print(input())"},
+        headers=learner.headers,
+    )
+    assert wrong.status_code == 200, wrong.text
+    seen.append(wrong.text)
+    body = wrong.json()
+    result = body["submissionResult"]
+    assert body["status"] == "completed"
+    assert result["verdict"] == body["verdict"] == "WRONG_ANSWER"
+    assert (result["passed"], result["total"], result["passRate"]) == (0, 2, 0.0)
+    visible, hidden = result["tests"]
+    assert visible["hidden"] is False
+    assert (visible["input"], visible["expected"], visible["actual"]) == ("abc", "cba", "abc\n")
+    assert visible["verdict"] == "WRONG_ANSWER"
+    assert set(hidden) == {"index", "name", "hidden", "passed", "verdict", "timeMs", "memoryKb"}
+    assert hidden["hidden"] is True
+    assert hidden["passed"] is False
+
+    # a problem whose hidden test a correct solution can pass
+    hidden_in, hidden_out = "QZX-hidden-9931", "1399-neddih-XZQ"
+    tests = [
+        {"name": "visible", "input": "abc", "expectedOutput": "cba"},
+        {"name": "secret", "input": hidden_in, "expectedOutput": hidden_out, "hidden": True},
+    ]
+    solvable = await add_problem(client, teacher, "reverse-again", tests=tests, xp=15)
+    right = await client.post(
+        "/execution/submit?wait=true",
+        json={"problemId": solvable["id"], "code": SOLUTION},
+        headers=learner.headers,
+    )
+    seen.append(right.text)
+    result = right.json()["submissionResult"]
+    assert result["verdict"] == "ACCEPTED"
+    assert (result["passed"], result["total"], result["passRate"]) == (2, 2, 1.0)
+    again = await client.post(
+        "/execution/submit?wait=true",
+        json={"problemId": solvable["id"], "code": SOLUTION},
+        headers=learner.headers,
+    )
+    seen.append(again.text)
+    job_id = again.json()["jobId"]
+    seen.append((await client.get(f"/execution/{job_id}", headers=learner.headers)).text)
+    seen.append((await client.get(f"/execution/{job_id}/events", headers=learner.headers)).text)
+    for text in seen:
+        for marker in (*SECRET_MARKERS, hidden_in, hidden_out):
+            assert marker not in text
+
+    async with app.state.sessionmaker() as session:
+        rows = (await session.scalars(select(Progress).where(Progress.user_id == learner.id))).all()
+    by_problem = {p.problem_id: p for p in rows}
+    assert by_problem[problem["id"]].status == "attempted"
+    assert by_problem[problem["id"]].xp_awarded == 0
+    progress = by_problem[solvable["id"]]
+    assert progress.status == "solved"
+    assert progress.attempts == 2
+    assert progress.best_pass_rate == 1.0
+    assert progress.xp_awarded == 15
+    overview = (await client.get("/progress", headers=learner.headers)).json()
+    assert overview["totalXp"] == 15
+
+
+async def test_first_failing_test_gives_the_verdict_and_problem_limits_apply(
+    client: httpx.AsyncClient, learner: Any, teacher: Any
+) -> None:
+    tests = [
+        {"name": "quick", "input": "1", "expectedOutput": "1"},
+        {"name": "slow", "input": "2", "expectedOutput": "2"},
+        {"name": "wrong", "input": "3", "expectedOutput": "x"},
+    ]
+    created = await add_problem(
+        client, teacher, "limits-problem", tests=tests, limits={"timeLimitS": 1}
+    )
+    code = "n = input()\nif n == '2':\n    while True:\n        pass\nprint(n)"
+    response = await client.post(
+        "/execution/submit?wait=true",
+        json={"problemId": created["id"], "code": code},
+        headers=learner.headers,
+    )
+    result = response.json()["submissionResult"]
+    assert [t["verdict"] for t in result["tests"]] == [
+        "ACCEPTED",
+        "TIME_LIMIT_EXCEEDED",
+        "WRONG_ANSWER",
+    ]
+    assert result["verdict"] == "TIME_LIMIT_EXCEEDED"
+    assert result["passRate"] == round(1 / 3, 4)
+    assert result["tests"][1]["timeMs"] < 3000
+
+
+async def test_float_comparison_mode_from_the_problem(
+    client: httpx.AsyncClient, learner: Any, teacher: Any
+) -> None:
+    tests = [{"name": "third", "input": "", "expectedOutput": "0.3333333"}]
+    created = await add_problem(
+        client,
+        teacher,
+        "float-problem",
+        tests=tests,
+        comparison={"mode": "float", "tolerance": 1e-6},
+    )
+    response = await client.post(
+        "/execution/submit?wait=true",
+        json={"problemId": created["id"], "code": "print(1/3)"},
+        headers=learner.headers,
+    )
+    assert response.json()["submissionResult"]["verdict"] == "ACCEPTED"
+
+
+async def test_events_stream_in_order_and_end_with_done(
+    client: httpx.AsyncClient, learner: Any
+) -> None:
+    started = await client.post(
+        "/execution/run",
+        json={"code": "import time\ntime.sleep(0.5)\nprint('late')"},
+        headers=learner.headers,
+    )
+    job_id = started.json()["jobId"]
+    response = await client.get(f"/execution/{job_id}/events", headers=learner.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events: list[tuple[str, dict[str, Any]]] = []
+    for block in response.text.replace("\r\n", "\n").split("\n\n"):
+        fields = dict(
+            line.split(": ", 1) for line in block.splitlines() if line and not line.startswith(":")
+        )
+        if "event" in fields:
+            events.append((fields["event"], json.loads(fields["data"])))
+    names = [name for name, _ in events]
+    statuses = [data["status"] for name, data in events if name == "status"]
+    assert names[-1] == "done"
+    assert names.count("done") == 1
+    order = ["pending", "processing", "completed"]
+    assert statuses == sorted(statuses, key=order.index)
+    assert statuses[-1] == "completed"
+    assert events[-1][1]["result"]["stdout"] == "late\n"
+
+
+async def test_only_the_owner_or_an_admin_reads_a_job(
+    client: httpx.AsyncClient, learner: Any, admin: Any
+) -> None:
+    other = await register(client, "other-kid")
+    job = (
+        await client.post(
+            "/execution/run?wait=true", json={"code": "print(1)"}, headers=learner.headers
+        )
+    ).json()
+    for path in (f"/execution/{job['jobId']}", f"/execution/{job['jobId']}/events"):
+        denied = await client.get(path, headers=other.headers)
+        assert denied.status_code == 404
+        assert denied.json()["error"]["code"] == "NOT_FOUND"
+    assert (
+        await client.delete(f"/execution/{job['jobId']}", headers=other.headers)
+    ).status_code == 404
+    assert (
+        await client.get(f"/execution/{job['jobId']}", headers=admin.headers)
+    ).status_code == 200
+    assert (await client.get(f"/execution/{job['jobId']}")).status_code == 401
+    missing = await client.get(
+        "/execution/00000000-0000-0000-0000-000000000000", headers=learner.headers
+    )
+    assert missing.status_code == 404
