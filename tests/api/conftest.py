@@ -7,6 +7,7 @@ Each xdist worker migrates one SQLite file and one fresh PostgreSQL database
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -23,6 +24,7 @@ from sqlalchemy import text, update
 
 from coderunner.api.app import create_app
 from coderunner.auth.models import Role, User
+from coderunner.auth.tokens import hash_password, issue_token
 from coderunner.config import Settings, load_settings
 from coderunner.db.migrate import upgrade_url
 from coderunner.db.registry import metadata
@@ -153,23 +155,43 @@ async def set_role(app: FastAPI, user_id: str, role: Role) -> None:
         await session.commit()
 
 
-@pytest.fixture
-async def learner(client: httpx.AsyncClient) -> Account:
-    return await register(client, "learner1", ageGroup="10-12")
+@functools.cache
+def password_hash() -> str:
+    """One real Argon2id hash of PASSWORD per test process (hashing is slow on purpose)."""
+    return hash_password(PASSWORD)
+
+
+async def create_account(
+    app: FastAPI, username: str, role: Role = Role.LEARNER, **fields: Any
+) -> Account:
+    """A user straight in the database with a real token (registration has its own tests)."""
+    async with app.state.sessionmaker() as session:
+        user = User(
+            username=username,
+            password_hash=password_hash(),
+            role=role,
+            leaderboard_opt_out=False,
+            **fields,
+        )
+        session.add(user)
+        await session.commit()
+    token, _ = issue_token(user.id, TEST_SECRET)
+    return Account(id=user.id, username=username, token=token)
 
 
 @pytest.fixture
-async def teacher(client: httpx.AsyncClient, app: FastAPI) -> Account:
-    account = await register(client, "teacher1")
-    await set_role(app, account.id, Role.TEACHER)
-    return account
+async def learner(app: FastAPI) -> Account:
+    return await create_account(app, "learner1", age_group="10-12")
 
 
 @pytest.fixture
-async def admin(client: httpx.AsyncClient, app: FastAPI) -> Account:
-    account = await register(client, "admin1")
-    await set_role(app, account.id, Role.ADMIN)
-    return account
+async def teacher(app: FastAPI) -> Account:
+    return await create_account(app, "teacher1", Role.TEACHER)
+
+
+@pytest.fixture
+async def admin(app: FastAPI) -> Account:
+    return await create_account(app, "admin1", Role.ADMIN)
 
 
 SECRET_MARKERS = ("HIDDEN-INPUT-7781", "HIDDEN-OUTPUT-7781", "REFERENCE-SOLUTION-7781")

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from coderunner.progress.service import record_submission
 
-from .conftest import Account, register
+from .conftest import Account, create_account
 
 
 async def _solve(app: FastAPI, user_id: str, problem_id: str, attempts: int = 1) -> None:
@@ -39,9 +39,9 @@ async def test_badges(
 async def test_leaderboard_shows_display_names_and_respects_opt_out(
     client: httpx.AsyncClient, app: FastAPI, learner: Account, problem: dict[str, Any]
 ) -> None:
-    shy = await register(client, "shy_kid", displayName="Shy", ageGroup="10-12")
-    star = await register(client, "star_kid", displayName="Star", ageGroup="10-12")
-    young = await register(client, "young_kid", displayName="Young", ageGroup="7-9")
+    shy = await create_account(app, "shy_kid", display_name="Shy", age_group="10-12")
+    star = await create_account(app, "star_kid", display_name="Star", age_group="10-12")
+    young = await create_account(app, "young_kid", display_name="Young", age_group="7-9")
     await client.patch("/auth/me", json={"leaderboardOptOut": True}, headers=shy.headers)
     for account in (learner, shy, star, young):
         await _solve(app, account.id, problem["id"])

@@ -125,8 +125,10 @@ async def test_openapi_describes_every_route(client: httpx.AsyncClient, app: Fas
             for code, response in ok.items():
                 if code == "204":
                     continue
-                schema = response["content"]["application/json"]["schema"]
-                assert schema, (method, path)
+                content = response["content"]
+                assert content, (method, path)
+                if "application/json" in content:  # (/metrics is text, streams are SSE)
+                    assert content["application/json"]["schema"], (method, path)
     props = spec["components"]["schemas"]["ProblemOut"]["properties"]
     assert "starterCode" in props
     assert "referenceSolution" not in props
@@ -274,5 +276,5 @@ async def test_extension_hooks_and_checks_survive_startup(settings: Settings) ->
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             checks = (await c.get("/health")).json()["checks"]
-    assert set(checks) == {"db", "redis", "queue"}
+    assert set(checks) >= {"db", "redis", "queue"}
     assert calls == ["start", "stop"]

@@ -19,6 +19,7 @@ from .conftest import (
     SECRET_MARKERS,
     TEST_SECRET,
     Account,
+    create_account,
     problem_payload,
     register,
 )
@@ -138,9 +139,9 @@ async def test_learner_cannot_read_other_users(client: httpx.AsyncClient, learne
 
 
 async def test_learner_cannot_touch_another_learners_session(
-    client: httpx.AsyncClient, learner: Account
+    client: httpx.AsyncClient, app: FastAPI, learner: Account
 ) -> None:
-    other = await register(client, "other_kid")
+    other = await create_account(app, "other_kid")
     started = await client.post(
         "/sessions", json={"ageGroup": "10-12", "levelNumber": 1}, headers=other.headers
     )
