@@ -62,12 +62,16 @@ async def _start(pipeline: Pipeline, job: ExecutionJob, wait: bool) -> JSONRespo
 async def run(
     body: RunRequest,
     user: CurrentUser,
+    session: SessionDep,
     settings: SettingsDep,
     pipeline: PipelineDep,
     wait: WaitQuery = False,
 ) -> JSONResponse:
     """Run code with optional stdin (queue `code-execution`)."""
     job = service.new_run(settings, user, body)
+    # end the request's read transaction: its connection goes back to the pool before the
+    # admission takes one (and a wait holds none)
+    await session.commit()
     job = await service.admit(pipeline.sessionmaker, settings, job, pipeline.concurrency(job.queue))
     return await _start(pipeline, job, wait)
 
@@ -83,6 +87,7 @@ async def submit(
 ) -> JSONResponse:
     """Grade code against a problem's test cases (queue `code-submission`)."""
     job = await service.new_submission(session, settings, user, body)
+    await session.commit()
     job = await service.admit(pipeline.sessionmaker, settings, job, pipeline.concurrency(job.queue))
     return await _start(pipeline, job, wait)
 

@@ -1,0 +1,106 @@
+"""The sweeper and the rate limits, against the real embedded pipeline."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from coderunner.db.base import new_id, utcnow
+from coderunner.execution.models import ExecutionJob
+
+from .conftest import pipeline_of, wait_job
+
+
+async def _orphan(app: FastAPI, user_id: str, attempts: int, code: str) -> str:
+    """A job a dead worker left 'processing' 60 s ago."""
+    long_ago = utcnow() - timedelta(seconds=60)
+    job = ExecutionJob(
+        id=new_id(),
+        type="run",
+        queue="code-execution",
+        user_id=user_id,
+        language="python",
+        code=code,
+        stdin="",
+        limits={},
+        status="processing",
+        attempts=attempts,
+        worker_id="dead-host:1:deadbeef",
+        heartbeat_at=long_ago,
+        created_at=long_ago,
+        enqueued_at=long_ago,
+        started_at=long_ago,
+    )
+    async with app.state.sessionmaker() as session:
+        session.add(job)
+        await session.commit()
+    return job.id
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{"job_heartbeat_s": 0.5, "job_stale_s": 2, "job_max_attempts": 3, "execution_rate_limit": 0}],
+)
+async def test_sweeper_requeues_a_stale_job_then_gives_up_after_max_attempts(
+    client: httpx.AsyncClient, learner: Any, app: FastAPI
+) -> None:
+    revived = await _orphan(app, learner.id, attempts=1, code="print('second life')")
+    exhausted = await _orphan(app, learner.id, attempts=3, code="print('never')")
+    job = await wait_job(client, revived, learner.headers, within_s=20)
+    assert job["status"] == "completed"
+    assert job["attempts"] == 2
+    assert job["result"]["stdout"] == "second life\n"
+    gone = await wait_job(client, exhausted, learner.headers, within_s=20)
+    assert gone["status"] == "failed"
+    assert gone["attempts"] == 3
+    assert "stopped responding" in gone["failureReason"]
+    assert gone["result"] is None
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{"job_heartbeat_s": 0.3, "job_stale_s": 1.5, "execution_rate_limit": 0}],
+)
+async def test_a_long_job_keeps_its_claim_with_heartbeats(
+    client: httpx.AsyncClient, learner: Any
+) -> None:
+    # runs for longer than the staleness: only the heartbeat keeps the sweeper away
+    response = await client.post(
+        "/execution/run?wait=true",
+        json={"code": "import time\ntime.sleep(3)\nprint('kept')"},
+        headers=learner.headers,
+    )
+    job = response.json()
+    assert job["status"] == "completed"
+    assert job["attempts"] == 1
+    assert job["result"]["stdout"] == "kept\n"
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{"execution_rate_limit": 1, "execution_concurrency": 5, "max_user_pending_jobs": 10}],
+)
+async def test_queue_rate_limit_throttles_jobs(
+    client: httpx.AsyncClient, learner: Any, app: FastAPI
+) -> None:
+    count = 4
+    started = time.monotonic()
+    responses = await asyncio.gather(
+        *(
+            client.post("/execution/run", json={"code": f"print({i})"}, headers=learner.headers)
+            for i in range(count)
+        )
+    )
+    jobs = [await wait_job(client, r.json()["jobId"], learner.headers) for r in responses]
+    elapsed = time.monotonic() - started
+    # 1 job/s: 4 jobs need at least 3 s, though 5 could run at once
+    assert elapsed >= count - 1 - 0.1
+    starts = sorted(datetime.fromisoformat(j["startedAt"]) for j in jobs)
+    assert (starts[-1] - starts[0]).total_seconds() >= count - 1 - 0.05
+    assert pipeline_of(app).processor.throttle.items["code-execution"] is not None
