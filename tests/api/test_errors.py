@@ -101,3 +101,52 @@ async def test_unhandled_exception_is_json_500_with_request_id(app: FastAPI) -> 
     assert body["error"]["code"] == "INTERNAL_ERROR"
     assert body["error"]["requestId"] == "req-abc-123"
     assert "kaboom" not in response.text
+
+
+async def test_nul_characters_are_refused_not_500(
+    client: httpx.AsyncClient, learner: Account
+) -> None:
+    # PostgreSQL text cannot hold NUL: without the guard these would be 500s there
+    login = await client.post("/auth/login", json={"username": "a\x00b", "password": "x" * 9})
+    assert login.status_code == 422
+    patch = await client.patch(
+        "/auth/me", json={"displayName": "bad\x00name"}, headers=learner.headers
+    )
+    assert patch.status_code == 422
+    for url in ("/problems?q=%00", "/problems/abc%00def", "/cheatsheets/x%00"):
+        response = await client.get(url)
+        assert response.status_code == 400, url
+        assert response.json()["error"]["code"] == "BAD_REQUEST"
+
+
+async def test_problem_comparison_and_limits_are_validated_and_stored_camel_case(
+    client: httpx.AsyncClient, teacher: Account
+) -> None:
+    from .conftest import problem_payload
+
+    for bad in (
+        {"comparison": {"mode": "fuzzy"}},
+        {"comparison": {"mode": "float", "tolerance": -1}},
+        {"limits": {"timeLimitS": 999}},
+        {"limits": {"memoryMb": 4}},
+        {"limits": {"cpuCores": 64}},
+    ):
+        response = await client.post(
+            "/problems", json=problem_payload("bad-one", **bad), headers=teacher.headers
+        )
+        assert response.status_code == 422, bad
+    nan = await client.post(
+        "/problems",
+        content=b'{"id": "nan-one", "title": "t", "ageGroup": "7-9", "levelNumber": 1,'
+        b' "comparison": {"mode": "float", "tolerance": NaN}}',
+        headers={**teacher.headers, "Content-Type": "application/json"},
+    )
+    assert nan.status_code == 422
+    body = problem_payload(
+        "limited", comparison={"mode": "float", "tolerance": 0.01}, limits={"timeLimitS": 2}
+    )
+    created = await client.post("/problems", json=body, headers=teacher.headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["comparison"] == {"mode": "float", "tolerance": 0.01}
+    assert created.json()["limits"] == {"timeLimitS": 2.0}
+    assert (await client.get("/problems/limited")).json()["limits"] == {"timeLimitS": 2.0}

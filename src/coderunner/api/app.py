@@ -15,6 +15,7 @@ from coderunner.api import health
 from coderunner.api.errors import install_error_handlers
 from coderunner.api.middleware import (
     BodySizeLimitMiddleware,
+    RejectNulMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -98,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
 
     # added inner -> outer: the last one added sees the request first
+    app.add_middleware(RejectNulMiddleware)
     app.add_middleware(RateLimitMiddleware, trusted_proxies=settings.trusted_proxies)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(

@@ -184,3 +184,19 @@ class BodySizeLimitMiddleware:
             return message
 
         await self.app(scope, receive_wrapper, send_wrapper)
+
+
+class RejectNulMiddleware:
+    """400 for a NUL character in the path or query string (databases cannot store it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query: bytes = scope.get("query_string", b"")
+            if "\x00" in scope.get("path", "") or b"\x00" in query or b"%00" in query.lower():
+                response = error_response(400, "BAD_REQUEST", "NUL characters are not allowed")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 AgeGroup = Literal["7-9", "10-12", "13-16"]
@@ -17,15 +17,38 @@ class APIModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
 
+def contains_nul(value: Any, depth: int = 0) -> bool:
+    """True when a NUL character hides anywhere in `value` (PostgreSQL text cannot hold it)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 32:
+        return False
+    if isinstance(value, dict):
+        return any(
+            contains_nul(k, depth + 1) or contains_nul(v, depth + 1) for k, v in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return any(contains_nul(v, depth + 1) for v in value)
+    return False
+
+
 class InputModel(BaseModel):
-    """Input models: camelCase or snake_case accepted, unknown fields refused."""
+    """Input models: camelCase or snake_case accepted, unknown fields and NULs refused."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
         populate_by_name=True,
         extra="forbid",
         str_strip_whitespace=True,
+        allow_inf_nan=False,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if contains_nul(data):
+            raise ValueError("text must not contain NUL characters")
+        return data
 
 
 class PageMeta(APIModel):

@@ -84,6 +84,20 @@ class ProblemPage(PageMeta):
     items: list[ProblemSummary]
 
 
+class ComparisonIn(InputModel):
+    """How output is compared: stored as `{mode, tolerance}` (the grader's keys)."""
+
+    mode: Literal["exact", "trailing", "tokens", "float"] = "trailing"
+    tolerance: float = Field(default=1e-6, gt=0, le=1)
+
+
+class LimitsIn(InputModel):
+    """Per-problem sandbox limits: stored as `{timeLimitS, memoryMb}` (the worker's keys)."""
+
+    time_limit_s: float | None = Field(default=None, gt=0, le=20)
+    memory_mb: int | None = Field(default=None, ge=16, le=512)
+
+
 class ProblemFields(InputModel):
     title: str = Field(min_length=1, max_length=200)
     age_group: AgeGroup
@@ -95,8 +109,8 @@ class ProblemFields(InputModel):
     concepts: list[str] = Field(default_factory=list, max_length=20)
     difficulty: Difficulty = "easy"
     xp: int = Field(default=10, ge=0, le=10000)
-    comparison: dict[str, Any] = Field(default_factory=dict)
-    limits: dict[str, Any] = Field(default_factory=dict)
+    comparison: ComparisonIn = Field(default_factory=ComparisonIn)
+    limits: LimitsIn = Field(default_factory=LimitsIn)
     language: str = Field(default="python", pattern=r"^[a-z0-9+#-]{1,32}$")
     reference_solution: str = Field(default="", max_length=65536)
     is_published: bool = True
@@ -118,8 +132,8 @@ class ProblemUpdate(InputModel):
     concepts: list[str] | None = Field(default=None, max_length=20)
     difficulty: Difficulty | None = None
     xp: int | None = Field(default=None, ge=0, le=10000)
-    comparison: dict[str, Any] | None = None
-    limits: dict[str, Any] | None = None
+    comparison: ComparisonIn | None = None
+    limits: LimitsIn | None = None
     language: str | None = Field(default=None, pattern=r"^[a-z0-9+#-]{1,32}$")
     reference_solution: str | None = Field(default=None, max_length=65536)
     is_published: bool | None = None

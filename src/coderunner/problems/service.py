@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.api.errors import Conflict, NotFound
+from coderunner.api.schemas import InputModel
 from coderunner.auth.models import Role, User
 from coderunner.db.base import utcnow
 from coderunner.problems import repository
@@ -118,6 +121,11 @@ async def get_for_staff(session: AsyncSession, problem_id: str, viewer: User) ->
     return staff_view(await _load(session, problem_id, viewer))
 
 
+def _stored(model: InputModel) -> dict[str, Any]:
+    """JSON columns keep camelCase keys, as the curriculum files and the worker use them."""
+    return model.model_dump(by_alias=True, exclude_none=True)
+
+
 def _test_cases(tests: list[TestCaseIn]) -> list[TestCase]:
     return [
         TestCase(
@@ -134,8 +142,14 @@ def _test_cases(tests: list[TestCaseIn]) -> list[TestCase]:
 async def create(session: AsyncSession, data: ProblemCreate, author: User) -> ProblemAdminOut:
     if await repository.get(session, data.id) is not None:
         raise Conflict("a problem with this id exists", code="PROBLEM_EXISTS")
-    fields = data.model_dump(exclude={"tests"})
-    problem = Problem(**fields, source="authored", created_by=author.id)
+    fields = data.model_dump(exclude={"tests", "comparison", "limits"})
+    problem = Problem(
+        **fields,
+        comparison=_stored(data.comparison),
+        limits=_stored(data.limits),
+        source="authored",
+        created_by=author.id,
+    )
     problem.test_cases = _test_cases(data.tests)
     session.add(problem)
     await session.flush()
@@ -146,10 +160,14 @@ async def update(
     session: AsyncSession, problem_id: str, data: ProblemUpdate, editor: User
 ) -> ProblemAdminOut:
     problem = await _load(session, problem_id, editor)
-    changes = data.model_dump(exclude_unset=True, exclude={"tests"})
+    changes = data.model_dump(exclude_unset=True, exclude={"tests", "comparison", "limits"})
     for key, value in changes.items():
         if value is not None:
             setattr(problem, key, value)
+    if data.comparison is not None:
+        problem.comparison = _stored(data.comparison)
+    if data.limits is not None:
+        problem.limits = _stored(data.limits)
     if data.tests is not None:
         problem.test_cases = []
         await session.flush()  # delete the old rows before positions are reused
