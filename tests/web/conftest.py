@@ -96,7 +96,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    log = data_dir / "serve.log"
+    # kept where CI keeps test output, so the server's side of a failure can be read afterwards
+    log = REPO / "test-results" / "web-serve.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [

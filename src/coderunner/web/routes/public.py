@@ -49,7 +49,9 @@ def _form_error(exc: ApiError, fallback: str) -> tuple[str, int]:
     if exc.status == 429:
         wait = f" Try again in {exc.retry_after} seconds." if exc.retry_after else ""
         return ("Too many tries in a row." + wait, 429)
-    return (exc.message or fallback, exc.status if exc.status < 600 else 502)
+    if exc.status >= 500:  # the server's trouble, not the child's: say so, without its words
+        return ("Something went wrong on our side. Please try again in a moment.", 502)
+    return (exc.message or fallback, exc.status)
 
 
 def _signed_in(request: Request, body: Any, target: str) -> Response:
