@@ -13,6 +13,7 @@ from coderunner.content import load_curriculum
 from coderunner.content.check import check_problem, check_problems, problem_limits
 from coderunner.content.cli import content_group
 from coderunner.content.schema import Problem
+from coderunner.sandbox import Sandbox
 from coderunner.sandbox.limits import Limits
 
 SOLUTION = "print(input())\n"
@@ -148,16 +149,15 @@ def test_an_empty_check_is_not_ok() -> None:
 
 
 @pytest.mark.sandbox
-def test_all_content_passes_in_the_real_sandbox() -> None:
-    from coderunner.sandbox import get_sandbox
-
+def test_all_content_passes_in_the_real_sandbox(real_sandbox: Sandbox) -> None:
     curriculum = load_curriculum()
-    report = check_problems(curriculum.problems, get_sandbox(), workers=2)
+    report = check_problems(curriculum.problems, real_sandbox, workers=2)
     assert [e for r in report.failed for e in r.errors] == []
     assert len(report.problems) == len(curriculum.problems)
 
 
 @pytest.mark.sandbox
+@pytest.mark.usefixtures("real_sandbox")
 def test_the_cli_checks_one_problem_and_refuses_unknown_ids() -> None:
     result = CliRunner().invoke(content_group, ["check", "--only", "say-it-back"])
     assert result.exit_code == 0, result.output

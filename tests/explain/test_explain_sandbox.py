@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coderunner.explain import explain
-from coderunner.sandbox import Limits, get_sandbox
+from coderunner.sandbox import Limits, Sandbox
 
 pytestmark = pytest.mark.sandbox
 
@@ -21,17 +21,19 @@ pytestmark = pytest.mark.sandbox
         ("import numpy\n", "", "ModuleNotFoundError", 1),
     ],
 )
-def test_sandbox_tracebacks(code: str, stdin: str, kind: str, line: int) -> None:
-    result = get_sandbox().run(code, language="python", stdin=stdin)
+def test_sandbox_tracebacks(
+    real_sandbox: Sandbox, code: str, stdin: str, kind: str, line: int
+) -> None:
+    result = real_sandbox.run(code, language="python", stdin=stdin)
     assert result.verdict == "RUNTIME_ERROR", result
     found = explain(result.stderr, result.verdict, code, "10-12")
     assert found is not None
     assert (found.kind, found.line) == (kind, line)
 
 
-def test_an_endless_loop_is_a_time_limit() -> None:
+def test_an_endless_loop_is_a_time_limit(real_sandbox: Sandbox) -> None:
     code = "n = 5\nwhile n > 0:\n    n = n + 1\n"
-    result = get_sandbox().run(code, language="python", limits=Limits(wall_time_s=1, cpu_time_s=1))
+    result = real_sandbox.run(code, language="python", limits=Limits(wall_time_s=1, cpu_time_s=1))
     assert result.verdict == "TIME_LIMIT_EXCEEDED"
     found = explain(result.stderr, result.verdict, code)
     assert found is not None

@@ -60,7 +60,10 @@ def check_command(only: tuple[str, ...], root: Path | None, workers: int) -> Non
         for error in report.errors:
             click.echo(f"FAIL {error}", err=True)
 
-    report = check_problems(problems, sandbox, workers=workers, on_report=show)
+    try:
+        report = check_problems(problems, sandbox, workers=workers, on_report=show)
+    finally:
+        sandbox.close()
     click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
