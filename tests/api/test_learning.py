@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -138,3 +139,35 @@ async def test_progress_is_per_user(
     assert (await client.get("/progress", headers=learner.headers)).json()["totalXp"] == 0
     assert (await client.get("/progress", headers=teacher.headers)).json()["totalXp"] == 15
     assert (await client.get("/progress")).status_code == 401
+
+
+async def test_concurrent_writes_do_not_fail(
+    client: httpx.AsyncClient, app: FastAPI, learner: Account, problem: dict[str, Any]
+) -> None:
+    """Read-then-write requests racing each other (SQLite: 'database is locked' otherwise)."""
+    sessions = []
+    for _ in range(4):
+        started = await client.post(
+            "/sessions",
+            json={"ageGroup": "10-12", "levelNumber": 1, "problemId": problem["id"]},
+            headers=learner.headers,
+        )
+        sessions.append(started.json()["id"])
+    for sid in sessions:
+        await _age_heartbeat(app, sid, 5)
+    calls = [
+        client.post(f"/sessions/{sid}/{action}", headers=learner.headers)
+        for sid in sessions
+        for action in ("heartbeat", "heartbeat", "heartbeat", "end")
+    ]
+    calls += [
+        client.patch("/auth/me", json={"displayName": f"n{i}"}, headers=learner.headers)
+        for i in range(8)
+    ]
+    responses = await asyncio.gather(*calls)
+    codes = sorted({r.status_code for r in responses})
+    assert set(codes) <= {200, 409}, [r.text for r in responses if r.status_code >= 500][:1]
+    progress = (await client.get("/progress", headers=learner.headers)).json()
+    [row] = progress["problems"]
+    listed = (await client.get("/sessions", headers=learner.headers)).json()["items"]
+    assert row["timeSpentS"] == sum(s["activeSeconds"] for s in listed)

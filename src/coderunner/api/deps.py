@@ -15,7 +15,9 @@ from coderunner.auth.models import Role, User
 from coderunner.auth.revocation import RevocationStore
 from coderunner.auth.tokens import TokenClaims
 from coderunner.config import Settings
+from coderunner.db.engine import begin_write
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 bearer = HTTPBearer(auto_error=False, description="JWT from /auth/login or /auth/register")
 
 
@@ -29,6 +31,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with factory() as session:
         try:
+            if request.method not in SAFE_METHODS:
+                await begin_write(session)
             yield session
             await session.commit()
         except BaseException:

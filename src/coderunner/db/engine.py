@@ -28,8 +28,24 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+SQLITE_BEGIN_OPTION = "sqlite_begin"
+
+
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # DEFERRED by default; IMMEDIATE for transactions that will write (see `begin_write`), so
+    # concurrent writers queue on the busy timeout instead of failing with "database is locked"
+    mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Start `session`'s transaction as a writer (SQLite: BEGIN IMMEDIATE; PostgreSQL: as usual).
+
+    Call it first thing in a unit of work that will write; it is a no-op once the session's
+    transaction has begun.
+    """
+    if not session.in_transaction():
+        await session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
 def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
