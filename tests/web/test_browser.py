@@ -98,12 +98,13 @@ def test_learner_journey(browser: Browser, server: Server, admin_api: httpx.Clie
     visible = [t for t in full["tests"] if not t["hidden"]]
     first_line = visible[0]["expectedOutput"].splitlines()[0]
     expect(failing.locator(".diff pre").first).to_contain_text(first_line.replace(" ", "·"))
-    expect(page.locator("#status")).to_contain_text("Some waves")  # Nila's voice
+    expect(page.locator("#status")).to_contain_text("Not yet")
 
     # fix it: solved, with a celebration and the next puzzle offered
     set_code(page, full["referenceSolution"])
     submit_and_wait(page)
-    expect(page.locator("#status")).to_contain_text("Splash-tastic", timeout=30_000)
+    # Nila's voice for ages 7-9 (content/characters.yaml)
+    expect(page.locator("#status")).to_contain_text("like a perfect wave", timeout=30_000)
     expect(page.locator("#next-step")).to_be_visible()
     expect(page.locator(".result.fail")).to_have_count(0)
 

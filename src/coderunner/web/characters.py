@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 AGE_GROUPS: tuple[tuple[str, str], ...] = (
     ("7-9", "Ages 7 to 9"),
@@ -26,7 +27,7 @@ CHARACTERS: dict[str, Character] = {
         Character(
             "astro",
             "Astro",
-            "A space explorer who loves launching code.",
+            "A calm, curious astronaut robot.",
             {
                 "running": "Countdown started... your code is flying!",
                 "solved": "Mission accomplished! Every test passed!",
@@ -39,7 +40,7 @@ CHARACTERS: dict[str, Character] = {
         Character(
             "leo",
             "Leo",
-            "A brave lion who never gives up.",
+            "A brave, bouncy lion cub who never gives up.",
             {
                 "running": "Roar! Running your code...",
                 "solved": "ROAR! You solved it! Brave work!",
@@ -52,7 +53,7 @@ CHARACTERS: dict[str, Character] = {
         Character(
             "kenji",
             "Kenji",
-            "A calm ninja who solves puzzles step by step.",
+            "A patient teacher who takes small, careful steps.",
             {
                 "running": "Quietly running your code...",
                 "solved": "Perfect technique. All tests passed.",
@@ -65,7 +66,7 @@ CHARACTERS: dict[str, Character] = {
         Character(
             "nila",
             "Nila",
-            "A curious dolphin who explores the ocean of code.",
+            "A gentle ocean scientist who notices details.",
             {
                 "running": "Splash! Your code is swimming...",
                 "solved": "Splash-tastic! You solved it!",
@@ -78,7 +79,7 @@ CHARACTERS: dict[str, Character] = {
         Character(
             "cosmic",
             "Cosmic",
-            "A star-gazer who finds patterns in the galaxy.",
+            "A playful cat from another galaxy.",
             {
                 "running": "Your code is travelling through the stars...",
                 "solved": "Stellar! All tests passed!",
@@ -92,7 +93,42 @@ CHARACTERS: dict[str, Character] = {
 }
 DEFAULT_CHARACTER = "astro"
 
+# our message keys -> the curriculum's line keys (content/characters.yaml)
+CONTENT_LINES = {
+    "welcome": "greeting",
+    "running": "runStarted",
+    "solved": "allPassed",
+    "failed": "someFailed",
+    "error": "error",
+    "hintIntro": "hintIntro",
+    "levelComplete": "levelComplete",
+}
+
 
 def character_for(value: object) -> Character:
     key = str(value or "").lower()
     return CHARACTERS.get(key, CHARACTERS[DEFAULT_CHARACTER])
+
+
+def _content_character(character_id: str) -> Any:
+    try:
+        from coderunner.content.characters import characters
+    except ImportError:  # a web-only install without the curriculum package
+        return None
+    return characters().get(character_id)
+
+
+def voice_for(character: Character, age_group: object, name: str = "") -> dict[str, str]:
+    """The character's lines for the learner's age group (the curriculum's, else ours)."""
+    lines = dict(character.voice)
+    found = _content_character(character.id)
+    if found is not None:
+        group = age_group if isinstance(age_group, str) else None
+        for ours, theirs in CONTENT_LINES.items():
+            lines[ours] = str(found.line(group, theirs, name))
+    return lines
+
+
+def tagline_for(character: Character) -> str:
+    found = _content_character(character.id)
+    return str(found.personality) if found is not None else character.tagline

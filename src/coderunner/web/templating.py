@@ -10,7 +10,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from .characters import AGE_GROUPS, CHARACTERS, character_for
+from .characters import AGE_GROUPS, CHARACTERS, character_for, tagline_for, voice_for
 from .markdown import render_markdown
 from .session import large_code_font
 
@@ -29,6 +29,7 @@ def environment() -> jinja2.Environment:
     env.filters["markdown"] = render_markdown
     env.globals["AGE_GROUPS"] = AGE_GROUPS
     env.globals["CHARACTERS"] = CHARACTERS
+    env.globals["tagline"] = tagline_for
     return env
 
 
@@ -44,10 +45,12 @@ def render(
     if user is None:
         user = getattr(request.state, "user", None)
     character = character_for((user or {}).get("character"))
+    name = str((user or {}).get("displayName") or (user or {}).get("username") or "")
     page: dict[str, Any] = {
         "request": request,
         "user": user,
         "character": character,
+        "voice": voice_for(character, (user or {}).get("ageGroup"), name),
         "csrf_token": request.state.csrf_token,
         "csp_nonce": request.state.csp_nonce,
         "large_font": large_code_font(request),

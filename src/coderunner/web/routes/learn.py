@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from ..api_client import ApiError
-from ..characters import AGE_GROUP_IDS, AGE_GROUPS, character_for
+from ..characters import AGE_GROUP_IDS, AGE_GROUPS, character_for, voice_for
 from ..shapes import (
     hints,
     level_number,
@@ -165,7 +165,9 @@ async def problem_page(request: Request) -> Response:
         "levelNumber": number,
         "starterCode": problem.get("starterCode") or "",
         "hints": hints(problem),
-        "voice": character.voice,
+        "voice": voice_for(
+            character, age_group, str(user.get("displayName") or user.get("username") or "")
+        ),
         "nextUrl": f"/levels/{age_group}/{number}?problem={following['id']}"
         if following
         else f"/levels/{age_group}",

@@ -130,7 +130,9 @@ async function submit() {
       $("next-step").hidden = false;
       markSolved();
     } else {
-      setStatus(`${voice.failed || "Not yet."} ${passed} of ${total} tests passed.`, "error");
+      // the character's "some failed" line only when some did pass
+      const line = passed > 0 ? (voice.failed || "Almost!") : "Not yet! Look at the first test below.";
+      setStatus(`${line} ${passed} of ${total} tests passed.`, "error");
     }
     results.scrollIntoView({ block: "nearest" });
   } catch (err) {
