@@ -163,3 +163,14 @@ def test_to_dict_is_camel_case_json() -> None:
         "hint": found.hint,
         "kind": "ZeroDivisionError",
     }
+
+
+def test_a_multi_line_message_keeps_the_exception_type() -> None:
+    found = explained("def f():\n    raise ValueError('first\\nsecond')\n\nf()\n")
+    assert (found.kind, found.line) == ("ValueError", 2)
+
+
+def test_text_printed_to_stderr_before_the_traceback_is_ignored() -> None:
+    code = "import sys\nprint('NameError: fake', file=sys.stderr)\nprint(1 / 0)\n"
+    found = explained(code)
+    assert (found.kind, found.line) == ("ZeroDivisionError", 3)

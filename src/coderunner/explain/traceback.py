@@ -29,18 +29,23 @@ def _looks_like_error(name: str) -> bool:
 
 
 def _error_line(lines: list[str]) -> int | None:
-    """Where the exception line is: after the last traceback header, or an *Error line."""
+    """Where the exception line is.
+
+    After the last traceback header it is the first line that is not indented (frames and code
+    are), whatever the exception class; a multi-line message continues below it. Without a
+    header (a SyntaxError from `python -c`), it is the last line naming an *Error.
+    """
     header = max(
         (i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call")),
         default=None,
     )
+    if header is not None:
+        for index in range(header + 1, len(lines)):
+            if lines[index][:1] not in ("", " ", "\t") and _ERROR.match(lines[index]):
+                return index
     for index in range(len(lines) - 1, -1, -1):
         match = _ERROR.match(lines[index])
-        if match is None:
-            continue
-        if header is not None and index > header:
-            return index  # any exception class, even a learner's own
-        if _looks_like_error(match["type"]):
+        if match is not None and _looks_like_error(match["type"]):
             return index
     return None
 
