@@ -1,0 +1,82 @@
+"""Grading against the real sandbox: comparison modes, verdicts, redaction, and expected outputs
+that never enter the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from coderunner.execution.grading import TestSpec, grade
+from coderunner.sandbox import Sandbox, get_sandbox
+
+pytestmark = pytest.mark.sandbox
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Sandbox:
+    return get_sandbox()
+
+
+def _spec(expected: str, given: str = "", hidden: bool = False, index: int = 0) -> TestSpec:
+    return TestSpec(index, f"t{index}", given, expected, hidden)
+
+
+@pytest.mark.parametrize(
+    ("mode", "printed", "expected", "passes"),
+    [
+        ("exact", "print('a ')", "a \n", True),
+        ("exact", "print('a')", "a \n", False),
+        ("trailing", "print('a   ')\nprint()", "a", True),
+        ("trailing", "print(' a')", "a", False),
+        ("tokens", "print('1  2\\n3')", "1 2 3", True),
+        ("tokens", "print('1 2')", "1 2 3", False),
+        ("float", "print(1/3)", "0.333333333", True),
+        ("float", "print(0.34)", "0.333333333", False),
+    ],
+)
+def test_comparison_modes(
+    sandbox: Sandbox, mode: str, printed: str, expected: str, passes: bool
+) -> None:
+    graded = grade(sandbox, printed, "python", [_spec(expected)], {"mode": mode}, None)
+    assert graded.internal_error is None
+    assert graded.verdict == ("ACCEPTED" if passes else "WRONG_ANSWER")
+    assert graded.submission_result["tests"][0]["passed"] is passes
+
+
+def test_expected_output_never_enters_the_sandbox(sandbox: Sandbox) -> None:
+    marker = "EXPECTED-ONLY-5521"
+    # the program searches everything it can read for the expected output
+    code = f"""
+import os, sys
+needle = "{marker[::-1]}"[::-1]
+found = needle in sys.stdin.read() or any(needle in v for v in os.environ.values())
+for root, dirs, files in os.walk("/"):
+    if root.startswith(("/proc", "/sys", "/dev")):
+        dirs[:] = []
+        continue
+    for name in files:
+        try:
+            with open(os.path.join(root, name), "rb") as handle:
+                found = found or needle.encode() in handle.read(1 << 20)
+        except OSError:
+            pass
+print("FOUND" if found else "not found")
+"""
+    graded = grade(sandbox, code, "python", [_spec(marker, given="hello")], {"mode": "exact"}, None)
+    test = graded.submission_result["tests"][0]
+    assert test["actual"] == "not found\n", test
+    assert graded.verdict == "WRONG_ANSWER"
+
+
+def test_hidden_tests_keep_only_their_verdict(sandbox: Sandbox) -> None:
+    tests = [
+        _spec("1", given="1", index=0),
+        _spec("SECRET-OUT", given="SECRET-IN", hidden=True, index=1),
+    ]
+    graded = grade(sandbox, "print(input())\nraise SystemExit(3)", "python", tests, None, None)
+    visible, hidden = graded.submission_result["tests"]
+    assert visible["verdict"] == "RUNTIME_ERROR"
+    assert "input" in visible
+    assert set(hidden) == {"index", "name", "hidden", "passed", "verdict", "timeMs", "memoryKb"}
+    assert "SECRET" not in repr(graded.submission_result)
+    assert graded.verdict == "RUNTIME_ERROR"
+    assert (graded.passed, graded.total, graded.pass_rate) == (0, 2, 0.0)
