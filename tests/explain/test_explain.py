@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from coderunner.explain import Explanation, explain, parse_traceback
 
@@ -174,3 +176,31 @@ def test_text_printed_to_stderr_before_the_traceback_is_ignored() -> None:
     code = "import sys\nprint('NameError: fake', file=sys.stderr)\nprint(1 / 0)\n"
     found = explained(code)
     assert (found.kind, found.line) == ("ZeroDivisionError", 3)
+
+
+TRACEBACK_ALPHABET = list('Traceback (most recent call):\nFile"main.py", line 12 in<module>')
+TRACEBACK_ALPHABET += list("NameError:'x' KeyErrorSyntax^~\t")
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    stderr=st.text(alphabet=st.sampled_from(TRACEBACK_ALPHABET), max_size=300),
+    verdict=st.sampled_from(["RUNTIME_ERROR", "COMPILATION_ERROR", "OK", "WRONG_ANSWER", "X"]),
+    code=st.text(max_size=200),
+)
+def test_explain_never_fails_on_arbitrary_output(stderr: str, verdict: str, code: str) -> None:
+    found = explain(stderr, verdict, code, "13-16")
+    if found is not None:
+        assert found.title
+        assert found.line is None or found.line >= 0
+
+
+def test_deeply_nested_code_does_not_break_name_suggestions() -> None:
+    stderr = (
+        "Traceback (most recent call last):\n"
+        '  File "/sandbox/main.py", line 1, in <module>\n'
+        "NameError: name 'prnt' is not defined\n"
+    )
+    found = explain(stderr, "RUNTIME_ERROR", "x = " + "[" * 5000 + "]" * 5000 + "\nprnt(x)\n")
+    assert found is not None
+    assert "`print`" in found.message

@@ -22,7 +22,7 @@ def names_in(code: str) -> set[str]:
     """Every name the code defines or uses (falls back to a regex when it does not parse)."""
     try:
         tree = ast.parse(code)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {word for word in _IDENTIFIER.findall(code) if not keyword.iskeyword(word)}
     found: set[str] = set()
     for node in ast.walk(tree):
