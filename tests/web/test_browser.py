@@ -304,7 +304,7 @@ def test_screenshots_of_the_main_pages(
     page.goto("/levels/7-9")
     screenshot(page, f"level-map-{size}")
     page.goto("/levels/7-9/1")
-    set_code(page, 'print("Hello  world")')
+    set_code(page, "print(input().title())")  # right words, wrong capitals: a telling diff
     submit_and_wait(page)
     screenshot(page, f"problem-{size}")
     # nothing overflows sideways on a phone
