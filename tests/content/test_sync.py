@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import secrets
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -21,6 +25,16 @@ from coderunner.db.migrate import upgrade_url
 from coderunner.levels.models import Level
 from coderunner.problems.models import Problem, TestCase
 
+PG_ADMIN_DSN = os.environ.get("CODERUNNER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+async def _pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -30,10 +44,34 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def session(migrated: Path, tmp_path: Path) -> AsyncIterator[AsyncSession]:
+def database_url(migrated: Path, tmp_path: Path) -> str:
     path = tmp_path / "sync.db"
     shutil.copy(migrated, path)
-    engine = create_engine_for_url(f"sqlite+aiosqlite:///{path}")
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    name = f"coderunner_content_{secrets.token_hex(4)}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+        upgrade_url(url)
+        yield url
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest) -> str:
+    name = "database_url" if request.param == "sqlite" else "postgres_url"
+    found: str = request.getfixturevalue(name)
+    return found
+
+
+@pytest.fixture
+async def session(url: str) -> AsyncIterator[AsyncSession]:
+    engine = create_engine_for_url(url)
     try:
         async with create_sessionmaker(engine)() as session:
             yield session
