@@ -277,3 +277,22 @@ def test_big_code_text_is_a_remembered_preference(web: httpx.Client) -> None:
     assert response.status_code == 303
     assert response.headers["location"] == "/"
     assert 'class="theme-astro font-large"' in web.get("/").text
+
+
+def test_home_offers_the_problem_last_tried(web: httpx.Client) -> None:
+    sign_up(web, unique_name(), PASSWORD)
+    level = web.get("/levels/7-9/1")
+    match = re.search(
+        r'<script type="application/json" id="page-data">(.*?)</script>', level.text, re.S
+    )
+    assert match
+    problem_id = json.loads(match.group(1))["problemId"]
+    job = web.post(
+        "/api/execution/submit?wait=true",
+        json={"problemId": problem_id, "code": "print('not it')", "language": "python"},
+        headers=_proxy_headers(web),
+        timeout=60,
+    )
+    assert job.status_code in (200, 202), job.text
+    home = web.get("/home")
+    assert f'href="/levels/7-9/1?problem={problem_id}"' in home.text

@@ -47,12 +47,34 @@ async def _optional(request: Request, path: str, **params: Any) -> Any:
         return None
 
 
-def _continue_target(levels: list[dict[str, Any]], age_group: str) -> dict[str, Any] | None:
-    """The first level that is open and not completed: where to continue."""
+def _first_open_level(levels: list[dict[str, Any]], age_group: str) -> dict[str, Any] | None:
     for level in levels:
         if level_state(level) == "open":
             return {"url": f"/levels/{age_group}/{level_number(level)}", "level": level}
     return None
+
+
+async def _continue_target(
+    request: Request, levels: list[dict[str, Any]], age_group: str, progress: Any
+) -> dict[str, Any] | None:
+    """The problem last worked on and not solved yet, else the first open, unfinished level."""
+    rows = [
+        r
+        for r in items(progress, "problems")
+        if isinstance(r, dict) and problem_status(r) == "attempted" and r.get("problemId")
+    ]
+    rows.sort(key=lambda r: str(r.get("updatedAt") or ""), reverse=True)
+    if rows:
+        problem = await _optional(request, f"/problems/{quote(str(rows[0]['problemId']))}")
+        if isinstance(problem, dict) and problem.get("ageGroup") == age_group:
+            number = problem.get("levelNumber")
+            level = next((lv for lv in levels if level_number(lv) == number), {"number": number})
+            return {
+                "url": f"/levels/{age_group}/{number}?problem={quote(str(problem['id']))}",
+                "level": level,
+                "problem": problem,
+            }
+    return _first_open_level(levels, age_group)
 
 
 async def home(request: Request) -> Response:
@@ -72,7 +94,9 @@ async def home(request: Request) -> Response:
         "level_state": level_state,
         "summary": summary if isinstance(summary, dict) else {},
         "badges": items(badges, "badges") or items(progress, "badges"),
-        "continue_at": _continue_target(levels, str(age_group)) if levels else None,
+        "continue_at": (
+            await _continue_target(request, levels, str(age_group), progress) if levels else None
+        ),
     }
     return render(request, "home.html", context, user=user)
 
