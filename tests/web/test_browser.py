@@ -293,6 +293,54 @@ def test_teacher_creates_a_problem_that_a_learner_solves_and_script_in_it_is_ine
     learner.context.close()
 
 
+UNNAMED_CONTROLS = """
+() => [...document.querySelectorAll("input, select, textarea, button, a[href], [role=textbox]")]
+  .filter((el) => el.type !== "hidden" && el.offsetParent !== null)
+  .filter((el) => {
+    const byLabel = el.labels && [...el.labels].some((l) => l.textContent.trim());
+    const byAria = (el.getAttribute("aria-label") || "").trim();
+    const byRef = (el.getAttribute("aria-labelledby") || "").split(" ").some(
+      (id) => id && document.getElementById(id) && document.getElementById(id).textContent.trim());
+    const byText = ["BUTTON", "A"].includes(el.tagName) && el.textContent.trim();
+    return !(byLabel || byAria || byRef || byText);
+  })
+  .map((el) => el.outerHTML.slice(0, 120))
+"""
+
+
+def test_every_control_is_labelled_and_the_phone_menu_works(
+    browser: Browser, server: Server, admin_api: httpx.Client
+) -> None:
+    page = new_page(browser, server, PHONE)
+    for path in ("/", "/login", "/signup"):
+        page.goto(path)
+        assert page.evaluate(UNNAMED_CONTROLS) == [], path
+    sign_up_in_browser(page, unique_name("a11y"), PASSWORD, "7-9")
+    # the menu is one button on a phone; it opens the navigation
+    expect(page.locator("#site-nav")).to_be_hidden()
+    page.click(".nav-toggle")
+    expect(page.locator(".nav-toggle")).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#site-nav a[href='/profile']")).to_be_visible()
+    for path in ("/home", "/profile", "/leaderboard", "/levels/7-9", "/levels/7-9/1"):
+        page.goto(path)
+        page.click(".nav-toggle")
+        assert page.evaluate(UNNAMED_CONTROLS) == [], path
+    # the skip link is the first thing a keyboard reaches and lands on the main content
+    page.goto("/levels/7-9/1")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
+    page.context.close()
+
+    teacher = new_page(browser, server)
+    log_in_in_browser(teacher, make_teacher(server, admin_api, PASSWORD), PASSWORD)
+    for path in ("/teach/problems", "/teach/problems/new", "/teach/learners"):
+        teacher.goto(path)
+        assert teacher.evaluate(UNNAMED_CONTROLS) == [], path
+    teacher.context.close()
+
+
 @pytest.mark.parametrize(("size", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
 def test_screenshots_of_the_main_pages(
     browser: Browser, server: Server, size: str, viewport: dict[str, int]
