@@ -42,6 +42,7 @@ def test_serve_boots_api_and_web_and_stops_on_sigterm(tmp_path: Path) -> None:
         if not k.startswith(("CODERUNNER_", "PYTEST_"))
         and k not in ("DATABASE_URL", "REDIS_URL", "JWT_SECRET", "PORT", "LOG_DIR")
     }
+    env["RATE_LIMIT_MAX_REQUESTS"] = "3"
     coderunner = Path(sys.executable).parent / "coderunner"
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log:
@@ -70,8 +71,21 @@ def test_serve_boots_api_and_web_and_stops_on_sigterm(tmp_path: Path) -> None:
             web = _wait_for(f"http://127.0.0.1:{web_port}/", process)
             assert web.status_code == 200
             assert "Code Runner" in web.text
-            spec = httpx.get(f"http://127.0.0.1:{api_port}/openapi.json", timeout=5)
+            spec = httpx.get(
+                f"http://127.0.0.1:{api_port}/openapi.json",
+                headers={"X-Forwarded-For": "198.51.100.9"},
+                timeout=5,
+            )
             assert "/auth/login" in spec.json()["paths"]
+            # the local web process is a trusted proxy: each forwarded client has its own budget
+            levels = f"http://127.0.0.1:{api_port}/levels"
+            one = [
+                httpx.get(levels, headers={"X-Forwarded-For": "198.51.100.1"}).status_code
+                for _ in range(4)
+            ]
+            assert one == [200, 200, 200, 429]
+            other = httpx.get(levels, headers={"X-Forwarded-For": "198.51.100.2"})
+            assert other.status_code == 200
             secret = data_dir / "jwt_secret"
             assert stat.S_IMODE(secret.stat().st_mode) == 0o600
             assert (data_dir / "coderunner.db").exists()

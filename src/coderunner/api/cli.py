@@ -18,6 +18,7 @@ log = structlog.get_logger("coderunner.cli")
 
 CONTENT_SYNC_MODULE = "coderunner.content.sync"
 WEB_APP_MODULE = "coderunner.web.app"
+LOOPBACK = ("127.0.0.1/32", "::1/128")
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -115,6 +116,10 @@ def serve_command(
     if api_port is not None and "CODERUNNER_API_URL" not in os.environ:
         client_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
         settings.api_url = f"http://{client_host}:{settings.port}"
+    if "CODERUNNER_TRUSTED_PROXIES" not in os.environ:
+        # the web process on this machine proxies browsers' calls and names the real client in
+        # X-Forwarded-For; trust it from loopback only, so per-IP limits stay per learner
+        settings.trusted_proxies = list(LOOPBACK)
     _logging(settings, "coderunner")
     _migrate(settings)
     asyncio.run(_run(settings, with_web=True))
