@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import time
 
 import httpx
 import pytest
 
-from .conftest import Server, csrf_from, sign_up, unique_name
+from .conftest import CODERUNNER, Server, csrf_from, free_port, sign_up, unique_name
 
 PASSWORD = "correct horse battery"
 
@@ -296,3 +298,34 @@ def test_home_offers_the_problem_last_tried(web: httpx.Client) -> None:
     assert job.status_code in (200, 202), job.text
     home = web.get("/home")
     assert f'href="/levels/7-9/1?problem={problem_id}"' in home.text
+
+
+def test_coderunner_web_runs_alone_against_the_api(server: Server) -> None:
+    """Scaled-out mode: `coderunner web` in its own process, talking to the API over HTTP."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [CODERUNNER, "web", "--port", str(port), "--api-url", server.api_url],
+        env=server.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, "coderunner web exited"
+            assert time.monotonic() < deadline, "coderunner web did not start"
+            time.sleep(0.3)
+        with httpx.Client(base_url=url) as client:
+            sign_up(client, unique_name(), PASSWORD)
+            level_map = client.get("/levels/7-9")
+            assert level_map.status_code == 200
+            assert "Level 1" in level_map.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
