@@ -10,7 +10,15 @@ import time
 import httpx
 import pytest
 
-from .conftest import CODERUNNER, Server, csrf_from, free_port, sign_up, unique_name
+from .conftest import (
+    CODERUNNER,
+    Server,
+    csrf_from,
+    free_port,
+    make_teacher,
+    sign_up,
+    unique_name,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -329,3 +337,55 @@ def test_coderunner_web_runs_alone_against_the_api(server: Server) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_teacher_edit_form_round_trips_a_curriculum_problem(
+    server: Server, admin_api: httpx.Client
+) -> None:
+    """The edit form holds a real problem exactly: checking it runs its own solution green."""
+    teacher = make_teacher(server, admin_api, PASSWORD)
+    with httpx.Client(base_url=server.web_url, timeout=120) as client:
+        page = client.get("/login")
+        client.post(
+            "/login",
+            data={"csrf_token": csrf_from(page.text), "username": teacher, "password": PASSWORD},
+        )
+        problems = admin_api.get("/problems", params={"ageGroup": "7-9", "level": 2}).json()
+        problem_id = problems["items"][0]["id"]
+        before = admin_api.get(f"/problems/{problem_id}/full").json()
+        edit = client.get(f"/teach/problems/{problem_id}/edit")
+        assert edit.status_code == 200
+        form = _form_fields(edit.text)
+        form["action"] = "check"
+        checked = client.post(f"/teach/problems/{problem_id}/edit", data=form)
+        assert checked.status_code == 200, checked.text[-2000:]
+        assert "passed all" in checked.text
+        # nothing was saved by a check: the problem is unchanged
+        after = admin_api.get(f"/problems/{problem_id}/full").json()
+        assert after["updatedAt"] == before["updatedAt"]
+
+
+def _form_fields(html: str) -> dict[str, str]:
+    """The values a browser would post from the page's problem form."""
+    from html import unescape
+
+    form = html[html.index('id="problem-form"') :]
+    form = form[: form.index("</form>")]
+    fields: dict[str, str] = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form):
+        fields[name] = unescape(value)
+    for tag in re.findall(r"<input[^>]*type=\"checkbox\"[^>]*>", form):
+        name = re.search(r'name="([^"]+)"', tag)
+        if name and " checked" in tag:
+            fields[name.group(1)] = "on"
+    for name, value in re.findall(
+        r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S
+    ):
+        fields[name] = unescape(value)
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option(?: value="([^"]*)")? selected>([^<]*)<', body)
+        if chosen:
+            fields[name] = unescape(
+                chosen.group(1) if chosen.group(1) is not None else chosen.group(2)
+            )
+    return fields
