@@ -26,7 +26,8 @@ from coderunner.execution.models import QueueName
 log = structlog.get_logger("coderunner.execution.broker")
 
 TASK_NAME = "coderunner.execution.process_job"
-Handler = Callable[[str], Awaitable[None]]
+# (queue, job id)
+Handler = Callable[[str, str], Awaitable[None]]
 STREAM_MAXLEN = 10_000
 
 
@@ -86,18 +87,20 @@ class JobQueues:
         self._handler = handler
         for queue in self.queues:
             broker = _build_broker(settings, queue, self.concurrency[queue])
-            self._tasks[queue] = broker.register_task(self._task_function(), task_name=TASK_NAME)
+            self._tasks[queue] = broker.register_task(
+                self._task_function(queue), task_name=TASK_NAME
+            )
             self.brokers[queue] = broker
 
     @property
     def distributed(self) -> bool:
         return bool(self.settings.redis_url)
 
-    def _task_function(self) -> Handler:
+    def _task_function(self, queue: str) -> Callable[[str], Awaitable[None]]:
         handler = self._handler
 
         async def process_job(job_id: str) -> None:
-            await handler(job_id)
+            await handler(queue, job_id)
 
         return process_job
 

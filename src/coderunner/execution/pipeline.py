@@ -91,9 +91,9 @@ class Pipeline:
             resend_lost=self.queues.distributed,
         )
 
-    async def _handle(self, job_id: str) -> None:
+    async def _handle(self, queue: str, job_id: str) -> None:
         if self.processor is not None:
-            await self.processor.handle(job_id)
+            await self.processor.handle(queue, job_id)
 
     def concurrency(self, queue: str) -> int:
         return self.queues.concurrency.get(queue) or concurrency_of(self.settings, queue)

@@ -40,18 +40,20 @@ async def lock_admission(session: AsyncSession, *keys: str) -> None:
         )
 
 
-async def count_pending(session: AsyncSession, queue: str) -> int:
-    statement = select(func.count()).where(
-        ExecutionJob.queue == queue, ExecutionJob.status == JobStatus.PENDING.value
+async def admission_counts(session: AsyncSession, queue: str, user_id: str) -> tuple[int, int]:
+    """(pending jobs on `queue`, pending or processing jobs of `user_id`) in one query."""
+    pending = (
+        select(func.count())
+        .where(ExecutionJob.queue == queue, ExecutionJob.status == JobStatus.PENDING.value)
+        .scalar_subquery()
     )
-    return int((await session.execute(statement)).scalar_one())
-
-
-async def count_active_for_user(session: AsyncSession, user_id: str) -> int:
-    statement = select(func.count()).where(
-        ExecutionJob.user_id == user_id, ExecutionJob.status.in_(_ACTIVE)
+    active = (
+        select(func.count())
+        .where(ExecutionJob.user_id == user_id, ExecutionJob.status.in_(_ACTIVE))
+        .scalar_subquery()
     )
-    return int((await session.execute(statement)).scalar_one())
+    row = (await session.execute(select(pending, active))).one()
+    return int(row[0]), int(row[1])
 
 
 async def depths(session: AsyncSession) -> dict[tuple[str, str], int]:
@@ -64,8 +66,11 @@ async def depths(session: AsyncSession) -> dict[tuple[str, str], int]:
     return {(q, s): int(n) for q, s, n in (await session.execute(statement)).all()}
 
 
-async def claim(session: AsyncSession, job_id: str, worker_id: str, now: datetime) -> bool:
-    """Take a pending job for this worker; False when someone else has it (or it is done)."""
+async def claim(
+    session: AsyncSession, job_id: str, worker_id: str, now: datetime
+) -> ExecutionJob | None:
+    """Take a pending job for this worker (the claimed row); None when someone else has it or
+    it is done. One statement: UPDATE … WHERE status='pending' RETURNING …."""
     statement = (
         update(ExecutionJob)
         .where(ExecutionJob.id == job_id, ExecutionJob.status == JobStatus.PENDING.value)
@@ -76,8 +81,12 @@ async def claim(session: AsyncSession, job_id: str, worker_id: str, now: datetim
             started_at=now,
             heartbeat_at=now,
         )
+        .returning(ExecutionJob)
     )
-    return await _rows(session, statement) == 1
+    result = await session.execute(
+        statement, execution_options={"synchronize_session": False, "populate_existing": True}
+    )
+    return result.scalars().first()
 
 
 def _owned(job_id: str, worker_id: str, attempt: int) -> Any:

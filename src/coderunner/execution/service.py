@@ -127,7 +127,7 @@ async def admit(
         await repository.lock_admission(session, f"job-user:{job.user_id}", f"job-q:{job.queue}")
         session.add(job)
         await session.flush()
-        pending = await repository.count_pending(session, job.queue)
+        pending, active = await repository.admission_counts(session, job.queue, job.user_id)
         if pending > settings.max_pending_jobs:
             await session.rollback()
             metrics.REJECTIONS.labels(job.queue, "queue_full").inc()
@@ -136,7 +136,6 @@ async def admit(
                 "the queue is full, try again in a moment",
                 headers={"Retry-After": str(min(retry, 60))},
             )
-        active = await repository.count_active_for_user(session, job.user_id)
         if active > settings.max_user_pending_jobs:
             await session.rollback()
             metrics.REJECTIONS.labels(job.queue, "user_cap").inc()

@@ -166,12 +166,12 @@ class JobProcessor:
 
     # the task entry point ---------------------------------------------------------------------
 
-    async def handle(self, job_id: str) -> None:
+    async def handle(self, queue: str, job_id: str) -> None:
         task = asyncio.current_task()
         if task is not None:
             self.running.add(task)
         try:
-            await self._handle(job_id)
+            await self._handle(queue, job_id)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -180,34 +180,28 @@ class JobProcessor:
             if task is not None:
                 self.running.discard(task)
 
-    async def _status(self, job_id: str) -> tuple[str, str] | None:
+    async def _is_pending(self, job_id: str) -> bool:
         async with self.sessionmaker() as session:
-            row = (
-                await session.execute(
-                    select(ExecutionJob.status, ExecutionJob.queue).where(ExecutionJob.id == job_id)
-                )
-            ).first()
-            return (row[0], row[1]) if row is not None else None
+            status = await session.scalar(
+                select(ExecutionJob.status).where(ExecutionJob.id == job_id)
+            )
+        return status == JobStatus.PENDING
 
-    async def _handle(self, job_id: str) -> None:
-        if not self.accepting:
+    async def _handle(self, queue: str, job_id: str) -> None:
+        if not self.accepting or queue not in self.semaphores:
             return
-        found = await self._status(job_id)
-        if found is None or found[0] != JobStatus.PENDING or found[1] not in self.semaphores:
-            return  # done, taken, or not a queue of ours: nothing to do (the message is acked)
-        queue = found[1]
         async with self.semaphores[queue]:
             if not self.accepting:
                 return
-            found = await self._status(job_id)
-            if found is None or found[0] != JobStatus.PENDING:
-                return
-            waited = await self.throttle.acquire(queue)
-            if waited > 0:
+            if self.throttle.items.get(queue) is not None:
+                # don't spend a rate-limit slot on a duplicate message
+                if not await self._is_pending(job_id):
+                    return
+                waited = await self.throttle.acquire(queue)
                 metrics.RATE_LIMIT_WAIT.labels(queue).observe(waited)
             claimed = await self._claim(job_id, queue)
             if claimed is None:
-                return
+                return  # done or taken: nothing to do (the message is acknowledged)
             claim, work = claimed
             self.claims[job_id] = claim
             try:
@@ -223,11 +217,10 @@ class JobProcessor:
     async def _claim(self, job_id: str, queue: str) -> tuple[Claim, Work] | None:
         now = utcnow()
         async with self.sessionmaker() as session:
-            if not await repository.claim(session, job_id, self.worker_id, now):
+            job = await repository.claim(session, job_id, self.worker_id, now)
+            if job is None:
                 await session.rollback()
                 return None
-            job = await repository.get(session, job_id)
-            assert job is not None
             work = await self._load_work(session, job)
             await session.commit()
         metrics.JOBS.labels(queue, JobStatus.PROCESSING.value).inc()
