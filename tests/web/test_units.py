@@ -6,7 +6,6 @@ from html.parser import HTMLParser
 
 import pytest
 
-from coderunner.web.checking import outputs_match
 from coderunner.web.csrf import tokens_match
 from coderunner.web.headers import content_security_policy
 from coderunner.web.markdown import render_markdown
@@ -62,24 +61,6 @@ def test_markdown_links_get_safe_rel() -> None:
     html = str(render_markdown("[docs](https://docs.python.org)"))
     assert 'href="https://docs.python.org"' in html
     assert "noopener" in html
-
-
-@pytest.mark.parametrize(
-    ("expected", "actual", "mode", "same"),
-    [
-        ("5\n", "5", "trailing", True),
-        ("a b  \nc\n\n", "a b\nc", "trailing", True),
-        ("Hello", "hello", "trailing", False),
-        ("a  b", "a b", "trailing", False),
-        ("a  b", "a b", "tokens", True),
-        ("5\n", "5", "exact", False),
-        ("0.3333333", "0.33333331", "float", True),
-        ("0.3", "0.4", "float", False),
-        ("1 2", "1", "float", False),
-    ],
-)
-def test_outputs_match(expected: str, actual: str, mode: str, same: bool) -> None:
-    assert outputs_match(expected, actual, mode, 1e-6) is same
 
 
 @pytest.mark.parametrize(

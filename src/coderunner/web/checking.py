@@ -1,48 +1,17 @@
 """Checking a teacher's reference solution against the problem's tests before it is saved.
 
-Each test runs through the API's POST /execution/run (the real sandbox); the comparison follows
-the problem's mode, as the grader does: exact, trailing (default), tokens, float.
+Each test runs through the API's POST /execution/run (the real sandbox); the output is compared
+by the grader's own `compare_output`, in the problem's mode.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
+from coderunner.grading import compare_output
+
 from .api_client import ApiClient, ApiError
-
-
-def _trailing(text: str) -> list[str]:
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines
-
-
-def _floats_equal(a: str, b: str, tolerance: float) -> bool:
-    if a == b:
-        return True
-    try:
-        x, y = float(a), float(b)
-    except ValueError:
-        return False
-    return math.isclose(x, y, rel_tol=tolerance, abs_tol=tolerance)
-
-
-def outputs_match(
-    expected: str, actual: str, mode: str = "trailing", tolerance: float = 1e-6
-) -> bool:
-    if mode == "exact":
-        return expected == actual
-    if mode == "tokens":
-        return expected.split() == actual.split()
-    if mode == "float":
-        want, got = expected.split(), actual.split()
-        return len(want) == len(got) and all(
-            _floats_equal(w, g, tolerance) for w, g in zip(want, got, strict=True)
-        )
-    return _trailing(expected) == _trailing(actual)
 
 
 @dataclass
@@ -84,7 +53,7 @@ async def check_solution(
             TestCheck(
                 index=index,
                 name=str(test.get("name") or f"Test {index + 1}"),
-                passed=ran and outputs_match(expected, actual, mode, tolerance),
+                passed=ran and compare_output(expected, actual, mode, tolerance),
                 verdict=verdict,
                 expected=expected,
                 actual=actual,

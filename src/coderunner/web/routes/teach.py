@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from coderunner.grading import COMPARISON_MODES
+
 from ..api_client import ApiError
 from ..characters import AGE_GROUP_IDS
 from ..checking import check_solution
@@ -23,7 +25,6 @@ from ..views import api, items, require_teacher
 from .forms import read_form, text
 
 LEARNERS_PATH = "/progress/learners"
-COMPARISON_MODES = ("trailing", "exact", "tokens", "float")
 DIFFICULTIES = ("easy", "medium", "hard")
 BLANK_TEST_ROWS = 2
 PAGE_SIZE = 100  # the API's maximum page size
