@@ -17,6 +17,11 @@ def level_number(level: dict[str, Any]) -> int:
 
 def level_state(level: dict[str, Any]) -> str:
     """'completed', 'locked' or 'open'."""
+    named = str(level.get("state") or level.get("status") or "").lower()
+    if named in {"completed", "complete", "done"}:
+        return "completed"
+    if named == "locked":
+        return "locked"
     if level.get("completed"):
         return "completed"
     if level.get("locked") or level.get("unlocked") is False:
