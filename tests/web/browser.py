@@ -6,12 +6,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 from .conftest import SCREENSHOTS, Server
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Watch:
         return [e for e in self.errors if "Content Security Policy" in e]
 
 
-def new_page(browser: Browser, server: Server, viewport: dict[str, int] = DESKTOP) -> Page:
+def new_page(browser: Browser, server: Server, viewport: ViewportSize = DESKTOP) -> Page:
     context: BrowserContext = browser.new_context(
         base_url=server.web_url, viewport=viewport, reduced_motion="reduce"
     )

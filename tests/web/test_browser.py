@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from .browser import (
     DESKTOP,
@@ -343,7 +343,7 @@ def test_every_control_is_labelled_and_the_phone_menu_works(
 
 @pytest.mark.parametrize(("size", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
 def test_screenshots_of_the_main_pages(
-    browser: Browser, server: Server, size: str, viewport: dict[str, int]
+    browser: Browser, server: Server, size: str, viewport: ViewportSize
 ) -> None:
     page = new_page(browser, server, viewport)
     page.goto("/")
