@@ -117,3 +117,36 @@ def test_log_dir_gets_one_json_file_per_process(tmp_path: Path) -> None:
     assert record["user_id"] == "u-1"
     assert record["level"] == "info"
     assert record["latency_ms"] == 1.5
+
+
+async def test_web_placeholder_when_the_web_package_is_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from coderunner.api import cli
+
+    monkeypatch.setattr(cli, "WEB_APP_MODULE", "coderunner.no_such_web_app")
+    settings = load_settings(data_dir=tmp_path, jwt_secret=TEST_SECRET, api_url="http://api:4100")
+    web = cli.web_app(settings)
+    transport = httpx.ASGITransport(app=web)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        page = await c.get("/")
+    assert page.status_code == 200
+    assert "http://api:4100/docs" in page.text
+
+
+async def test_curriculum_guard_only_swallows_the_missing_sync_module(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from coderunner.api import cli
+
+    settings = load_settings(data_dir=tmp_path, jwt_secret=TEST_SECRET)
+    monkeypatch.setattr(cli, "CONTENT_SYNC_MODULE", "coderunner.no_such_sync")
+    await cli.load_curriculum(settings)  # a warning, not an error
+    broken = tmp_path / "pkg_broken_sync"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("")
+    (broken / "sync.py").write_text("import a_dependency_that_is_not_installed_xyz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cli, "CONTENT_SYNC_MODULE", "pkg_broken_sync.sync")
+    with pytest.raises(ModuleNotFoundError, match="a_dependency_that_is_not_installed_xyz"):
+        await cli.load_curriculum(settings)
