@@ -25,6 +25,7 @@ from coderunner.auth.router import router as auth_router
 from coderunner.cheatsheets.router import router as cheatsheets_router
 from coderunner.config import Settings
 from coderunner.db.engine import create_engine, create_sessionmaker
+from coderunner.learning.router import router as learning_router
 from coderunner.levels.router import router as levels_router
 from coderunner.problems.router import router as problems_router
 from coderunner.progress.router import router as progress_router
@@ -39,6 +40,7 @@ ROUTERS = (
     sessions_router,
     progress_router,
     cheatsheets_router,
+    learning_router,
 )
 
 

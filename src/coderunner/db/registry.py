@@ -6,6 +6,7 @@ from coderunner.auth import models as auth_models
 from coderunner.cheatsheets import models as cheatsheet_models
 from coderunner.db.base import Base
 from coderunner.execution import models as execution_models  # noqa: F401
+from coderunner.learning import models as learning_models  # noqa: F401
 from coderunner.levels import models as level_models
 from coderunner.problems import models as problem_models
 from coderunner.progress import models as progress_models

@@ -68,6 +68,20 @@ async def record_submission(
     return progress
 
 
+async def record_hint(
+    session: AsyncSession, user_id: str, problem_id: str, hint_index: int
+) -> Progress:
+    """The learner revealed hint `hint_index` (0-based): hints_used is how many they have seen."""
+    problem = await session.get(Problem, problem_id)
+    if problem is None:
+        raise NotFound("no such problem")
+    progress = await _get_or_create(session, user_id, problem_id)
+    progress.hints_used = max(progress.hints_used, min(hint_index + 1, len(problem.hints or [])))
+    progress.updated_at = utcnow()
+    await session.flush()
+    return progress
+
+
 async def add_time(session: AsyncSession, user_id: str, problem_id: str, seconds: int) -> None:
     """Add active seconds (from a learning session) to the learner's progress on a problem."""
     if seconds <= 0 or await session.get(Problem, problem_id) is None:

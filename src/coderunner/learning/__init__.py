@@ -1,0 +1,1 @@
+"""The learning model around progress: level unlocking, the daily streak, effort badges, hints."""

@@ -1,0 +1,163 @@
+"""Learning rules: streaks, level states, effort badges, teacher unlocks, hint use."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderunner.api.errors import NotFound
+from coderunner.auth.models import Role, User
+from coderunner.learning import repository
+from coderunner.learning.schemas import (
+    EffortBadgeOut,
+    EffortBadgesOut,
+    HintOut,
+    LevelStateOut,
+    LevelStatesOut,
+    StreakOut,
+)
+from coderunner.learning.streaks import compute_streak
+from coderunner.learning.unlocking import level_states
+from coderunner.levels.models import Level
+from coderunner.progress import service as progress_service
+
+STREAK_HISTORY_DAYS = 400
+FAILED_VERDICTS = frozenset(
+    {
+        "RUNTIME_ERROR",
+        "TIME_LIMIT_EXCEEDED",
+        "MEMORY_LIMIT_EXCEEDED",
+        "OUTPUT_LIMIT_EXCEEDED",
+        "COMPILATION_ERROR",
+        "WRONG_ANSWER",
+    }
+)
+GOOD_VERDICTS = frozenset({"OK", "ACCEPTED"})
+HINT_FREE_SOLVES = 5
+
+
+def _today() -> datetime:
+    return datetime.now(UTC)
+
+
+async def streak(session: AsyncSession, user_id: str) -> StreakOut:
+    now = _today()
+    days = await repository.activity_days(
+        session, user_id, now - timedelta(days=STREAK_HISTORY_DAYS)
+    )
+    computed = compute_streak(days, now.date())
+    return StreakOut(
+        current=computed.current,
+        longest=computed.longest,
+        freezes=computed.freezes,
+        active_today=computed.active_today,
+        frozen_days=computed.frozen_days,
+    )
+
+
+def _privileged(user: User) -> bool:
+    return user.role in (Role.TEACHER, Role.ADMIN)
+
+
+async def levels_for(session: AsyncSession, user: User, age_group: str) -> LevelStatesOut:
+    levels = (
+        await session.scalars(
+            select(Level).where(Level.age_group == age_group).order_by(Level.number)
+        )
+    ).all()
+    totals = await repository.level_totals(session, age_group)
+    for level in levels:
+        totals.setdefault(level.number, 0)
+    states = level_states(
+        totals,
+        await repository.solved_per_level(session, user.id, age_group),
+        await repository.unlocked_levels(session, user.id, age_group),
+        privileged=_privileged(user),
+    )
+    titles = {level.number: level.title for level in levels}
+    return LevelStatesOut(
+        age_group=age_group,
+        levels=[
+            LevelStateOut(
+                age_group=age_group,
+                number=n,
+                title=titles.get(n, f"Level {n}"),
+                total=s.total,
+                solved=s.solved,
+                locked=s.locked,
+                completed=s.completed,
+                unlocked_by_teacher=s.unlocked_by_teacher,
+            )
+            for n, s in sorted(states.items())
+        ],
+    )
+
+
+async def level_is_open(session: AsyncSession, user: User, age_group: str, number: int) -> bool:
+    states = await levels_for(session, user, age_group)
+    return any(s.number == number and not s.locked for s in states.levels)
+
+
+async def effort_badges(session: AsyncSession, user_id: str) -> EffortBadgesOut:
+    verdicts = await repository.job_verdicts(session, user_id, limit=5000)
+    fixed = False
+    seen_failure = False
+    for verdict in verdicts:
+        if verdict in FAILED_VERDICTS:
+            seen_failure = True
+        elif verdict in GOOD_VERDICTS and seen_failure:
+            fixed = True
+            break
+    longest = (await streak(session, user_id)).longest
+    hint_free = await repository.solved_without_hints(session, user_id)
+    spec = [
+        ("first-run", "First run", "Run your first program.", bool(verdicts)),
+        (
+            "first-fix",
+            "Bug squasher",
+            "Fix an error: a program that went wrong, then one that worked.",
+            fixed,
+        ),
+        (
+            "solo-explorer",
+            "Solo explorer",
+            f"Solve {HINT_FREE_SOLVES} puzzles without a hint.",
+            hint_free >= HINT_FREE_SOLVES,
+        ),
+        ("week-streak", "Week of code", "Code on 7 days in a row.", longest >= 7),
+    ]
+    return EffortBadgesOut(
+        badges=[EffortBadgeOut(id=i, name=n, description=d, earned=e) for i, n, d, e in spec]
+    )
+
+
+async def unlock(
+    session: AsyncSession, staff: User, user_id: str, age_group: str, level_number: int
+) -> LevelStatesOut:
+    learner = await session.get(User, user_id)
+    if learner is None:
+        raise NotFound("no such user")
+    exists = await session.scalar(
+        select(Level.id).where(Level.age_group == age_group, Level.number == level_number)
+    )
+    if exists is None:
+        raise NotFound("no such level")
+    await repository.add_unlock(session, user_id, age_group, level_number, staff.id)
+    return await levels_for(session, learner, age_group)
+
+
+async def relock(
+    session: AsyncSession, user_id: str, age_group: str, level_number: int
+) -> LevelStatesOut:
+    learner = await session.get(User, user_id)
+    if learner is None:
+        raise NotFound("no such user")
+    await repository.remove_unlock(session, user_id, age_group, level_number)
+    return await levels_for(session, learner, age_group)
+
+
+async def record_hint(session: AsyncSession, user_id: str, problem_id: str, index: int) -> HintOut:
+    progress = await progress_service.record_hint(session, user_id, problem_id, index)
+    return HintOut(problem_id=problem_id, hints_used=progress.hints_used)

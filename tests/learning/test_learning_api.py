@@ -1,0 +1,182 @@
+"""The learning routes over the real app: locks, teacher unlocks, streak, effort badges, hints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from coderunner.execution.models import ExecutionJob
+from coderunner.levels.models import Level
+from coderunner.problems.models import Problem
+from coderunner.progress.service import record_submission
+
+from .conftest import api
+
+AGE = "10-12"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"embedded_workers": False}
+
+
+async def seed_levels(app: FastAPI) -> None:
+    """Two levels: level 1 with 5 problems, level 2 with 4, and a level 3 with 2."""
+    async with app.state.sessionmaker() as session:
+        for number, count in ((1, 5), (2, 4), (3, 2)):
+            session.add(Level(age_group=AGE, number=number, title=f"Level {number}"))
+            for i in range(count):
+                session.add(
+                    Problem(
+                        id=f"p{number}-{i}",
+                        age_group=AGE,
+                        level_number=number,
+                        order=i,
+                        title=f"Problem {number}.{i}",
+                        hints=["first", "second"],
+                        xp=10,
+                    )
+                )
+        await session.commit()
+
+
+async def solve(app: FastAPI, user_id: str, *problem_ids: str) -> None:
+    async with app.state.sessionmaker() as session:
+        for problem_id in problem_ids:
+            await record_submission(session, user_id, problem_id, 1.0, True)
+        await session.commit()
+
+
+async def add_jobs(app: FastAPI, user_id: str, days_ago: list[int], verdicts: list[str]) -> None:
+    now = datetime.now(UTC)
+    async with app.state.sessionmaker() as session:
+        for offset, verdict in zip(days_ago, verdicts, strict=True):
+            session.add(
+                ExecutionJob(
+                    type="run",
+                    queue="code-execution",
+                    user_id=user_id,
+                    language="python",
+                    code="print(1)",
+                    stdin="",
+                    limits={},
+                    status="completed",
+                    attempts=1,
+                    verdict=verdict,
+                    created_at=now - timedelta(days=offset, minutes=len(verdicts) - offset),
+                )
+            )
+        await session.commit()
+
+
+async def levels(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> dict[int, dict[str, object]]:
+    response = await client.get(f"/learning/levels/{AGE}", headers=headers)
+    assert response.status_code == 200, response.text
+    return {level["number"]: level for level in response.json()["levels"]}
+
+
+async def test_levels_unlock_as_most_of_the_previous_is_solved(
+    app: FastAPI, client: httpx.AsyncClient, learner: api.Account
+) -> None:
+    await seed_levels(app)
+    before = await levels(client, learner.headers)
+    assert [before[n]["locked"] for n in (1, 2, 3)] == [False, True, True]
+    await solve(app, learner.id, "p1-0", "p1-1", "p1-2")
+    after = await levels(client, learner.headers)
+    assert after[2]["locked"] is False
+    assert after[3]["locked"] is True
+    assert after[1]["solved"] == 3
+    assert after[1]["completed"] is False
+
+
+async def test_teacher_unlocks_a_level_for_one_learner(
+    app: FastAPI, client: httpx.AsyncClient, learner: api.Account, teacher: api.Account
+) -> None:
+    await seed_levels(app)
+    body = {"userId": learner.id, "ageGroup": AGE, "levelNumber": 3}
+    refused = await client.post("/learning/unlocks", json=body, headers=learner.headers)
+    assert refused.status_code == 403
+    done = await client.post("/learning/unlocks", json=body, headers=teacher.headers)
+    assert done.status_code == 200, done.text
+    mine = await levels(client, learner.headers)
+    assert mine[3]["locked"] is False
+    assert mine[3]["unlockedByTeacher"] is True
+    assert mine[2]["locked"] is True
+    again = await client.post("/learning/unlocks", json=body, headers=teacher.headers)
+    assert again.status_code == 200  # idempotent
+    taken = await client.delete(f"/learning/unlocks/{learner.id}/{AGE}/3", headers=teacher.headers)
+    assert taken.status_code == 200
+    assert (await levels(client, learner.headers))[3]["locked"] is True
+    staff_view = await levels(client, teacher.headers)
+    assert not any(level["locked"] for level in staff_view.values())
+
+
+async def test_unlock_of_unknown_user_or_level_is_404(
+    app: FastAPI, client: httpx.AsyncClient, learner: api.Account, teacher: api.Account
+) -> None:
+    await seed_levels(app)
+    for body in (
+        {"userId": "nobody", "ageGroup": AGE, "levelNumber": 2},
+        {"userId": learner.id, "ageGroup": AGE, "levelNumber": 99},
+    ):
+        response = await client.post("/learning/unlocks", json=body, headers=teacher.headers)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"]
+
+
+async def test_streak_counts_days_with_code_and_forgives_one_missed_day(
+    app: FastAPI, client: httpx.AsyncClient, learner: api.Account
+) -> None:
+    await add_jobs(app, learner.id, [0, 2, 3, 4], ["OK"] * 4)
+    response = await client.get("/learning/streak", headers=learner.headers)
+    assert response.status_code == 200
+    streak = response.json()
+    assert streak["current"] == 4
+    assert streak["activeToday"] is True
+    assert streak["freezes"] == 0
+    assert len(streak["frozenDays"]) == 1
+
+
+async def test_effort_badges_first_run_and_first_fix(
+    app: FastAPI, client: httpx.AsyncClient, learner: api.Account
+) -> None:
+    empty = await client.get("/learning/badges", headers=learner.headers)
+    assert not any(b["earned"] for b in empty.json()["badges"])
+    await add_jobs(app, learner.id, [0, 0], ["RUNTIME_ERROR", "OK"])
+    earned = {
+        b["id"]: b["earned"]
+        for b in (await client.get("/learning/badges", headers=learner.headers)).json()["badges"]
+    }
+    assert earned["first-run"] is True
+    assert earned["first-fix"] is True
+    assert earned["solo-explorer"] is False
+
+
+async def test_hints_count_and_spoil_the_solo_badge(
+    app: FastAPI, client: httpx.AsyncClient, learner: api.Account
+) -> None:
+    await seed_levels(app)
+    await solve(app, learner.id, "p1-0", "p1-1", "p1-2", "p1-3", "p1-4")
+    badges = (await client.get("/learning/badges", headers=learner.headers)).json()["badges"]
+    assert {b["id"]: b["earned"] for b in badges}["solo-explorer"] is True
+    hint = await client.post(
+        "/learning/hints", json={"problemId": "p1-0", "hintIndex": 5}, headers=learner.headers
+    )
+    assert hint.status_code == 200
+    assert hint.json()["hintsUsed"] == 2  # capped at the problem's hints
+    badges = (await client.get("/learning/badges", headers=learner.headers)).json()["badges"]
+    assert {b["id"]: b["earned"] for b in badges}["solo-explorer"] is False  # 4 left without
+    missing = await client.post(
+        "/learning/hints", json={"problemId": "nope", "hintIndex": 0}, headers=learner.headers
+    )
+    assert missing.status_code == 404
+
+
+async def test_learning_routes_need_a_login(client: httpx.AsyncClient) -> None:
+    for path in ("/learning/streak", "/learning/badges", f"/learning/levels/{AGE}"):
+        assert (await client.get(path)).status_code == 401
