@@ -104,3 +104,22 @@ async def test_queue_rate_limit_throttles_jobs(
     starts = sorted(datetime.fromisoformat(j["startedAt"]) for j in jobs)
     assert (starts[-1] - starts[0]).total_seconds() >= count - 1 - 0.05
     assert pipeline_of(app).processor.throttle.items["code-execution"] is not None
+
+
+async def test_a_pending_job_nobody_holds_is_sent_again(
+    client: httpx.AsyncClient, learner: Any, app: FastAPI
+) -> None:
+    # as if its message was dropped (or the process restarted) after the commit
+    job_id = await _orphan(app, learner.id, attempts=0, code="print('found again')")
+    async with app.state.sessionmaker() as session:
+        job = await session.get(ExecutionJob, job_id)
+        assert job is not None
+        job.status = "pending"
+        job.worker_id = None
+        job.heartbeat_at = None
+        job.started_at = None
+        await session.commit()
+    done = await wait_job(client, job_id, learner.headers, within_s=20)
+    assert done["status"] == "completed"
+    assert done["attempts"] == 1
+    assert done["result"]["stdout"] == "found again\n"

@@ -89,7 +89,11 @@ class Pipeline:
             self.queues.kick,
             names,
             resend_lost=self.queues.distributed,
+            held_locally=self._held,
         )
+
+    def _held(self) -> set[str]:
+        return set(self.processor.holding) if self.processor is not None else set()
 
     async def _handle(self, queue: str, job_id: str) -> None:
         if self.processor is not None:

@@ -28,6 +28,7 @@ from coderunner.execution.models import JobStatus
 log = structlog.get_logger("coderunner.execution.sweeper")
 
 Kick = Callable[[str, str], Awaitable[None]]
+LOCAL_GRACE_S = 2.0
 
 
 def sweep_interval(settings: Settings) -> float:
@@ -44,6 +45,7 @@ class Sweeper:
         queues: list[str],
         *,
         resend_lost: bool,
+        held_locally: Callable[[], set[str]] | None = None,
     ) -> None:
         self.settings = settings
         self.sessionmaker = sessionmaker
@@ -52,6 +54,8 @@ class Sweeper:
         self.queues = queues
         # in-memory transports lose messages only with the process, which start-up covers
         self.resend_lost = resend_lost
+        # in-memory transports: the ids this process still holds a task for
+        self.held_locally = held_locally
         self._task: asyncio.Task[None] | None = None
 
     async def send(self, jobs: list[tuple[str, str]], reason: str) -> int:
@@ -90,9 +94,18 @@ class Sweeper:
         for job_id, queue, attempts, heartbeat_at in stale:
             await self._recover(job_id, queue, attempts, heartbeat_at)
         async with self.sessionmaker() as session:
-            lost = await repository.pending_ids(
-                session, self.queues, stale_before if self.resend_lost else None
-            )
+            if self.resend_lost:
+                lost = await repository.pending_ids(session, self.queues, stale_before)
+            else:
+                # in-process queue: a pending job nobody here holds a task for was dropped
+                # (e.g. its handler hit a database error before the claim)
+                grace = now - timedelta(seconds=LOCAL_GRACE_S)
+                held = self.held_locally() if self.held_locally is not None else set()
+                lost = [
+                    (i, q)
+                    for i, q in await repository.pending_ids(session, self.queues, grace)
+                    if i not in held
+                ]
         if lost:
             await self.send(lost, "lost")
         await self.refresh_depths()

@@ -163,6 +163,8 @@ class JobProcessor:
         self.accepting = True
         self.running: set[asyncio.Task[Any]] = set()
         self.claims: dict[str, Claim] = {}
+        # ids with a live task here (waiting or running): what an in-memory queue still holds
+        self.holding: set[str] = set()
 
     # the task entry point ---------------------------------------------------------------------
 
@@ -170,13 +172,15 @@ class JobProcessor:
         task = asyncio.current_task()
         if task is not None:
             self.running.add(task)
+        self.holding.add(job_id)
         try:
             await self._handle(queue, job_id)
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception:  # the job stays pending: the sweeper sends it again
             log.exception("job_handler_error", job_id=job_id)
         finally:
+            self.holding.discard(job_id)
             if task is not None:
                 self.running.discard(task)
 
