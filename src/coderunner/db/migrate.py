@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import os
+import tempfile
 from pathlib import Path
 
 from alembic import command
@@ -35,3 +38,43 @@ def upgrade_url(database_url: str, revision: str = "head") -> None:
 
 def downgrade_url(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+def new_revision(message: str, rev_id: str | None = None) -> None:
+    """Autogenerate a revision: diff the models against a scratch SQLite DB at head.
+
+    Review the file it writes (type and index details) and run it on both databases.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite+aiosqlite:///{Path(scratch) / 'scratch.db'}"
+        upgrade_url(url)
+        command.revision(alembic_config(url), message=message, autogenerate=True, rev_id=rev_id)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m coderunner.db.migrate revision "message" [--rev-id 0003]` and friends."""
+    parser = argparse.ArgumentParser(prog="python -m coderunner.db.migrate")
+    sub = parser.add_subparsers(dest="command", required=True)
+    rev = sub.add_parser("revision", help="autogenerate a new revision from the models")
+    rev.add_argument("message")
+    rev.add_argument("--rev-id", default=None)
+    for name in ("upgrade", "downgrade"):
+        p = sub.add_parser(name, help=f"{name} DATABASE_URL (or --url)")
+        p.add_argument("revision", nargs="?", default="head" if name == "upgrade" else "-1")
+        p.add_argument("--url", default=os.environ.get("DATABASE_URL", ""))
+    sub.add_parser("heads", help="show the head revision(s)")
+    args = parser.parse_args(argv)
+    if args.command == "revision":
+        new_revision(args.message, args.rev_id)
+    elif args.command == "heads":
+        command.heads(alembic_config("sqlite+aiosqlite://"))
+    elif not args.url:
+        parser.error("set DATABASE_URL or pass --url")
+    elif args.command == "upgrade":
+        upgrade_url(args.url, args.revision)
+    else:
+        downgrade_url(args.url, args.revision)
+
+
+if __name__ == "__main__":
+    main()
