@@ -205,6 +205,12 @@ def _resolve_secret(settings: Settings) -> None:
         if reason and not settings.is_development:
             raise ConfigError(f"JWT_SECRET: {reason}; refused outside development")
         return
+    if settings.env == "production" and settings.redis_url:
+        # scaled out: every API process must verify every other's tokens
+        raise ConfigError(
+            "JWT_SECRET: required in production when REDIS_URL is set (several API processes "
+            "must share one secret); generate one with: openssl rand -base64 48"
+        )
     settings.jwt_secret = SecretStr(load_or_create_secret(settings.data_dir))
 
 

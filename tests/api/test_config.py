@@ -136,3 +136,13 @@ def test_generated_secret_is_persisted_0600(tmp_path: Path) -> None:
 def test_job_timing_must_be_consistent(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="CODERUNNER_JOB_STALE_S"):
         load_settings(data_dir=tmp_path, job_heartbeat_s=10, job_stale_s=5)
+
+
+def test_scaled_out_production_needs_an_explicit_secret(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="JWT_SECRET: required"):
+        load_settings(data_dir=tmp_path, env="production", redis_url="redis://127.0.0.1:6379/0")
+    assert not (tmp_path / SECRET_FILE_NAME).exists()
+    ok = load_settings(
+        data_dir=tmp_path, env="production", redis_url="redis://127.0.0.1:6379/0", jwt_secret=STRONG
+    )
+    assert ok.secret == STRONG
