@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from redis import Redis
 
 HERE = Path(__file__).resolve().parent
 CODERUNNER = str(Path(sys.executable).with_name("coderunner"))
@@ -163,12 +164,12 @@ def start_server(scaled: bool) -> Iterator[tuple[str, str]]:
                 proc.kill()
         if scaled:
             _psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            prefix = env.get("CODERUNNER_REDIS_PREFIX", "")
-            subprocess.run(
-                ["redis-cli", "-n", "4", "--scan", "--pattern", f"{prefix}*"],
-                capture_output=True,
-                check=False,
-            )
+            prefix = env.get("CODERUNNER_REDIS_PREFIX")
+            if prefix:
+                with Redis.from_url(REDIS_URL) as redis:
+                    keys = list(redis.scan_iter(match=f"{prefix}*"))
+                    if keys:
+                        redis.delete(*keys)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
