@@ -179,6 +179,21 @@ def test_hints_and_cheatsheet_drawer_work_from_the_keyboard(
         first_word = hints[0].split()[0].strip("`*_")
         expect(shown.first).to_contain_text(first_word)
         expect(shown.first).to_be_visible()
+        # the hint is recorded for the learner (hints used count toward badges)
+        problem_id = page_data(page)["problemId"]
+        used = page.evaluate(
+            """async (pid) => {
+                for (let i = 0; i < 50; i += 1) {
+                    const body = await (await fetch("/api/progress")).json();
+                    const row = body.problems.find((p) => p.problemId === pid);
+                    if (row && row.hintsUsed > 0) return row.hintsUsed;
+                    await new Promise((r) => setTimeout(r, 100));
+                }
+                return 0;
+            }""",
+            problem_id,
+        )
+        assert used == 1
     page.focus("#cheatsheet-button")
     page.keyboard.press("Enter")
     drawer = page.locator("#cheatsheet-drawer")

@@ -389,3 +389,37 @@ def _form_fields(html: str) -> dict[str, str]:
                 chosen.group(1) if chosen.group(1) is not None else chosen.group(2)
             )
     return fields
+
+
+def test_a_teacher_unlocks_a_level_for_one_learner(
+    server: Server, admin_api: httpx.Client, web: httpx.Client
+) -> None:
+    learner = unique_name("pupil")
+    sign_up(web, learner, PASSWORD, age_group="7-9")
+    assert web.get("/levels/7-9/2").status_code == 403
+    teacher = make_teacher(server, admin_api, PASSWORD)
+    with httpx.Client(base_url=server.web_url, timeout=60) as client:
+        page = client.get("/login")
+        client.post(
+            "/login",
+            data={"csrf_token": csrf_from(page.text), "username": teacher, "password": PASSWORD},
+        )
+        learners = client.get("/teach/learners?ageGroup=7-9")
+        assert learners.status_code == 200
+        assert learner in learners.text
+        row = learners.text[learners.text.index(learner) :]
+        user_id = re.search(r'name="userId" value="([^"]+)"', row)
+        assert user_id
+        done = client.post(
+            "/teach/learners/unlock",
+            data={
+                "csrf_token": csrf_from(learners.text),
+                "userId": user_id.group(1),
+                "ageGroup": "7-9",
+                "levelNumber": "2",
+                "name": learner,
+            },
+        )
+        assert done.status_code == 303
+        assert "Unlocked" in client.get(done.headers["location"]).text
+    assert web.get("/levels/7-9/2").status_code == 200

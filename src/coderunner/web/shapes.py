@@ -107,3 +107,25 @@ def merge_level_progress(levels: list[dict[str, Any]], progress: Any) -> list[di
 
 def hints(problem: dict[str, Any]) -> list[str]:
     return [h if isinstance(h, str) else str(h.get("text", "")) for h in items(problem, "hints")]
+
+
+def merge_level_states(levels: list[dict[str, Any]], states: Any) -> list[dict[str, Any]]:
+    """Levels with the learner's lock state and completion (GET /learning/levels/{ageGroup})."""
+    by_number = {r.get("number"): r for r in items(states, "levels") if isinstance(r, dict)}
+    merged = []
+    for level in levels:
+        row = by_number.get(level_number(level))
+        if row is None:
+            merged.append(level)
+            continue
+        merged.append(
+            {
+                **level,
+                "locked": bool(row.get("locked")),
+                "completed": bool(row.get("completed")),
+                "unlockedByTeacher": bool(row.get("unlockedByTeacher")),
+                "solvedCount": row.get("solved", level.get("solvedCount", 0)),
+                "problemCount": row.get("total") or level.get("problemCount", 0),
+            }
+        )
+    return merged

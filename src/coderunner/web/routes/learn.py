@@ -18,6 +18,7 @@ from ..shapes import (
     level_number,
     level_state,
     merge_level_progress,
+    merge_level_states,
     problem_progress,
     problem_status,
     split_level,
@@ -77,15 +78,32 @@ async def _continue_target(
     return _first_open_level(levels, age_group)
 
 
+async def _levels_for(
+    request: Request, age_group: str, *, signed_in: bool, progress: Any = None
+) -> list[dict[str, Any]]:
+    """The age group's levels; for a signed-in learner with progress, locks and completion."""
+    levels = sorted(
+        items(await api(request).get(f"/levels/{age_group}"), "levels"), key=level_number
+    )
+    if signed_in:
+        levels = merge_level_progress(levels, progress)
+        levels = merge_level_states(
+            levels, await _optional(request, f"/learning/levels/{age_group}")
+        )
+    return levels
+
+
 async def home(request: Request) -> Response:
     user = await require_user(request)
     age_group = user.get("ageGroup")
     levels: list[dict[str, Any]] = []
     progress = await _optional(request, "/progress")
+    streak = None
     if age_group in AGE_GROUP_IDS:
-        levels = items(await api(request).get(f"/levels/{age_group}"), "levels")
-        levels = merge_level_progress(sorted(levels, key=level_number), progress)
-    badges = await _optional(request, "/progress/badges")
+        levels = await _levels_for(request, str(age_group), signed_in=True, progress=progress)
+        streak = await _optional(request, "/learning/streak")
+    badges = items(await _optional(request, "/progress/badges"), "badges")
+    badges += items(await _optional(request, "/learning/badges"), "badges")
     summary = progress.get("summary", progress) if isinstance(progress, dict) else {}
     context = {
         "age_group": age_group if age_group in AGE_GROUP_IDS else None,
@@ -93,7 +111,8 @@ async def home(request: Request) -> Response:
         "level_number": level_number,
         "level_state": level_state,
         "summary": summary if isinstance(summary, dict) else {},
-        "badges": items(badges, "badges") or items(progress, "badges"),
+        "badges": badges,
+        "streak": streak if isinstance(streak, dict) else None,
         "continue_at": (
             await _continue_target(request, levels, str(age_group), progress) if levels else None
         ),
@@ -114,9 +133,8 @@ async def choose_age_group(request: Request) -> Response:
 async def level_map(request: Request) -> Response:
     age_group = _age_group(request)
     user = await optional_user(request)
-    levels = items(await api(request).get(f"/levels/{age_group}"), "levels")
-    if user:
-        levels = merge_level_progress(levels, await _optional(request, "/progress"))
+    progress = await _optional(request, "/progress") if user else None
+    levels = await _levels_for(request, age_group, signed_in=bool(user), progress=progress)
     label = dict(AGE_GROUPS)[age_group]
     context = {
         "age_group": age_group,
@@ -162,6 +180,8 @@ async def problem_page(request: Request) -> Response:
             return _locked(request, age_group, number, exc.message)
         raise
     level, problems = split_level(body)
+    states = await _optional(request, f"/learning/levels/{age_group}")
+    level = merge_level_states([level], states)[0] if level else level
     if level_state(level) == "locked" and user.get("role") not in ("teacher", "admin"):
         return _locked(request, age_group, number, None)
     if not problems:

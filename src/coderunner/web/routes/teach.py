@@ -236,7 +236,22 @@ async def learners(request: Request) -> Response:
         unavailable = False
     context: dict[str, Any] = {"learners": items(body, "learners"), "age_group": age_group}
     context["unavailable"] = unavailable
+    context["unlocked"] = request.query_params.get("unlocked")
     return render(request, "teach_learners.html", context)
+
+
+async def unlock_level(request: Request) -> Response:
+    """A teacher opens a level for one learner (POST /learning/unlocks)."""
+    await require_teacher(request)
+    form = await read_form(request)
+    age_group = text(form, "ageGroup")
+    number = _int(text(form, "levelNumber"), 0)
+    if age_group not in AGE_GROUP_IDS or number < 1:
+        raise ApiError(422, "BAD_LEVEL", "Pick an age group and a level number.")
+    body = {"userId": text(form, "userId"), "ageGroup": age_group, "levelNumber": number}
+    await api(request).post("/learning/unlocks", body)
+    name = quote(text(form, "name") or "the learner")
+    return RedirectResponse(f"/teach/learners?unlocked={name}+%C2%B7+level+{number}", 303)
 
 
 routes = [
@@ -248,4 +263,5 @@ routes = [
     Route("/teach/problems/{problem_id}/delete", delete_problem, methods=["POST"]),
     Route("/teach/preview", preview, methods=["POST"]),
     Route("/teach/learners", learners),
+    Route("/teach/learners/unlock", unlock_level, methods=["POST"]),
 ]

@@ -1,6 +1,6 @@
 // The problem page: editor, Run (with stdin), Submit, live status, results, hints, drawer.
 import { createEditor } from "../build/editor.js";
-import { ApiError } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { runJob } from "./jobs.js";
 import { loadCode, saveCode, clearCode } from "./storage.js";
 import { showExplanation, showOutput, showSubmission, verdictText } from "./results.js";
@@ -158,6 +158,9 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-setupHints($("hint-button"), $("hint-list"));
+setupHints($("hint-button"), $("hint-list"), (shown) => {
+  // hints used count toward badges; a failed report never gets in the learner's way
+  api("/learning/hints", { method: "POST", body: { problemId: data.problemId, hintIndex: shown - 1 } }).catch(() => {});
+});
 setupDrawer($("cheatsheet-button"), $("cheatsheet-drawer"), $("drawer-close"));
 trackSession({ ageGroup: data.ageGroup, levelNumber: data.levelNumber, problemId: data.problemId });
