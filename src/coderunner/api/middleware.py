@@ -12,7 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coderunner.api.errors import error_response
-from coderunner.api.ratelimit import IPNetwork, _is_trusted, parse_networks
+from coderunner.api.ratelimit import IPNetwork, is_trusted, parse_networks
 
 access_log = structlog.get_logger("coderunner.access")
 
@@ -102,7 +102,7 @@ class SecurityHeadersMiddleware:
         if scope.get("scheme") == "https":
             return True
         client = scope.get("client")
-        if client and self.trusted and _is_trusted(client[0], self.trusted):
+        if client and self.trusted and is_trusted(client[0], self.trusted):
             proto = _header(scope, b"x-forwarded-proto") or ""
             return proto.split(",")[0].strip().lower() == "https"
         return False

@@ -33,7 +33,7 @@ def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
     return tuple(ipaddress.ip_network(v.strip(), strict=False) for v in values if v.strip())
 
 
-def _is_trusted(address: str, networks: Sequence[IPNetwork]) -> bool:
+def is_trusted(address: str, networks: Sequence[IPNetwork]) -> bool:
     try:
         ip = ipaddress.ip_address(address.strip())
     except ValueError:
@@ -45,7 +45,7 @@ def client_ip(scope: Scope, trusted: Sequence[IPNetwork]) -> str:
     """The client's IP: the peer, or X-Forwarded-For only when the peer is a trusted proxy."""
     client = scope.get("client")
     peer = client[0] if client else "unknown"
-    if not trusted or not _is_trusted(peer, trusted):
+    if not trusted or not is_trusted(peer, trusted):
         return str(peer)
     forwarded: list[str] = []
     for name, value in scope.get("headers", ()):
@@ -54,7 +54,7 @@ def client_ip(scope: Scope, trusted: Sequence[IPNetwork]) -> str:
     hops = [h for h in forwarded if h]
     # walk from the nearest hop back; the first address we don't trust is the client
     for hop in reversed(hops):
-        if not _is_trusted(hop, trusted):
+        if not is_trusted(hop, trusted):
             try:
                 return str(ipaddress.ip_address(hop))
             except ValueError:
