@@ -36,18 +36,31 @@ function splitLines(text) {
 function renderLines(lines, bad, label) {
   const pre = el("pre", "io");
   pre.setAttribute("aria-label", label);
+  const gap = () => {
+    // nothing on this side where the other side has something: a small marked gap
+    const mark = el("mark", "diff-bad diff-gap");
+    mark.title = "missing here";
+    return mark;
+  };
   lines.forEach((line, i) => {
     const range = bad[i];
     if (range === true) {
-      const mark = el("mark", "diff-bad");
-      appendVisible(mark, line);
-      if (!line) mark.append(document.createTextNode(" "));
-      pre.append(mark);
+      if (line) {
+        const mark = el("mark", "diff-bad");
+        appendVisible(mark, line);
+        pre.append(mark);
+      } else {
+        pre.append(gap());
+      }
     } else if (range) {
       appendVisible(pre, line.slice(0, range[0]));
-      const mark = el("mark", "diff-bad");
-      appendVisible(mark, line.slice(range[0], range[1]) || " ");
-      pre.append(mark);
+      if (range[1] > range[0]) {
+        const mark = el("mark", "diff-bad");
+        appendVisible(mark, line.slice(range[0], range[1]));
+        pre.append(mark);
+      } else {
+        pre.append(gap());
+      }
       appendVisible(pre, line.slice(range[1]));
     } else {
       appendVisible(pre, line);

@@ -78,11 +78,14 @@ function testItem(test) {
     }
     if (test.expected !== undefined || test.actual !== undefined) {
       li.append(renderDiff(test.expected ?? "", test.actual ?? ""));
-      for (const note of explainDifference(test.expected ?? "", test.actual ?? "")) {
-        li.append(el("p", "diff-note", note));
+      // hints about spaces or capitals only when the output itself was the problem
+      if (test.verdict === "WRONG_ANSWER") {
+        for (const note of explainDifference(test.expected ?? "", test.actual ?? "")) {
+          li.append(el("p", "diff-note", note));
+        }
       }
     }
-    if (test.stderr) li.append(el("pre", "io stderr", test.stderr));
+    if (test.stderr) li.append(el("p", "io-label", "Error message"), el("pre", "io stderr", test.stderr));
     if (test.explanation) {
       const box = el("div", "explanation");
       showExplanation(box, test.explanation);
