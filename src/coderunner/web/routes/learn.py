@@ -104,6 +104,7 @@ async def home(request: Request) -> Response:
         streak = await _optional(request, "/learning/streak")
     badges = items(await _optional(request, "/progress/badges"), "badges")
     badges += items(await _optional(request, "/learning/badges"), "badges")
+    badges.sort(key=lambda b: not (isinstance(b, dict) and b.get("earned", True)))
     summary = progress.get("summary", progress) if isinstance(progress, dict) else {}
     context = {
         "age_group": age_group if age_group in AGE_GROUP_IDS else None,
