@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
 import uuid
@@ -140,16 +139,25 @@ class Pipeline:
     async def wait_finished(
         self, job_id: str, changes: asyncio.Queue[str], within_s: float
     ) -> ExecutionJob | None:
-        """The job once finished, or as it is after `within_s` seconds."""
+        """The job once finished, or as it is after `within_s` seconds.
+
+        `changes` must be subscribed before the job was sent. The row is read when a message
+        says the job finished, and every POLL_S in case a message was lost.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within_s
         while True:
-            job = await self.read(job_id)
             remaining = deadline - loop.time()
-            if job is None or job.status in TERMINAL or remaining <= 0:
-                return job
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changes.get(), min(POLL_S, remaining))
+            if remaining <= 0:
+                return await self.read(job_id)
+            try:
+                status: str | None = await asyncio.wait_for(changes.get(), min(POLL_S, remaining))
+            except TimeoutError:
+                status = None
+            if status is None or status in TERMINAL:
+                job = await self.read(job_id)
+                if job is None or job.status in TERMINAL:
+                    return job
 
 
 def is_terminal(status: str) -> bool:
