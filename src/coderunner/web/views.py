@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import quote
 
@@ -86,3 +88,12 @@ def items(body: Any, *keys: str) -> list[Any]:
             if isinstance(value, list):
                 return value
     return []
+
+
+async def gather(*calls: Awaitable[Any]) -> list[Any]:
+    """Await API calls at once; every one finishes before the first failure is raised."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return list(results)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import quote
 
@@ -25,7 +24,7 @@ from ..shapes import (
     visible_tests,
 )
 from ..templating import render
-from ..views import api, items, optional_user, require_user
+from ..views import api, gather, items, optional_user, require_user
 from .forms import read_form, text
 
 MAX_SHEETS = 4
@@ -78,32 +77,39 @@ async def _continue_target(
     return _first_open_level(levels, age_group)
 
 
-async def _levels_for(
-    request: Request, age_group: str, *, signed_in: bool, progress: Any = None
-) -> list[dict[str, Any]]:
+async def _none() -> None:
+    return None
+
+
+async def _levels_for(request: Request, age_group: str, *, signed_in: bool) -> list[dict[str, Any]]:
     """The age group's levels; for a signed-in learner with progress, locks and completion."""
-    levels = sorted(
-        items(await api(request).get(f"/levels/{age_group}"), "levels"), key=level_number
+    level_list, progress, states = await gather(
+        api(request).get(f"/levels/{age_group}"),
+        _optional(request, "/progress") if signed_in else _none(),
+        _optional(request, f"/learning/levels/{age_group}") if signed_in else _none(),
     )
+    levels = sorted(items(level_list, "levels"), key=level_number)
     if signed_in:
-        levels = merge_level_progress(levels, progress)
-        levels = merge_level_states(
-            levels, await _optional(request, f"/learning/levels/{age_group}")
-        )
+        levels = merge_level_states(merge_level_progress(levels, progress), states)
     return levels
 
 
 async def home(request: Request) -> Response:
     user = await require_user(request)
     age_group = user.get("ageGroup")
-    levels: list[dict[str, Any]] = []
-    progress = await _optional(request, "/progress")
-    streak = None
-    if age_group in AGE_GROUP_IDS:
-        levels = await _levels_for(request, str(age_group), signed_in=True, progress=progress)
-        streak = await _optional(request, "/learning/streak")
-    badges = items(await _optional(request, "/progress/badges"), "badges")
-    badges += items(await _optional(request, "/learning/badges"), "badges")
+    has_group = age_group in AGE_GROUP_IDS
+    # the parts of the dashboard are independent: ask for them at once
+    progress, streak, badges_a, badges_b, level_list, states = await gather(
+        _optional(request, "/progress"),
+        _optional(request, "/learning/streak") if has_group else _none(),
+        _optional(request, "/progress/badges"),
+        _optional(request, "/learning/badges"),
+        api(request).get(f"/levels/{age_group}") if has_group else _none(),
+        _optional(request, f"/learning/levels/{age_group}") if has_group else _none(),
+    )
+    levels = sorted(items(level_list, "levels"), key=level_number)
+    levels = merge_level_states(merge_level_progress(levels, progress), states)
+    badges = items(badges_a, "badges") + items(badges_b, "badges")
     badges.sort(key=lambda b: not (isinstance(b, dict) and b.get("earned", True)))
     summary = progress.get("summary", progress) if isinstance(progress, dict) else {}
     context = {
@@ -134,8 +140,7 @@ async def choose_age_group(request: Request) -> Response:
 async def level_map(request: Request) -> Response:
     age_group = _age_group(request)
     user = await optional_user(request)
-    progress = await _optional(request, "/progress") if user else None
-    levels = await _levels_for(request, age_group, signed_in=bool(user), progress=progress)
+    levels = await _levels_for(request, age_group, signed_in=bool(user))
     label = dict(AGE_GROUPS)[age_group]
     context = {
         "age_group": age_group,
@@ -159,7 +164,7 @@ async def _cheatsheets(
         slug = sheet.get("slug") if isinstance(sheet, dict) else None
         if isinstance(slug, str) and slug not in slugs:
             slugs.append(slug)
-    bodies = await asyncio.gather(
+    bodies = await gather(
         *(_optional(request, f"/cheatsheets/{quote(slug)}") for slug in slugs[:MAX_SHEETS])
     )
     return [b for b in bodies if isinstance(b, dict)]
@@ -175,13 +180,16 @@ async def problem_page(request: Request) -> Response:
     number = int(request.path_params["number"])
     user = await require_user(request)
     try:
-        body = await api(request).get(f"/levels/{age_group}/{number}")
+        body, states, progress_body = await gather(
+            api(request).get(f"/levels/{age_group}/{number}"),
+            _optional(request, f"/learning/levels/{age_group}"),
+            _optional(request, "/progress"),
+        )
     except ApiError as exc:
         if exc.status == 403 or exc.code.upper().endswith("LOCKED"):
             return _locked(request, age_group, number, exc.message)
         raise
     level, problems = split_level(body)
-    states = await _optional(request, f"/learning/levels/{age_group}")
     level = merge_level_states([level], states)[0] if level else level
     if level_state(level) == "locked" and user.get("role") not in ("teacher", "admin"):
         return _locked(request, age_group, number, None)
@@ -190,15 +198,17 @@ async def problem_page(request: Request) -> Response:
 
     wanted = request.query_params.get("problem")
     chosen = next((p for p in problems if str(p.get("id")) == wanted), None)
-    progress = problem_progress(await _optional(request, "/progress"))
+    progress = problem_progress(progress_body)
     if chosen is None:
         if wanted:
             raise HTTPException(404)
         unsolved = [p for p in problems if problem_status(progress.get(str(p["id"]))) != "solved"]
         chosen = (unsolved or problems)[0]
-    problem = await api(request).get(f"/problems/{chosen['id']}")
+    problem, cheatsheets = await gather(
+        api(request).get(f"/problems/{quote(str(chosen['id']))}"),
+        _cheatsheets(request, level, age_group, number),
+    )
     problem = problem.get("problem", problem) if isinstance(problem, dict) else {}
-    cheatsheets = await _cheatsheets(request, level, age_group, number)
 
     index = next(i for i, p in enumerate(problems) if p["id"] == chosen["id"])
     following = problems[index + 1] if index + 1 < len(problems) else None
