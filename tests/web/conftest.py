@@ -97,7 +97,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     # kept where CI keeps test output, so the server's side of a failure can be read afterwards
-    log = REPO / "test-results" / "web-serve.log"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    log = REPO / "test-results" / f"web-serve-{worker}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         proc = subprocess.Popen(
