@@ -107,6 +107,7 @@ def test_learner_journey(browser: Browser, server: Server, admin_api: httpx.Clie
     expect(page.locator("#status")).to_contain_text("like a perfect wave", timeout=30_000)
     expect(page.locator("#next-step")).to_be_visible()
     expect(page.locator(".result.fail")).to_have_count(0)
+    expect(page.locator("#status")).to_contain_text(f"+{full['xp']} XP")
 
     # the dashboard counts it
     page.goto("/home")

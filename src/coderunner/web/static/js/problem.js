@@ -108,6 +108,17 @@ function markSolved() {
   }
 }
 
+// XP comes with the first solve only: read it from the learner's progress
+async function showXp() {
+  try {
+    const { data: progress } = await api("/progress");
+    const row = (progress.problems || []).find((p) => p.problemId === data.problemId);
+    if (row && row.xpAwarded) {
+      statusLine.append(document.createTextNode(` +${row.xpAwarded} XP · ${progress.totalXp} XP in all`));
+    }
+  } catch { /* the celebration does not need the number */ }
+}
+
 async function submit() {
   if (busy) return;
   lock(true);
@@ -125,8 +136,8 @@ async function submit() {
     outputPanel.hidden = true;
     const solved = submission.verdict === "ACCEPTED" || (total > 0 && passed === total);
     if (solved) {
-      const xp = submission.xpAwarded ?? job.xpAwarded ?? (job.progress && job.progress.xpAwarded);
-      setStatus(`${voice.solved || "You solved it!"}${xp ? ` +${xp} XP` : ""}`, "ok celebrate");
+      setStatus(voice.solved || "You solved it!", "ok celebrate");
+      showXp();
       $("next-step").hidden = false;
       markSolved();
     } else {
