@@ -125,6 +125,7 @@ async function submit() {
   explanation.hidden = true;
   results.hidden = true;
   $("next-step").hidden = true;
+  for (const old of document.querySelectorAll(".level-complete")) old.remove();
   output.dataset.live = "0";
   setStatus(STATUS_WORDS.pending, "running");
   try {
@@ -140,6 +141,14 @@ async function submit() {
       showXp();
       $("next-step").hidden = false;
       markSolved();
+      const all = document.querySelectorAll(".problem-chooser li");
+      const solvedAll = [...all].every((li) => li.classList.contains("status-solved"));
+      if (solvedAll && voice.levelComplete) {
+        const note = document.createElement("p");
+        note.className = "level-complete";
+        note.textContent = voice.levelComplete;
+        $("next-step").before(note);
+      }
     } else {
       // the character's "some failed" line only when some did pass
       const line = passed > 0 ? (voice.failed || "Almost!") : "Not yet! Look at the first test below.";
