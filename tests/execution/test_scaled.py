@@ -319,3 +319,35 @@ async def test_redis_restart_with_jobs_queued_loses_nothing(
         if restarted is not None and restarted.poll() is None:
             restarted.kill()
             restarted.wait(10)
+
+
+@pytest.mark.timeout(60)
+async def test_embedded_workers_consume_redis_streams(stack: Stack) -> None:
+    """`coderunner serve` with REDIS_URL: the API process itself consumes the Redis streams."""
+    settings = make_settings(
+        stack.database_url,
+        stack.tmp / "data",
+        redis_url=stack.redis_url,
+        redis_prefix=stack.prefix,
+        embedded_workers=True,
+        execution_rate_limit=0,
+    )
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
+        await truncate_all(app)
+        transport = httpx.ASGITransport(app=app, client=("10.9.8.5", 1234))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            learner = await register(client, "redis-embedded-kid")
+            response = await client.post(
+                "/execution/run?wait=true",
+                json={"code": "print('via redis')"},
+                headers=learner.headers,
+            )
+            assert response.status_code == 200, response.text
+            assert response.json()["result"]["stdout"] == "via redis\n"
+            events = await client.get(
+                f"/execution/{response.json()['jobId']}/events", headers=learner.headers
+            )
+            assert "event: done" in events.text
+            health = (await client.get("/health")).json()["checks"]["queues"]
+            assert health["transport"] == "redis"

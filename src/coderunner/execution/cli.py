@@ -72,17 +72,8 @@ async def run_worker(
             queues=queues,
             concurrency=pipeline.queues.concurrency,
         )
-        await asyncio.gather(
-            *(
-                pipeline.queues.consume(
-                    q, finish, shutdown_deadline_s, on_restart=pipeline.sweeper.resend_queue
-                )
-                for q in queues
-            )
-        )
+        await finish.wait()
     finally:
-        # running jobs had the deadline inside the receivers; give back what is left
-        pipeline.options.shutdown_deadline_s = 1.0
         await pipeline.stop()
         await engine.dispose()
         for sig in (signal.SIGTERM, signal.SIGINT):

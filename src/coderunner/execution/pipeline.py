@@ -81,6 +81,8 @@ class Pipeline:
         self.queues = JobQueues(settings, self._handle, names, sizes)
         if self.processor is not None:
             self.processor.requeue = self.queues.kick
+        self._finish = asyncio.Event()
+        self._consumers: list[asyncio.Task[None]] = []
         self.sweeper = Sweeper(
             settings,
             sessionmaker,
@@ -102,18 +104,49 @@ class Pipeline:
         return self.queues.concurrency.get(queue) or concurrency_of(self.settings, queue)
 
     async def start(self) -> None:
+        """Open the transport; when this process runs jobs: re-send pending jobs, start the
+        sweeper and, on Redis, the stream consumers."""
         await self.events.start()
         await self.queues.startup()
-        if self.run_jobs:
-            sent = await self.sweeper.resend_all_pending()
-            if sent:
-                log.info("pending_jobs_resent", count=sent)
-            self.sweeper.start()
+        if not self.run_jobs:
+            return
+        sent = await self.sweeper.resend_all_pending()
+        if sent:
+            log.info("pending_jobs_resent", count=sent)
+        self.sweeper.start()
+        if self.queues.distributed:
+            self._consumers = [
+                asyncio.create_task(
+                    self.queues.consume(
+                        queue,
+                        self._finish,
+                        self.options.shutdown_deadline_s,
+                        on_restart=self.sweeper.resend_queue,
+                    ),
+                    name=f"consume-{queue}",
+                )
+                for queue in self.queues.queues
+            ]
 
     async def stop(self) -> None:
+        """Stop taking jobs, let running ones finish within the deadline, give back the rest."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.options.shutdown_deadline_s
         await self.sweeper.stop()
         if self.processor is not None:
-            released = await self.processor.drain(self.options.shutdown_deadline_s)
+            self.processor.accepting = False
+        self._finish.set()
+        if self._consumers:
+            # the receivers wait for their running jobs up to the deadline
+            _done, late = await asyncio.wait(
+                self._consumers, timeout=self.options.shutdown_deadline_s + 5
+            )
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*self._consumers, return_exceptions=True)
+            self._consumers = []
+        if self.processor is not None:
+            released = await self.processor.drain(max(0.5, deadline - loop.time()))
             if released and self.queues.distributed:
                 await self.sweeper.send([(c.job_id, c.queue) for c in released], "shutdown")
             self.processor.close()
