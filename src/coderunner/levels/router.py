@@ -22,14 +22,18 @@ async def list_levels(session: SessionDep) -> list[LevelOut]:
 
 
 @router.get("/{age_group}", response_model=list[LevelOut])
-async def list_age_group(age_group: AgeGroup, session: SessionDep) -> list[LevelOut]:
-    return await service.list_levels(session, age_group)
+async def list_age_group(
+    age_group: AgeGroup, session: SessionDep, viewer: OptionalUser
+) -> list[LevelOut]:
+    """The age group's levels; for a logged-in viewer with their lock state and completion."""
+    return await service.list_levels(session, age_group, viewer)
 
 
 @router.get("/{age_group}/{level_number}", response_model=LevelDetail)
 async def get_level(
     age_group: AgeGroup, level_number: LevelNumber, session: SessionDep, viewer: OptionalUser
 ) -> LevelDetail:
+    """A level and its problems; a learner gets 403 LEVEL_LOCKED for a level still locked."""
     return await service.get_level(session, age_group, level_number, viewer)
 
 

@@ -19,6 +19,10 @@ class LevelOut(APIModel):
     concepts: list[Any]
     cheatsheet_slug: str | None
     problem_count: int = 0
+    # for a logged-in viewer: their lock state, solved count and completion (None otherwise)
+    locked: bool | None = None
+    solved: int | None = None
+    completed: bool | None = None
 
 
 class LevelDetail(LevelOut):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import Conflict, NotFound
+from coderunner.api.errors import Conflict, Forbidden, NotFound
 from coderunner.auth.models import User
+from coderunner.learning import service as learning
+from coderunner.learning.schemas import LevelStateOut
 from coderunner.levels import repository
 from coderunner.levels.models import Level
 from coderunner.levels.schemas import LevelCreate, LevelDetail, LevelOut, LevelUpdate
@@ -21,11 +23,25 @@ def _out(level: Level, count: int) -> LevelOut:
     return LevelOut.model_validate(level).model_copy(update={"problem_count": count})
 
 
-async def list_levels(session: AsyncSession, age_group: str | None = None) -> list[LevelOut]:
+async def list_levels(
+    session: AsyncSession, age_group: str | None = None, viewer: User | None = None
+) -> list[LevelOut]:
     levels = await repository.list_levels(session, age_group)
     counts = await problem_repository.counts_by_level(session)
     ordered = sorted(levels, key=lambda lv: (_AGE_ORDER.get(lv.age_group, 99), lv.number))
-    return [_out(lv, counts.get((lv.age_group, lv.number), 0)) for lv in ordered]
+    out = [_out(lv, counts.get((lv.age_group, lv.number), 0)) for lv in ordered]
+    if viewer is None or age_group is None:
+        return out
+    states = {s.number: s for s in (await learning.levels_for(session, viewer, age_group)).levels}
+    return [_with_state(level, states.get(level.number)) for level in out]
+
+
+def _with_state(level: LevelOut, state: LevelStateOut | None) -> LevelOut:
+    if state is None:
+        return level
+    return level.model_copy(
+        update={"locked": state.locked, "solved": state.solved, "completed": state.completed}
+    )
 
 
 async def _get(session: AsyncSession, age_group: str, number: int) -> Level:
@@ -39,13 +55,23 @@ async def get_level(
     session: AsyncSession, age_group: str, number: int, viewer: User | None
 ) -> LevelDetail:
     level = await _get(session, age_group, number)
+    state: LevelStateOut | None = None
+    if viewer is not None:
+        states = (await learning.levels_for(session, viewer, age_group)).levels
+        state = next((s for s in states if s.number == number), None)
+        if state is not None and state.locked:
+            raise LevelLocked("this level is still locked: solve most of the level before it first")
     problems = await problem_repository.in_level(
         session, age_group, number, published_only=not is_staff(viewer)
     )
     summaries = [ProblemSummary.model_validate(p) for p in problems]
-    base = LevelOut.model_validate(level).model_dump()
+    base = _with_state(LevelOut.model_validate(level), state).model_dump()
     base["problem_count"] = len(summaries)
     return LevelDetail(**base, problems=summaries)
+
+
+class LevelLocked(Forbidden):
+    code = "LEVEL_LOCKED"
 
 
 async def create_level(session: AsyncSession, data: LevelCreate) -> LevelOut:
