@@ -180,3 +180,22 @@ async def test_hints_count_and_spoil_the_solo_badge(
 async def test_learning_routes_need_a_login(client: httpx.AsyncClient) -> None:
     for path in ("/learning/streak", "/learning/badges", f"/learning/levels/{AGE}"):
         assert (await client.get(path)).status_code == 401
+
+
+async def test_the_api_refuses_a_locked_level_to_a_learner(
+    app: FastAPI, client: httpx.AsyncClient, learner: api.Account, teacher: api.Account
+) -> None:
+    await seed_levels(app)
+    listed = await client.get(f"/levels/{AGE}", headers=learner.headers)
+    assert [lv["locked"] for lv in listed.json()] == [False, True, True]
+    anonymous = await client.get(f"/levels/{AGE}")
+    assert all(lv["locked"] is None for lv in anonymous.json())
+    refused = await client.get(f"/levels/{AGE}/2", headers=learner.headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "LEVEL_LOCKED"
+    assert (await client.get(f"/levels/{AGE}/2", headers=teacher.headers)).status_code == 200
+    await solve(app, learner.id, "p1-0", "p1-1", "p1-2")
+    opened = await client.get(f"/levels/{AGE}/2", headers=learner.headers)
+    assert opened.status_code == 200
+    assert opened.json()["locked"] is False
+    assert opened.json()["solved"] == 0
