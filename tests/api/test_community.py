@@ -54,6 +54,7 @@ async def test_leaderboard_shows_display_names_and_respects_opt_out(
     assert sorted(n or "" for n in names) == ["", "Star"]  # learner1 has no display name
     assert [e["isMe"] for e in entries if e["displayName"] == "Star"] == [True]
     assert all(e["xp"] == 15 for e in entries)
+    assert [e["rank"] for e in entries] == [1, 1]  # equal XP, equal rank
     text = board.text
     for secret in ("learner1", "star_kid", star.id, learner.id):
         assert secret not in text

@@ -35,10 +35,13 @@ async def leaderboard(
     since = week_start()
     rows = await repository.weekly_xp(session, since, age_group, LEADERBOARD_SIZE)
     # display names only: learners' usernames and ids never leave through the board
-    entries = [
-        LeaderboardEntry(rank=i + 1, display_name=name, xp=xp, is_me=uid == viewer_id)
-        for i, (uid, name, xp) in enumerate(rows)
-    ]
+    entries: list[LeaderboardEntry] = []
+    for i, (uid, name, xp) in enumerate(rows):
+        # equal XP, equal rank ("1, 1, 3"): nobody is behind someone with the same score
+        rank = entries[-1].rank if entries and entries[-1].xp == xp else i + 1
+        entries.append(
+            LeaderboardEntry(rank=rank, display_name=name, xp=xp, is_me=uid == viewer_id)
+        )
     return LeaderboardOut(age_group=age_group, week_start=since, entries=entries)
 
 
