@@ -34,11 +34,19 @@ async def test_sizes_languages_and_limits_are_checked(
         ({"code": "print(1)", "role": "admin"}, 422, "VALIDATION_ERROR"),
         ({"stdin": "no code"}, 422, "VALIDATION_ERROR"),
         ({"code": 12}, 422, "VALIDATION_ERROR"),
+        ({"code": "print(1)\x00"}, 422, "VALIDATION_ERROR"),
+        ({"code": "print(1)", "stdin": "a\x00b"}, 422, "VALIDATION_ERROR"),
     ]
     for body, status, code in cases:
         response = await client.post("/execution/run", json=body, headers=learner.headers)
         assert response.status_code == status, (body, response.text)
         assert response.json()["error"]["code"] == code
+    surrogate = await client.post(
+        "/execution/run",
+        content=b'{"code": "print(1) # \\ud800"}',
+        headers={**learner.headers, "Content-Type": "application/json"},
+    )
+    assert surrogate.status_code == 422, surrogate.text
     garbage = await client.post(
         "/execution/run",
         content=b"{not json",
@@ -168,3 +176,18 @@ async def test_health_and_metrics_describe_the_pipeline(
         "coderunner_job_run_seconds_bucket",
     ):
         assert name in metrics, name
+
+
+async def test_output_with_nul_and_odd_bytes_is_kept(
+    client: httpx.AsyncClient, learner: Any
+) -> None:
+    code = "import sys\nprint('a\\0b')\nsys.stdout.buffer.write(b'\\xff\\xfe\\n')"
+    response = await client.post(
+        "/execution/run?wait=true", json={"code": code}, headers=learner.headers
+    )
+    assert response.status_code == 200, response.text
+    job = response.json()
+    assert job["status"] == "completed"
+    assert "a\x00b\n" in job["result"]["stdout"]
+    again = await client.get(f"/execution/{job['jobId']}", headers=learner.headers)
+    assert again.json()["result"] == job["result"]

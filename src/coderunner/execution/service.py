@@ -53,10 +53,20 @@ def check_language(language: str) -> None:
         )
 
 
+def _utf8(field: str, text: str) -> bytes:
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:  # lone surrogates from JSON escapes
+        raise Unprocessable(f"{field} is not valid text (stray surrogate characters)") from None
+    if b"\0" in data:  # no database can keep it, and no program needs it in its source
+        raise Unprocessable(f"{field} must not contain NUL characters")
+    return data
+
+
 def check_sizes(settings: Settings, code: str, stdin: str = "") -> None:
-    if len(code.encode()) > settings.max_code_bytes:
+    if len(_utf8("code", code)) > settings.max_code_bytes:
         raise PayloadTooLarge(f"code is larger than {settings.max_code_bytes} bytes")
-    if len(stdin.encode()) > settings.max_stdin_bytes:
+    if len(_utf8("stdin", stdin)) > settings.max_stdin_bytes:
         raise PayloadTooLarge(f"stdin is larger than {settings.max_stdin_bytes} bytes")
 
 
@@ -163,7 +173,6 @@ async def cancel(session: AsyncSession, user: User, job_id: str) -> ExecutionJob
     job = await job_for(session, user, job_id)
     if not await repository.cancel(session, job.id, utcnow()):
         raise Conflict("only a job that has not started yet can be cancelled")
-    await session.commit()
     refreshed = await repository.get(session, job.id)
     assert refreshed is not None
     return refreshed
