@@ -12,6 +12,8 @@ import signal
 
 import click
 import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coderunner.config import ConfigError, Settings, load_settings
 from coderunner.execution.models import QueueName
@@ -38,6 +40,11 @@ async def run_worker(
         log.error("sandbox_unavailable", reason=str(exc))
         return 2
     engine = create_engine(settings)
+    problem = await _check_database(engine)
+    if problem is not None:
+        await engine.dispose()
+        log.error("database_not_ready", reason=problem)
+        return 3
     options = Options.from_settings(settings)
     options.shutdown_deadline_s = shutdown_deadline_s
     pipeline = Pipeline(
@@ -80,6 +87,19 @@ async def run_worker(
             loop.remove_signal_handler(sig)
         log.info("worker_stopped", worker_id=pipeline.worker_id)
     return 0
+
+
+async def _check_database(engine: AsyncEngine) -> str | None:
+    """Why the jobs table can't be used, or None."""
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1 FROM execution_jobs LIMIT 1"))
+    except Exception as exc:
+        return (
+            f"cannot read the jobs table ({type(exc).__name__}); "
+            "is DATABASE_URL right and migrated (`coderunner migrate`)?"
+        )
+    return None
 
 
 @click.command("worker")
@@ -148,5 +168,11 @@ def worker_command(
             settings, queues, {q: concurrency[q] for q in queues}, shutdown_deadline, metrics_port
         )
     )
+    if code == 2:
+        raise click.ClickException("the sandbox is unavailable on this host (see the log)")
+    if code == 3:
+        raise click.ClickException(
+            "the database is not ready: is DATABASE_URL right and migrated (`coderunner migrate`)?"
+        )
     if code:
         raise SystemExit(code)
