@@ -3,7 +3,7 @@
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint typecheck pytest bench selftest content-check web clean
+.PHONY: help install run test lint typecheck pytest bench bench-pipeline selftest content-check web clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ content-check: install ## Check every problem's reference solution and starter c
 
 bench: install ## Sandbox benchmark against bare bwrap (see docs/performance.md)
 	$(VENV)/python bench/sandbox.py
+
+bench-pipeline: install ## Pipeline benchmark over HTTP (starts its own server)
+	$(VENV)/python bench/pipeline.py
 
 web: ## Rebuild the committed editor bundle (needs Node and npm)
 	cd web && npm ci && npm run build
