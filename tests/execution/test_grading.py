@@ -80,3 +80,12 @@ def test_hidden_tests_keep_only_their_verdict(sandbox: Sandbox) -> None:
     assert "SECRET" not in repr(graded.submission_result)
     assert graded.verdict == "RUNTIME_ERROR"
     assert (graded.passed, graded.total, graded.pass_rate) == (0, 2, 0.0)
+
+
+def test_failed_visible_tests_carry_an_explanation_hidden_ones_do_not(sandbox: Sandbox) -> None:
+    tests = [_spec("1", given="0", index=0), _spec("1", given="0", hidden=True, index=1)]
+    graded = grade(sandbox, "print(1 // int(input()))", "python", tests, None, None, "7-9")
+    visible, hidden = graded.submission_result["tests"]
+    assert visible["verdict"] == "RUNTIME_ERROR"
+    assert visible["explanation"]["kind"] == "ZeroDivisionError"
+    assert "explanation" not in hidden
