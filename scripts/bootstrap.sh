@@ -23,10 +23,15 @@ fi
 
 if ! command -v uv >/dev/null; then
   if [ ! -x .tools/bin/uv ]; then
-    python3 -m venv .tools
+    if ! python3 -m venv .tools 2>/dev/null; then
+      # Debian's python3 ships venv separately
+      [ "$(id -u)" = 0 ] && apt-get install -y -qq python3-venv >/dev/null
+      rm -rf .tools && python3 -m venv .tools
+    fi
     .tools/bin/pip install -q "uv==${UV_VERSION}"
   fi
   export PATH="$PWD/.tools/bin:$PATH"
 fi
-UV_PYTHON_DOWNLOADS=never uv sync --frozen --quiet
+# native TLS: use the system's CA store (hosts behind an inspecting proxy add their CA there)
+UV_NATIVE_TLS=1 UV_PYTHON_DOWNLOADS=never uv sync --frozen --quiet
 echo "bootstrap: ready (.venv/bin/coderunner)"
