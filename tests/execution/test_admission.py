@@ -192,3 +192,14 @@ async def test_output_with_nul_and_odd_bytes_is_kept(
     assert "a\\x00b\n" in job["result"]["stdout"]
     again = await client.get(f"/execution/{job['jobId']}", headers=learner.headers)
     assert again.json()["result"] == job["result"]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"embedded_workers": False}])
+async def test_without_any_worker_jobs_are_refused_not_stranded(
+    client: httpx.AsyncClient, learner: Any, app: FastAPI
+) -> None:
+    response = await client.post("/execution/run", json={"code": "x"}, headers=learner.headers)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "NO_WORKERS"
+    async with app.state.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(ExecutionJob)) == 0

@@ -100,6 +100,11 @@ class Pipeline:
         if self.processor is not None:
             await self.processor.handle(queue, job_id)
 
+    @property
+    def can_run(self) -> bool:
+        """Whether jobs sent from here reach a worker (this process, or any on Redis)."""
+        return self.run_jobs or self.queues.distributed
+
     def concurrency(self, queue: str) -> int:
         return self.queues.concurrency.get(queue) or concurrency_of(self.settings, queue)
 

@@ -37,7 +37,20 @@ def get_pipeline(request: Request) -> Pipeline:
     return pipeline
 
 
+def running_pipeline(request: Request) -> Pipeline:
+    """The pipeline, if something will run the jobs it takes (else 503, nothing created)."""
+    pipeline = get_pipeline(request)
+    if not pipeline.can_run:
+        raise AppError(
+            "no workers: embedded workers are off and REDIS_URL is not set",
+            code="NO_WORKERS",
+            status_code=503,
+        )
+    return pipeline
+
+
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+RunningPipelineDep = Annotated[Pipeline, Depends(running_pipeline)]
 WaitQuery = Annotated[
     bool, Query(description="Answer with the finished job if it ends within a bounded wait")
 ]
@@ -64,7 +77,7 @@ async def run(
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
-    pipeline: PipelineDep,
+    pipeline: RunningPipelineDep,
     wait: WaitQuery = False,
 ) -> JSONResponse:
     """Run code with optional stdin (queue `code-execution`)."""
@@ -82,7 +95,7 @@ async def submit(
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
-    pipeline: PipelineDep,
+    pipeline: RunningPipelineDep,
     wait: WaitQuery = False,
 ) -> JSONResponse:
     """Grade code against a problem's test cases (queue `code-submission`)."""
