@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from coderunner.sandbox import Sandbox, Verdict
+from coderunner.sandbox import Sandbox, SandboxConfig, Verdict, build_sandbox
+from coderunner.sandbox.cgroups import CgroupV1
+
+from .conftest import processes_of
 
 pytestmark = pytest.mark.sandbox
 
@@ -48,3 +54,51 @@ def test_the_launcher_is_small_and_not_the_sandbox_uid(sandbox: Sandbox) -> None
     status = dict(line.split(":", 1) for line in text.splitlines())
     assert int(status["Uid"].split()[0]) == os.getuid()
     assert int(status["VmRSS"].split()[0]) < 30_000  # kB: forking it stays cheap
+
+
+SERVICE = """
+import sys, threading, time
+from coderunner.sandbox import SandboxConfig, build_sandbox
+sandbox = build_sandbox(SandboxConfig(host_uid=int(sys.argv[1])))
+threading.Thread(target=sandbox.run, args=("import time\\ntime.sleep(60)",), daemon=True).start()
+time.sleep(60)
+"""
+
+
+def test_runs_die_with_a_killed_service_and_its_cgroups_are_swept(sandbox: Sandbox) -> None:
+    uid = sandbox.config.host_uid + 100
+    service = subprocess.Popen([sys.executable, "-c", SERVICE, str(uid)])
+    try:
+        deadline = time.monotonic() + 10
+        while not processes_of(uid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processes_of(uid), "the service's run never started"
+    finally:
+        service.kill()
+        service.wait()
+    deadline = time.monotonic() + 5
+    while processes_of(uid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_of(uid) == [], "a run outlived the service that started it"
+    stale = f"run-{service.pid}-"
+    backend = sandbox.cgroups
+    parents = backend.parents.values() if isinstance(backend, CgroupV1) else [backend.base]  # type: ignore[attr-defined]
+    assert any(p.name.startswith(stale) for parent in parents for p in parent.iterdir())
+    fresh = build_sandbox(SandboxConfig(host_uid=uid))  # a new service sweeps what is left
+    fresh.close()
+    assert not any(p.name.startswith(stale) for parent in parents for p in parent.iterdir())
+
+
+def test_the_launcher_outlives_the_thread_that_started_it(sandbox: Sandbox) -> None:
+    fresh = build_sandbox(SandboxConfig(host_uid=sandbox.config.host_uid))
+    try:
+        starter = threading.Thread(target=fresh.run, args=("pass",))
+        starter.start()
+        starter.join()  # a worker thread that ends (an executor shutting down)
+        pid = fresh.spawner.pid
+        time.sleep(0.1)
+        result = fresh.run("print('still here')")
+        assert result.verdict is Verdict.OK
+        assert fresh.spawner.pid == pid
+    finally:
+        fresh.close()

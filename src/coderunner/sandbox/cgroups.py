@@ -121,6 +121,17 @@ def _rmdir(path: Path, deadline_s: float = 5.0) -> None:
             time.sleep(0.002)
 
 
+def _sweep_stale(parents: list[Path]) -> None:
+    """Remove run groups left by a service process that is gone (it crashed mid-run)."""
+    for parent in parents:
+        for child in parent.glob("run-*-*"):
+            owner = child.name.split("-")[1]
+            if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+                with contextlib.suppress(OSError, CgroupError):
+                    _kill_pids([child], deadline_s=1.0)
+                    _rmdir(child, deadline_s=1.0)
+
+
 def _quota(limits: Limits, period_us: int = 100_000) -> int:
     return max(1000, int(limits.cpu_cores * period_us))
 
@@ -197,6 +208,7 @@ class CgroupV1:
                 raise CgroupError(f"cannot create {parent}: {exc.strerror}") from exc
             self.parents[controller] = parent
         self._memsw = (self.parents["memory"] / "memory.memsw.limit_in_bytes").exists()
+        _sweep_stale(list(self.parents.values()))
 
     def describe(self) -> str:
         return f"cgroup v1 ({', '.join(str(p) for p in self.parents.values())})"
@@ -316,6 +328,7 @@ class CgroupV2:
         except OSError as exc:
             raise CgroupError(f"cannot prepare cgroup v2 under {own}: {exc}") from exc
         self.base = base
+        _sweep_stale([base])
 
     def describe(self) -> str:
         return f"cgroup v2 ({self.base})"

@@ -30,6 +30,8 @@ _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _MAX_FDS = 64
 _HIGH_FD = 1000
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_LAUNCHER = 0
 
 
 def _reap(_signum: int = 0, _frame: object = None) -> None:
@@ -63,6 +65,10 @@ def _child(request: "dict[str, object]", fds: "list[int]") -> None:
             os.setgroups([])
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
+        # after the uid change (which clears it): if the launcher dies, so does the run
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != _LAUNCHER:
+            os._exit(127)  # the launcher died before we got here
         argv = [str(a) for a in request["argv"]]  # type: ignore[attr-defined]
         env = {str(k): str(v) for k, v in request["env"].items()}  # type: ignore[attr-defined]
         os.execve(argv[0], argv, env)  # noqa: S606 - a fixed argv, no shell
@@ -74,11 +80,11 @@ def _child(request: "dict[str, object]", fds: "list[int]") -> None:
 
 
 def serve(channel_fd: int) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # we die with the service
-    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # and reap what our runs leave
-    if os.getppid() == 1:
-        return
+    """Serve until the service closes the channel (it exited): then we exit, and every run still
+    going dies with us (each run's first process has us as its parent-death signal source)."""
+    global _LAUNCHER
+    _LAUNCHER = os.getpid()
+    _LIBC.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # we reap what our runs leave
     signal.signal(signal.SIGCHLD, _reap)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when we stop
     channel = socket.socket(fileno=channel_fd)
