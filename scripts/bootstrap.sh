@@ -33,5 +33,5 @@ if ! command -v uv >/dev/null; then
   export PATH="$PWD/.tools/bin:$PATH"
 fi
 # native TLS: use the system's CA store (hosts behind an inspecting proxy add their CA there)
-UV_NATIVE_TLS=1 UV_PYTHON_DOWNLOADS=never uv sync --frozen --quiet
+UV_SYSTEM_CERTS=1 UV_PYTHON_DOWNLOADS=never uv sync --frozen --quiet
 echo "bootstrap: ready (.venv/bin/coderunner)"

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 import structlog
+import uvloop
 
 from coderunner.config import ConfigError, Settings, load_settings
 
@@ -122,7 +123,7 @@ def serve_command(
         settings.trusted_proxies = list(LOOPBACK)
     _logging(settings, "coderunner")
     _migrate(settings)
-    asyncio.run(_run(settings, with_web=True))
+    uvloop.run(_run(settings, with_web=True))
 
 
 @click.command("api")
@@ -133,7 +134,7 @@ def api_command(port: int | None, data_dir: Path | None, host: str | None) -> No
     """Run only the API (scaled-out mode). Apply migrations first with `coderunner migrate`."""
     settings = _settings(port=port, data_dir=data_dir, host=host)
     _logging(settings, "api")
-    asyncio.run(_run(settings, with_web=False))
+    uvloop.run(_run(settings, with_web=False))
 
 
 @click.command("migrate")

@@ -12,6 +12,7 @@ import signal
 
 import click
 import structlog
+import uvloop
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -163,7 +164,7 @@ def worker_command(
         QueueName.EXECUTION.value: concurrency_execution or settings.execution_concurrency,
         QueueName.SUBMISSION.value: concurrency_submission or settings.submission_concurrency,
     }
-    code = asyncio.run(
+    code = uvloop.run(
         run_worker(
             settings, queues, {q: concurrency[q] for q in queues}, shutdown_deadline, metrics_port
         )
