@@ -107,8 +107,16 @@ def _expect(sandbox: Sandbox, name: str, code: str, want: Verdict, limits: Limit
 def run_selftest(sandbox: Sandbox) -> SelfTestReport:
     started = time.monotonic()
     small = Limits(memory_mb=48, wall_time_s=1.0, cpu_time_s=1.0, max_processes=16)
+    first = _expect(sandbox, "runs code", "print('ok')", Verdict.OK, small)
+    if not first.ok:  # nothing else can pass: say the one reason
+        return SelfTestReport(
+            ok=False,
+            backend=sandbox.cgroups.describe(),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            checks=[first],
+        )
     checks = [
-        _expect(sandbox, "runs code", "print('ok')", Verdict.OK, small),
+        first,
         _isolation(sandbox),
         _expect(
             sandbox,
