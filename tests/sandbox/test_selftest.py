@@ -38,11 +38,11 @@ def test_selftest_refuses_with_the_reason(sandbox: Sandbox) -> None:
     broken = SandboxClass(sandbox.config, NoCgroups())
     try:
         report = run_selftest(broken)
+        result = broken.run("print(1)")
     finally:
         broken.close()
     assert not report.ok
     assert len(report.checks) == 1
     assert "Permission denied" in report.failures[0]
-    result = broken.run("print(1)")
     assert result.verdict == "INTERNAL_ERROR"
     assert result.stdout == ""
