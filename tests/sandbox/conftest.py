@@ -58,7 +58,7 @@ def leftover_cgroups(sandbox: Sandbox) -> list[Path]:
 
 
 def leftover_tempdirs() -> list[Path]:
-    return list(Path("/tmp").glob("coderunner-build-*"))
+    return list(Path("/tmp").glob(f"coderunner-build-{os.getpid()}-*"))
 
 
 @pytest.fixture(autouse=True)

@@ -39,7 +39,7 @@ def test_v2_delegates_controllers_and_moves_itself_to_a_leaf(tmp_path: Path) -> 
 def test_v2_run_group_gets_the_limits(tmp_path: Path) -> None:
     backend = CgroupV2(fake_tree(tmp_path), tmp_path / "self-cgroup")
     group = backend.create(Limits(memory_mb=64, max_processes=16, cpu_cores=0.5))
-    path = next(backend.base.iterdir())
+    path = next(p for p in backend.base.iterdir() if p.name.startswith("run-"))
     assert (path / "memory.max").read_text() == str(64 * 2**20)
     assert (path / "memory.swap.max").read_text() == "0"
     assert (path / "pids.max").read_text() == "16"

@@ -118,7 +118,7 @@ class Sandbox:
         self, lang: Language, source: bytes, stdin: bytes, limits: Limits
     ) -> RunResult:
         assert lang.compile is not None
-        build_dir = tempfile.mkdtemp(prefix="coderunner-build-")
+        build_dir = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
         try:
             if os.getuid() == 0:
                 os.chown(build_dir, self.config.host_uid, self.config.host_uid)

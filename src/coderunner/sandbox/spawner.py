@@ -17,6 +17,7 @@ Reply: JSON {pid} or {error}.
 """
 
 import array
+import contextlib
 import ctypes
 import fcntl
 import json
@@ -34,6 +35,9 @@ _LIBC = ctypes.CDLL(None, use_errno=True)
 _LAUNCHER = 0
 
 
+_CHILDREN: set[int] = set()
+
+
 def _reap(_signum: int = 0, _frame: object = None) -> None:
     while True:
         try:
@@ -41,6 +45,20 @@ def _reap(_signum: int = 0, _frame: object = None) -> None:
         except ChildProcessError:
             return
         if pid == 0:
+            return
+        _CHILDREN.discard(pid)
+
+
+def _shut_down() -> None:
+    """The service closed the channel: end every run still going and reap all of it."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    for pid in list(_CHILDREN):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    while True:
+        try:
+            os.waitpid(-1, 0)  # our runs, and what they left to us as their subreaper
+        except ChildProcessError:
             return
 
 
@@ -93,8 +111,9 @@ def serve(channel_fd: int) -> None:
         try:
             message, ancillary, _, _ = channel.recvmsg(1 << 20, space)
         except ConnectionResetError:
-            return
+            message = b""
         if not message:
+            _shut_down()
             return
         fds: list[int] = []
         for level, kind, data in ancillary:
@@ -107,6 +126,7 @@ def serve(channel_fd: int) -> None:
             pid = os.fork()
             if pid == 0:
                 _child(request, fds)
+            _CHILDREN.add(pid)
             reply: dict[str, object] = {"pid": pid}
         except (OSError, ValueError) as exc:
             reply = {"error": str(exc)}

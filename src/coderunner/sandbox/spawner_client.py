@@ -79,12 +79,16 @@ class SpawnerClient:
         return int(answer["pid"])
 
     def _stop_locked(self) -> None:
+        # closing the channel asks the launcher to end its runs, reap them and exit
         if self._channel is not None:
             self._channel.close()
             self._channel = None
         if self._process is not None:
-            self._process.kill()
-            self._process.wait()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
             self._process = None
 
     def close(self) -> None:
