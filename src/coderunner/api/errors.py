@@ -75,6 +75,16 @@ class Conflict(AppError):
     code = "CONFLICT"
 
 
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class Unprocessable(AppError):
+    status_code = 422
+    code = "VALIDATION_ERROR"
+
+
 class RateLimited(AppError):
     status_code = 429
     code = "RATE_LIMITED"

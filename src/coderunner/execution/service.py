@@ -9,7 +9,7 @@ from functools import lru_cache
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coderunner.api.errors import AppError, Conflict, NotFound
+from coderunner.api.errors import AppError, Conflict, NotFound, PayloadTooLarge, Unprocessable
 from coderunner.auth.models import Role, User
 from coderunner.config import Settings
 from coderunner.db.base import new_id, utcnow
@@ -18,16 +18,6 @@ from coderunner.execution.models import QUEUE_FOR_TYPE, ExecutionJob, JobStatus,
 from coderunner.execution.schemas import JobOut, RunRequest, SubmissionResultOut, SubmitRequest
 from coderunner.problems.models import Problem, TestCase
 from coderunner.sandbox import registry
-
-
-class PayloadTooLarge(AppError):
-    status_code = 413
-    code = "PAYLOAD_TOO_LARGE"
-
-
-class Unprocessable(AppError):
-    status_code = 422
-    code = "VALIDATION_ERROR"
 
 
 class QueueFull(AppError):

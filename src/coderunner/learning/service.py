@@ -95,11 +95,6 @@ async def levels_for(session: AsyncSession, user: User, age_group: str) -> Level
     )
 
 
-async def level_is_open(session: AsyncSession, user: User, age_group: str, number: int) -> bool:
-    states = await levels_for(session, user, age_group)
-    return any(s.number == number and not s.locked for s in states.levels)
-
-
 async def effort_badges(session: AsyncSession, user_id: str) -> EffortBadgesOut:
     verdicts = await repository.job_verdicts(session, user_id, limit=5000)
     fixed = False
