@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from coderunner.config import Settings
+from coderunner.db.sqlite_async import one_trip_dbapi, reset_only_open_transactions
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -49,7 +50,8 @@ async def begin_write(session: AsyncSession) -> None:
 
 
 def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
-    """The async engine for `settings.database_url`; SQLite gets WAL and foreign keys."""
+    """The async engine for `settings.database_url`; SQLite gets WAL, foreign keys and one trip to
+    the driver's thread per statement (`sqlite_async`)."""
     return create_engine_for_url(settings.database_url, **kwargs)
 
 
@@ -59,7 +61,12 @@ def create_engine_for_url(url: str, **kwargs: Any) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if parsed.get_driver_name() == "aiosqlite":
+            kwargs.setdefault("module", one_trip_dbapi())
+            kwargs.setdefault("pool_reset_on_return", None)
         engine = create_async_engine(url, **kwargs)
+        if kwargs.get("pool_reset_on_return", "rollback") is None:
+            reset_only_open_transactions(engine)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
