@@ -103,8 +103,61 @@ async def test_a_committed_transaction_is_not_rolled_back_again_on_return(
     trips.clear()
     async with engine.begin() as conn:
         await conn.execute(text("INSERT INTO t (name, n) VALUES ('a', 1)"))
-    # BEGIN, INSERT, COMMIT: no rollback when the connection goes back to the pool
-    assert trips == {"_run": 2, "commit": 1}
+    # BEGIN with the INSERT, then COMMIT: no rollback when the connection goes back to the pool
+    assert trips == {"_run": 1, "commit": 1}
+
+
+async def test_begin_travels_with_the_first_statement(
+    engine: AsyncEngine, trips: collections.Counter[str]
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+        await conn.commit()
+        raw = await conn.get_raw_connection()
+        driver: aiosqlite.Connection = raw.driver_connection  # type: ignore[assignment]
+        trips.clear()
+        await conn.begin()
+        assert not driver.in_transaction  # not yet sent
+        await conn.execute(text("INSERT INTO t (name, n) VALUES ('a', 1)"))
+        assert driver.in_transaction  # sent with the INSERT
+        assert trips == {"_run": 1}
+        await conn.rollback()
+        assert not driver.in_transaction
+        count = (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
+        await conn.commit()
+    assert count == 0  # the rollback undid the INSERT: it ran inside the transaction
+
+
+async def test_a_transaction_in_which_nothing_ran_costs_no_trip(
+    engine: AsyncEngine, trips: collections.Counter[str]
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+        await conn.commit()
+    trips.clear()
+    async with engine.begin():
+        pass
+    async with engine.connect() as conn:
+        await conn.begin()
+        await conn.rollback()
+    assert trips == {}
+
+
+async def test_begin_immediate_takes_the_write_lock_before_the_first_read(
+    engine: AsyncEngine,
+) -> None:
+    """A writer's BEGIN IMMEDIATE still comes before its first statement, so another
+    connection can't write in between (it waits, then fails on the busy timeout)."""
+    async with engine.connect() as writer, engine.connect() as other:
+        await other.exec_driver_sql("PRAGMA busy_timeout=50")
+        await other.commit()
+        await writer.execution_options(sqlite_begin="IMMEDIATE")
+        await writer.begin()
+        await writer.execute(text("SELECT count(*) FROM t"))
+        with pytest.raises(exc.OperationalError, match="locked"):
+            async with other.begin():
+                await other.execute(text("INSERT INTO t (name, n) VALUES ('x', 1)"))
+        await writer.rollback()
 
 
 async def test_a_connection_returned_inside_a_transaction_is_rolled_back(

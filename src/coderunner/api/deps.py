@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -18,10 +18,25 @@ from coderunner.config import Settings
 from coderunner.db.engine import begin_write
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READS_ONLY = "_coderunner_reads_only"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def reads_only(endpoint: Endpoint) -> Endpoint:
+    """Mark an unsafe-method endpoint whose request transaction only reads (it writes, if at
+    all, in transactions of its own): its session starts as a reader, not with SQLite's write
+    lock, so it does not hold up the writers while it authenticates."""
+    setattr(endpoint, _READS_ONLY, True)
+    return endpoint
+
+
 bearer = HTTPBearer(auto_error=False, description="JWT from /auth/login or /auth/register")
 
 
-def get_settings(request: Request) -> Settings:
+# dependencies are `async def` even when they only read app state: FastAPI runs plain `def`
+# dependencies in a worker thread, a thread hand-off per request for nothing
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -31,7 +46,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with factory() as session:
         try:
-            if request.method not in SAFE_METHODS:
+            endpoint = request.scope.get("endpoint")
+            if request.method not in SAFE_METHODS and not getattr(endpoint, _READS_ONLY, False):
                 await begin_write(session)
             yield session
             await session.commit()
@@ -46,7 +62,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def get_revocations(request: Request) -> RevocationStore:
+async def get_revocations(request: Request) -> RevocationStore:
     store: RevocationStore = request.app.state.revocations
     return store
 

@@ -6,16 +6,22 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from redis.asyncio import Redis
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.auth.models import RevokedToken
+from coderunner.auth.models import RevokedToken, User
 
 
 class RevocationStore(Protocol):
     async def revoke(self, session: AsyncSession, jti: str, expires_at: datetime) -> None: ...
 
     async def is_revoked(self, session: AsyncSession, jti: str) -> bool: ...
+
+    async def holder(
+        self, session: AsyncSession, user_id: str, jti: str
+    ) -> tuple[User | None, bool]:
+        """(the token's user if it exists, whether the token is revoked)."""
+        ...
 
 
 class DatabaseRevocationStore:
@@ -31,6 +37,14 @@ class DatabaseRevocationStore:
         found = await session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti))
         return found is not None
 
+    async def holder(
+        self, session: AsyncSession, user_id: str, jti: str
+    ) -> tuple[User | None, bool]:
+        """One query for both: every authenticated request asks it."""
+        revoked = exists().where(RevokedToken.jti == jti)
+        row = (await session.execute(select(User, revoked).where(User.id == user_id))).first()
+        return (row[0], bool(row[1])) if row is not None else (None, False)
+
 
 class RedisRevocationStore:
     def __init__(self, redis: Redis, prefix: str) -> None:
@@ -43,6 +57,13 @@ class RedisRevocationStore:
 
     async def is_revoked(self, session: AsyncSession, jti: str) -> bool:
         return bool(await self.redis.exists(self.prefix + jti))
+
+    async def holder(
+        self, session: AsyncSession, user_id: str, jti: str
+    ) -> tuple[User | None, bool]:
+        if await self.is_revoked(session, jti):
+            return None, True
+        return await session.get(User, user_id), False
 
 
 def _now() -> datetime:

@@ -72,9 +72,9 @@ async def user_for_token(
         claims = decode_token(token, secret)
     except InvalidToken:
         raise Unauthorized("invalid or expired token", code="INVALID_TOKEN") from None
-    if await revocations.is_revoked(session, claims.jti):
+    user, revoked = await revocations.holder(session, claims.user_id, claims.jti)
+    if revoked:
         raise Unauthorized("token has been revoked", code="TOKEN_REVOKED")
-    user = await repository.get_user(session, claims.user_id)
     if user is None:
         raise Unauthorized("invalid or expired token", code="INVALID_TOKEN")
     return user, claims

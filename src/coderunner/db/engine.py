@@ -15,7 +15,11 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from coderunner.config import Settings
-from coderunner.db.sqlite_async import one_trip_dbapi, reset_only_open_transactions
+from coderunner.db.sqlite_async import (
+    OneTripConnection,
+    one_trip_dbapi,
+    reset_only_open_transactions,
+)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -36,7 +40,12 @@ def _sqlite_on_begin(conn: Any) -> None:
     # DEFERRED by default; IMMEDIATE for transactions that will write (see `begin_write`), so
     # concurrent writers queue on the busy timeout instead of failing with "database is locked"
     mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+    statement = "BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN"
+    driver = conn.connection.dbapi_connection
+    if isinstance(driver, OneTripConnection):
+        driver.begin_with_next_statement(statement)  # no trip of its own
+    else:
+        conn.exec_driver_sql(statement)
 
 
 async def begin_write(session: AsyncSession) -> None:

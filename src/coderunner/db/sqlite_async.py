@@ -6,10 +6,12 @@ execute, fetchall, close) and three per write, and the pool rolls back every con
 back, even right after a commit. On a 2-core server that hand-off dominated the cost of a
 request (see docs/adr/0004-sqlite-one-trip-statements.md).
 
-This module keeps SQLAlchemy's aiosqlite dialect and aiosqlite itself, and changes two things:
+This module keeps SQLAlchemy's aiosqlite dialect and aiosqlite itself, and changes three things:
 - the adapted cursor runs cursor + execute + fetchall + close as ONE call in the connection's
   thread (through aiosqlite's own call queue, as SQLAlchemy's adapter already does for
   isolation levels), keeping the description, rowcount and lastrowid it needs;
+- a transaction's BEGIN (or BEGIN IMMEDIATE) travels with its first statement, and ending a
+  transaction in which nothing ran, or none is open, makes no trip;
 - the pool's reset on return rolls back only a connection that is still in a transaction
   (`in_transaction` reads the SQLite handle's autocommit flag without a trip).
 """
@@ -36,8 +38,13 @@ from sqlalchemy.util import EMPTY_DICT
 _Done = tuple[Any, list[Any] | None, int, int | None]
 
 
-def _run(raw: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> _Done:
-    """In the connection's thread: the whole statement, rows included."""
+def _run(
+    raw: sqlite3.Connection, begin: str | None, operation: str, parameters: Any, many: bool
+) -> _Done:
+    """In the connection's thread: the deferred BEGIN if any, then the whole statement, rows
+    included."""
+    if begin is not None:
+        raw.execute(begin)
     cursor = raw.cursor()
     try:
         if many:
@@ -89,9 +96,11 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
+        adapted: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
+        async with adapted._execute_mutex:
+            begin, adapted.pending_begin = adapted.pending_begin, None
             done: _Done = await connection._execute(  # type: ignore[no-untyped-call]
-                _run, connection._conn, operation, parameters, many
+                _run, connection._conn, begin, operation, parameters, many
             )
         self._description, rows, self._rowcount, self._lastrowid = done
         self._rows = collections.deque(rows or ())
@@ -121,8 +130,36 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """Its BEGIN travels with the transaction's first statement; ending a transaction in which
+    nothing ran, or none is open, makes no trip."""
+
+    __slots__ = ("pending_begin",)
     _cursor_cls = OneTripCursor  # type: ignore[assignment]
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.pending_begin: str | None = None
+
+    def begin_with_next_statement(self, statement: str) -> None:
+        """Send `statement` (BEGIN …) together with the next one."""
+        self.pending_begin = statement
+
+    def _nothing_to_end(self) -> bool:
+        if self.pending_begin is not None:
+            self.pending_begin = None
+            return True
+        try:
+            return not self._connection.in_transaction
+        except ValueError:  # closed: let the driver say so
+            return False
+
+    def commit(self) -> None:
+        if not self._nothing_to_end():
+            super().commit()
+
+    def rollback(self) -> None:
+        if not self._nothing_to_end():
+            super().rollback()
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
@@ -143,6 +180,8 @@ def _reset_if_in_transaction(
 ) -> None:
     if not state.asyncio_safe:
         return  # the pool is terminating the connection instead
+    if isinstance(dbapi_connection, OneTripConnection):
+        dbapi_connection.pending_begin = None
     driver: aiosqlite.Connection = dbapi_connection._connection
     try:
         open_transaction = driver.in_transaction

@@ -1,8 +1,12 @@
 """Job status fan-out: in-process pub/sub, plus a Redis channel per job when REDIS_URL is set.
 
-A message only says "job X changed to status S"; listeners re-read the row (the source of
-truth), so a lost or duplicated message never shows a wrong state, and listeners also poll.
-Subscribe before reading the row, so no change between the read and the subscription is missed.
+A message says "job X changed to status S"; listeners re-read the row (the source of truth), so
+a lost or duplicated message never shows a wrong state, and listeners also poll. Subscribe before
+reading the row, so no change between the read and the subscription is missed.
+
+One exception saves that read on the hot path: in the process whose worker finished the job, the
+message carries the row as that worker committed it (`JobEvent.job`). A finished job never
+changes again, so that copy is the row.
 """
 
 from __future__ import annotations
@@ -11,18 +15,27 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import structlog
 from redis.asyncio import Redis
 
+from coderunner.execution.models import ExecutionJob
+
 log = structlog.get_logger("coderunner.execution.events")
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    status: str
+    job: ExecutionJob | None = None  # the committed row of a finished job, in-process only
 
 
 class EventBus:
     """In-process fan-out; `RedisEventBus` adds the cross-process channel."""
 
     def __init__(self) -> None:
-        self._subscribers: defaultdict[str, set[asyncio.Queue[str]]] = defaultdict(set)
+        self._subscribers: defaultdict[str, set[asyncio.Queue[JobEvent]]] = defaultdict(set)
 
     async def start(self) -> None:
         return None
@@ -30,16 +43,17 @@ class EventBus:
     async def stop(self) -> None:
         return None
 
-    def _deliver(self, job_id: str, status: str) -> None:
+    def _deliver(self, job_id: str, event: JobEvent) -> None:
         for queue in list(self._subscribers.get(job_id, ())):
-            queue.put_nowait(status)
+            queue.put_nowait(event)
 
-    async def publish(self, job_id: str, status: str) -> None:
-        self._deliver(job_id, status)
+    async def publish(self, job_id: str, status: str, job: ExecutionJob | None = None) -> None:
+        """Tell listeners; `job`: the row just committed, when the job has finished."""
+        self._deliver(job_id, JobEvent(status, job))
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, job_id: str) -> AsyncIterator[asyncio.Queue[str]]:
-        queue: asyncio.Queue[str] = asyncio.Queue()
+    async def subscribe(self, job_id: str) -> AsyncIterator[asyncio.Queue[JobEvent]]:
+        queue: asyncio.Queue[JobEvent] = asyncio.Queue()
         self._subscribers[job_id].add(queue)
         try:
             yield queue
@@ -74,8 +88,8 @@ class RedisEventBus(EventBus):
                 await self._reader
         await self.redis.aclose()
 
-    async def publish(self, job_id: str, status: str) -> None:
-        self._deliver(job_id, status)
+    async def publish(self, job_id: str, status: str, job: ExecutionJob | None = None) -> None:
+        self._deliver(job_id, JobEvent(status, job))
         try:
             await self.redis.publish(self.channel(job_id), status)
         except Exception as exc:  # listeners poll the row too
@@ -94,7 +108,8 @@ class RedisEventBus(EventBus):
                         data = message.get("data")
                         if isinstance(channel, bytes) and isinstance(data, bytes):
                             self._deliver(
-                                channel.decode()[len(self.prefix) :], data.decode(errors="replace")
+                                channel.decode()[len(self.prefix) :],
+                                JobEvent(data.decode(errors="replace")),
                             )
             except asyncio.CancelledError:
                 raise

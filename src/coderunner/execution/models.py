@@ -50,6 +50,8 @@ class ExecutionJob(Base):
         String(100), ForeignKey("problems.id", ondelete="SET NULL")
     )
     language: Mapped[str] = mapped_column(String(32))
+    # the learner's age group when the job was made: the wording of its error explanation
+    age_group: Mapped[str | None] = mapped_column(String(16))
     code: Mapped[str] = mapped_column(Text)
     stdin: Mapped[str] = mapped_column(Text, default="")
     # requested overrides only ({timeLimitS, memoryMb}); defaults and maxima apply at run time

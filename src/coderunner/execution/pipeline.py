@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from coderunner.config import Settings
 from coderunner.execution import repository
 from coderunner.execution.broker import JobQueues, concurrency_of, rate_of
-from coderunner.execution.events import EventBus, build_event_bus
+from coderunner.execution.events import EventBus, JobEvent, build_event_bus
 from coderunner.execution.models import TERMINAL, ExecutionJob, JobStatus, QueueName
 from coderunner.execution.sweeper import Sweeper
 from coderunner.execution.worker import JobProcessor
@@ -175,12 +175,13 @@ class Pipeline:
             return await repository.get(session, job_id)
 
     async def wait_finished(
-        self, job_id: str, changes: asyncio.Queue[str], within_s: float
+        self, job_id: str, changes: asyncio.Queue[JobEvent], within_s: float
     ) -> ExecutionJob | None:
         """The job once finished, or as it is after `within_s` seconds.
 
-        `changes` must be subscribed before the job was sent. The row is read when a message
-        says the job finished, and every POLL_S in case a message was lost.
+        `changes` must be subscribed before the job was sent. When a message says the job
+        finished, its row is the message's copy (this process's worker finished it) or is read;
+        it is also read every POLL_S in case a message was lost.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within_s
@@ -189,10 +190,14 @@ class Pipeline:
             if remaining <= 0:
                 return await self.read(job_id)
             try:
-                status: str | None = await asyncio.wait_for(changes.get(), min(POLL_S, remaining))
+                event: JobEvent | None = await asyncio.wait_for(
+                    changes.get(), min(POLL_S, remaining)
+                )
             except TimeoutError:
-                status = None
-            if status is None or status in TERMINAL:
+                event = None
+            if event is not None and event.job is not None and event.status in TERMINAL:
+                return event.job
+            if event is None or event.status in TERMINAL:
                 job = await self.read(job_id)
                 if job is None or job.status in TERMINAL:
                     return job

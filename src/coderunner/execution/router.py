@@ -13,10 +13,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from coderunner.api.deps import CurrentUser, SessionDep, SettingsDep
+from coderunner.api.deps import CurrentUser, SessionDep, SettingsDep, reads_only
 from coderunner.api.errors import AppError
 from coderunner.api.schemas import ERROR_RESPONSES, ErrorOut
 from coderunner.execution import service
+from coderunner.execution.events import JobEvent
 from coderunner.execution.models import TERMINAL, ExecutionJob
 from coderunner.execution.pipeline import Pipeline
 from coderunner.execution.schemas import JobOut, RunRequest, SubmitRequest
@@ -30,16 +31,16 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_pipeline(request: Request) -> Pipeline:
+async def get_pipeline(request: Request) -> Pipeline:
     pipeline: Pipeline | None = getattr(request.app.state, "execution", None)
     if pipeline is None:
         raise AppError("execution is not available", code="UNAVAILABLE", status_code=503)
     return pipeline
 
 
-def running_pipeline(request: Request) -> Pipeline:
+async def running_pipeline(request: Request) -> Pipeline:
     """The pipeline, if something will run the jobs it takes (else 503, nothing created)."""
-    pipeline = get_pipeline(request)
+    pipeline = await get_pipeline(request)
     if not pipeline.can_run:
         raise AppError(
             "no workers: embedded workers are off and REDIS_URL is not set",
@@ -72,6 +73,7 @@ async def _start(pipeline: Pipeline, job: ExecutionJob, wait: bool) -> JSONRespo
 
 
 @router.post("/run", status_code=202, response_model=JobOut, responses=_RESPONSES)
+@reads_only  # the job is written by `service.admit`, in its own transaction
 async def run(
     body: RunRequest,
     user: CurrentUser,
@@ -90,6 +92,7 @@ async def run(
 
 
 @router.post("/submit", status_code=202, response_model=JobOut, responses=_RESPONSES)
+@reads_only
 async def submit(
     body: SubmitRequest,
     user: CurrentUser,
@@ -143,9 +146,13 @@ async def _stream(pipeline: Pipeline, job_id: str) -> AsyncIterator[ServerSentEv
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
+            event: JobEvent | None = None
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changes.get(), min(1.0, remaining))
-            job = await pipeline.read(job_id)
+                event = await asyncio.wait_for(changes.get(), min(1.0, remaining))
+            if event is not None and event.job is not None and event.status in TERMINAL:
+                job = event.job  # the row as its worker, in this process, committed it
+            else:
+                job = await pipeline.read(job_id)
 
 
 @router.get(

@@ -101,6 +101,7 @@ def _job(
         user_id=user.id,
         problem_id=problem_id,
         language=language,
+        age_group=user.age_group,
         code=code,
         stdin=stdin,
         limits=limits,

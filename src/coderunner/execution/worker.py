@@ -53,6 +53,7 @@ class Claim:
     job_id: str
     queue: str
     attempt: int
+    job: ExecutionJob = field(compare=False, repr=False)  # the row as claimed (detached)
 
 
 @dataclass(slots=True)
@@ -230,10 +231,13 @@ class JobProcessor:
         metrics.JOBS.labels(queue, JobStatus.PROCESSING.value).inc()
         metrics.QUEUE_WAIT.labels(queue).observe(max(0.0, (now - job.created_at).total_seconds()))
         await self.events.publish(job_id, JobStatus.PROCESSING.value)
-        return Claim(job_id, queue, job.attempts), work
+        return Claim(job_id, queue, job.attempts, job), work
 
     async def _load_work(self, session: AsyncSession, job: ExecutionJob) -> Work:
-        user = await session.get(User, job.user_id)
+        age_group = job.age_group
+        if age_group is None:  # a job made before 0004, or by a learner without an age group
+            user = await session.get(User, job.user_id)
+            age_group = user.age_group if user is not None else None
         work = Work(
             type=job.type,
             user_id=job.user_id,
@@ -242,7 +246,7 @@ class JobProcessor:
             language=job.language,
             stdin=job.stdin,
             requested=dict(job.limits or {}),
-            age_group=user.age_group if user is not None else None,
+            age_group=age_group,
         )
         if job.type == JobType.SUBMIT and job.problem_id is not None:
             problem = await session.get(Problem, job.problem_id)
@@ -341,7 +345,11 @@ class JobProcessor:
         metrics.JOBS.labels(claim.queue, outcome.status).inc()
         if outcome.verdict:
             metrics.VERDICTS.labels(claim.queue, outcome.verdict).inc()
-        await self.events.publish(claim.job_id, outcome.status)
+        # the committed row, for listeners in this process (they need not read it back)
+        finished = claim.job
+        for name, value in values.items():
+            setattr(finished, name, value)
+        await self.events.publish(claim.job_id, outcome.status, finished)
 
     async def _record_progress(self, session: AsyncSession, work: Work, outcome: Outcome) -> None:
         if work.type != JobType.SUBMIT or work.problem_id is None:

@@ -1,0 +1,63 @@
+"""What one trivial job costs the embedded database: a regression guard on the hot path.
+
+On SQLite every statement is a trip to aiosqlite's thread (see docs/adr/0004); a trivial
+`run?wait=true` job used to make 55. The budget below is the whole job: the caller's token,
+admission, claim, result, and the answer (from the finishing worker's event, not a re-read).
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from coderunner.db import sqlite_async
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_trivial_run_makes_nine_trips_to_sqlite(
+    app: FastAPI, client: httpx.AsyncClient, learner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await app.state.execution.sweeper.stop()  # its periodic queries are not the job's
+    body = {"code": "print(1)"}
+    warm = await client.post("/execution/run?wait=true", json=body, headers=learner.headers)
+    assert warm.status_code == 200, warm.text
+
+    statements: list[tuple[str | None, str]] = []
+    ends: collections.Counter[str] = collections.Counter()
+    real_run = sqlite_async._run
+
+    def run(raw: Any, begin: str | None, operation: str, parameters: Any, many: bool) -> Any:
+        statements.append((begin, " ".join(operation.split()[:3])))
+        return real_run(raw, begin, operation, parameters, many)
+
+    real_commit = sqlite_async.OneTripConnection.commit
+    real_rollback = sqlite_async.OneTripConnection.rollback
+
+    def commit(self: sqlite_async.OneTripConnection) -> None:
+        ends["commit"] += 1
+        real_commit(self)
+
+    def rollback(self: sqlite_async.OneTripConnection) -> None:
+        ends["rollback"] += 1
+        real_rollback(self)
+
+    monkeypatch.setattr(sqlite_async, "_run", run)
+    monkeypatch.setattr(sqlite_async.OneTripConnection, "commit", commit)
+    monkeypatch.setattr(sqlite_async.OneTripConnection, "rollback", rollback)
+
+    response = await client.post("/execution/run?wait=true", json=body, headers=learner.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["result"]["stdout"] == "1\n"
+
+    assert statements == [
+        ("BEGIN", "SELECT users.id, users.username,"),  # the token's user, and its revocation
+        ("BEGIN", "INSERT INTO execution_jobs"),  # admission: the job takes the write lock…
+        (None, "SELECT (SELECT count(*)"),  # …then counts the queue and the learner's jobs
+        ("BEGIN", "UPDATE execution_jobs SET"),  # the worker's claim (RETURNING the row)
+        ("BEGIN", "UPDATE execution_jobs SET"),  # the result
+    ]
+    assert ends == {"commit": 4}  # the request's read, admission, claim, result
