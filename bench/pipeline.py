@@ -1,17 +1,22 @@
 """Pipeline benchmark: the whole execution path over HTTP against bare sandboxed Python.
 
-    .venv/bin/python bench/pipeline.py [--runs N] [--scaled] [--url URL] [--json]
+    .venv/bin/python bench/pipeline.py [--rounds R] [--runs N] [--seconds S] [--submissions M]
+                                       [--scaled] [--url URL] [--json]
 
 Without --url it starts the product itself on free ports with a fresh data dir:
   embedded  `coderunner serve` (API + in-process workers, SQLite, in-process queue)
   --scaled  `coderunner api` + one `coderunner worker` process, PostgreSQL + Redis
 with the throttles lifted (RATE_LIMIT_MAX_REQUESTS=1000000, EXECUTION_RATE_LIMIT=0,
-SUBMISSION_RATE_LIMIT=0): it measures the machine, not the rate limits. Then, in the same run:
-  bare        `bwrap ... python3 -I -S -c pass` (bench/sandbox.py's BARE), sequential and 2 at once
-  run c=1     POST /execution/run?wait=true {"code": "print(1)"}, one at a time
-  run c=8     the same from 8 learners at once: throughput and latency
-  submit      POST /execution/submit?wait=true on a 10-test problem (created through the API)
-and prints medians, p95, runs/s and the issue's ratios. With --url, pass an admin's credentials
+SUBMISSION_RATE_LIMIT=0): it measures the machine, not the rate limits. Then R rounds (default
+3), each of them, in this order:
+  bare        `bwrap ... python3 -I -S -c pass` (bench/sandbox.py's BARE): N one at a time, and
+              N two at once (runs/s)
+  run c=1     POST /execution/run?wait=true {"code": "print(1)"}, N one at a time
+  run c=8     the same from 8 learners in a loop: the runs that finish in an S-second window
+              (default 10) opened after a 1 s warm-up: sustained runs/s and latency
+  submit      POST /execution/submit?wait=true on a 10-test problem (created through the API), M
+and prints each round's ratios against that round's bare figures, then the medians over rounds
+(medians, p95, runs/s, ratios). With --url, pass an admin's credentials
 (--admin-user/--admin-password) to create the 10-test problem, else that part is skipped.
 """
 
@@ -235,47 +240,74 @@ async def create_problem(client: httpx.AsyncClient, admin: dict[str, str]) -> st
     return problem_id
 
 
-async def measure_http(
-    url: str, runs: int, submissions: int, admin: tuple[str, str] | None
-) -> dict[str, Any]:
-    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+class Learners:
+    """The benchmark's HTTP side: 8 learners, and the 10-test problem when an admin is given."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.headers: list[dict[str, str]] = []
+        self.problem_id: str | None = None
+
+    async def setup(self, admin: tuple[str, str] | None) -> None:
         tag = secrets.token_hex(3)
-        learners = [await register(client, f"bench{tag}{i}") for i in range(8)]
-        run_body = {"code": "print(1)"}
+        self.headers = [await register(self.client, f"bench{tag}{i}") for i in range(8)]
         for _ in range(5):  # warm-up
-            await timed_post(client, "/execution/run?wait=true", run_body, learners[0])
-        seq = [
-            await timed_post(client, "/execution/run?wait=true", run_body, learners[0])
-            for _ in range(runs)
+            await timed_post(self.client, RUN, RUN_BODY, self.headers[0])
+        if admin is not None:
+            self.problem_id = await create_problem(self.client, await login(self.client, *admin))
+            await timed_post(self.client, SUBMIT, self.submit_body(), self.headers[1])
+
+    def submit_body(self) -> dict[str, Any]:
+        return {"problemId": self.problem_id, "code": "print(int(input()) * 2)"}
+
+    async def sequential(self, runs: int) -> list[float]:
+        return [await timed_post(self.client, RUN, RUN_BODY, self.headers[0]) for _ in range(runs)]
+
+    async def sustained(self, seconds: float, warmup_s: float = 1.0) -> dict[str, Any]:
+        """8 learners in a loop: the runs that finish inside a `seconds` window, which opens
+        once all 8 are busy (after a warm-up) and closes while they still are."""
+        loop = asyncio.get_running_loop()
+        window: list[float] = []
+        opened = closed = 0.0
+        stop = False
+
+        async def learner(headers: dict[str, str]) -> None:
+            while not stop:
+                elapsed = await timed_post(self.client, RUN, RUN_BODY, headers)
+                if opened <= loop.time() < closed:
+                    window.append(elapsed)
+
+        tasks = [asyncio.create_task(learner(h)) for h in self.headers]
+        await asyncio.sleep(warmup_s)
+        opened = loop.time()
+        closed = opened + seconds
+        await asyncio.sleep(seconds)
+        stop = True
+        await asyncio.gather(*tasks)
+        return {**summary(window), "runsPerS": round(len(window) / seconds, 2)}
+
+    async def submissions(self, count: int) -> list[float]:
+        return [
+            await timed_post(self.client, SUBMIT, self.submit_body(), self.headers[1])
+            for _ in range(count)
         ]
 
-        async def learner_loop(headers: dict[str, str], count: int) -> list[float]:
-            return [
-                await timed_post(client, "/execution/run?wait=true", run_body, headers)
-                for _ in range(count)
-            ]
 
-        per_learner = max(1, runs // 8) * 2
-        started = time.perf_counter()
-        parts = await asyncio.gather(*(learner_loop(h, per_learner) for h in learners))
-        wall = time.perf_counter() - started
-        c8 = [x for part in parts for x in part]
-        result: dict[str, Any] = {
-            "runC1": summary(seq),
-            "runC8": {**summary(c8), "runsPerS": round(len(c8) / wall, 2)},
-        }
-        if admin is not None:
-            admin_headers = await login(client, *admin)
-            problem_id = await create_problem(client, admin_headers)
-            body = {"problemId": problem_id, "code": "print(int(input()) * 2)"}
-            await timed_post(client, "/execution/submit?wait=true", body, learners[1])
-            subs = [
-                await timed_post(client, "/execution/submit?wait=true", body, learners[1])
-                for _ in range(submissions)
-            ]
-            result["submit10"] = summary(subs)
-        return result
+RUN = "/execution/run?wait=true"
+SUBMIT = "/execution/submit?wait=true"
+RUN_BODY = {"code": "print(1)"}
+
+
+async def measure_round(
+    learners: Learners, runs: int, seconds: float, submissions: int
+) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "runC1": summary(await learners.sequential(runs)),
+        "runC8": await learners.sustained(seconds),
+    }
+    if learners.problem_id is not None:
+        result["submit10"] = summary(await learners.submissions(submissions))
+    return result
 
 
 def measure_bare(runs: int) -> dict[str, Any]:
@@ -288,10 +320,47 @@ def measure_bare(runs: int) -> dict[str, Any]:
     return {**summary(seq), "runsPerS": round(tput, 2)}
 
 
+def ratios_of(bare: dict[str, Any], http: dict[str, Any]) -> dict[str, float]:
+    ratios = {
+        "throughputVsBare": round(http["runC8"]["runsPerS"] / bare["runsPerS"], 2),
+        "runP50VsBare": round(http["runC1"]["medianMs"] / bare["medianMs"], 2),
+    }
+    if "submit10" in http:
+        ratios["submit10P50VsBare"] = round(http["submit10"]["medianMs"] / bare["medianMs"], 2)
+    return ratios
+
+
+async def run_rounds(
+    url: str, description: str, admin: tuple[str, str] | None, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Bare and HTTP series alternate, `args.rounds` times; each round's ratios use the bare
+    figures measured just before it, and the reported figures are the medians over rounds
+    (the machine's speed drifts from one minute to the next)."""
+    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+    rounds: list[dict[str, Any]] = []
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        learners = Learners(client)
+        await learners.setup(admin)
+        for _ in range(args.rounds):
+            bare = await asyncio.to_thread(measure_bare, args.runs)
+            http = await measure_round(learners, args.runs, args.seconds, args.submissions)
+            rounds.append({"bare": bare, **http, "ratios": ratios_of(bare, http)})
+    figures: dict[str, Any] = {"mode": description, "rounds": rounds}
+    for key in ("bare", "runC1", "runC8", "submit10", "ratios"):
+        if key in rounds[0]:
+            figures[key] = {
+                field: round(statistics.median(r[key][field] for r in rounds), 2)
+                for field in rounds[0][key]
+            }
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=40, help="trivial runs per series")
-    parser.add_argument("--submissions", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=40, help="sequential runs per series")
+    parser.add_argument("--seconds", type=float, default=10.0, help="the c=8 window per round")
+    parser.add_argument("--submissions", type=int, default=15, help="submissions per round")
+    parser.add_argument("--rounds", type=int, default=3, help="bare/HTTP rounds, alternating")
     parser.add_argument("--scaled", action="store_true", help="PostgreSQL + Redis + a worker")
     parser.add_argument("--url", help="benchmark this running API instead of starting one")
     parser.add_argument("--admin-user", default=os.environ.get("BENCH_ADMIN_USER"))
@@ -300,23 +369,7 @@ def main() -> int:
     args = parser.parse_args()
 
     def bench(url: str, description: str, admin: tuple[str, str] | None) -> dict[str, Any]:
-        bare_before = measure_bare(args.runs)
-        http = asyncio.run(measure_http(url, args.runs, args.submissions, admin))
-        bare_after = measure_bare(args.runs)
-        # the bare figures bracket the HTTP ones: take the mean of both brackets
-        bare = {
-            k: round((bare_before[k] + bare_after[k]) / 2, 2)
-            for k in ("medianMs", "p95Ms", "runsPerS")
-        }
-        figures: dict[str, Any] = {"mode": description, "bare": bare, **http}
-        ratios = {
-            "throughputVsBare": round(http["runC8"]["runsPerS"] / bare["runsPerS"], 2),
-            "runP50VsBare": round(http["runC1"]["medianMs"] / bare["medianMs"], 2),
-        }
-        if "submit10" in http:
-            ratios["submit10P50VsBare"] = round(http["submit10"]["medianMs"] / bare["medianMs"], 2)
-        figures["ratios"] = ratios
-        return figures
+        return asyncio.run(run_rounds(url, description, admin, args))
 
     if args.url:
         admin = (args.admin_user, args.admin_password) if args.admin_user else None
@@ -328,6 +381,9 @@ def main() -> int:
         print(json.dumps(figures, indent=2))
         return 0
     print(figures["mode"])
+    for number, row in enumerate(figures["rounds"], 1):
+        print(f"  round {number}: " + ", ".join(f"{k} {v}" for k, v in row["ratios"].items()))
+    print("  medians over the rounds:")
     bare = figures["bare"]
     print(
         f"  bare bwrap python3 -I -S -c pass: median {bare['medianMs']} ms, "
