@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from redis.asyncio import Redis
-from sqlalchemy import delete, exists, select
+from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import RevokedToken, User
@@ -22,6 +22,12 @@ class RevocationStore(Protocol):
     ) -> tuple[User | None, bool]:
         """(the token's user if it exists, whether the token is revoked)."""
         ...
+
+
+# built once: every authenticated request runs it
+_HOLDER = select(User, exists().where(RevokedToken.jti == bindparam("jti"))).where(
+    User.id == bindparam("user_id")
+)
 
 
 class DatabaseRevocationStore:
@@ -41,8 +47,7 @@ class DatabaseRevocationStore:
         self, session: AsyncSession, user_id: str, jti: str
     ) -> tuple[User | None, bool]:
         """One query for both: every authenticated request asks it."""
-        revoked = exists().where(RevokedToken.jti == jti)
-        row = (await session.execute(select(User, revoked).where(User.id == user_id))).first()
+        row = (await session.execute(_HOLDER, {"user_id": user_id, "jti": jti})).first()
         return (row[0], bool(row[1])) if row is not None else (None, False)
 
 

@@ -1,11 +1,15 @@
-"""Queries on execution_jobs. Every state change is one guarded UPDATE (compare-and-set)."""
+"""Queries on execution_jobs. Every state change is one guarded UPDATE (compare-and-set).
+
+The statements every job runs (admission count, claim, finish) are built once, here, with bound
+parameters: SQLAlchemy then neither rebuilds them nor recomputes their cache key per job.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,19 +44,22 @@ async def lock_admission(session: AsyncSession, *keys: str) -> None:
         )
 
 
+_PENDING_ON_QUEUE = (
+    select(func.count())
+    .where(ExecutionJob.queue == bindparam("queue"), ExecutionJob.status == JobStatus.PENDING.value)
+    .scalar_subquery()
+)
+_ACTIVE_OF_USER = (
+    select(func.count())
+    .where(ExecutionJob.user_id == bindparam("user_id"), ExecutionJob.status.in_(_ACTIVE))
+    .scalar_subquery()
+)
+_ADMISSION_COUNTS = select(_PENDING_ON_QUEUE, _ACTIVE_OF_USER)
+
+
 async def admission_counts(session: AsyncSession, queue: str, user_id: str) -> tuple[int, int]:
     """(pending jobs on `queue`, pending or processing jobs of `user_id`) in one query."""
-    pending = (
-        select(func.count())
-        .where(ExecutionJob.queue == queue, ExecutionJob.status == JobStatus.PENDING.value)
-        .scalar_subquery()
-    )
-    active = (
-        select(func.count())
-        .where(ExecutionJob.user_id == user_id, ExecutionJob.status.in_(_ACTIVE))
-        .scalar_subquery()
-    )
-    row = (await session.execute(select(pending, active))).one()
+    row = (await session.execute(_ADMISSION_COUNTS, {"queue": queue, "user_id": user_id})).one()
     return int(row[0]), int(row[1])
 
 
@@ -66,25 +73,29 @@ async def depths(session: AsyncSession) -> dict[tuple[str, str], int]:
     return {(q, s): int(n) for q, s, n in (await session.execute(statement)).all()}
 
 
+_CLAIM = (
+    update(ExecutionJob)
+    .where(ExecutionJob.id == bindparam("b_job_id"), ExecutionJob.status == JobStatus.PENDING.value)
+    .values(
+        status=JobStatus.PROCESSING.value,
+        attempts=ExecutionJob.attempts + 1,
+        worker_id=bindparam("b_worker_id"),
+        started_at=bindparam("b_now"),
+        heartbeat_at=bindparam("b_now"),
+    )
+    .returning(ExecutionJob)
+)
+
+
 async def claim(
     session: AsyncSession, job_id: str, worker_id: str, now: datetime
 ) -> ExecutionJob | None:
     """Take a pending job for this worker (the claimed row); None when someone else has it or
     it is done. One statement: UPDATE … WHERE status='pending' RETURNING …."""
-    statement = (
-        update(ExecutionJob)
-        .where(ExecutionJob.id == job_id, ExecutionJob.status == JobStatus.PENDING.value)
-        .values(
-            status=JobStatus.PROCESSING.value,
-            attempts=ExecutionJob.attempts + 1,
-            worker_id=worker_id,
-            started_at=now,
-            heartbeat_at=now,
-        )
-        .returning(ExecutionJob)
-    )
     result = await session.execute(
-        statement, execution_options={"synchronize_session": False, "populate_existing": True}
+        _CLAIM,
+        {"b_job_id": job_id, "b_worker_id": worker_id, "b_now": now},
+        execution_options={"synchronize_session": False, "populate_existing": True},
     )
     return result.scalars().first()
 
@@ -96,6 +107,43 @@ def _owned(job_id: str, worker_id: str, attempt: int) -> Any:
         & (ExecutionJob.worker_id == worker_id)
         & (ExecutionJob.attempts == attempt)
     )
+
+
+_OWNED = (
+    (ExecutionJob.id == bindparam("b_job_id"))
+    & (ExecutionJob.status == JobStatus.PROCESSING.value)
+    & (ExecutionJob.worker_id == bindparam("b_worker_id"))
+    & (ExecutionJob.attempts == bindparam("b_attempt"))
+)
+_FINISH = (
+    update(ExecutionJob)
+    .where(_OWNED)
+    .values(
+        {
+            column: bindparam(f"b_new_{column}")
+            for column in (
+                "status",
+                "verdict",
+                "result",
+                "submission_result",
+                "failure_reason",
+                "finished_at",
+                "heartbeat_at",
+            )
+        }
+    )
+)
+FINISH_FIELDS = frozenset(
+    (
+        "status",
+        "verdict",
+        "result",
+        "submission_result",
+        "failure_reason",
+        "finished_at",
+        "heartbeat_at",
+    )
+)
 
 
 async def heartbeat(
@@ -110,9 +158,17 @@ async def heartbeat(
 async def finish(
     session: AsyncSession, job_id: str, worker_id: str, attempt: int, **values: Any
 ) -> bool:
-    """Write a terminal state, only if this worker's claim still holds."""
-    statement = update(ExecutionJob).where(_owned(job_id, worker_id, attempt)).values(**values)
-    return await _rows(session, statement) == 1
+    """Write a terminal state (every one of FINISH_FIELDS), only if this worker's claim still
+    holds."""
+    if values.keys() != FINISH_FIELDS:
+        raise ValueError(f"finish writes exactly {sorted(FINISH_FIELDS)}")
+    params = {"b_job_id": job_id, "b_worker_id": worker_id, "b_attempt": attempt}
+    params.update({f"b_new_{name}": value for name, value in values.items()})
+    result = cast(
+        CursorResult[Any],
+        await session.execute(_FINISH, params, execution_options={"synchronize_session": False}),
+    )
+    return int(result.rowcount) == 1
 
 
 async def release(
