@@ -7,6 +7,7 @@ once and runs the start-up self-test; when isolation or limits don't work on thi
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import threading
@@ -80,6 +81,8 @@ def get_sandbox(config: SandboxConfig | None = None) -> Sandbox:
             _error = "sandbox self-test failed: " + "; ".join(report.failures)
             raise SandboxUnavailableError(_error)
         _instance = sandbox
+        # at exit the launcher ends and reaps whatever still runs (and is not left to the GC)
+        atexit.register(sandbox.close)
         return sandbox
 
 
