@@ -1,8 +1,9 @@
 """What one trivial job costs the embedded database: a regression guard on the hot path.
 
 On SQLite every statement is a trip to aiosqlite's thread (see docs/adr/0004); a trivial
-`run?wait=true` job used to make 55. The budget below is the whole job: the caller's token,
-admission, claim, result, and the answer (from the finishing worker's event, not a re-read).
+`run?wait=true` job used to make 55. The budget below is the whole job: the caller's token and
+the admission (one transaction), claim, result, and the answer (from the finishing worker's
+event, not a re-read).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from coderunner.db import sqlite_async
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-async def test_a_trivial_run_makes_nine_trips_to_sqlite(
+async def test_a_trivial_run_makes_eight_trips_to_sqlite(
     app: FastAPI, client: httpx.AsyncClient, learner: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await app.state.execution.sweeper.stop()  # its periodic queries are not the job's
@@ -54,10 +55,11 @@ async def test_a_trivial_run_makes_nine_trips_to_sqlite(
     assert response.json()["result"]["stdout"] == "1\n"
 
     assert statements == [
-        ("BEGIN", "SELECT users.id, users.username,"),  # the token's user, and its revocation
-        ("BEGIN", "INSERT INTO execution_jobs"),  # admission: the job takes the write lock…
-        (None, "SELECT (SELECT count(*)"),  # …then counts the queue and the learner's jobs
+        # the request is a writer from its first statement: the token's user and revocation…
+        ("BEGIN IMMEDIATE", "SELECT users.id, users.username,"),
+        (None, "INSERT INTO execution_jobs"),  # …then the admission: the job…
+        (None, "SELECT (SELECT count(*)"),  # …and the counts of the queue and the learner's jobs
         ("BEGIN", "UPDATE execution_jobs SET"),  # the worker's claim (RETURNING the row)
         ("BEGIN", "UPDATE execution_jobs SET"),  # the result
     ]
-    assert ends == {"commit": 4}  # the request's read, admission, claim, result
+    assert ends == {"commit": 3}  # the request (with the admission), the claim, the result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -18,19 +18,6 @@ from coderunner.config import Settings
 from coderunner.db.engine import begin_write
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_READS_ONLY = "_coderunner_reads_only"
-
-Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
-
-
-def reads_only(endpoint: Endpoint) -> Endpoint:
-    """Mark an unsafe-method endpoint whose request transaction only reads (it writes, if at
-    all, in transactions of its own): its session starts as a reader, not with SQLite's write
-    lock, so it does not hold up the writers while it authenticates."""
-    setattr(endpoint, _READS_ONLY, True)
-    return endpoint
-
-
 bearer = HTTPBearer(auto_error=False, description="JWT from /auth/login or /auth/register")
 
 
@@ -46,8 +33,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with factory() as session:
         try:
-            endpoint = request.scope.get("endpoint")
-            if request.method not in SAFE_METHODS and not getattr(endpoint, _READS_ONLY, False):
+            if request.method not in SAFE_METHODS:
                 await begin_write(session)
             yield session
             await session.commit()

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from coderunner.api.deps import CurrentUser, SessionDep, SettingsDep, reads_only
+from coderunner.api.deps import CurrentUser, SessionDep, SettingsDep
 from coderunner.api.errors import AppError
 from coderunner.api.schemas import ERROR_RESPONSES, ErrorOut
 from coderunner.execution import service
@@ -73,7 +73,6 @@ async def _start(pipeline: Pipeline, job: ExecutionJob, wait: bool) -> JSONRespo
 
 
 @router.post("/run", status_code=202, response_model=JobOut, responses=_RESPONSES)
-@reads_only  # the job is written by `service.admit`, in its own transaction
 async def run(
     body: RunRequest,
     user: CurrentUser,
@@ -84,15 +83,12 @@ async def run(
 ) -> JSONResponse:
     """Run code with optional stdin (queue `code-execution`)."""
     job = service.new_run(settings, user, body)
-    # end the request's read transaction: its connection goes back to the pool before the
-    # admission takes one (and a wait holds none)
-    await session.commit()
-    job = await service.admit(pipeline.sessionmaker, settings, job, pipeline.concurrency(job.queue))
+    # admission commits the request's transaction: a wait holds no connection
+    job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
     return await _start(pipeline, job, wait)
 
 
 @router.post("/submit", status_code=202, response_model=JobOut, responses=_RESPONSES)
-@reads_only
 async def submit(
     body: SubmitRequest,
     user: CurrentUser,
@@ -103,8 +99,7 @@ async def submit(
 ) -> JSONResponse:
     """Grade code against a problem's test cases (queue `code-submission`)."""
     job = await service.new_submission(session, settings, user, body)
-    await session.commit()
-    job = await service.admit(pipeline.sessionmaker, settings, job, pipeline.concurrency(job.queue))
+    job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
     return await _start(pipeline, job, wait)
 
 

@@ -7,7 +7,7 @@ import math
 from functools import lru_cache
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.api.errors import AppError, Conflict, NotFound, PayloadTooLarge, Unprocessable
 from coderunner.auth.models import Role, User
@@ -114,37 +114,35 @@ def _job(
 
 
 async def admit(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    job: ExecutionJob,
-    concurrency: int,
+    session: AsyncSession, settings: Settings, job: ExecutionJob, concurrency: int
 ) -> ExecutionJob:
     """Commit the job if its queue and its owner have room (else 503 / 429, nothing created).
 
-    Its own short transaction whose first statement writes, so concurrent admissions are
-    serialised (SQLite's write lock; advisory locks on PostgreSQL) and the counts are exact.
+    `session` is the request's transaction, begun as a writer (SQLite: BEGIN IMMEDIATE, so the
+    write lock is held from its first statement; PostgreSQL: advisory locks per queue and per
+    user), so concurrent admissions are serialised and the counts are exact. One transaction
+    for the caller's token and the admission: it ends here, before the job is sent.
     """
-    async with sessionmaker() as session:
-        await repository.lock_admission(session, f"job-user:{job.user_id}", f"job-q:{job.queue}")
-        session.add(job)
-        await session.flush()
-        pending, active = await repository.admission_counts(session, job.queue, job.user_id)
-        if pending > settings.max_pending_jobs:
-            await session.rollback()
-            metrics.REJECTIONS.labels(job.queue, "queue_full").inc()
-            retry = max(1, math.ceil(pending / max(1, concurrency)))
-            raise QueueFull(
-                "the queue is full, try again in a moment",
-                headers={"Retry-After": str(min(retry, 60))},
-            )
-        if active > settings.max_user_pending_jobs:
-            await session.rollback()
-            metrics.REJECTIONS.labels(job.queue, "user_cap").inc()
-            raise TooManyJobs(
-                f"you already have {active - 1} programs waiting to run; wait for one to finish",
-                headers={"Retry-After": "2"},
-            )
-        await session.commit()
+    await repository.lock_admission(session, f"job-user:{job.user_id}", f"job-q:{job.queue}")
+    session.add(job)
+    await session.flush()
+    pending, active = await repository.admission_counts(session, job.queue, job.user_id)
+    if pending > settings.max_pending_jobs:
+        await session.rollback()
+        metrics.REJECTIONS.labels(job.queue, "queue_full").inc()
+        retry = max(1, math.ceil(pending / max(1, concurrency)))
+        raise QueueFull(
+            "the queue is full, try again in a moment",
+            headers={"Retry-After": str(min(retry, 60))},
+        )
+    if active > settings.max_user_pending_jobs:
+        await session.rollback()
+        metrics.REJECTIONS.labels(job.queue, "user_cap").inc()
+        raise TooManyJobs(
+            f"you already have {active - 1} programs waiting to run; wait for one to finish",
+            headers={"Retry-After": "2"},
+        )
+    await session.commit()
     return job
 
 
