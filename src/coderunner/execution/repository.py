@@ -18,10 +18,10 @@ from coderunner.execution.models import ExecutionJob, JobStatus
 _ACTIVE = (JobStatus.PENDING.value, JobStatus.PROCESSING.value)
 
 
-async def _rows(session: AsyncSession, statement: Any) -> int:
+async def _rows(session: AsyncSession, statement: Any, params: dict[str, Any] | None = None) -> int:
     result = cast(
         CursorResult[Any],
-        await session.execute(statement, execution_options={"synchronize_session": False}),
+        await session.execute(statement, params, execution_options={"synchronize_session": False}),
     )
     return int(result.rowcount)
 
@@ -100,38 +100,12 @@ async def claim(
     return result.scalars().first()
 
 
-def _owned(job_id: str, worker_id: str, attempt: int) -> Any:
-    return (
-        (ExecutionJob.id == job_id)
-        & (ExecutionJob.status == JobStatus.PROCESSING.value)
-        & (ExecutionJob.worker_id == worker_id)
-        & (ExecutionJob.attempts == attempt)
-    )
-
-
+# a worker's claim on a job: its later writes bind b_job_id, b_worker_id and b_attempt
 _OWNED = (
     (ExecutionJob.id == bindparam("b_job_id"))
     & (ExecutionJob.status == JobStatus.PROCESSING.value)
     & (ExecutionJob.worker_id == bindparam("b_worker_id"))
     & (ExecutionJob.attempts == bindparam("b_attempt"))
-)
-_FINISH = (
-    update(ExecutionJob)
-    .where(_OWNED)
-    .values(
-        {
-            column: bindparam(f"b_new_{column}")
-            for column in (
-                "status",
-                "verdict",
-                "result",
-                "submission_result",
-                "failure_reason",
-                "finished_at",
-                "heartbeat_at",
-            )
-        }
-    )
 )
 FINISH_FIELDS = frozenset(
     (
@@ -144,15 +118,22 @@ FINISH_FIELDS = frozenset(
         "heartbeat_at",
     )
 )
+_FINISH = (
+    update(ExecutionJob)
+    .where(_OWNED)
+    .values({column: bindparam(f"b_new_{column}") for column in FINISH_FIELDS})
+)
+
+
+def _claimed(job_id: str, worker_id: str, attempt: int) -> dict[str, Any]:
+    return {"b_job_id": job_id, "b_worker_id": worker_id, "b_attempt": attempt}
 
 
 async def heartbeat(
     session: AsyncSession, job_id: str, worker_id: str, attempt: int, now: datetime
 ) -> bool:
-    statement = (
-        update(ExecutionJob).where(_owned(job_id, worker_id, attempt)).values(heartbeat_at=now)
-    )
-    return await _rows(session, statement) == 1
+    statement = update(ExecutionJob).where(_OWNED).values(heartbeat_at=now)
+    return await _rows(session, statement, _claimed(job_id, worker_id, attempt)) == 1
 
 
 async def finish(
@@ -162,13 +143,9 @@ async def finish(
     holds."""
     if values.keys() != FINISH_FIELDS:
         raise ValueError(f"finish writes exactly {sorted(FINISH_FIELDS)}")
-    params = {"b_job_id": job_id, "b_worker_id": worker_id, "b_attempt": attempt}
+    params = _claimed(job_id, worker_id, attempt)
     params.update({f"b_new_{name}": value for name, value in values.items()})
-    result = cast(
-        CursorResult[Any],
-        await session.execute(_FINISH, params, execution_options={"synchronize_session": False}),
-    )
-    return int(result.rowcount) == 1
+    return await _rows(session, _FINISH, params) == 1
 
 
 async def release(
@@ -183,8 +160,8 @@ async def release(
     }
     if refund:
         values["attempts"] = ExecutionJob.attempts - 1
-    statement = update(ExecutionJob).where(_owned(job_id, worker_id, attempt)).values(**values)
-    return await _rows(session, statement) == 1
+    statement = update(ExecutionJob).where(_OWNED).values(**values)
+    return await _rows(session, statement, _claimed(job_id, worker_id, attempt)) == 1
 
 
 async def stale_processing(
