@@ -17,8 +17,9 @@ pytestmark = pytest.mark.sandbox
 
 def _worker_uid() -> int:
     # each xdist worker gets its own host uid, so "no process of our uid" is a per-worker fact
+    # CODERUNNER_TEST_UID_BASE separates suites that run at the same time on one host
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    return 64100 + int(worker or 0)
+    return int(os.environ.get("CODERUNNER_TEST_UID_BASE", "64100")) + int(worker or 0)
 
 
 @pytest.fixture(scope="session")
