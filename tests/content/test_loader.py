@@ -166,3 +166,33 @@ def test_level_numbers_must_count_from_one(tree: Path) -> None:
         i.startswith("levels.yaml: ageGroups.0: Value error, level numbers must be 1, 2, 3")
         for i in issues
     )
+
+
+def test_wrong_solutions_rules_another_way_and_test_hints_load(tree: Path) -> None:
+    tests = [
+        {"input": "", "output": "hi\n", "hidden": i >= 3, "hint": "says hi" if i >= 3 else None}
+        for i in range(6)
+    ]
+    data = _problem(
+        tests=tests,
+        wrongSolutions=[{"code": "print('Hi')", "why": "a capital H"}],
+        rules={"forbiddenNames": ["max", "math.gcd"], "requiredDefs": ["greet"]},
+        anotherWay="You could also use `sys.stdout.write`.",
+    )
+    _write(tree / "problems/7-9/1/say-hi.yaml", data)
+    problem = load_curriculum(tree).problem("say-hi")
+    assert problem is not None
+    assert problem.wrong_solutions[0].why == "a capital H"
+    assert problem.rules is not None
+    assert problem.rules.forbidden_names == ["max", "math.gcd"]
+    assert problem.rules.required_defs == ["greet"]
+    assert problem.rules.max_comparisons is None
+    assert problem.another_way is not None
+    assert [test.hint for test in problem.hidden_tests] == ["says hi"] * 3
+
+
+def test_a_rule_with_a_bad_name_is_refused(tree: Path) -> None:
+    data = _problem(rules={"forbiddenNames": ["max()"]})
+    _write(tree / "problems/7-9/1/say-hi.yaml", data)
+    (issue,) = _issues(tree)
+    assert issue.startswith("problems/7-9/1/say-hi.yaml: rules.forbiddenNames.0:")

@@ -134,7 +134,16 @@ async def test_changed_new_and_removed_content(session: AsyncSession, content: P
     data = yaml.safe_load(path.read_text())
     data["title"] = "Hello there"
     data["tests"][0]["output"] = "Hello, Mia!!\n"
-    data["tests"].append({"name": "extra", "input": "Zed\n", "output": "Hello, Zed!\n"})
+    data["tests"].append(
+        {
+            "name": "extra",
+            "input": "Zed\n",
+            "output": "Hello, Zed!\n",
+            "hidden": True,
+            "hint": "a short name",
+        }
+    )
+    data["rules"] = {"forbiddenNames": ["eval"], "requiredDefs": []}
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     (content / "problems/7-9/1/echo-echo.yaml").unlink()
     new = yaml.safe_load((content / "problems/7-9/1/star-frame.yaml").read_text())
@@ -167,6 +176,15 @@ async def test_changed_new_and_removed_content(session: AsyncSession, content: P
     assert outputs[0] == "Hello, Mia!!\n"
     assert outputs[-1] == "Hello, Zed!\n"
     assert len(outputs) == 7
+    hints = list(
+        await session.scalars(
+            select(TestCase.hint)
+            .where(TestCase.problem_id == "hello-you")
+            .order_by(TestCase.position)
+        )
+    )
+    assert hints[-1] == "a short name"
+    assert hello.rules == {"forbiddenNames": ["eval"], "requiredDefs": []}
     echo = await session.get(Problem, "echo-echo")
     assert echo is not None
     assert not echo.is_published  # kept, so learners' progress on it survives

@@ -89,3 +89,18 @@ def test_failed_visible_tests_carry_an_explanation_hidden_ones_do_not(sandbox: S
     assert visible["verdict"] == "RUNTIME_ERROR"
     assert visible["explanation"]["kind"] == "ZeroDivisionError"
     assert "explanation" not in hidden
+
+
+def test_a_failed_hidden_test_shows_its_hint_and_a_passed_one_does_not(sandbox: Sandbox) -> None:
+    tests = [
+        TestSpec(0, "t0", "1", "1\n", True, "a small number"),
+        TestSpec(1, "t1", "2", "3\n", True, "a bigger number"),
+        TestSpec(2, "t2", "3", "9\n", True, None),
+    ]
+    graded = grade(sandbox, "print(input())", "python", tests, None, None)
+    passed, failed, no_hint = graded.submission_result["tests"]
+    assert "hint" not in passed
+    assert failed["hint"] == "a bigger number"
+    assert "hint" not in no_hint
+    assert "input" not in failed
+    assert "expected" not in failed

@@ -21,6 +21,8 @@ ComparisonMode = Literal["exact", "trailing", "tokens", "float"]
 Difficulty = Literal["easy", "medium", "hard"]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
 Text = Annotated[str, StringConstraints(min_length=1)]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]\w*$", max_length=100)]
+DottedName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -51,6 +53,27 @@ class TestCase(ContentModel):
     input: str = ""
     output: str
     hidden: bool = False
+    # in a child's words, what this test checks; shown when a hidden test fails
+    hint: Text | None = None
+
+
+class WrongSolution(ContentModel):
+    """A plausible child's mistake: `content check` proves it fails a test or breaks a rule."""
+
+    code: Text
+    why: Text
+
+
+class Rules(ContentModel):
+    """Rules the statement sets on the code, checked with the AST at Submit (before running)."""
+
+    forbidden_names: list[DottedName] = Field(default_factory=list)
+    required_defs: list[Identifier] = Field(default_factory=list)
+    max_comparisons: int | None = Field(None, ge=1)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.forbidden_names or self.required_defs or self.max_comparisons)
 
 
 class Problem(ContentModel):
@@ -70,6 +93,9 @@ class Problem(ContentModel):
     language: Literal["python"] = "python"
     solution: Text
     tests: list[TestCase]
+    wrong_solutions: list[WrongSolution] = Field(default_factory=list)
+    rules: Rules | None = None
+    another_way: Text | None = None  # Markdown, shown beside the model solution after solving
 
     @model_validator(mode="after")
     def _enough_tests(self) -> Problem:

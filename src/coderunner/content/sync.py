@@ -80,14 +80,20 @@ def problem_values(problem: Problem) -> dict[str, Any]:
         "limits": limits,
         "language": problem.language,
         "reference_solution": problem.solution,
+        "rules": None
+        if problem.rules is None or problem.rules.empty
+        else problem.rules.model_dump(by_alias=True, exclude_none=True),
         "source": CONTENT,
         "is_published": True,
     }
 
 
-def _test_rows(problem: Problem) -> list[tuple[int, str, str, str, bool]]:
+TestRow = tuple[int, str, str, str, bool, str | None]
+
+
+def _test_rows(problem: Problem) -> list[TestRow]:
     return [
-        (position, test.name, test.input, test.output, test.hidden)
+        (position, test.name, test.input, test.output, test.hidden, test.hint)
         for position, test in enumerate(problem.tests)
     ]
 
@@ -141,10 +147,10 @@ async def _sync_cheatsheets(
 
 async def _sync_problems(session: AsyncSession, curriculum: Curriculum, report: SyncReport) -> None:
     rows = {row.id: row for row in await session.scalars(select(ProblemRow))}
-    tests: dict[str, list[tuple[int, str, str, str, bool]]] = {}
+    tests: dict[str, list[TestRow]] = {}
     for case in await session.scalars(select(TestCaseRow).order_by(TestCaseRow.position)):
         tests.setdefault(case.problem_id, []).append(
-            (case.position, case.name, case.input, case.expected_output, case.hidden)
+            (case.position, case.name, case.input, case.expected_output, case.hidden, case.hint)
         )
     for problem in curriculum.problems:
         key = f"problem {problem.id}"
@@ -179,8 +185,9 @@ async def _sync_problems(session: AsyncSession, curriculum: Curriculum, report: 
                     input=stdin,
                     expected_output=output,
                     hidden=hidden,
+                    hint=hint,
                 )
-                for position, name, stdin, output, hidden in wanted
+                for position, name, stdin, output, hidden, hint in wanted
             )
     in_files = {problem.id for problem in curriculum.problems}
     for problem_id, row in rows.items():

@@ -2,7 +2,8 @@
 
 Expected outputs never enter the sandbox: the program gets only each test's input, and its
 output is compared here with `compare_output` under the problem's comparison mode. Hidden tests
-keep only pass/fail, verdict, time and memory in the result (no input, output or stderr).
+keep only pass/fail, verdict, time and memory in the result (no input, output or stderr),
+and, when one fails, its author's hint (what it checks, in a child's words).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class TestSpec:
     input: str
     expected: str
     hidden: bool
+    hint: str | None = None  # what the test checks, in a child's words
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ def _test_entry(
         "memoryKb": run.memory_kb,
     }
     if spec.hidden:
+        if not passed and spec.hint:
+            entry["hint"] = spec.hint
         return entry
     entry.update(input=spec.input, expected=spec.expected, actual=run.stdout, stderr=run.stderr)
     if not passed:

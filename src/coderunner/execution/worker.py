@@ -258,7 +258,7 @@ class JobProcessor:
                 )
             ).all()
             work.tests = [
-                TestSpec(i, c.name or f"Test {i + 1}", c.input, c.expected_output, c.hidden)
+                TestSpec(i, c.name or f"Test {i + 1}", c.input, c.expected_output, c.hidden, c.hint)
                 for i, c in enumerate(cases)
             ]
             if problem is not None:

@@ -30,6 +30,8 @@ class Problem(Base):
     limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     language: Mapped[str] = mapped_column(String(32), default="python")
     reference_solution: Mapped[str] = mapped_column(Text, default="")
+    # {forbiddenNames, requiredDefs, maxComparisons}: checked with the AST at Submit
+    rules: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
     source: Mapped[str] = mapped_column(String(16), default="authored")  # content|authored
     created_by: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("users.id", ondelete="SET NULL")
@@ -61,5 +63,7 @@ class TestCase(Base):
     input: Mapped[str] = mapped_column(Text, default="")
     expected_output: Mapped[str] = mapped_column(Text, default="")
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # in a child's words, what the test checks: shown when a hidden test fails
+    hint: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
 
     problem: Mapped[Problem] = relationship(back_populates="test_cases", lazy="raise")

@@ -30,6 +30,7 @@ class TestCaseOut(APIModel):
     input: str
     expected_output: str
     hidden: bool
+    hint: str | None = None
 
 
 class TestCaseIn(InputModel):
@@ -38,6 +39,9 @@ class TestCaseIn(InputModel):
     input: str = Field(default="", max_length=65536)
     expected_output: str = Field(max_length=65536)
     hidden: bool = False
+    hint: str | None = Field(
+        default=None, max_length=500, description="what the test checks, shown when it fails"
+    )
 
 
 class ProblemSummary(APIModel):
@@ -72,6 +76,7 @@ class ProblemAdminOut(ProblemSummary):
     limits: dict[str, Any]
     comparison: dict[str, Any]
     reference_solution: str
+    rules: dict[str, Any] | None = None
     source: str
     created_by: str | None
     is_published: bool
@@ -98,6 +103,18 @@ class LimitsIn(InputModel):
     memory_mb: int | None = Field(default=None, ge=16, le=512)
 
 
+class RulesIn(InputModel):
+    """Rules the statement sets on the code: stored as `{forbiddenNames, requiredDefs, ...}`."""
+
+    forbidden_names: list[str] = Field(
+        default_factory=list, max_length=20, description="names or calls the code may not use"
+    )
+    required_defs: list[str] = Field(
+        default_factory=list, max_length=20, description="functions the code must define"
+    )
+    max_comparisons: int | None = Field(default=None, ge=1, le=10000)
+
+
 class ProblemFields(InputModel):
     title: str = Field(min_length=1, max_length=200)
     age_group: AgeGroup
@@ -113,6 +130,7 @@ class ProblemFields(InputModel):
     limits: LimitsIn = Field(default_factory=LimitsIn)
     language: str = Field(default="python", pattern=r"^[a-z0-9+#-]{1,32}$")
     reference_solution: str = Field(default="", max_length=65536)
+    rules: RulesIn | None = None
     is_published: bool = True
     tests: list[TestCaseIn] = Field(default_factory=list, max_length=200)
 
@@ -136,5 +154,6 @@ class ProblemUpdate(InputModel):
     limits: LimitsIn | None = None
     language: str | None = Field(default=None, pattern=r"^[a-z0-9+#-]{1,32}$")
     reference_solution: str | None = Field(default=None, max_length=65536)
+    rules: RulesIn | None = None
     is_published: bool | None = None
     tests: list[TestCaseIn] | None = Field(default=None, max_length=200)

@@ -102,6 +102,7 @@ def staff_view(problem: Problem) -> ProblemAdminOut:
         limits=dict(problem.limits),
         comparison=dict(problem.comparison),
         reference_solution=problem.reference_solution,
+        rules=dict(problem.rules) if problem.rules else None,
         source=problem.source,
         created_by=problem.created_by,
         is_published=problem.is_published,
@@ -134,6 +135,7 @@ def _test_cases(tests: list[TestCaseIn]) -> list[TestCase]:
             input=t.input,
             expected_output=t.expected_output,
             hidden=t.hidden,
+            hint=t.hint,
         )
         for i, t in enumerate(tests)
     ]
@@ -142,11 +144,12 @@ def _test_cases(tests: list[TestCaseIn]) -> list[TestCase]:
 async def create(session: AsyncSession, data: ProblemCreate, author: User) -> ProblemAdminOut:
     if await repository.get(session, data.id) is not None:
         raise Conflict("a problem with this id exists", code="PROBLEM_EXISTS")
-    fields = data.model_dump(exclude={"tests", "comparison", "limits"})
+    fields = data.model_dump(exclude={"tests", "comparison", "limits", "rules"})
     problem = Problem(
         **fields,
         comparison=_stored(data.comparison),
         limits=_stored(data.limits),
+        rules=_stored(data.rules) if data.rules is not None else None,
         source="authored",
         created_by=author.id,
     )
@@ -160,7 +163,9 @@ async def update(
     session: AsyncSession, problem_id: str, data: ProblemUpdate, editor: User
 ) -> ProblemAdminOut:
     problem = await _load(session, problem_id, editor)
-    changes = data.model_dump(exclude_unset=True, exclude={"tests", "comparison", "limits"})
+    changes = data.model_dump(
+        exclude_unset=True, exclude={"tests", "comparison", "limits", "rules"}
+    )
     for key, value in changes.items():
         if value is not None:
             setattr(problem, key, value)
@@ -168,6 +173,8 @@ async def update(
         problem.comparison = _stored(data.comparison)
     if data.limits is not None:
         problem.limits = _stored(data.limits)
+    if data.rules is not None:
+        problem.rules = _stored(data.rules)
     if data.tests is not None:
         problem.test_cases = []
         await session.flush()  # delete the old rows before positions are reused

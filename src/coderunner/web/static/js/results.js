@@ -69,7 +69,11 @@ function testItem(test) {
   const head = el("p", "result-head", `${test.passed ? "✓" : "✗"} ${name}: ${test.passed ? "passed" : verdictText(test.verdict) || "failed"}`);
   li.append(head);
   if (test.hidden) {
-    if (!test.passed) li.append(el("p", "muted", "This test is secret. Think about unusual inputs (empty, zero, very big)."));
+    if (!test.passed) {
+      // the author's words for what this secret test checks, when they wrote some
+      if (test.hint) li.append(el("p", "test-hint", `What it checks: ${test.hint}`));
+      else li.append(el("p", "muted", "This test is secret. Think about unusual inputs (empty, zero, very big)."));
+    }
     return li;
   }
   if (!test.passed) {
