@@ -24,10 +24,18 @@ def content_group() -> None:
     help="Curriculum folder (default: the packaged content).",
 )
 @click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True)
-def check_command(only: tuple[str, ...], root: Path | None, workers: int) -> None:
+@click.option(
+    "--update-outputs",
+    is_flag=True,
+    help="Write the lessons' computed snippet outputs to lessons/outputs.lock.yaml.",
+)
+def check_command(
+    only: tuple[str, ...], root: Path | None, workers: int, update_outputs: bool
+) -> None:
     """Validate every file, then run each solution and starter code in the sandbox.
 
     Exits 1 when a file is invalid, a solution fails a test or a starter code passes them all.
+    Without --only it also checks every lesson (lesson_check.py).
     """
     from coderunner.sandbox import SandboxUnavailableError, get_sandbox
 
@@ -60,12 +68,23 @@ def check_command(only: tuple[str, ...], root: Path | None, workers: int) -> Non
         for error in report.errors:
             click.echo(f"FAIL {error}", err=True)
 
+    from .lesson_check import run_lesson_check
+
+    lessons_ok = True
     try:
         report = check_problems(problems, sandbox, workers=workers, on_report=show)
+        if not only:
+            lessons_ok = run_lesson_check(
+                root,
+                sandbox,
+                update=update_outputs,
+                echo=click.echo,
+                echo_error=lambda line: click.echo(line, err=True),
+            )
     finally:
         sandbox.close()
     click.echo(report.summary())
-    if not report.ok:
+    if not (report.ok and lessons_ok):
         sys.exit(1)
 
 
