@@ -75,8 +75,10 @@ async def test_problem_filters_and_pagination(client: httpx.AsyncClient, teacher
         response = await client.post("/problems", json=body, headers=teacher.headers)
         assert response.status_code == 201, response.text
 
+    # staff see every level (a visitor sees only each age group's first level: tests/execution/
+    # test_level_access.py); the filters are the point here
     async def ids(query: str) -> list[str]:
-        response = await client.get(f"/problems?{query}")
+        response = await client.get(f"/problems?{query}", headers=teacher.headers)
         assert response.status_code == 200, response.text
         return [p["id"] for p in response.json()["items"]]
 
@@ -88,8 +90,8 @@ async def test_problem_filters_and_pagination(client: httpx.AsyncClient, teacher
     assert await ids("q=COUNT") == ["loop-a", "loop-b"]
     assert await ids("q=100%25") == ["str-b"]
     assert await ids("q=%25") == ["str-b"]  # '%' is literal, not a wildcard
-    first = (await client.get("/problems?pageSize=3&page=1")).json()
-    second = (await client.get("/problems?pageSize=3&page=2")).json()
+    first = (await client.get("/problems?pageSize=3&page=1", headers=teacher.headers)).json()
+    second = (await client.get("/problems?pageSize=3&page=2", headers=teacher.headers)).json()
     assert first["total"] == second["total"] == 4
     assert (first["page"], first["pageSize"]) == (1, 3)
     assert len(first["items"]) == 3

@@ -141,7 +141,7 @@ async def test_learner_cannot_read_other_users(client: httpx.AsyncClient, learne
 
 
 async def test_learner_cannot_touch_another_learners_session(
-    client: httpx.AsyncClient, app: FastAPI, learner: Account
+    client: httpx.AsyncClient, app: FastAPI, learner: Account, problem: dict[str, Any]
 ) -> None:
     other = await create_account(app, "other_kid")
     started = await client.post(

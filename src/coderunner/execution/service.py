@@ -16,7 +16,8 @@ from coderunner.db.base import new_id, utcnow
 from coderunner.execution import metrics, repository
 from coderunner.execution.models import QUEUE_FOR_TYPE, ExecutionJob, JobStatus, JobType
 from coderunner.execution.schemas import JobOut, RunRequest, SubmissionResultOut, SubmitRequest
-from coderunner.problems.models import Problem, TestCase
+from coderunner.learning import access
+from coderunner.problems.models import TestCase
 from coderunner.sandbox import registry
 
 
@@ -72,10 +73,7 @@ async def new_submission(
 ) -> ExecutionJob:
     check_sizes(settings, body.code)
     check_language(body.language)
-    problem = await session.get(Problem, body.problem_id)
-    staff = user.role in (Role.TEACHER, Role.ADMIN)
-    if problem is None or not (problem.is_published or staff):
-        raise NotFound("no such problem")
+    problem = await access.problem_for(session, user, body.problem_id)
     tests = await session.scalar(
         select(func.count()).select_from(TestCase).where(TestCase.problem_id == problem.id)
     )

@@ -38,7 +38,7 @@ async def my_effort_badges(user: CurrentUser, session: SessionDep) -> EffortBadg
 @router.post("/hints", response_model=HintOut)
 async def reveal_hint(body: HintIn, user: CurrentUser, session: SessionDep) -> HintOut:
     """Record that the learner opened a hint (hints used count in badges)."""
-    return await service.record_hint(session, user.id, body.problem_id, body.hint_index)
+    return await service.record_hint(session, user, body.problem_id, body.hint_index)
 
 
 @router.post("/unlocks", response_model=LevelStatesOut)

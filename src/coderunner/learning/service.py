@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.api.errors import NotFound
-from coderunner.auth.models import Role, User
-from coderunner.learning import repository
+from coderunner.auth.models import User
+from coderunner.learning import access, repository
 from coderunner.learning.schemas import (
     EffortBadgeOut,
     EffortBadgesOut,
@@ -19,7 +19,6 @@ from coderunner.learning.schemas import (
     StreakOut,
 )
 from coderunner.learning.streaks import compute_streak
-from coderunner.learning.unlocking import level_states
 from coderunner.levels.models import Level
 from coderunner.progress import service as progress_service
 
@@ -57,25 +56,13 @@ async def streak(session: AsyncSession, user_id: str) -> StreakOut:
     )
 
 
-def _privileged(user: User) -> bool:
-    return user.role in (Role.TEACHER, Role.ADMIN)
-
-
 async def levels_for(session: AsyncSession, user: User, age_group: str) -> LevelStatesOut:
     levels = (
         await session.scalars(
             select(Level).where(Level.age_group == age_group).order_by(Level.number)
         )
     ).all()
-    totals = await repository.level_totals(session, age_group)
-    for level in levels:
-        totals.setdefault(level.number, 0)
-    states = level_states(
-        totals,
-        await repository.solved_per_level(session, user.id, age_group),
-        await repository.unlocked_levels(session, user.id, age_group),
-        privileged=_privileged(user),
-    )
+    states = await access.states_for(session, user, age_group)
     titles = {level.number: level.title for level in levels}
     return LevelStatesOut(
         age_group=age_group,
@@ -153,6 +140,8 @@ async def relock(
     return await levels_for(session, learner, age_group)
 
 
-async def record_hint(session: AsyncSession, user_id: str, problem_id: str, index: int) -> HintOut:
-    progress = await progress_service.record_hint(session, user_id, problem_id, index)
+async def record_hint(session: AsyncSession, user: User, problem_id: str, index: int) -> HintOut:
+    """Count an opened hint; the problem must be one the learner may work on (else 404 / 403)."""
+    await access.problem_for(session, user, problem_id)
+    progress = await progress_service.record_hint(session, user.id, problem_id, index)
     return HintOut(problem_id=problem_id, hints_used=progress.hints_used)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import Conflict, Forbidden, NotFound
+from coderunner.api.errors import Conflict, NotFound
 from coderunner.auth.models import User
+from coderunner.learning import access
 from coderunner.learning import service as learning
+from coderunner.learning.access import is_staff
 from coderunner.learning.schemas import LevelStateOut
 from coderunner.levels import repository
 from coderunner.levels.models import Level
 from coderunner.levels.schemas import LevelCreate, LevelDetail, LevelOut, LevelUpdate
 from coderunner.problems import repository as problem_repository
 from coderunner.problems.schemas import ProblemSummary
-from coderunner.problems.service import is_staff
 
 # age groups in curriculum order (the string sort would put "10-12" first)
 _AGE_ORDER = {"7-9": 0, "10-12": 1, "13-16": 2}
@@ -55,12 +56,11 @@ async def get_level(
     session: AsyncSession, age_group: str, number: int, viewer: User | None
 ) -> LevelDetail:
     level = await _get(session, age_group, number)
+    await access.ensure_level_open(session, viewer, age_group, number)
     state: LevelStateOut | None = None
     if viewer is not None:
         states = (await learning.levels_for(session, viewer, age_group)).levels
         state = next((s for s in states if s.number == number), None)
-        if state is not None and state.locked:
-            raise LevelLocked("this level is still locked: solve most of the level before it first")
     problems = await problem_repository.in_level(
         session, age_group, number, published_only=not is_staff(viewer)
     )
@@ -68,10 +68,6 @@ async def get_level(
     base = _with_state(LevelOut.model_validate(level), state).model_dump()
     base["problem_count"] = len(summaries)
     return LevelDetail(**base, problems=summaries)
-
-
-class LevelLocked(Forbidden):
-    code = "LEVEL_LOCKED"
 
 
 async def create_level(session: AsyncSession, data: LevelCreate) -> LevelOut:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, and_, cast, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
@@ -23,8 +23,17 @@ def filtered(
     concept: str | None = None,
     q: str | None = None,
     published_only: bool = True,
+    levels: list[tuple[str, int]] | None = None,
 ) -> Select[Problem]:
+    """Problems matching the filters; `levels` (when not None) keeps those (age group, level)."""
     stmt = select(Problem)
+    if levels is not None:
+        stmt = stmt.where(
+            or_(
+                false(),
+                *(and_(Problem.age_group == a, Problem.level_number == n) for a, n in levels),
+            )
+        )
     if published_only:
         stmt = stmt.where(Problem.is_published.is_(True))
     if age_group is not None:

@@ -8,8 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.api.errors import Conflict, NotFound
 from coderunner.api.schemas import InputModel
-from coderunner.auth.models import Role, User
+from coderunner.auth.models import User
 from coderunner.db.base import utcnow
+from coderunner.learning import access
+from coderunner.learning.access import is_staff
 from coderunner.problems import repository
 from coderunner.problems.models import Problem, TestCase
 from coderunner.problems.schemas import (
@@ -27,10 +29,6 @@ from coderunner.problems.schemas import (
 MAX_PAGE_SIZE = 100
 
 
-def is_staff(user: User | None) -> bool:
-    return user is not None and user.role in (Role.TEACHER, Role.ADMIN)
-
-
 async def list_problems(
     session: AsyncSession,
     viewer: User | None,
@@ -42,12 +40,21 @@ async def list_problems(
     page: int,
     page_size: int,
 ) -> ProblemPage:
+    """Published problems in the levels open to `viewer` (staff: every problem).
+
+    Naming a level that is locked for the viewer answers 403 `LEVEL_LOCKED`, as reading it does.
+    """
+    levels = await access.open_levels(session, viewer, age_group)
+    named = (age_group, level) if age_group is not None and level is not None else None
+    if levels is not None and named is not None and named not in levels:
+        await access.ensure_level_open(session, viewer, *named)  # 403, or 404 for no such level
     stmt = repository.filtered(
         age_group=age_group,
         level=level,
         concept=concept,
         q=q,
         published_only=not is_staff(viewer),
+        levels=levels,
     )
     rows, total = await repository.page(
         session, stmt, offset=(page - 1) * page_size, limit=page_size
@@ -115,7 +122,9 @@ def staff_view(problem: Problem) -> ProblemAdminOut:
 async def get_for_learner(
     session: AsyncSession, problem_id: str, viewer: User | None
 ) -> ProblemOut:
-    return learner_view(await _load(session, problem_id, viewer))
+    problem = await _load(session, problem_id, viewer)
+    await access.ensure_level_open(session, viewer, problem.age_group, problem.level_number)
+    return learner_view(problem)
 
 
 async def get_for_staff(session: AsyncSession, problem_id: str, viewer: User) -> ProblemAdminOut:

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/sessions", tags=["sessions"], responses=ERROR_RESPON
 
 @router.post("", response_model=SessionOut, status_code=201)
 async def start_session(body: SessionStart, user: CurrentUser, session: SessionDep) -> SessionOut:
-    return await service.start(session, user.id, body)
+    return await service.start(session, user, body)
 
 
 @router.post("/{session_id}/heartbeat", response_model=SessionOut)

@@ -7,22 +7,25 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.api.errors import Conflict, NotFound
+from coderunner.auth.models import User
 from coderunner.db.base import utcnow
-from coderunner.problems import repository as problem_repository
+from coderunner.learning import access
 from coderunner.progress import service as progress_service
 from coderunner.sessions import repository
 from coderunner.sessions.models import LearningSession
 from coderunner.sessions.schemas import SessionOut, SessionPage, SessionStart
 
 
-async def start(session: AsyncSession, user_id: str, data: SessionStart) -> SessionOut:
+async def start(session: AsyncSession, user: User, data: SessionStart) -> SessionOut:
+    """Time a problem (or a level) the learner may open: 404 for a missing or unpublished
+    problem, 403 `LEVEL_LOCKED` for a locked level, as every other route answers."""
     if data.problem_id is not None:
-        problem = await problem_repository.get(session, data.problem_id)
-        if problem is None or not problem.is_published:
-            raise NotFound("no such problem")
+        await access.problem_for(session, user, data.problem_id)
+    else:
+        await access.ensure_level_open(session, user, data.age_group, data.level_number)
     now = utcnow()
     learning = LearningSession(
-        user_id=user_id,
+        user_id=user.id,
         age_group=data.age_group,
         level_number=data.level_number,
         problem_id=data.problem_id,
