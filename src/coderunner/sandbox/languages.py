@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,8 @@ class Language:
     mounts: tuple[Mount, ...]
     limit_overrides: dict[str, Any]
     enabled: bool
+    # the build step's own limits over the language's (a run's requested limits never apply)
+    compile_limit_overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def source_path(self) -> str:
@@ -60,6 +62,9 @@ class Language:
 
     def limits(self, base: Limits) -> Limits:
         return base.with_overrides(**self.limit_overrides)
+
+    def compile_limits(self, base: Limits) -> Limits:
+        return self.limits(base).with_overrides(**self.compile_limit_overrides)
 
     def present_mounts(self) -> list[Mount]:
         """The mounts this host can provide (optional ones it lacks are left out)."""
@@ -80,10 +85,14 @@ def _mount(spec: str) -> Mount:
     return Mount(source=source, target=target or source, optional=optional)
 
 
-def _language(key: str, raw: dict[str, Any]) -> Language:
-    unknown = set(raw.get("limits") or {}) - set(_LIMIT_KEYS)
+def _limit_overrides(key: str, raw: dict[str, Any] | None) -> dict[str, Any]:
+    unknown = set(raw or {}) - set(_LIMIT_KEYS)
     if unknown:
         raise ValueError(f"language {key}: unknown limits {sorted(unknown)}")
+    return {_LIMIT_KEYS[k]: v for k, v in (raw or {}).items()}
+
+
+def _language(key: str, raw: dict[str, Any]) -> Language:
     compile_argv = raw.get("compile")
     batch_argv = raw.get("batch")
     return Language(
@@ -95,8 +104,9 @@ def _language(key: str, raw: dict[str, Any]) -> Language:
         compile=tuple(str(a) for a in compile_argv) if compile_argv else None,
         batch=tuple(str(a) for a in batch_argv) if batch_argv else None,
         mounts=tuple(_mount(str(m)) for m in raw["mounts"]),
-        limit_overrides={_LIMIT_KEYS[k]: v for k, v in (raw.get("limits") or {}).items()},
+        limit_overrides=_limit_overrides(key, raw.get("limits")),
         enabled=bool(raw.get("enabled", True)),
+        compile_limit_overrides=_limit_overrides(key, raw.get("compileLimits")),
     )
 
 

@@ -24,6 +24,12 @@ from .verdicts import Observed, classify
 
 log = logging.getLogger(__name__)
 _POLL_S = 0.05
+# why a build that hit a limit stopped (the compiler itself says nothing then)
+_COMPILER_STOPPED = {
+    Verdict.TIME_LIMIT_EXCEEDED: "\nThe compiler ran out of time.\n",
+    Verdict.MEMORY_LIMIT_EXCEEDED: "\nThe compiler ran out of memory.\n",
+    Verdict.OUTPUT_LIMIT_EXCEEDED: "\nThe compiler printed too many errors.\n",
+}
 
 
 class SandboxUnavailableError(RuntimeError):
@@ -122,8 +128,11 @@ class Sandbox:
         try:
             if os.getuid() == 0:
                 os.chown(build_dir, self.config.host_uid, self.config.host_uid)
+            compile_limits = lang.compile_limits(self.config.default_limits).capped_by(
+                self.config.maxima
+            )
             built = self._execute(
-                lang, lang.argv(lang.compile), source, b"", limits, build_dir, build_writable=True
+                lang, lang.argv(lang.compile), source, b"", compile_limits, build_dir, True
             )
             if built.verdict is Verdict.INTERNAL_ERROR:
                 return built
@@ -133,7 +142,7 @@ class Sandbox:
                     exit_code=built.exit_code,
                     signal=built.signal,
                     stdout=built.stdout,
-                    stderr=built.stderr,
+                    stderr=built.stderr + _COMPILER_STOPPED.get(built.verdict, ""),
                     time_ms=built.time_ms,
                     wall_ms=built.wall_ms,
                     memory_kb=built.memory_kb,
