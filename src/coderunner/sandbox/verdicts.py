@@ -66,8 +66,15 @@ def classify(seen: Observed, limits: Limits) -> RunResult:
 
 
 def _memory_error(exit_code: int | None, stderr: bytes) -> bool:
-    """Python reports an allocation the cgroup could never satisfy as MemoryError."""
-    if exit_code != 1:
-        return False
-    last = stderr.rstrip().rsplit(b"\n", 1)[-1]
-    return last.startswith(b"MemoryError")
+    """A runtime's own out-of-memory report, below the cgroup's limit.
+
+    Python: the last line is MemoryError. Java: an uncaught OutOfMemoryError (heap, metaspace,
+    threads). Node: V8's fatal "heap out of memory", which aborts the process.
+    """
+    tail = stderr[-4096:]
+    if exit_code == 1:
+        last = tail.rstrip().rsplit(b"\n", 1)[-1]
+        if last.startswith(b"MemoryError"):
+            return True
+        return b'Exception in thread "main" java.lang.OutOfMemoryError' in tail
+    return b"FATAL ERROR:" in tail and b"JavaScript heap out of memory" in tail
