@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Code Runner needs on a fresh Debian/Ubuntu machine, then the Python environment.
-#   - system: bubblewrap (the sandbox), the Debian python3 that learners' code runs with, and
-#     util-linux (prlimit, setpriv); installed with apt-get when we are root and they are missing.
+#   - system: bubblewrap (the sandbox), the Debian python3, nodejs and OpenJDK 17 that learners'
+#     code runs with, and util-linux (prlimit, setpriv); installed with apt-get when we are root
+#     and they are missing.
 #   - Python: uv from PyPI into .tools/, then `uv sync --frozen` into .venv from uv.lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,9 @@ need=()
 command -v bwrap >/dev/null || need+=(bubblewrap)
 [ -x /usr/bin/python3.11 ] && [ -d /usr/lib/python3.11 ] || need+=(python3.11)
 command -v prlimit >/dev/null && command -v setpriv >/dev/null || need+=(util-linux)
+# the learners' JavaScript and Java (languages.yaml mounts these exact paths)
+[ -x /usr/bin/node ] || need+=(nodejs)
+[ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/javac ] || need+=(openjdk-17-jdk-headless)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "bootstrap: installing ${need[*]}"

@@ -45,15 +45,19 @@ def build_sandbox(sandbox: Sandbox) -> Iterator[Sandbox]:
     with_build.close()
 
 
-def test_registry_has_python_enabled_and_the_planned_languages_as_data() -> None:
+def test_registry_enables_python_javascript_and_java() -> None:
     languages = registry()
-    assert languages["python"].enabled
-    assert {"javascript", "java"} <= set(languages)
+    assert all(languages[key].enabled for key in ("python", "javascript", "java"))
     assert languages["java"].compile is not None
-    with pytest.raises(UnknownLanguageError):
-        get_language("java")  # documented, not enabled until its attack tests exist
+    assert languages["java"].compile_limit_overrides["memory_mb"] >= 256
     with pytest.raises(UnknownLanguageError):
         get_language("cobol")
+
+
+def test_registry_rejects_a_disabled_language() -> None:
+    languages = parse_registry(BUILD_LANGUAGE + "  enabled: false\n")
+    with pytest.raises(UnknownLanguageError):
+        get_language("buildscript", languages)
 
 
 def test_registry_rejects_unknown_limit_names() -> None:
