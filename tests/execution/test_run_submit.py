@@ -6,10 +6,12 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from coderunner.progress.models import Progress
+from coderunner.sandbox import SERVER_MAXIMA
 
 from .conftest import SECRET_MARKERS, SOLUTION, add_problem, register, wait_job
 
@@ -63,15 +65,49 @@ async def test_runtime_error_is_completed_with_verdict_and_explanation(
     assert job["result"]["explanation"]
 
 
-async def test_requested_limits_apply(client: httpx.AsyncClient, learner: Any) -> None:
+async def test_requested_limits_apply(client: httpx.AsyncClient, teacher: Any) -> None:
     response = await client.post(
         "/execution/run?wait=true",
         json={"code": "while True:\n    pass", "limits": {"timeLimitS": 1}},
-        headers=learner.headers,
+        headers=teacher.headers,
     )
     job = response.json()
     assert job["verdict"] == "TIME_LIMIT_EXCEEDED"
     assert job["result"]["wallMs"] < 4000
+
+
+@pytest.mark.parametrize(
+    "limits", [{"timeLimitS": 20, "memoryMb": 512}, {"timeLimitS": 1}, {"memoryMb": 64}, {}]
+)
+async def test_learners_cannot_choose_their_limits(
+    client: httpx.AsyncClient, learner: Any, limits: dict[str, Any]
+) -> None:
+    """A learner's run gets the defaults; sending `limits` at all is a clear 403."""
+    response = await client.post(
+        "/execution/run", json={"code": "print(1)", "limits": limits}, headers=learner.headers
+    )
+    assert response.status_code == 403, response.text
+    error = response.json()["error"]
+    assert error["code"] == "LIMITS_FOR_STAFF"
+    assert "teacher" in error["message"]
+
+
+async def test_staff_may_raise_limits_up_to_the_maxima(
+    client: httpx.AsyncClient, admin: Any
+) -> None:
+    too_much = {"timeLimitS": SERVER_MAXIMA.wall_time_s + 1}
+    refused = await client.post(
+        "/execution/run", json={"code": "print(1)", "limits": too_much}, headers=admin.headers
+    )
+    assert refused.status_code == 422
+    raised = {"timeLimitS": SERVER_MAXIMA.wall_time_s, "memoryMb": SERVER_MAXIMA.memory_mb}
+    response = await client.post(
+        "/execution/run?wait=true",
+        json={"code": "print(1)", "limits": raised},
+        headers=admin.headers,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["result"]["stdout"] == "1\n"
 
 
 async def test_submission_grades_redacts_hidden_tests_and_records_progress_once(

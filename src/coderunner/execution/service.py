@@ -9,7 +9,14 @@ from functools import lru_cache
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import AppError, Conflict, NotFound, PayloadTooLarge, Unprocessable
+from coderunner.api.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unprocessable,
+)
 from coderunner.auth.models import Role, User
 from coderunner.config import Settings
 from coderunner.db.base import new_id, utcnow
@@ -61,9 +68,21 @@ def check_sizes(settings: Settings, code: str, stdin: str = "") -> None:
         raise PayloadTooLarge(f"stdin is larger than {settings.max_stdin_bytes} bytes")
 
 
+class LimitsForStaff(Forbidden):
+    code = "LIMITS_FOR_STAFF"
+
+
 def new_run(settings: Settings, user: User, body: RunRequest) -> ExecutionJob:
+    """A run: learners get the language's default limits; only teachers and admins may send
+    `limits` (up to the server maxima, which the schema checks). Submissions always use the
+    problem's limits."""
     check_sizes(settings, body.code, body.stdin)
     check_language(body.language)
+    if body.limits is not None and not access.is_staff(user):
+        raise LimitsForStaff(
+            "only a teacher can change how long a program may run or how much memory it gets; "
+            "send your code without limits"
+        )
     limits = body.limits.model_dump(by_alias=True, exclude_none=True) if body.limits else {}
     return _job(user, JobType.RUN, body.language, body.code, body.stdin, limits, None)
 
