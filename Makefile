@@ -14,7 +14,8 @@ install: ## Install system packages (as root) and the locked Python environment 
 run: install ## Run the product on embedded defaults: web :3000, API :4000, data in ./.data
 	$(VENV)/coderunner serve
 
-test: install ## Run the whole suite: lint, types, unit, sandbox attacks, API (SQLite+PostgreSQL), browser
+test: ## Run the whole suite: lint, types, unit, sandbox attacks, API (SQLite+PostgreSQL), browser
+	@scripts/bootstrap.sh --with-test-tools
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy

@@ -15,6 +15,12 @@ command -v prlimit >/dev/null && command -v setpriv >/dev/null || need+=(util-li
 # the learners' JavaScript and Java (languages.yaml mounts these exact paths)
 [ -x /usr/bin/node ] || need+=(nodejs)
 [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/javac ] || need+=(openjdk-17-jdk-headless)
+if [ "${1:-}" = --with-test-tools ] || [ "${CI:-}" = true ]; then
+  # the suite runs nginx in front of the API and checks deploy/ with promtool and systemd-analyze
+  command -v nginx >/dev/null || need+=(nginx-light)
+  command -v promtool >/dev/null || need+=(prometheus)
+  command -v systemd-analyze >/dev/null || need+=(systemd)
+fi
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "bootstrap: installing ${need[*]}"
