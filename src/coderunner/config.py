@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     auth_failure_limit: int = Field(
         10, ge=1, validation_alias=_env("CODERUNNER_AUTH_FAILURE_LIMIT")
     )
+    # error reports to a Sentry-compatible endpoint (off when unset; see coderunner.observability)
+    sentry_dsn: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("CODERUNNER_SENTRY_DSN", "SENTRY_DSN")
+    )
     # key prefix for everything this service keeps in Redis
     redis_prefix: str = Field("coderunner", validation_alias=_env("CODERUNNER_REDIS_PREFIX"))
 

@@ -27,6 +27,7 @@ from coderunner.config import Settings
 from coderunner.db.engine import create_engine, create_sessionmaker
 from coderunner.learning.router import router as learning_router
 from coderunner.levels.router import router as levels_router
+from coderunner.observability import setup_error_reporting
 from coderunner.problems.router import router as problems_router
 from coderunner.progress.router import router as progress_router
 from coderunner.sessions.router import router as sessions_router
@@ -83,6 +84,7 @@ def _lifespan(settings: Settings) -> object:
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the API. Engine, Redis and limiter are opened in the lifespan, not here."""
+    setup_error_reporting(settings, "api")
     app = FastAPI(
         title="Code Runner API",
         version="0.1.0",

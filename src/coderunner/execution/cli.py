@@ -159,6 +159,9 @@ def worker_command(
     configure_logging(
         "worker", settings.log_level, settings.log_dir, development=settings.is_development
     )
+    from coderunner.observability import setup_error_reporting
+
+    setup_error_reporting(settings, "worker")
     queues = list(queue_names) or [q.value for q in QueueName]
     concurrency = {
         QueueName.EXECUTION.value: concurrency_execution or settings.execution_concurrency,

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..observability import setup_error_reporting
 from .api_client import ApiError
 from .config import DEFAULT_API_URL, WebConfig
 from .csrf import CsrfError, CsrfMiddleware
@@ -99,6 +100,7 @@ def _routes() -> list[BaseRoute]:
 def create_web_app(settings: Settings | None = None) -> Starlette:
     """Build the web app from the project's settings (`api_url`; defaults when None)."""
     config = WebConfig.from_settings(settings)
+    setup_error_reporting(settings, "web")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
