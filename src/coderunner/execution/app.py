@@ -21,7 +21,7 @@ log = structlog.get_logger("coderunner.execution")
 
 
 class RateLimitedCounter:
-    """Counts 429 answers (request rate limits and job caps) for /metrics, by first path part."""
+    """Counts answers by status class, and 429s (rate limits, job caps) by first path part."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -32,9 +32,12 @@ class RateLimitedCounter:
             return
 
         async def counting_send(message: Message) -> None:
-            if message["type"] == "http.response.start" and message.get("status") == 429:
-                parts = str(scope.get("path", "")).strip("/").split("/")
-                metrics.HTTP_RATE_LIMITED.labels("/" + parts[0]).inc()
+            if message["type"] == "http.response.start":
+                status = int(message.get("status", 500))
+                metrics.HTTP_RESPONSES.labels(f"{status // 100}xx").inc()
+                if status == 429:
+                    parts = str(scope.get("path", "")).strip("/").split("/")
+                    metrics.HTTP_RATE_LIMITED.labels("/" + parts[0]).inc()
             await send(message)
 
         await self.app(scope, receive, counting_send)

@@ -46,6 +46,11 @@ HTTP_RATE_LIMITED = Counter(
     "HTTP requests answered 429 (request rate limits and per-user job caps)",
     ["route"],
 )
+HTTP_RESPONSES = Counter(
+    "coderunner_http_responses_total",
+    "HTTP responses of the API by status class (2xx, 3xx, 4xx, 5xx)",
+    ["code"],
+)
 REQUEUES = Counter(
     "coderunner_job_requeues_total",
     "Jobs put back on a queue (stale heartbeat, lost message, retry, shutdown)",
