@@ -281,3 +281,52 @@ async def test_only_the_owner_or_an_admin_reads_a_job(
         "/execution/00000000-0000-0000-0000-000000000000", headers=learner.headers
     )
     assert missing.status_code == 404
+
+
+async def test_rules_refuse_at_submit_and_a_failed_hidden_test_shows_its_hint(
+    client: httpx.AsyncClient, learner: Any, teacher: Any
+) -> None:
+    tests = [
+        {"name": "one", "input": "1 2", "expectedOutput": "2"},
+        {
+            "name": "secret",
+            "input": "5 3",
+            "expectedOutput": "5",
+            "hidden": True,
+            "hint": "the biggest number comes first",
+        },
+    ]
+    created = await add_problem(
+        client,
+        teacher,
+        "rules-problem",
+        tests=tests,
+        rules={"forbiddenNames": ["max"], "requiredDefs": []},
+    )
+    full = await client.get(f"/problems/{created['id']}/full", headers=teacher.headers)
+    assert full.json()["rules"] == {"forbiddenNames": ["max"], "requiredDefs": []}
+    assert full.json()["tests"][1]["hint"] == "the biggest number comes first"
+
+    cheat = "print(max(int(x) for x in input().split()))"
+    response = await client.post(
+        "/execution/submit?wait=true",
+        json={"problemId": created["id"], "code": cheat},
+        headers=learner.headers,
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "RULE_BROKEN"
+    assert error["message"].startswith("This puzzle asks you to find the biggest number without")
+
+    last = "print(input().split()[-1])"
+    response = await client.post(
+        "/execution/submit?wait=true",
+        json={"problemId": created["id"], "code": last},
+        headers=learner.headers,
+    )
+    result = response.json()["submissionResult"]
+    visible, hidden = result["tests"]
+    assert visible["passed"]
+    assert not hidden["passed"]
+    assert hidden["hint"] == "the biggest number comes first"
+    assert "hint" not in visible

@@ -57,6 +57,7 @@ class TestResultOut(APIModel):
     actual: str | None = None
     stderr: str | None = None
     explanation: dict[str, Any] | None = None
+    hint: str | None = None  # a failed hidden test: what it checks, in the author's words
 
     @model_serializer(mode="wrap")
     def _drop_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from coderunner.db.base import new_id, utcnow
 from coderunner.execution import metrics, repository
 from coderunner.execution.models import QUEUE_FOR_TYPE, ExecutionJob, JobStatus, JobType
 from coderunner.execution.schemas import JobOut, RunRequest, SubmissionResultOut, SubmitRequest
+from coderunner.grading.rules import first_rule_break
 from coderunner.learning import access
 from coderunner.problems.models import TestCase
 from coderunner.sandbox import registry
@@ -31,6 +32,13 @@ from coderunner.sandbox import registry
 class QueueFull(AppError):
     status_code = 503
     code = "QUEUE_FULL"
+
+
+class RuleBroken(AppError):
+    """The code breaks a rule of the problem's statement: refused before it runs."""
+
+    status_code = 422
+    code = "RULE_BROKEN"
 
 
 class TooManyJobs(AppError):
@@ -98,6 +106,10 @@ async def new_submission(
     )
     if not tests:
         raise Conflict("this problem has no test cases yet")
+    # the rules are about Python code ("without max()"); checked before anything runs
+    broken = first_rule_break(body.code, problem.rules) if body.language == "python" else None
+    if broken is not None:
+        raise RuleBroken(broken.message)
     return _job(user, JobType.SUBMIT, body.language, body.code, "", {}, problem.id)
 
 

@@ -1,0 +1,210 @@
+"""Rules a problem's statement sets on the code ("without max", "write `gcd(a, b)`"), checked
+with the AST before the code runs.
+
+`rule_breaks(code, rules)` takes the rules as stored (`{forbiddenNames, requiredDefs}`, camelCase)
+and returns one `RuleBreak` per broken rule, each with a message a child can act on. Code that
+does not parse breaks no rule here: running it shows the learner their syntax error instead.
+
+A forbidden plain name (`max`) is caught as a name (`max(xs)`, `f = max`), as an attribute
+(`xs.sort()` for `sort`, `builtins.max`), through `getattr(x, "max")` and inside `eval`/`exec`
+strings; a learner's own `def max(...)` is their own code and allowed. A dotted name (`math.gcd`)
+is caught however it is imported (`import math as m; m.gcd`, `from math import gcd as g`,
+`from math import *`). A required def must be defined and called.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+FORBIDDEN = "forbidden"
+REQUIRED_DEF = "requiredDef"
+_EVALUATORS = frozenset({"eval", "exec", "compile"})
+
+# what the puzzle is about, for the names children are most often asked to do without
+_FRIENDLY: dict[str, str] = {
+    "max": "find the biggest number without using max(). Try comparing the numbers yourself "
+    "with if!",
+    "min": "find the smallest number without using min(). Try comparing the numbers yourself "
+    "with if!",
+    "sorted": "put things in order without using sorted(). Try doing it step by step with a loop!",
+    "sort": "put things in order without using .sort(). Try doing it step by step with a loop!",
+    "sum": "add the numbers up without using sum(). Try a loop that keeps a total!",
+    "bin": "make the binary digits yourself, without bin(). Try dividing by 2 again and again!",
+    "format": "make the digits yourself, without format(). Try dividing again and again!",
+    "math.gcd": "find the greatest common divisor yourself, without math.gcd. Try Euclid's rule!",
+    "index": "search the list yourself, without .index(). Try looking at the middle first!",
+    "reversed": "turn it around without using reversed(). Try a loop that goes backwards!",
+    "reverse": "turn it around without using .reverse(). Try a loop that goes backwards!",
+    "lru_cache": "remember the answers yourself, without lru_cache. Try a dictionary!",
+    "functools.cache": "remember the answers yourself, without cache. Try a dictionary!",
+    "functools.lru_cache": "remember the answers yourself, without lru_cache. Try a dictionary!",
+    "cache": "remember the answers yourself, without cache. Try a dictionary!",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleBreak:
+    rule: str  # FORBIDDEN or REQUIRED_DEF
+    name: str
+    message: str
+
+
+def forbidden_message(name: str) -> str:
+    friendly = _FRIENDLY.get(name)
+    if friendly is not None:
+        return f"This puzzle asks you to {friendly}"
+    shown = name if "." in name else f"{name}()"
+    return (
+        f"This puzzle asks you to solve it without using {shown}. "
+        "Try doing that part yourself, step by step!"
+    )
+
+
+def missing_def_message(name: str) -> str:
+    return f"This puzzle asks you to write a function called {name}. Start a line with: def {name}("
+
+
+def unused_def_message(name: str) -> str:
+    return f"You wrote the function {name}, but your program never uses it. Call {name}(...)!"
+
+
+def _dotted(node: ast.expr) -> list[str] | None:
+    """`a.b.c` as ["a", "b", "c"], or None when the chain does not start with a name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return parts[::-1]
+
+
+class _Finder(ast.NodeVisitor):
+    def __init__(self, forbidden: set[str]) -> None:
+        self.forbidden = forbidden
+        self.plain = {name for name in forbidden if "." not in name}
+        self.aliases: dict[str, str] = {}  # local name -> dotted module path
+        self.star_modules: list[str] = []
+        self.own_defs: set[str] = set()
+        self.called: set[str] = set()
+        self.found: list[str] = []
+
+    def hit(self, name: str) -> None:
+        if name not in self.found:
+            self.found.append(name)
+
+    def resolve(self, name: str) -> list[str]:
+        if name in self.aliases:
+            return [self.aliases[name]]
+        return [name, *(f"{module}.{name}" for module in self.star_modules)]
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.aliases[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                self.aliases[top] = top
+            if alias.name in self.forbidden:
+                self.hit(alias.name)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        for alias in node.names:
+            if alias.name == "*":
+                self.star_modules.append(module)
+                continue
+            full = f"{module}.{alias.name}" if module else alias.name
+            self.aliases[alias.asname or alias.name] = full
+            if full in self.forbidden or alias.name in self.plain:
+                self.hit(full if full in self.forbidden else alias.name)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self.own_defs.add(node.name)
+        self.generic_visit(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self.own_defs.add(node.name)
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            for name in self.resolve(node.id):
+                if name in self.forbidden and not (name == node.id and node.id in self.own_defs):
+                    self.hit(name)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr in self.plain:
+            self.hit(node.attr)
+        parts = _dotted(node)
+        if parts is not None:
+            for base in self.resolve(parts[0]):
+                full = ".".join([base, *parts[1:]])
+                if full in self.forbidden:
+                    self.hit(full)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Name):
+            self.called.add(func.id)
+            strings = [a.value for a in node.args if isinstance(a, ast.Constant)]
+            texts = [s for s in strings if isinstance(s, str)]
+            if func.id == "getattr" and len(node.args) >= 2:
+                attr = node.args[1]
+                if isinstance(attr, ast.Constant) and attr.value in self.plain:
+                    self.hit(str(attr.value))
+            elif func.id in _EVALUATORS:
+                for text in texts:
+                    self.visit_source(text)
+        elif isinstance(func, ast.Attribute):
+            self.called.add(func.attr)
+        self.generic_visit(node)
+
+    def visit_source(self, text: str) -> None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return
+        self.visit(tree)
+
+
+def _names(rules: Mapping[str, Any], key: str) -> list[str]:
+    value = rules.get(key) or []
+    return [str(item) for item in value] if isinstance(value, Iterable) else []
+
+
+def rule_breaks(code: str, rules: Mapping[str, Any] | None) -> list[RuleBreak]:
+    """Every rule of `rules` that `code` breaks, in the order the rules are written."""
+    if not rules:
+        return []
+    forbidden = _names(rules, "forbiddenNames")
+    required = _names(rules, "requiredDefs")
+    if not forbidden and not required:
+        return []
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return []
+    finder = _Finder(set(forbidden))
+    finder.visit(tree)
+    breaks = [
+        RuleBreak(FORBIDDEN, name, forbidden_message(name))
+        for name in forbidden
+        if name in finder.found
+    ]
+    for name in required:
+        if name not in finder.own_defs:
+            breaks.append(RuleBreak(REQUIRED_DEF, name, missing_def_message(name)))
+        elif name not in finder.called:
+            breaks.append(RuleBreak(REQUIRED_DEF, name, unused_def_message(name)))
+    return breaks
+
+
+def first_rule_break(code: str, rules: Mapping[str, Any] | None) -> RuleBreak | None:
+    breaks = rule_breaks(code, rules)
+    return breaks[0] if breaks else None

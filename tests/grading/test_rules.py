@@ -1,0 +1,105 @@
+"""The AST rules a problem sets on the code: what they catch, what they let through."""
+
+from __future__ import annotations
+
+import pytest
+
+from coderunner.grading.rules import FORBIDDEN, REQUIRED_DEF, first_rule_break, rule_breaks
+
+NO_MAX = {"forbiddenNames": ["max"]}
+NO_GCD = {"forbiddenNames": ["math.gcd"]}
+NO_SORT = {"forbiddenNames": ["sorted", "sort"]}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "print(max(3, 4))",
+        "biggest = max\nprint(biggest(3, 4))",
+        "import builtins\nprint(builtins.max(3, 4))",
+        "print(__builtins__.max(3, 4))",
+        "print(getattr(__builtins__, 'max')(3, 4))",
+        "print(eval('max(3, 4)'))",
+        "from builtins import max as m\nprint(m(1, 2))",
+        "print(list(map(max, [[1, 2]])))",
+    ],
+)
+def test_a_forbidden_name_is_caught_however_it_is_reached(code: str) -> None:
+    broken = first_rule_break(code, NO_MAX)
+    assert broken is not None
+    assert broken.rule == FORBIDDEN
+    assert broken.name == "max"
+    assert "without using max()" in broken.message
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "print(3 if 3 > 4 else 4)",
+        "def max(a, b):\n    return a if a > b else b\nprint(max(3, 4))",  # their own
+        "maximum = 4\nprint(maximum)",
+        "print('max')",
+        "this is not python (",  # the run shows the syntax error instead
+    ],
+)
+def test_code_that_keeps_the_rule_passes(code: str) -> None:
+    assert first_rule_break(code, NO_MAX) is None
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import math\nprint(math.gcd(4, 6))",
+        "import math as m\nprint(m.gcd(4, 6))",
+        "from math import gcd\nprint(gcd(4, 6))",
+        "from math import gcd as g\nprint(g(4, 6))",
+        "from math import *\nprint(gcd(4, 6))",
+    ],
+)
+def test_a_dotted_name_is_caught_through_every_import(code: str) -> None:
+    broken = first_rule_break(code, NO_GCD)
+    assert broken is not None
+    assert broken.name == "math.gcd"
+    assert "Euclid" in broken.message
+
+
+def test_a_dotted_rule_leaves_other_uses_of_the_module_alone() -> None:
+    assert first_rule_break("import math\nprint(math.sqrt(4))", NO_GCD) is None
+    assert first_rule_break("def gcd(a, b):\n    return a\nprint(gcd(1, 2))", NO_GCD) is None
+
+
+def test_a_method_name_is_caught_as_an_attribute() -> None:
+    broken = rule_breaks("xs = [3, 1]\nxs.sort()\nprint(xs)", NO_SORT)
+    assert [b.name for b in broken] == ["sort"]
+    both = rule_breaks("xs = [3, 1]\nxs.sort()\nprint(sorted(xs))", NO_SORT)
+    assert [b.name for b in both] == ["sorted", "sort"]
+
+
+def test_a_required_def_must_be_written_and_used() -> None:
+    rules = {"requiredDefs": ["biggest"]}
+    missing = first_rule_break("print(3)", rules)
+    assert missing is not None
+    assert missing.rule == REQUIRED_DEF
+    assert missing.message == (
+        "This puzzle asks you to write a function called biggest. Start a line with: def biggest("
+    )
+    unused = first_rule_break("def biggest(a, b):\n    return a\nprint(3)", rules)
+    assert unused is not None
+    assert "never uses it" in unused.message
+    used = "def biggest(a, b):\n    return a\nprint(biggest(3, 2))"
+    assert first_rule_break(used, rules) is None
+
+
+def test_no_rules_break_nothing() -> None:
+    assert rule_breaks("print(max(1, 2))", None) == []
+    assert rule_breaks("print(max(1, 2))", {}) == []
+    assert rule_breaks("print(max(1, 2))", {"forbiddenNames": [], "requiredDefs": []}) == []
+
+
+def test_an_unknown_name_gets_a_generic_kind_message() -> None:
+    broken = first_rule_break("print(len('abc'))", {"forbiddenNames": ["len"]})
+    assert broken is not None
+    assert broken.message == (
+        "This puzzle asks you to solve it without using len(). "
+        "Try doing that part yourself, step by step!"
+    )
