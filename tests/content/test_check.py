@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,8 +13,8 @@ from click.testing import CliRunner
 from coderunner.content import load_curriculum
 from coderunner.content.check import check_problem, check_problems, problem_limits
 from coderunner.content.cli import content_group
-from coderunner.content.schema import Problem
-from coderunner.sandbox import Sandbox
+from coderunner.content.schema import Cheatsheet, Problem
+from coderunner.sandbox import RunResult, Sandbox, Verdict
 from coderunner.sandbox.limits import Limits
 
 SOLUTION = "print(input())\n"
@@ -43,42 +44,55 @@ def make_problem(**changes: Any) -> Problem:
     return Problem.model_validate(data)
 
 
-@dataclass
-class Result:
-    verdict: str
-    stdout: str = ""
-    stderr: str = ""
+def result(stdout: str = "", verdict: Verdict = Verdict.OK, stderr: str = "") -> RunResult:
+    return RunResult(verdict, 0, None, stdout, stderr, 1, 1, 1000, False)
 
 
 @dataclass
 class ScriptedRunner:
-    """Echoes stdin for the solution, prints '?' for the starter, unless told otherwise."""
+    """Echoes stdin for the solution, prints '?' for anything else, unless told otherwise."""
 
-    overrides: dict[tuple[str, str], Result] = field(default_factory=dict)
+    overrides: dict[tuple[str, str], RunResult] = field(default_factory=dict)
+    programs: dict[str, Callable[[str], str]] = field(default_factory=dict)
     calls: list[tuple[str, str, Limits | None]] = field(default_factory=list)
+    batches: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def run(
-        self, code: str, language: str = "python", stdin: str = "", limits: Limits | None = None
-    ) -> Result:
+    def run_batch(
+        self,
+        code: str | bytes,
+        language: str,
+        stdins: Sequence[str | bytes],
+        limits: Limits | None = None,
+    ) -> list[RunResult]:
+        text = code.decode() if isinstance(code, bytes) else code
+        out = []
         with self.lock:
-            self.calls.append((code, stdin, limits))
-        if (code, stdin) in self.overrides:
-            return self.overrides[(code, stdin)]
-        return Result("OK", stdin if code == SOLUTION else "?\n")
+            self.batches += 1
+        for raw in stdins:
+            stdin = raw.decode() if isinstance(raw, bytes) else raw
+            with self.lock:
+                self.calls.append((text, stdin, limits))
+            if (text, stdin) in self.overrides:
+                out.append(self.overrides[(text, stdin)])
+            elif text in self.programs:
+                out.append(result(self.programs[text](stdin)))
+            else:
+                out.append(result(stdin if text == SOLUTION else "?\n"))
+        return out
 
 
 def test_a_good_problem_has_no_errors() -> None:
     runner = ScriptedRunner()
     report = check_problem(make_problem(), runner)
     assert report.ok
-    # six solution runs, and the starter stops at its first failing test
-    assert report.runs == 7
-    assert [stdin for code, stdin, _ in runner.calls if code == STARTER] == ["w0\n"]
+    # one batch for the solution, one for the starter: six runs each
+    assert report.runs == 12
+    assert runner.batches == 2
 
 
 def test_a_wrong_answer_on_a_hidden_test_is_named() -> None:
-    runner = ScriptedRunner({(SOLUTION, "w4\n"): Result("OK", "nope\n")})
+    runner = ScriptedRunner({(SOLUTION, "w4\n"): result("nope\n")})
     report = check_problem(make_problem(), runner)
     assert report.errors == [
         "echo: solution fails test 5 't4' (hidden): line 1: expected 'w4', got 'nope'"
@@ -89,14 +103,14 @@ def test_a_crashing_solution_shows_the_verdict_and_the_error() -> None:
     stderr = (
         "Traceback (most recent call last):\n  File \"x\"\nNameError: name 'y' is not defined\n"
     )
-    runner = ScriptedRunner({(SOLUTION, "w0\n"): Result("RUNTIME_ERROR", "", stderr)})
+    runner = ScriptedRunner({(SOLUTION, "w0\n"): result("", Verdict.RUNTIME_ERROR, stderr)})
     (error,) = check_problem(make_problem(), runner).errors
     assert error.startswith("echo: solution fails test 1 't0' (visible): RUNTIME_ERROR: ")
     assert error.endswith("NameError: name 'y' is not defined")
 
 
 def test_a_time_limit_is_reported() -> None:
-    runner = ScriptedRunner({(SOLUTION, "w2\n"): Result("TIME_LIMIT_EXCEEDED")})
+    runner = ScriptedRunner({(SOLUTION, "w2\n"): result("", Verdict.TIME_LIMIT_EXCEEDED)})
     (error,) = check_problem(make_problem(), runner).errors
     assert (
         error == "echo: solution fails test 3 't2' (visible): TIME_LIMIT_EXCEEDED: no error output"
@@ -110,7 +124,7 @@ def test_a_starter_that_passes_everything_is_an_error() -> None:
 
 
 def test_the_comparison_mode_of_the_problem_is_used() -> None:
-    runner = ScriptedRunner({(SOLUTION, "w1\n"): Result("OK", "w1   \n\n")})
+    runner = ScriptedRunner({(SOLUTION, "w1\n"): result("w1   \n\n")})
     assert check_problem(make_problem(), runner).ok
     exact = make_problem(comparison={"mode": "exact"})
     (error,) = check_problem(exact, runner).errors
@@ -129,6 +143,91 @@ def test_problem_limits_go_to_the_runner() -> None:
     assert problem_limits(make_problem()) == Limits()
 
 
+WRONG_FIRST = "print(input()) # only the first\n"
+WRONG_NONE = "print(input().upper())\n"
+
+
+def test_a_wrong_solution_that_passes_every_test_is_an_error() -> None:
+    wrong = [{"code": WRONG_FIRST, "why": "a lucky guess"}]
+    runner = ScriptedRunner(programs={WRONG_FIRST: lambda stdin: stdin})
+    (error,) = check_problem(make_problem(wrongSolutions=wrong), runner).errors
+    assert error == (
+        "echo: wrongSolutions[1] (a lucky guess) passes every test and breaks no rule: "
+        "add a test that catches it"
+    )
+
+
+def test_a_wrong_solution_that_fails_a_test_is_fine() -> None:
+    wrong = [{"code": WRONG_NONE, "why": "shouts"}]
+    # it passes every test but the hidden 't5'
+    runner = ScriptedRunner(
+        {(WRONG_NONE, "w5\n"): result("W5\n")}, programs={WRONG_NONE: lambda stdin: stdin}
+    )
+    report = check_problem(make_problem(wrongSolutions=wrong), runner)
+    assert report.ok
+    assert runner.batches == 3
+
+
+def test_a_wrong_solution_that_breaks_a_rule_is_caught_without_running() -> None:
+    cheat = "print(max(input()))\n"
+    problem = make_problem(
+        wrongSolutions=[{"code": cheat, "why": "uses max"}], rules={"forbiddenNames": ["max"]}
+    )
+    runner = ScriptedRunner(programs={cheat: lambda stdin: stdin})
+    assert check_problem(problem, runner).ok
+    assert not [call for call in runner.calls if call[0] == cheat]
+
+
+def test_a_solution_that_breaks_its_own_rule_is_an_error() -> None:
+    problem = make_problem(rules={"requiredDefs": ["echo"]})
+    (error,) = check_problem(problem, ScriptedRunner()).errors
+    assert error.startswith("echo: solution breaks its own rule: ")
+    assert "def echo(" in error
+
+
+def test_too_few_wrong_solutions_is_an_error_once_required() -> None:
+    report = check_problem(make_problem(), ScriptedRunner(), min_wrong=2)
+    assert report.errors == ["echo: wrongSolutions: has 0, needs at least 2"]
+
+
+def test_hint_code_must_parse() -> None:
+    hints = ["Use `for n in numbers: if n > 0: count += 1`.", "```python\nprint(\n```"]
+    errors = check_problem(make_problem(hints=hints), ScriptedRunner()).errors
+    assert len(errors) == 2
+    assert errors[0].startswith("echo: hints[1]: code 'for n in numbers: if n > 0: count")
+    assert errors[1].startswith("echo: hints[2]: code 'print(\\n' is not Python")
+
+
+def _sheet(body: str) -> Cheatsheet:
+    return Cheatsheet.model_validate(
+        {"slug": "s", "title": "S", "ageGroup": "7-9", "level": 1, "body": body}
+    )
+
+
+def test_a_cheatsheet_example_that_solves_a_problem_as_it_is() -> None:
+    sheet = _sheet("```python\nprint('?')\n```")
+    problem = make_problem(
+        tests=[{"input": f"{i}\n", "output": "?\n", "hidden": i >= 3} for i in range(6)],
+        starterCode="print(1)\n",
+    )
+    report = check_problems([problem], ScriptedRunner(), cheatsheets=[sheet])
+    (error,) = [e for r in report.cheatsheets for e in r.errors]
+    assert error == "cheatsheet s#1 solves the problem 'echo' as it is"
+
+
+def test_a_cheatsheet_example_that_solves_once_its_values_are_read() -> None:
+    example = "word = 'hi'\nprint(word)\n"
+    adapted = "word = input()\nprint(word)\n"
+    runner = ScriptedRunner(programs={example: lambda _: "hi\n", adapted: lambda s: s})
+    report = check_problems(
+        [make_problem()], runner, cheatsheets=[_sheet(f"```python\n{example}```")]
+    )
+    (error,) = [e for r in report.cheatsheets for e in r.errors]
+    assert error.startswith("cheatsheet s#1 solves the problem 'echo' once its example values")
+    assert adapted in error
+    assert report.summary().endswith("1 cheatsheet examples, 1 solve a problem")
+
+
 def test_check_problems_keeps_order_and_summarises() -> None:
     good = make_problem()
     bad = make_problem(id="bad", starterCode=SOLUTION)
@@ -140,7 +239,7 @@ def test_check_problems_keeps_order_and_summarises() -> None:
     assert not report.ok
     assert [r.problem_id for r in report.failed] == ["bad"]
     assert report.summary().startswith(
-        "content check: 1/2 problems ok, 1 failed, 19 sandbox runs in "
+        "content check: 1/2 problems ok, 1 failed, 24 sandbox runs in "
     )
 
 
@@ -151,9 +250,12 @@ def test_an_empty_check_is_not_ok() -> None:
 @pytest.mark.sandbox
 def test_all_content_passes_in_the_real_sandbox(real_sandbox: Sandbox) -> None:
     curriculum = load_curriculum()
-    report = check_problems(curriculum.problems, real_sandbox, workers=2)
+    report = check_problems(
+        curriculum.problems, real_sandbox, workers=2, cheatsheets=curriculum.cheatsheets.values()
+    )
     assert [e for r in report.failed for e in r.errors] == []
     assert len(report.problems) == len(curriculum.problems)
+    assert len(report.cheatsheets) >= len(curriculum.cheatsheets)
 
 
 @pytest.mark.sandbox

@@ -1,39 +1,36 @@
-"""Check every problem against the real sandbox: the solution passes, the starter code does not.
+"""`coderunner content check`: prove the curriculum against the real sandbox.
 
-The runner is injected (anything with the sandbox's `run` signature), so the checking logic is
-testable without bubblewrap; `coderunner content check` passes the real sandbox.
+For every problem: the solution passes every test and keeps the problem's rules; the starter
+code does not pass; each known-wrong solution fails at least one test or breaks a rule; every
+hint's code is valid Python. For every cheatsheet example: it solves no problem. All code is
+graded by `execution.grading.grade`, the function that grades learners' submissions, through
+one sandbox batch per program.
+
+The runner is injected (anything with `Sandbox.run_batch`), so the logic is testable without
+bubblewrap; the CLI passes the real sandbox.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from coderunner.grading import describe_difference
+from coderunner.execution.grading import ACCEPTED, BatchRunner, Graded, TestSpec, grade
+from coderunner.grading import compare_output, describe_difference
+from coderunner.grading.rules import rule_breaks
 from coderunner.sandbox.limits import DEFAULT_LIMITS, Limits
+from coderunner.sandbox.result import RunResult, Verdict
 
-from .schema import Problem, TestCase
+from .schema import Cheatsheet, Problem, TestCase
+from .snippets import code_snippets, python_blocks, syntax_error, with_inputs
 
 DEFAULT_WORKERS = 2
+# every problem must carry at least this many known-wrong solutions
+MIN_WRONG_SOLUTIONS = 0
 _STDERR_LINES = 3
-
-
-class RunOutcome(Protocol):
-    @property
-    def verdict(self) -> str: ...
-    @property
-    def stdout(self) -> str: ...
-    @property
-    def stderr(self) -> str: ...
-
-
-class Runner(Protocol):
-    def run(
-        self, code: str, language: str = ..., stdin: str = ..., limits: Limits | None = ...
-    ) -> RunOutcome: ...
 
 
 @dataclass(frozen=True)
@@ -51,10 +48,11 @@ class ProblemReport:
 class CheckReport:
     problems: list[ProblemReport]
     seconds: float
+    cheatsheets: list[ProblemReport] = field(default_factory=list)
 
     @property
     def failed(self) -> list[ProblemReport]:
-        return [report for report in self.problems if not report.ok]
+        return [report for report in [*self.problems, *self.cheatsheets] if not report.ok]
 
     @property
     def ok(self) -> bool:
@@ -62,14 +60,79 @@ class CheckReport:
 
     @property
     def runs(self) -> int:
-        return sum(report.runs for report in self.problems)
+        return sum(report.runs for report in [*self.problems, *self.cheatsheets])
 
     def summary(self) -> str:
-        passed = len(self.problems) - len(self.failed)
-        return (
+        failed = [report for report in self.problems if not report.ok]
+        passed = len(self.problems) - len(failed)
+        text = (
             f"content check: {passed}/{len(self.problems)} problems ok, "
-            f"{len(self.failed)} failed, {self.runs} sandbox runs in {self.seconds:.1f}s"
+            f"{len(failed)} failed, {self.runs} sandbox runs in {self.seconds:.1f}s"
         )
+        if self.cheatsheets:
+            bad = sum(1 for report in self.cheatsheets if not report.ok)
+            text += f"; {len(self.cheatsheets)} cheatsheet examples, {bad} solve a problem"
+        return text
+
+
+class CachingRunner:
+    """Runs each (code, input) once: a program's output on an input is reused across problems.
+
+    Only for content that does not depend on limits beyond the defaults (cheatsheet examples).
+    """
+
+    def __init__(self, runner: BatchRunner) -> None:
+        self.runner = runner
+        self.results: dict[tuple[str, str], RunResult] = {}
+        self.runs = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(code: str, stdin: str) -> tuple[str, str]:
+        # a program that never reads its input prints the same for every input: run it once
+        reads = "input" in code or "stdin" in code or "open" in code
+        return (code, stdin if reads else "")
+
+    def run_batch(
+        self,
+        code: str | bytes,
+        language: str,
+        stdins: Sequence[str | bytes],
+        limits: Limits | None = None,
+    ) -> list[RunResult]:
+        text = code.decode() if isinstance(code, bytes) else code
+        keys = [self.key(text, s.decode() if isinstance(s, bytes) else s) for s in stdins]
+        with self._lock:
+            missing = list(dict.fromkeys(key for key in keys if key not in self.results))
+        if missing:
+            fresh = self.runner.run_batch(text, language, [s for _, s in missing], limits)
+            with self._lock:
+                self.runs += len(missing)
+                for key, result in zip(missing, fresh, strict=True):
+                    self.results[key] = result
+        return [self.results[key] for key in keys]
+
+
+class _Recorder:
+    """Passes batches through and keeps the results, to explain a failure afterwards."""
+
+    def __init__(self, runner: BatchRunner) -> None:
+        self.runner = runner
+        self.last: dict[str, RunResult] = {}
+        self.runs = 0
+
+    def run_batch(
+        self,
+        code: str | bytes,
+        language: str,
+        stdins: Sequence[str | bytes],
+        limits: Limits | None = None,
+    ) -> list[RunResult]:
+        results = self.runner.run_batch(code, language, stdins, limits)
+        self.runs += len(results)
+        keys = [s.decode() if isinstance(s, bytes) else s for s in stdins]
+        self.last = dict(zip(keys, results, strict=True))
+        return results
 
 
 def problem_limits(problem: Problem) -> Limits:
@@ -77,6 +140,34 @@ def problem_limits(problem: Problem) -> Limits:
     seconds = problem.limits.time_limit_s
     return DEFAULT_LIMITS.with_overrides(
         wall_time_s=seconds, cpu_time_s=seconds, memory_mb=problem.limits.memory_mb
+    )
+
+
+def test_specs(problem: Problem) -> list[TestSpec]:
+    """The problem's tests as the worker builds them for a submission."""
+    return [
+        TestSpec(i, test.name or f"Test {i + 1}", test.input, test.output, test.hidden, test.hint)
+        for i, test in enumerate(problem.tests)
+    ]
+
+
+def rules_of(problem: Problem) -> dict[str, object] | None:
+    """The rules as stored in the database (camelCase), as Submit reads them."""
+    if problem.rules is None or problem.rules.empty:
+        return None
+    return problem.rules.model_dump(by_alias=True, exclude_none=True)
+
+
+def grade_problem(problem: Problem, code: str, runner: BatchRunner) -> Graded:
+    """Grade `code` on `problem` exactly as a submission is graded."""
+    return grade(
+        runner,
+        code,
+        problem.language,
+        test_specs(problem),
+        problem.comparison.model_dump(by_alias=True),
+        problem_limits(problem),
+        problem.age_group,
     )
 
 
@@ -91,52 +182,131 @@ def _stderr_tail(stderr: str) -> str:
     return " | ".join(lines[-_STDERR_LINES:]) or "no error output"
 
 
-def test_failure(problem: Problem, code: str, test: TestCase, runner: Runner) -> str | None:
-    """Why `code` fails `test`, or None when it passes."""
-    result = runner.run(
-        code, language=problem.language, stdin=test.input, limits=problem_limits(problem)
+def _why(problem: Problem, test: TestCase, run: RunResult | None) -> str:
+    if run is None:
+        return "not run"
+    if run.verdict != Verdict.OK:
+        return f"{run.verdict.value}: {_stderr_tail(run.stderr)}"
+    why = describe_difference(
+        test.output, run.stdout, problem.comparison.mode, problem.comparison.tolerance
     )
-    verdict = str(result.verdict)
-    if verdict != "OK":
-        return f"{verdict}: {_stderr_tail(result.stderr)}"
-    return describe_difference(
-        test.output, result.stdout, problem.comparison.mode, problem.comparison.tolerance
-    )
+    return why or "wrong output"
 
 
-def check_problem(problem: Problem, runner: Runner) -> ProblemReport:
-    """Run the solution on every test (all must pass) and the starter (it must fail one)."""
+def check_problem(
+    problem: Problem, runner: BatchRunner, min_wrong: int = MIN_WRONG_SOLUTIONS
+) -> ProblemReport:
+    """Every check of one problem; the errors say which file part is wrong and why."""
     errors: list[str] = []
-    runs = 0
-    for index, test in enumerate(problem.tests, start=1):
-        runs += 1
-        why = test_failure(problem, problem.solution, test, runner)
-        if why is not None:
+    recorder = _Recorder(runner)
+    rules = rules_of(problem)
+
+    solved = grade_problem(problem, problem.solution, recorder)
+    for index, (test, entry) in enumerate(
+        zip(problem.tests, solved.submission_result["tests"], strict=True), start=1
+    ):
+        if not entry["passed"]:
+            why = _why(problem, test, recorder.last.get(test.input))
             errors.append(f"{problem.id}: solution fails {_label(index, test)}: {why}")
-    starter_fails = False
-    for test in problem.tests:
-        runs += 1
-        if test_failure(problem, problem.starter_code, test, runner) is not None:
-            starter_fails = True
-            break
-    if not starter_fails:
+    for broken in rule_breaks(problem.solution, rules):
+        errors.append(f"{problem.id}: solution breaks its own rule: {broken.message}")
+
+    if grade_problem(problem, problem.starter_code, recorder).verdict == ACCEPTED:
         errors.append(f"{problem.id}: starter code passes all {len(problem.tests)} tests")
-    return ProblemReport(problem.id, errors, runs)
+
+    if len(problem.wrong_solutions) < min_wrong:
+        errors.append(
+            f"{problem.id}: wrongSolutions: has {len(problem.wrong_solutions)}, "
+            f"needs at least {min_wrong}"
+        )
+    for number, wrong in enumerate(problem.wrong_solutions, start=1):
+        if rule_breaks(wrong.code, rules):
+            continue  # refused at Submit before it runs
+        if grade_problem(problem, wrong.code, recorder).verdict == ACCEPTED:
+            errors.append(
+                f"{problem.id}: wrongSolutions[{number}] ({wrong.why}) passes every test "
+                "and breaks no rule: add a test that catches it"
+            )
+
+    for number, hint in enumerate(problem.hints, start=1):
+        for snippet in code_snippets(hint):
+            error = syntax_error(snippet)
+            if error is not None:
+                errors.append(
+                    f"{problem.id}: hints[{number}]: code {snippet!r} is not Python: {error}"
+                )
+    return ProblemReport(problem.id, errors, recorder.runs)
+
+
+def cheatsheet_examples(cheatsheets: Iterable[Cheatsheet]) -> list[tuple[str, str]]:
+    """(`slug#n`, code) for every ```python block of every cheatsheet."""
+    return [
+        (f"{sheet.slug}#{n}", block)
+        for sheet in cheatsheets
+        for n, block in enumerate(python_blocks(sheet.body), start=1)
+    ]
+
+
+def _solved(code: str, problems: Sequence[Problem], runner: CachingRunner) -> list[Problem]:
+    """The problems `code` solves: tried on every first test (one batch), then graded in full
+    on the problems whose first test it passes."""
+    firsts = [problem.tests[0] for problem in problems]
+    runs = runner.run_batch(code, "python", [test.input for test in firsts], DEFAULT_LIMITS)
+    solved = []
+    for problem, first, run in zip(problems, firsts, runs, strict=True):
+        if run.verdict != Verdict.OK or not compare_output(
+            first.output, run.stdout, problem.comparison.mode, problem.comparison.tolerance
+        ):
+            continue
+        if grade_problem(problem, code, runner).verdict == ACCEPTED:
+            solved.append(problem)
+    return solved
+
+
+def check_example(
+    name: str, code: str, problems: Sequence[Problem], runner: CachingRunner
+) -> ProblemReport:
+    """A cheatsheet example must solve no problem, as it is or with its example values read
+    from the input (what a child gets by pasting it and adding `input()`)."""
+    before = runner.runs
+    errors = [
+        f"cheatsheet {name} solves the problem {problem.id!r} as it is"
+        for problem in _solved(code, problems, runner)
+    ]
+    adapted = with_inputs(code)
+    if adapted is not None:
+        errors.extend(
+            f"cheatsheet {name} solves the problem {problem.id!r} once its example values "
+            f"are read from the input:\n{adapted}"
+            for problem in _solved(adapted, problems, runner)
+        )
+    return ProblemReport(f"cheatsheet {name}", errors, runner.runs - before)
 
 
 def check_problems(
     problems: Iterable[Problem],
-    runner: Runner,
+    runner: BatchRunner,
     workers: int = DEFAULT_WORKERS,
     on_report: Callable[[ProblemReport], None] | None = None,
+    cheatsheets: Iterable[Cheatsheet] = (),
+    min_wrong: int = MIN_WRONG_SOLUTIONS,
 ) -> CheckReport:
-    """Check `problems` with a pool of `workers` threads, in the order given."""
+    """Check `problems` (and the cheatsheet examples against them) with `workers` threads."""
     started = time.monotonic()
     ordered = list(problems)
-    reports: list[ProblemReport] = []
+    examples = cheatsheet_examples(cheatsheets)
+    caching = CachingRunner(runner)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="content-check") as pool:
-        for report in pool.map(lambda problem: check_problem(problem, runner), ordered):
+        reports: list[ProblemReport] = []
+        for report in pool.map(lambda p: check_problem(p, runner, min_wrong), ordered):
             reports.append(report)
             if on_report is not None:
                 on_report(report)
-    return CheckReport(reports, time.monotonic() - started)
+        sheet_reports: list[ProblemReport] = []
+        for report in pool.map(
+            lambda example: check_example(example[0], example[1], ordered, caching), examples
+        ):
+            sheet_reports.append(report)
+            if on_report is not None:
+                on_report(report)
+    return CheckReport(reports, time.monotonic() - started, sheet_reports)

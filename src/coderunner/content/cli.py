@@ -32,10 +32,11 @@ def content_group() -> None:
 def check_command(
     only: tuple[str, ...], root: Path | None, workers: int, update_outputs: bool
 ) -> None:
-    """Validate every file, then run each solution and starter code in the sandbox.
+    """Validate every file, then prove each problem in the sandbox.
 
-    Exits 1 when a file is invalid, a solution fails a test or a starter code passes them all.
-    Without --only it also checks every lesson (lesson_check.py).
+    Exits 1 when a file is invalid, a solution fails a test or breaks its rules, a starter code
+    or a known-wrong solution passes every test, a hint's code is not Python, or a cheatsheet
+    example solves a problem. Without --only it also checks every lesson (lesson_check.py).
     """
     from coderunner.sandbox import SandboxUnavailableError, get_sandbox
 
@@ -72,7 +73,13 @@ def check_command(
 
     lessons_ok = True
     try:
-        report = check_problems(problems, sandbox, workers=workers, on_report=show)
+        report = check_problems(
+            problems,
+            sandbox,
+            workers=workers,
+            on_report=show,
+            cheatsheets=curriculum.cheatsheets.values(),
+        )
         if not only:
             lessons_ok = run_lesson_check(
                 root,

@@ -8,17 +8,30 @@ and, when one fails, its author's hint (what it checks, in a child's words).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from coderunner.execution.explaining import explanation_for
 from coderunner.grading.compare import compare_output
-from coderunner.sandbox import Limits, RunResult, Sandbox, Verdict
+from coderunner.sandbox import Limits, RunResult, Verdict
 
 ACCEPTED = "ACCEPTED"
 WRONG_ANSWER = "WRONG_ANSWER"
 DEFAULT_MODE = "trailing"
 DEFAULT_TOLERANCE = 1e-6
+
+
+class BatchRunner(Protocol):
+    """What grading needs of a sandbox (`Sandbox.run_batch`); `content check` passes a cache."""
+
+    def run_batch(
+        self,
+        code: str | bytes,
+        language: str,
+        stdins: Sequence[str | bytes],
+        limits: Limits | None = None,
+    ) -> list[RunResult]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +89,7 @@ def _test_entry(
 
 
 def grade(
-    sandbox: Sandbox,
+    sandbox: BatchRunner,
     code: str,
     language: str,
     tests: list[TestSpec],
