@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from coderunner.execution.grading import ACCEPTED, BatchRunner, Graded, TestSpec, grade
 from coderunner.grading import compare_output, describe_difference
@@ -31,6 +32,23 @@ DEFAULT_WORKERS = 2
 # every problem must carry at least this many known-wrong solutions
 MIN_WRONG_SOLUTIONS = 0
 _STDERR_LINES = 3
+
+
+class RunOutcome(Protocol):
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def stdout(self) -> str: ...
+    @property
+    def stderr(self) -> str: ...
+
+
+class Runner(Protocol):
+    """One program, one input (the lesson check's snippets); problems use `BatchRunner`."""
+
+    def run(
+        self, code: str, language: str = ..., stdin: str = ..., limits: Limits | None = ...
+    ) -> RunOutcome: ...
 
 
 @dataclass(frozen=True)
