@@ -127,10 +127,19 @@ class Settings(BaseSettings):
     sentry_dsn: SecretStr | None = Field(
         None, validation_alias=AliasChoices("CODERUNNER_SENTRY_DSN", "SENTRY_DSN")
     )
+    # /metrics: readable with this bearer token, or from these addresses/networks (the client as
+    # resolved through CODERUNNER_TRUSTED_PROXIES); never through the web server's /api proxy
+    metrics_token: SecretStr | None = Field(None, validation_alias=_env("CODERUNNER_METRICS_TOKEN"))
+    metrics_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        validation_alias=_env("CODERUNNER_METRICS_ALLOW"),
+    )
+    # /docs, /redoc and /openapi.json: on by default, off by default when CODERUNNER_ENV=production
+    api_docs: bool | None = Field(None, validation_alias=_env("CODERUNNER_API_DOCS"))
     # key prefix for everything this service keeps in Redis
     redis_prefix: str = Field("coderunner", validation_alias=_env("CODERUNNER_REDIS_PREFIX"))
 
-    @field_validator("cors_origin", "trusted_proxies", mode="before")
+    @field_validator("cors_origin", "trusted_proxies", "metrics_allow", mode="before")
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
@@ -171,6 +180,10 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.env != "production"
 
     @property
     def is_sqlite(self) -> bool:

@@ -33,6 +33,8 @@ PG_ADMIN_DSN = os.environ.get("CODERUNNER_TEST_PG", "postgresql://postgres@127.0
 REDIS_TEST_URL = os.environ.get("CODERUNNER_TEST_REDIS", "redis://127.0.0.1:6379/1")
 TEST_SECRET = "tq8Zr3xVb1N4mK7pL0sD9fG2hJ5wE6yUoIaPcBnM1vX4zQ7rT0eW3uY6iO9pA2sD"  # strong, 64 chars
 PASSWORD = "correct-horse-battery"
+METRICS_TOKEN = "metrics-Zk4pQ9wX2vB7nR5t"  # /metrics needs it from a non-loopback client
+METRICS_HEADERS = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 def _worker() -> str:
@@ -85,6 +87,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "rate_limit_max_requests": 10_000,
         "redis_url": None,
         "log_level": "warning",
+        "metrics_token": METRICS_TOKEN,
     }
     values.update(overrides)
     return load_settings(**values)

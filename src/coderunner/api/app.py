@@ -90,6 +90,10 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         description="Learn to program: problems, levels, progress and sandboxed execution.",
         lifespan=_lifespan(settings),  # type: ignore[arg-type]
+        # internal in production: CODERUNNER_API_DOCS switches them (coderunner.config)
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.settings = settings
     # extension points for other packages (e.g. `coderunner.execution.setup(app, settings)`):

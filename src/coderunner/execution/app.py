@@ -11,6 +11,8 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from coderunner.api.errors import error_response
+from coderunner.api.internal import may_read_metrics
 from coderunner.config import Settings
 from coderunner.execution import metrics, repository
 from coderunner.execution.pipeline import Pipeline
@@ -81,6 +83,8 @@ def queues_check(pipeline: Pipeline) -> Any:
 
 
 async def metrics_endpoint(request: Request) -> Response:
+    if not may_read_metrics(request.scope, request.app.state.settings):
+        return error_response(404, "NOT_FOUND", "Not Found")
     pipeline: Pipeline | None = getattr(request.app.state, "execution", None)
     if pipeline is not None:
         try:

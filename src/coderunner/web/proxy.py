@@ -2,10 +2,19 @@
 
 The browser never sees the token: the proxy adds `Authorization: Bearer` itself. Unsafe methods
 need the CSRF header. Responses stream through, so server-sent events arrive as they happen.
-Sign-in endpoints are not proxied (they would hand the token to page JavaScript).
+Sign-in endpoints are not proxied (they would hand the token to page JavaScript), nor are the
+API's internal endpoints (metrics, the OpenAPI document and its pages).
+
+Paths are made canonical before any allow/deny check: the raw path is decoded once, and anything
+a client or server could read two ways (`%2e`, `.` or `..` segments, `//`, encoded `/` or backslash,
+backslashes, control characters, double encoding) is refused with 404. What is checked is exactly
+what is sent upstream, re-encoded.
 """
 
 from __future__ import annotations
+
+import re
+from urllib.parse import quote, unquote
 
 import httpx
 from starlette.background import BackgroundTask
@@ -17,7 +26,20 @@ from .csrf import SAFE_METHODS, CsrfError, check_header
 from .session import session_token
 
 MAX_BODY_BYTES = 1024 * 1024
-BLOCKED_PREFIXES = ("auth/login", "auth/register", "auth/logout")
+API_PREFIX = "/api/"
+# (first segment, second segment or None for any): never reachable through the web server
+BLOCKED: tuple[tuple[str, str | None], ...] = (
+    ("auth", "login"),
+    ("auth", "register"),
+    ("auth", "logout"),
+    ("metrics", None),
+    ("docs", None),
+    ("redoc", None),
+    ("openapi.json", None),
+)
+# encoded characters that change how a path splits or which segment it names
+_ENCODED_SEPARATORS = re.compile(r"%(2e|2f|5c|25|00)", re.IGNORECASE)
+_SEGMENT_CHARS = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@ -]+$")
 REQUEST_HEADERS = ("content-type", "accept", "last-event-id", "cache-control")
 RESPONSE_HEADERS = ("content-type", "retry-after", "cache-control", "x-request-id", "location")
 
@@ -26,9 +48,33 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
+def canonical_path(raw_path: str) -> str | None:
+    """The API path (no leading slash, percent-encoded) for a raw `/api/...` request path, or
+    None when the path is not canonical and must be refused."""
+    if not raw_path.startswith(API_PREFIX) or _ENCODED_SEPARATORS.search(raw_path):
+        return None
+    try:
+        decoded = unquote(raw_path[len(API_PREFIX) :], errors="strict")
+    except UnicodeDecodeError:
+        return None
+    segments = decoded.split("/")
+    for segment in segments:
+        if segment in ("", ".", "..") or not _SEGMENT_CHARS.match(segment):
+            return None
+    return "/".join(quote(segment, safe="") for segment in segments)
+
+
+def is_blocked(path: str) -> bool:
+    segments = path.split("/")
+    first, second = segments[0], segments[1] if len(segments) > 1 else None
+    return any(first == a and (b is None or second == b) for a, b in BLOCKED)
+
+
 async def proxy_endpoint(request: Request) -> Response:
-    path = request.path_params["path"].lstrip("/")
-    if ".." in path.split("/") or path.startswith(BLOCKED_PREFIXES):
+    raw = request.scope.get("raw_path")
+    raw_path = raw.decode("latin-1") if isinstance(raw, bytes) else request.url.path
+    path = canonical_path(raw_path.split("?", 1)[0])
+    if path is None or is_blocked(path):
         return _error(404, "NOT_FOUND", "No such API path.")
     if request.method not in SAFE_METHODS:
         try:
