@@ -94,6 +94,17 @@ async def test_levels_unlock_as_most_of_the_previous_is_solved(
     assert after[1]["completed"] is False
 
 
+async def put_in_a_class(
+    client: httpx.AsyncClient, teacher: api.Account, learner: api.Account
+) -> None:
+    made = await client.post(
+        "/classes", json={"name": "Class", "ageGroup": AGE}, headers=teacher.headers
+    )
+    code = made.json()["joinCode"]
+    joined = await client.post("/classes/join", json={"joinCode": code}, headers=learner.headers)
+    assert joined.status_code == 200, joined.text
+
+
 async def test_teacher_unlocks_a_level_for_one_learner(
     app: FastAPI, client: httpx.AsyncClient, learner: api.Account, teacher: api.Account
 ) -> None:
@@ -101,6 +112,9 @@ async def test_teacher_unlocks_a_level_for_one_learner(
     body = {"userId": learner.id, "ageGroup": AGE, "levelNumber": 3}
     refused = await client.post("/learning/unlocks", json=body, headers=learner.headers)
     assert refused.status_code == 403
+    not_my_class = await client.post("/learning/unlocks", json=body, headers=teacher.headers)
+    assert not_my_class.status_code == 404  # teachers act only on their classes' learners
+    await put_in_a_class(client, teacher, learner)
     done = await client.post("/learning/unlocks", json=body, headers=teacher.headers)
     assert done.status_code == 200, done.text
     mine = await levels(client, learner.headers)
@@ -120,6 +134,7 @@ async def test_unlock_of_unknown_user_or_level_is_404(
     app: FastAPI, client: httpx.AsyncClient, learner: api.Account, teacher: api.Account
 ) -> None:
     await seed_levels(app)
+    await put_in_a_class(client, teacher, learner)
     for body in (
         {"userId": "nobody", "ageGroup": AGE, "levelNumber": 2},
         {"userId": learner.id, "ageGroup": AGE, "levelNumber": 99},

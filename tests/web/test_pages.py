@@ -265,7 +265,7 @@ def test_profile_changes_character_name_and_opt_out(web: httpx.Client) -> None:
             "displayName": "Star <Kid>",
             "character": "cosmic",
             "ageGroup": "10-12",
-            "leaderboardOptOut": "on",
+            "showOnLeaderboard": "on",
         },
     )
     assert response.status_code == 303
@@ -274,7 +274,7 @@ def test_profile_changes_character_name_and_opt_out(web: httpx.Client) -> None:
     assert "Star &lt;Kid&gt;" in page.text  # escaped, never markup
     me = web.get("/api/auth/me").json()
     assert me["character"] == "cosmic"
-    assert me["leaderboardOptOut"] is True
+    assert me["leaderboardOptOut"] is False  # opted in
     assert me["ageGroup"] == "10-12"
 
 
@@ -391,18 +391,31 @@ def _form_fields(html: str) -> dict[str, str]:
     return fields
 
 
-def test_a_teacher_unlocks_a_level_for_one_learner(
+def test_an_admin_unlocks_a_level_for_one_learner(
     server: Server, admin_api: httpx.Client, web: httpx.Client
 ) -> None:
     learner = unique_name("pupil")
     sign_up(web, learner, PASSWORD, age_group="7-9")
     assert web.get("/levels/7-9/2").status_code == 403
     teacher = make_teacher(server, admin_api, PASSWORD)
+    admin = make_teacher(server, admin_api, PASSWORD)
+    with httpx.Client(base_url=server.api_url, timeout=30) as api_client:
+        login = api_client.post("/auth/login", json={"username": admin, "password": PASSWORD})
+        admin_id = login.json()["user"]["id"]
+    assert admin_api.patch(f"/auth/users/{admin_id}/role", json={"role": "admin"}).is_success
     with httpx.Client(base_url=server.web_url, timeout=60) as client:
         page = client.get("/login")
         client.post(
             "/login",
             data={"csrf_token": csrf_from(page.text), "username": teacher, "password": PASSWORD},
+        )
+        # the server-wide list is for admins; a teacher sees their own classes' learners
+        assert client.get("/teach/learners").status_code == 403
+    with httpx.Client(base_url=server.web_url, timeout=60) as client:
+        page = client.get("/login")
+        client.post(
+            "/login",
+            data={"csrf_token": csrf_from(page.text), "username": admin, "password": PASSWORD},
         )
         learners = client.get("/teach/learners?ageGroup=7-9")
         assert learners.status_code == 200

@@ -23,6 +23,7 @@ from coderunner.api.ratelimit import RateLimitMiddleware, build_limiter
 from coderunner.auth.revocation import DatabaseRevocationStore, RedisRevocationStore
 from coderunner.auth.router import router as auth_router
 from coderunner.cheatsheets.router import router as cheatsheets_router
+from coderunner.classes.router import router as classes_router
 from coderunner.config import Settings
 from coderunner.db.engine import create_engine, create_sessionmaker
 from coderunner.learning.router import router as learning_router
@@ -42,6 +43,7 @@ ROUTERS = (
     progress_router,
     cheatsheets_router,
     learning_router,
+    classes_router,
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from coderunner.auth import models as auth_models
 from coderunner.cheatsheets import models as cheatsheet_models
+from coderunner.classes import models as class_models
 from coderunner.db.base import Base
 from coderunner.execution import models as execution_models  # noqa: F401
 from coderunner.learning import models as learning_models  # noqa: F401
@@ -19,6 +20,7 @@ MODEL_MODULES = (
     cheatsheet_models,
     session_models,
     progress_models,
+    class_models,
 )
 
 metadata = Base.metadata

@@ -43,13 +43,13 @@ async def reveal_hint(body: HintIn, user: CurrentUser, session: SessionDep) -> H
 
 @router.post("/unlocks", response_model=LevelStatesOut)
 async def unlock_level(body: UnlockIn, staff: StaffUser, session: SessionDep) -> LevelStatesOut:
-    """A teacher or admin opens a level for one learner."""
+    """A teacher (of a class the learner is in) or an admin opens a level for one learner."""
     return await service.unlock(session, staff, body.user_id, body.age_group, body.level_number)
 
 
 @router.delete("/unlocks/{user_id}/{age_group}/{level_number}", response_model=LevelStatesOut)
 async def relock_level(
-    user_id: str, age_group: AgeGroup, level_number: int, _staff: StaffUser, session: SessionDep
+    user_id: str, age_group: AgeGroup, level_number: int, staff: StaffUser, session: SessionDep
 ) -> LevelStatesOut:
     """Take a teacher's unlock back (the level may still be open through the learner's work)."""
-    return await service.relock(session, user_id, age_group, level_number)
+    return await service.relock(session, staff, user_id, age_group, level_number)

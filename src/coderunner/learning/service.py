@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.api.errors import NotFound
 from coderunner.auth.models import User
+from coderunner.classes import service as classes_service
 from coderunner.learning import access, repository
 from coderunner.learning.schemas import (
     EffortBadgeOut,
@@ -115,12 +116,18 @@ async def effort_badges(session: AsyncSession, user_id: str) -> EffortBadgesOut:
     )
 
 
+async def _learner_of(session: AsyncSession, staff: User, user_id: str) -> User:
+    """The learner, if `staff` may act on them: admins on anyone, teachers on their classes'."""
+    learner = await session.get(User, user_id)
+    if learner is None or not await classes_service.may_act_on_learner(session, staff, user_id):
+        raise NotFound("no such user")
+    return learner
+
+
 async def unlock(
     session: AsyncSession, staff: User, user_id: str, age_group: str, level_number: int
 ) -> LevelStatesOut:
-    learner = await session.get(User, user_id)
-    if learner is None:
-        raise NotFound("no such user")
+    learner = await _learner_of(session, staff, user_id)
     exists = await session.scalar(
         select(Level.id).where(Level.age_group == age_group, Level.number == level_number)
     )
@@ -131,11 +138,9 @@ async def unlock(
 
 
 async def relock(
-    session: AsyncSession, user_id: str, age_group: str, level_number: int
+    session: AsyncSession, staff: User, user_id: str, age_group: str, level_number: int
 ) -> LevelStatesOut:
-    learner = await session.get(User, user_id)
-    if learner is None:
-        raise NotFound("no such user")
+    learner = await _learner_of(session, staff, user_id)
     await repository.remove_unlock(session, user_id, age_group, level_number)
     return await levels_for(session, learner, age_group)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from coderunner.api.deps import CurrentUser, SessionDep, StaffUser
+from coderunner.api.deps import AdminUser, CurrentUser, SessionDep
 from coderunner.api.schemas import ERROR_RESPONSES, AgeGroup
 from coderunner.progress import community, service
 from coderunner.progress.schemas import BadgesOut, LeaderboardOut, LearnersOut, ProgressOut
@@ -30,11 +30,13 @@ async def my_badges(user: CurrentUser, session: SessionDep) -> BadgesOut:
 async def leaderboard(
     user: CurrentUser, session: SessionDep, age_group: AgeGroupQuery = None
 ) -> LeaderboardOut:
+    """This week's XP of learners 13-16 who opted in (children are on class boards only)."""
     return await community.leaderboard(session, user.id, age_group)
 
 
 @router.get("/learners", response_model=LearnersOut)
 async def learners(
-    _staff: StaffUser, session: SessionDep, age_group: AgeGroupQuery = None
+    _admin: AdminUser, session: SessionDep, age_group: AgeGroupQuery = None
 ) -> LearnersOut:
+    """Every learner on the server (admins; teachers see their classes at /classes)."""
     return await community.learners(session, age_group)

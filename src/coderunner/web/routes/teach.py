@@ -221,8 +221,17 @@ async def preview(request: Request) -> Response:
     return HTMLResponse(str(render_markdown(source)))
 
 
+async def _require_admin(request: Request) -> None:
+    """The server-wide learner list is for admins; teachers see their classes' learners."""
+    user = await require_teacher(request)
+    if user.get("role") != "admin":
+        raise ApiError(
+            403, "FORBIDDEN", "This page is for admins. Your classes list your learners."
+        )
+
+
 async def learners(request: Request) -> Response:
-    await require_teacher(request)
+    await _require_admin(request)
     age_group = request.query_params.get("ageGroup")
     try:
         body = await api(request).get(
@@ -241,8 +250,8 @@ async def learners(request: Request) -> Response:
 
 
 async def unlock_level(request: Request) -> Response:
-    """A teacher opens a level for one learner (POST /learning/unlocks)."""
-    await require_teacher(request)
+    """An admin opens a level for one learner (POST /learning/unlocks)."""
+    await _require_admin(request)
     form = await read_form(request)
     age_group = text(form, "ageGroup")
     number = _int(text(form, "levelNumber"), 0)

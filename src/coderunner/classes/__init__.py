@@ -1,0 +1,1 @@
+"""Classes: teachers, learners who joined with a code, class dashboards and challenges."""

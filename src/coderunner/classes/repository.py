@@ -1,0 +1,131 @@
+"""Queries over classes, their teachers and learners."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderunner.auth.models import User
+from coderunner.classes.models import ClassMember, Classroom, ClassTeacher
+
+
+async def get(session: AsyncSession, class_id: str) -> Classroom | None:
+    return await session.get(Classroom, class_id)
+
+
+async def by_join_code(session: AsyncSession, code: str) -> Classroom | None:
+    found: Classroom | None = await session.scalar(
+        select(Classroom).where(Classroom.join_code == code)
+    )
+    return found
+
+
+async def code_taken(session: AsyncSession, code: str) -> bool:
+    return (
+        await session.scalar(select(Classroom.id).where(Classroom.join_code == code))
+    ) is not None
+
+
+async def is_teacher(session: AsyncSession, class_id: str, user_id: str) -> bool:
+    found = await session.scalar(
+        select(ClassTeacher.user_id).where(
+            ClassTeacher.class_id == class_id, ClassTeacher.user_id == user_id
+        )
+    )
+    return found is not None
+
+
+async def membership(session: AsyncSession, class_id: str, user_id: str) -> ClassMember | None:
+    return await session.get(ClassMember, (class_id, user_id))
+
+
+async def teaching(session: AsyncSession, user_id: str) -> Sequence[Classroom]:
+    rows = await session.scalars(
+        select(Classroom)
+        .join(ClassTeacher, ClassTeacher.class_id == Classroom.id)
+        .where(ClassTeacher.user_id == user_id)
+        .order_by(Classroom.created_at, Classroom.id)
+    )
+    return rows.all()
+
+
+async def joined(session: AsyncSession, user_id: str) -> Sequence[Classroom]:
+    rows = await session.scalars(
+        select(Classroom)
+        .join(ClassMember, ClassMember.class_id == Classroom.id)
+        .where(ClassMember.user_id == user_id)
+        .order_by(ClassMember.joined_at, Classroom.id)
+    )
+    return rows.all()
+
+
+async def learner_counts(session: AsyncSession, class_ids: Sequence[str]) -> dict[str, int]:
+    if not class_ids:
+        return {}
+    rows = await session.execute(
+        select(ClassMember.class_id, func.count())
+        .where(ClassMember.class_id.in_(class_ids))
+        .group_by(ClassMember.class_id)
+    )
+    return {cid: int(n) for cid, n in rows.all()}
+
+
+async def teachers(session: AsyncSession, class_id: str) -> Sequence[User]:
+    rows = await session.scalars(
+        select(User)
+        .join(ClassTeacher, ClassTeacher.user_id == User.id)
+        .where(ClassTeacher.class_id == class_id)
+        .order_by(ClassTeacher.added_at, User.username)
+    )
+    return rows.all()
+
+
+async def learners(session: AsyncSession, class_id: str) -> Sequence[tuple[User, ClassMember]]:
+    rows = await session.execute(
+        select(User, ClassMember)
+        .join(ClassMember, ClassMember.user_id == User.id)
+        .where(ClassMember.class_id == class_id)
+        .order_by(func.lower(User.username))
+    )
+    return [(u, m) for u, m in rows.all()]
+
+
+async def shares_a_class(session: AsyncSession, teacher_id: str, learner_id: str) -> bool:
+    """True when `learner_id` is a learner in a class that `teacher_id` teaches."""
+    found = await session.scalar(
+        select(ClassMember.user_id)
+        .join(ClassTeacher, ClassTeacher.class_id == ClassMember.class_id)
+        .where(ClassTeacher.user_id == teacher_id, ClassMember.user_id == learner_id)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def add_teacher(session: AsyncSession, class_id: str, user_id: str) -> None:
+    if not await is_teacher(session, class_id, user_id):
+        session.add(ClassTeacher(class_id=class_id, user_id=user_id))
+        await session.flush()
+
+
+async def remove_teacher(session: AsyncSession, class_id: str, user_id: str) -> None:
+    await session.execute(
+        delete(ClassTeacher).where(
+            ClassTeacher.class_id == class_id, ClassTeacher.user_id == user_id
+        )
+    )
+
+
+async def teacher_count(session: AsyncSession, class_id: str) -> int:
+    n = await session.scalar(
+        select(func.count()).select_from(ClassTeacher).where(ClassTeacher.class_id == class_id)
+    )
+    return int(n or 0)
+
+
+async def remove_member(session: AsyncSession, class_id: str, user_id: str) -> bool:
+    result = await session.execute(
+        delete(ClassMember).where(ClassMember.class_id == class_id, ClassMember.user_id == user_id)
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -1,0 +1,308 @@
+"""Classes over the real app (SQLite and PostgreSQL): create, join, teachers, accounts, and the
+access table (teacher A vs teacher B vs learner vs admin vs outsider)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from coderunner.auth.models import Role
+from coderunner.classes import codes
+
+from .conftest import api
+
+Account = api.Account
+
+
+async def make_class(
+    client: httpx.AsyncClient, teacher: Any, name: str = "Class 4B", age_group: str = "7-9"
+) -> dict[str, Any]:
+    response = await client.post(
+        "/classes", json={"name": name, "ageGroup": age_group}, headers=teacher.headers
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def join(client: httpx.AsyncClient, learner: Any, code: str) -> httpx.Response:
+    return await client.post("/classes/join", json={"joinCode": code}, headers=learner.headers)
+
+
+def test_join_codes_are_long_and_unambiguous() -> None:
+    seen = {codes.new_join_code() for _ in range(500)}
+    assert len(seen) == 500
+    for code in seen:
+        assert len(code) == 8
+        assert not set(code) & set("0O1IL")
+    assert len(codes.CODE_ALPHABET) ** codes.CODE_LENGTH > 10**11
+    assert codes.normalise_join_code(" abcd - efgh ") == "ABCDEFGH"
+    assert codes.format_join_code("ABCDEFGH") == "ABCD-EFGH"
+
+
+def test_generated_usernames_and_passwords_are_simple() -> None:
+    assert codes.username_base("Zoë Ann") == "zoeann"
+    assert codes.username_base("李") == "coder"  # nothing ASCII left: a neutral base
+    assert re.fullmatch(r"mia\d{3}", codes.username_candidate("Mia"))
+    for _ in range(200):
+        password = codes.new_password()
+        assert re.fullmatch(r"[a-z]+\d{2,3}", password)
+        assert len(password) >= 8
+
+
+async def test_teacher_creates_a_class_and_a_learner_joins_with_the_code(
+    client: httpx.AsyncClient, teacher: Account, learner: Account
+) -> None:
+    made = await make_class(client, teacher)
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", made["joinCode"])
+    assert (made["name"], made["ageGroup"], made["role"]) == ("Class 4B", "7-9", "teacher")
+    # typed by a child: lower case, no dash, spaces
+    typed = made["joinCode"].lower().replace("-", " ")
+    joined = await join(client, learner, typed)
+    assert joined.status_code == 200, joined.text
+    assert joined.json()["id"] == made["id"]
+    assert joined.json()["joinCode"] is None  # learners don't pass the code on
+    again = await join(client, learner, made["joinCode"])
+    assert again.status_code == 200  # joining twice is harmless
+    mine = (await client.get("/classes", headers=learner.headers)).json()["classes"]
+    assert [c["id"] for c in mine] == [made["id"]]
+    detail = (await client.get(f"/classes/{made['id']}", headers=teacher.headers)).json()
+    assert [row["username"] for row in detail["learners"]] == [learner.username]
+    assert detail["learners"][0]["managed"] is False
+    assert [t["username"] for t in detail["teachers"]] == [teacher.username]
+    teaching = (await client.get("/classes", headers=teacher.headers)).json()["classes"]
+    assert [(c["id"], c["learnerCount"]) for c in teaching] == [(made["id"], 1)]
+
+
+async def test_a_learner_can_be_in_several_classes_and_leave_one(
+    app: FastAPI, client: httpx.AsyncClient, teacher: Account, learner: Account
+) -> None:
+    first = await make_class(client, teacher, "Mon")
+    second = await make_class(client, teacher, "Tue")
+    for made in (first, second):
+        assert (await join(client, learner, made["joinCode"])).status_code == 200
+    mine = (await client.get("/classes", headers=learner.headers)).json()["classes"]
+    assert {c["name"] for c in mine} == {"Mon", "Tue"}
+    left = await client.delete(f"/classes/{first['id']}/membership", headers=learner.headers)
+    assert left.status_code == 204
+    mine = (await client.get("/classes", headers=learner.headers)).json()["classes"]
+    assert [c["name"] for c in mine] == ["Tue"]
+    gone = await client.get(f"/classes/{first['id']}", headers=learner.headers)
+    assert gone.status_code == 404
+
+
+async def test_a_wrong_code_is_kind_and_guessing_is_rate_limited(
+    client: httpx.AsyncClient, teacher: Account, learner: Account
+) -> None:
+    made = await make_class(client, teacher)
+    wrong = await join(client, learner, "ZZZZ-ZZZZ")
+    assert wrong.status_code == 404
+    assert "teacher" in wrong.json()["error"]["message"]
+    for _ in range(9):
+        assert (await join(client, learner, "ZZZZ-ZZZZ")).status_code == 404
+    limited = await join(client, learner, "ZZZZ-ZZZZ")
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) > 0
+    # even the right code waits: a guesser cannot tell it found one
+    assert (await join(client, learner, made["joinCode"])).status_code == 429
+    empty = await client.post("/classes/join", json={"joinCode": ""}, headers=learner.headers)
+    assert empty.status_code == 422
+
+
+async def test_teachers_do_not_join_with_a_code_but_are_added_as_co_teachers(
+    app: FastAPI, client: httpx.AsyncClient, teacher: Account, learner: Account
+) -> None:
+    other = await api.create_account(app, "teacher2", Role.TEACHER)
+    made = await make_class(client, teacher)
+    refused = await join(client, other, made["joinCode"])
+    assert refused.status_code == 403
+    not_a_teacher = await client.post(
+        f"/classes/{made['id']}/teachers",
+        json={"username": learner.username},
+        headers=teacher.headers,
+    )
+    assert not_a_teacher.status_code == 422
+    added = await client.post(
+        f"/classes/{made['id']}/teachers", json={"username": "teacher2"}, headers=teacher.headers
+    )
+    assert added.status_code == 200, added.text
+    assert {t["username"] for t in added.json()["teachers"]} == {"teacher1", "teacher2"}
+    assert (await client.get(f"/classes/{made['id']}", headers=other.headers)).status_code == 200
+    removed = await client.delete(
+        f"/classes/{made['id']}/teachers/{teacher.id}", headers=other.headers
+    )
+    assert removed.status_code == 204
+    last = await client.delete(f"/classes/{made['id']}/teachers/{other.id}", headers=other.headers)
+    assert last.status_code == 409
+    assert (await client.get(f"/classes/{made['id']}", headers=teacher.headers)).status_code == 404
+
+
+async def test_bulk_accounts_log_in_and_keep_no_first_names(
+    app: FastAPI, client: httpx.AsyncClient, teacher: Account
+) -> None:
+    made = await make_class(client, teacher)
+    names = ["Mia", "Leo", "Mia", "Zoë"]
+    created = await client.post(
+        f"/classes/{made['id']}/learners", json={"names": names}, headers=teacher.headers
+    )
+    assert created.status_code == 201, created.text
+    accounts = created.json()["accounts"]
+    assert len(accounts) == 4
+    usernames = [a["username"] for a in accounts]
+    assert len(set(usernames)) == 4
+    assert [re.sub(r"\d+$", "", u) for u in usernames] == ["mia", "leo", "mia", "zoe"]
+    for account in accounts:
+        login = await client.post(
+            "/auth/login", json={"username": account["username"], "password": account["password"]}
+        )
+        assert login.status_code == 200, login.text
+        user = login.json()["user"]
+        assert user["ageGroup"] == "7-9"
+        assert user["role"] == "learner"
+        assert user["leaderboardOptOut"] is True  # off the leaderboard until they opt in
+        assert user["displayName"] is None  # the first name is not kept anywhere
+    detail = (await client.get(f"/classes/{made['id']}", headers=teacher.headers)).json()
+    assert all(row["managed"] for row in detail["learners"])
+    assert "Zoë" not in str(detail)
+    # passwords are shown once: nothing that reads the class gives them again
+    assert not any(a["password"] in str(detail) for a in accounts)
+    too_many = await client.post(
+        f"/classes/{made['id']}/learners", json={"names": ["A"] * 41}, headers=teacher.headers
+    )
+    assert too_many.status_code == 422
+    blank = await client.post(
+        f"/classes/{made['id']}/learners", json={"names": [" "]}, headers=teacher.headers
+    )
+    assert blank.status_code == 422
+
+
+async def test_teacher_resets_a_managed_password_only(
+    app: FastAPI, client: httpx.AsyncClient, teacher: Account, learner: Account
+) -> None:
+    made = await make_class(client, teacher)
+    await join(client, learner, made["joinCode"])
+    created = await client.post(
+        f"/classes/{made['id']}/learners", json={"names": ["Ada"]}, headers=teacher.headers
+    )
+    [account] = created.json()["accounts"]
+    reset = await client.post(
+        f"/classes/{made['id']}/learners/{account['id']}/password", headers=teacher.headers
+    )
+    assert reset.status_code == 200, reset.text
+    new = reset.json()["password"]
+    assert new != account["password"]
+    old_login = await client.post(
+        "/auth/login", json={"username": account["username"], "password": account["password"]}
+    )
+    assert old_login.status_code == 401
+    new_login = await client.post(
+        "/auth/login", json={"username": account["username"], "password": new}
+    )
+    assert new_login.status_code == 200
+    # a learner who made their own account keeps control of it
+    own = await client.post(
+        f"/classes/{made['id']}/learners/{learner.id}/password", headers=teacher.headers
+    )
+    assert own.status_code == 403
+
+
+async def test_removing_a_learner_keeps_their_progress(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    teacher: Account,
+    learner: Account,
+    problem: dict[str, Any],
+) -> None:
+    from coderunner.progress.service import record_submission
+
+    made = await make_class(client, teacher, age_group="10-12")
+    await join(client, learner, made["joinCode"])
+    async with app.state.sessionmaker() as session:
+        await record_submission(session, learner.id, problem["id"], 1.0, True)
+        await session.commit()
+    removed = await client.delete(
+        f"/classes/{made['id']}/learners/{learner.id}", headers=teacher.headers
+    )
+    assert removed.status_code == 204
+    mine = (await client.get("/progress", headers=learner.headers)).json()
+    assert mine["solvedCount"] == 1
+    assert (await client.get("/classes", headers=learner.headers)).json()["classes"] == []
+    twice = await client.delete(
+        f"/classes/{made['id']}/learners/{learner.id}", headers=teacher.headers
+    )
+    assert twice.status_code == 404
+
+
+# --- the access table -------------------------------------------------------------------------
+# who: "A" teaches the class, "B" is another teacher, "member" joined it, "outsider" is a learner
+# who did not, "admin" is an admin. Each row: method, path, body, and the status for each.
+UNLOCK = {"userId": "{member}", "ageGroup": "7-9", "levelNumber": 2}
+WHO = ("A", "B", "member", "outsider", "admin")
+ACCESS_TABLE: list[tuple[str, str, dict[str, Any] | None, tuple[int, ...]]] = [
+    # method, path, body: A, B, member, outsider, admin
+    ("GET", "/classes/{id}", None, (200, 404, 200, 404, 200)),
+    ("PATCH", "/classes/{id}", {"name": "New"}, (200, 404, 403, 403, 200)),
+    ("POST", "/classes/{id}/join-code", None, (200, 404, 403, 403, 200)),
+    ("POST", "/classes/{id}/learners", {"names": ["Kai"]}, (201, 404, 403, 403, 201)),
+    ("POST", "/classes/{id}/learners/{managed}/password", None, (200, 404, 403, 403, 200)),
+    ("POST", "/classes/{id}/teachers", {"username": "teacherB"}, (200, 404, 403, 403, 200)),
+    ("GET", "/progress/learners", None, (403, 403, 403, 403, 200)),
+    ("POST", "/learning/unlocks", UNLOCK, (200, 404, 403, 403, 200)),
+    ("DELETE", "/classes/{id}/learners/{member}", None, (204, 404, 403, 403, 204)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"),
+    ACCESS_TABLE,
+    ids=[f"{m} {p}" for m, p, _, _ in ACCESS_TABLE],
+)
+@pytest.mark.parametrize("who", WHO)
+async def test_access_table(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    expected: tuple[int, ...],
+    who: str,
+) -> None:
+    admin = await api.create_account(app, "admin1", Role.ADMIN)
+    people = {
+        "A": await api.create_account(app, "teacherA", Role.TEACHER),
+        "B": await api.create_account(app, "teacherB", Role.TEACHER),
+        "member": await api.create_account(app, "member1", age_group="7-9"),
+        "outsider": await api.create_account(app, "outsider1", age_group="7-9"),
+        "admin": admin,
+    }
+    for number in (1, 2):
+        level = {"ageGroup": "7-9", "number": number, "title": f"L{number}", "concepts": ["x"]}
+        made_level = await client.post("/levels", json=level, headers=admin.headers)
+        assert made_level.status_code == 201, made_level.text
+    made = await make_class(client, people["A"])
+    assert (await join(client, people["member"], made["joinCode"])).status_code == 200
+    created = await client.post(
+        f"/classes/{made['id']}/learners", json={"names": ["Ivy"]}, headers=people["A"].headers
+    )
+    managed = created.json()["accounts"][0]["id"]
+    values = {"id": made["id"], "managed": managed, "member": people["member"].id}
+
+    def fill(text: str) -> str:
+        return text.format(**values)
+
+    payload = {k: fill(v) if isinstance(v, str) else v for k, v in (body or {}).items()}
+    response = await client.request(
+        method,
+        fill(path),
+        json=payload if body is not None else None,
+        headers=people[who].headers,
+    )
+    assert response.status_code == expected[WHO.index(who)], response.text
+    if response.status_code >= 400:
+        assert response.json()["error"]["code"]
+    if who == "B" and response.status_code == 404:
+        assert made["name"] not in response.text  # nothing about the class leaks
