@@ -22,7 +22,7 @@ async def test_register_returns_token_and_camel_case_user(client: httpx.AsyncCli
     assert user["displayName"] == "Ada"
     assert user["ageGroup"] == "7-9"
     assert user["role"] == "learner"
-    assert user["leaderboardOptOut"] is False
+    assert user["leaderboardOptOut"] is True  # the leaderboard is opt-in
     assert "passwordHash" not in user
     assert "password_hash" not in user
     claims = decode_token(body["token"], TEST_SECRET)

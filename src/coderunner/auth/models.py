@@ -41,7 +41,8 @@ class User(Base):
             Character, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
         )
     )
-    leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # opt-in: nobody is on a leaderboard until they choose to be
+    leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -33,7 +33,7 @@ async def register(session: AsyncSession, data: RegisterIn, secret: str) -> tupl
         display_name=data.display_name,
         age_group=data.age_group,
         role=Role.LEARNER,
-        leaderboard_opt_out=False,
+        leaderboard_opt_out=True,  # the leaderboard is opt-in (privacy by default)
     )
     try:
         async with session.begin_nested():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,9 @@ from coderunner.progress.schemas import (
 )
 
 LEADERBOARD_SIZE = 20
+# privacy by default: the server-wide board shows only teenagers who opted in; children
+# (7-12) appear only on their own class's board, and only if they opted in
+PUBLIC_AGE_GROUPS = ("13-16",)
 MAX_LEARNERS = 500
 
 
@@ -33,8 +37,13 @@ async def leaderboard(
     session: AsyncSession, viewer_id: str, age_group: str | None
 ) -> LeaderboardOut:
     since = week_start()
-    rows = await repository.weekly_xp(session, since, age_group, LEADERBOARD_SIZE)
+    groups = [g for g in PUBLIC_AGE_GROUPS if age_group in (None, g)]
+    rows = await repository.weekly_xp(session, since, groups, LEADERBOARD_SIZE)
     # display names only: learners' usernames and ids never leave through the board
+    return LeaderboardOut(age_group=age_group, week_start=since, entries=ranked(rows, viewer_id))
+
+
+def ranked(rows: Sequence[tuple[str, str | None, int]], viewer_id: str) -> list[LeaderboardEntry]:
     entries: list[LeaderboardEntry] = []
     for i, (uid, name, xp) in enumerate(rows):
         # equal XP, equal rank ("1, 1, 3"): nobody is behind someone with the same score
@@ -42,7 +51,7 @@ async def leaderboard(
         entries.append(
             LeaderboardEntry(rank=rank, display_name=name, xp=xp, is_me=uid == viewer_id)
         )
-    return LeaderboardOut(age_group=age_group, week_start=since, entries=entries)
+    return entries
 
 
 async def learners(session: AsyncSession, age_group: str | None) -> LearnersOut:

@@ -34,9 +34,14 @@ async def get(
 
 
 async def weekly_xp(
-    session: AsyncSession, since: datetime, age_group: str | None, limit: int
+    session: AsyncSession,
+    since: datetime,
+    age_groups: Sequence[str],
+    limit: int,
+    user_ids: Sequence[str] | None = None,
 ) -> Sequence[tuple[str, str | None, int]]:
-    """(user id, display name, XP first earned since `since`) of learners on the board."""
+    """(user id, display name, XP first earned since `since`) of opted-in learners of
+    `age_groups` (and among `user_ids`, when given)."""
     xp = func.sum(Progress.xp_awarded).label("xp")
     stmt = (
         select(User.id, User.display_name, xp)
@@ -51,8 +56,9 @@ async def weekly_xp(
         .order_by(xp.desc(), User.id)
         .limit(limit)
     )
-    if age_group is not None:
-        stmt = stmt.where(User.age_group == age_group)
+    stmt = stmt.where(User.age_group.in_(age_groups))
+    if user_ids is not None:
+        stmt = stmt.where(User.id.in_(user_ids))
     return [(uid, name, int(total)) for uid, name, total in (await session.execute(stmt)).all()]
 
 

@@ -28,7 +28,8 @@ async def profile_submit(request: Request) -> Response:
     form = await read_form(request)
     changes: dict[str, Any] = {
         "displayName": text(form, "displayName").strip() or None,
-        "leaderboardOptOut": text(form, "leaderboardOptOut") == "on",
+        # the leaderboard is opt-in: off unless the box is ticked
+        "leaderboardOptOut": text(form, "showOnLeaderboard") != "on",
     }
     character = text(form, "character")
     if character in CHARACTERS:
