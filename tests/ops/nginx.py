@@ -60,7 +60,8 @@ events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log {prefix}/logs/access.log;
+    log_format gateway '$request_method $uri $status "$upstream_addr" "$upstream_status"';
+    access_log {prefix}/logs/access.log gateway;
     client_body_temp_path {prefix}/tmp/body;
     proxy_temp_path {prefix}/tmp/proxy;
     fastcgi_temp_path {prefix}/tmp/fastcgi;
