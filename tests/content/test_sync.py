@@ -87,6 +87,7 @@ def content(tmp_path: Path) -> Path:
     shutil.copy(CONTENT_DIR / "levels.yaml", root / "levels.yaml")
     shutil.copytree(CONTENT_DIR / "problems", root / "problems")
     shutil.copytree(CONTENT_DIR / "cheatsheets", root / "cheatsheets")
+    shutil.copytree(CONTENT_DIR / "lessons", root / "lessons")
     return root
 
 
@@ -101,7 +102,9 @@ async def test_a_fresh_database_gets_everything_and_a_second_sync_changes_nothin
     first = await sync_content(session)
     await session.commit()
     levels = sum(len(group.levels) for group in curriculum.levels.age_groups)
-    assert len(first.created) == levels + len(curriculum.cheatsheets) + len(curriculum.problems)
+    # every level has its lesson
+    things = 2 * levels + len(curriculum.cheatsheets) + len(curriculum.problems)
+    assert len(first.created) == things
     assert (first.updated, first.unpublished, first.removed) == ([], [], [])
     assert await count(session, Problem) == len(curriculum.problems)
     assert await count(session, TestCase) == sum(len(p.tests) for p in curriculum.problems)
@@ -231,12 +234,16 @@ def test_the_seed_command_migrates_and_is_idempotent(
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("CODERUNNER_ENV", "development")
     runner = CliRunner()
+    curriculum = load_curriculum()
+    levels = sum(len(group.levels) for group in curriculum.levels.age_groups)
+    # levels, their lessons, cheatsheets and problems
+    things = 2 * levels + len(curriculum.cheatsheets) + len(curriculum.problems)
     first = runner.invoke(seed_command, ["--data-dir", str(tmp_path / "data")])
     assert first.exit_code == 0, first.output
-    assert first.output.startswith("content sync: 104 created, 0 updated")
+    assert first.output.startswith(f"content sync: {things} created, 0 updated")
     second = runner.invoke(seed_command, ["--data-dir", str(tmp_path / "data")])
     assert second.exit_code == 0, second.output
     assert second.output.startswith(
-        "content sync: 0 created, 0 updated, 0 unpublished, 0 removed, 104 unchanged"
+        f"content sync: 0 created, 0 updated, 0 unpublished, 0 removed, {things} unchanged"
     )
     assert (tmp_path / "data" / "coderunner.db").is_file()

@@ -27,6 +27,7 @@ from coderunner.classes.router import router as classes_router
 from coderunner.config import Settings
 from coderunner.db.engine import create_engine, create_sessionmaker
 from coderunner.learning.router import router as learning_router
+from coderunner.lessons.router import router as lessons_router
 from coderunner.levels.router import router as levels_router
 from coderunner.observability import setup_error_reporting
 from coderunner.problems.router import router as problems_router
@@ -44,6 +45,7 @@ ROUTERS = (
     cheatsheets_router,
     learning_router,
     classes_router,
+    lessons_router,
 )
 
 

@@ -20,6 +20,7 @@ from coderunner.levels.models import Level as LevelRow
 from coderunner.problems.models import Problem as ProblemRow
 from coderunner.problems.models import TestCase as TestCaseRow
 
+from .lesson_sync import sync_lessons
 from .loader import Curriculum, load_curriculum
 from .schema import Problem
 
@@ -80,6 +81,7 @@ def problem_values(problem: Problem) -> dict[str, Any]:
         "limits": limits,
         "language": problem.language,
         "reference_solution": problem.solution,
+        "another_way": problem.another_way,
         "rules": None
         if problem.rules is None or problem.rules.empty
         else problem.rules.model_dump(by_alias=True, exclude_none=True),
@@ -203,5 +205,6 @@ async def sync_content(session: AsyncSession, curriculum: Curriculum | None = No
     await _sync_levels(session, curriculum, report)
     await _sync_cheatsheets(session, curriculum, report)
     await _sync_problems(session, curriculum, report)
+    await sync_lessons(session, curriculum, report)
     await session.flush()
     return report

@@ -8,6 +8,7 @@ from coderunner.classes import models as class_models
 from coderunner.db.base import Base
 from coderunner.execution import models as execution_models  # noqa: F401
 from coderunner.learning import models as learning_models  # noqa: F401
+from coderunner.lessons import models as lesson_models  # noqa: F401
 from coderunner.levels import models as level_models
 from coderunner.problems import models as problem_models
 from coderunner.progress import models as progress_models

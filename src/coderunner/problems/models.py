@@ -32,6 +32,8 @@ class Problem(Base):
     reference_solution: Mapped[str] = mapped_column(Text, default="")
     # {forbiddenNames, requiredDefs, maxComparisons}: checked with the AST at Submit
     rules: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
+    # Markdown shown beside the reference solution once the learner has solved the problem
+    another_way: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     source: Mapped[str] = mapped_column(String(16), default="authored")  # content|authored
     created_by: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("users.id", ondelete="SET NULL")
