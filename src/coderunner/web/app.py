@@ -21,7 +21,7 @@ from .config import DEFAULT_API_URL, WebConfig
 from .csrf import CsrfError, CsrfMiddleware
 from .headers import SecurityHeadersMiddleware
 from .proxy import proxy_endpoint
-from .routes import account, learn, public, teach
+from .routes import account, learn, lessons, public, teach
 from .session import clear_session
 from .templating import render
 from .views import RedirectTo, login_url
@@ -90,6 +90,7 @@ def _routes() -> list[BaseRoute]:
     return [
         *public.routes,
         *learn.routes,
+        *lessons.routes,
         *account.routes,
         *teach.routes,
         Route("/api/{path:path}", proxy_endpoint, methods=PROXY_METHODS),

@@ -140,14 +140,23 @@ async def choose_age_group(request: Request) -> Response:
 async def level_map(request: Request) -> Response:
     age_group = _age_group(request)
     user = await optional_user(request)
-    levels = await _levels_for(request, age_group, signed_in=bool(user))
+    levels, lessons = await gather(
+        _levels_for(request, age_group, signed_in=bool(user)),
+        _optional(request, f"/lessons/{age_group}"),
+    )
     label = dict(AGE_GROUPS)[age_group]
+    by_level = {
+        lesson.get("level"): lesson
+        for lesson in items(lessons, "lessons")
+        if isinstance(lesson, dict)
+    }
     context = {
         "age_group": age_group,
         "age_label": label,
         "levels": sorted(levels, key=level_number),
         "level_number": level_number,
         "level_state": level_state,
+        "lesson_of": lambda level: by_level.get(level_number(level)),
     }
     return render(request, "levels.html", context, user=user)
 
