@@ -81,14 +81,17 @@ class Outcome:
 
 
 def requested_limits(sandbox: Sandbox, language: str, requested: dict[str, Any]) -> Limits | None:
-    """The language's limits with the job's overrides ({timeLimitS, memoryMb}); None if none."""
+    """The language's limits with the job's overrides ({timeLimitS, memoryMb}, or separate
+    {cpuTimeS, wallTimeS} from the Judge0 API); None if none."""
     time_s = requested.get("timeLimitS")
+    cpu_s = requested.get("cpuTimeS", time_s)
+    wall_s = requested.get("wallTimeS", time_s)
     memory = requested.get("memoryMb")
-    if time_s is None and memory is None:
+    if cpu_s is None and wall_s is None and memory is None:
         return None
     lang = get_language(language, sandbox.config.languages)
     base = sandbox.resolve_limits(lang, None)
-    return base.with_overrides(wall_time_s=time_s, cpu_time_s=time_s, memory_mb=memory)
+    return base.with_overrides(wall_time_s=wall_s, cpu_time_s=cpu_s, memory_mb=memory)
 
 
 def _run_result(run: RunResult, code: str, age_group: str | None) -> dict[str, Any]:
