@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     )
     # /docs, /redoc and /openapi.json: on by default, off by default when CODERUNNER_ENV=production
     api_docs: bool | None = Field(None, validation_alias=_env("CODERUNNER_API_DOCS"))
+    # the Judge0 API may call a submission's callback_url (public addresses only); off by default
+    judge0_callbacks: bool = Field(False, validation_alias=_env("CODERUNNER_JUDGE0_CALLBACKS"))
     # key prefix for everything this service keeps in Redis
     redis_prefix: str = Field("coderunner", validation_alias=_env("CODERUNNER_REDIS_PREFIX"))
 

@@ -26,6 +26,7 @@ from coderunner.cheatsheets.router import router as cheatsheets_router
 from coderunner.classes.router import router as classes_router
 from coderunner.config import Settings
 from coderunner.db.engine import create_engine, create_sessionmaker
+from coderunner.judge0.router import router as judge0_router
 from coderunner.learning.router import router as learning_router
 from coderunner.lessons.router import router as lessons_router
 from coderunner.levels.router import router as levels_router
@@ -46,6 +47,7 @@ ROUTERS = (
     learning_router,
     classes_router,
     lessons_router,
+    judge0_router,
 )
 
 
@@ -118,7 +120,7 @@ def create_app(settings: Settings) -> FastAPI:
         CORSMiddleware,
         allow_origins=settings.cors_origin,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID", "X-Auth-Token"],
         expose_headers=["X-Request-ID", "Retry-After"],
         allow_credentials=False,
         max_age=600,
