@@ -1,0 +1,211 @@
+"""The official `judge0` Python SDK (PyPI), unchanged, against a running `coderunner serve`:
+an admin-made API key in X-Auth-Token, Python, JavaScript and Java programs, a batch, a wrong
+answer, a time limit and a compilation error, all through the real sandbox."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import judge0
+from judge0 import Status, Submission
+
+pytestmark = pytest.mark.sandbox
+
+PYTHON, JAVASCRIPT, JAVA = 92, 93, 91
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CODERUNNER_", "PYTEST_"))
+        and k not in ("DATABASE_URL", "REDIS_URL", "JWT_SECRET", "PORT", "LOG_DIR")
+    }
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    base = int(os.environ.get("CODERUNNER_TEST_UID_BASE", "64100"))
+    env["CODERUNNER_SANDBOX_UID"] = str(base + 40 + int(worker or 0))
+    env["CODERUNNER_ADMIN_PASSWORD"] = "a-long-admin-password"
+    env["RATE_LIMIT_MAX_REQUESTS"] = "100000"
+    env["LOG_DIR"] = str(tmp / "logs")
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(Judge0 base URL, API key) of a running server."""
+    tmp = tmp_path_factory.mktemp("judge0")
+    data_dir = tmp / "data"
+    env = _env(tmp)
+    coderunner = str(Path(sys.executable).parent / "coderunner")
+    common = ["--data-dir", str(data_dir)]
+    subprocess.run([coderunner, "create-admin", "--username", "sdkadmin", *common], env=env,
+                   check=True, capture_output=True)  # fmt: skip
+    made = subprocess.run(
+        [coderunner, "create-api-key", "--username", "sdkadmin", "--name", "sdk test", *common],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    key = made.stdout.strip().splitlines()[-1]
+    assert key.startswith("cr_")
+    api_port, web_port = _free_port(), _free_port()
+    log_path = tmp / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [coderunner, "serve", "--api-port", str(api_port), "--web-port", str(web_port),
+             *common],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{api_port}"
+            deadline = time.monotonic() + 90
+            while True:
+                assert process.poll() is None, log_path.read_text()[-3000:]
+                assert time.monotonic() < deadline, "the server did not start"
+                try:
+                    health = httpx.get(f"{base}/health", timeout=2).json()
+                    if health["checks"].get("sandbox", {}).get("status") == "ok":
+                        break
+                except (httpx.TransportError, ValueError, KeyError):
+                    pass
+                time.sleep(0.3)
+            yield f"{base}/judge0", key
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def client(server: tuple[str, str]) -> judge0.Client:
+    endpoint, key = server
+    return judge0.Client(
+        endpoint,
+        headers={"X-Auth-Token": key},
+        retry_strategy=judge0.RegularPeriodRetry(0.3),
+    )
+
+
+def test_the_client_sees_our_languages_and_config(client: judge0.Client) -> None:
+    ids = {language.id for language in client.languages}
+    assert {PYTHON, JAVASCRIPT, JAVA, 71, 63, 62} <= ids
+    assert client.config.enable_network is False
+    assert client.version == "1.13.1"
+    assert client.is_language_supported(judge0.PYTHON)  # the SDK's alias for 1.13.1 (71)
+
+
+def test_python_program(client: judge0.Client) -> None:
+    result = judge0.run(
+        client=client, source_code="print(input()[::-1])", language=PYTHON, stdin="hello"
+    )
+    assert result.status == Status.ACCEPTED, result
+    assert result.stdout == "olleh\n"
+    assert result.time is not None
+    assert result.memory is not None
+
+
+def test_javascript_program(client: judge0.Client) -> None:
+    code = "const n = Number(require('fs').readFileSync(0, 'utf8'));\nconsole.log(n * 2);"
+    result = judge0.run(client=client, source_code=code, language=JAVASCRIPT, stdin="21")
+    assert result.status == Status.ACCEPTED, result
+    assert result.stdout == "42\n"
+
+
+def test_java_program(client: judge0.Client) -> None:
+    code = """
+import java.util.Scanner;
+public class Main {
+    public static void main(String[] args) {
+        Scanner in = new Scanner(System.in);
+        System.out.println("Hi " + in.nextLine());
+    }
+}
+"""
+    result = judge0.run(client=client, source_code=code, language=JAVA, stdin="Ada")
+    assert result.status == Status.ACCEPTED, result
+    assert result.stdout == "Hi Ada\n"
+
+
+def test_batch_with_test_cases_and_a_wrong_answer(client: judge0.Client) -> None:
+    results = judge0.run(
+        client=client,
+        source_code="a, b = map(int, input().split())\nprint(a + b)",
+        language=PYTHON,
+        test_cases=[("1 2", "3"), ("2 2", "4"), ("5 5", "11")],
+    )
+    assert isinstance(results, list)
+    assert [r.status for r in results] == [
+        Status.ACCEPTED,
+        Status.ACCEPTED,
+        Status.WRONG_ANSWER,
+    ]
+    assert results[2].stdout == "10\n"
+
+
+def test_batch_of_three_languages(client: judge0.Client) -> None:
+    submissions = [
+        Submission(source_code="print('py')", language=PYTHON),
+        Submission(source_code="console.log('js')", language=JAVASCRIPT),
+        Submission(
+            source_code="public class Main { public static void main(String[] a) "
+            '{ System.out.println("java"); } }',
+            language=JAVA,
+        ),
+    ]
+    results = judge0.run(client=client, submissions=submissions)
+    assert [r.stdout for r in results] == ["py\n", "js\n", "java\n"]
+    assert all(r.status == Status.ACCEPTED for r in results)
+
+
+def test_time_limit(client: judge0.Client) -> None:
+    result = judge0.run(
+        client=client, source_code="while True:\n    pass", language=PYTHON, cpu_time_limit=1
+    )
+    assert result.status == Status.TIME_LIMIT_EXCEEDED, result
+
+
+def test_compilation_error(client: judge0.Client) -> None:
+    code = "public class Main { public static void main(String[] a) { int x = } }"
+    result = judge0.run(client=client, source_code=code, language=JAVA)
+    assert result.status == Status.COMPILATION_ERROR, result
+    assert result.compile_output is not None
+    assert "error" in result.compile_output
+
+
+def test_runtime_error_is_nzec_with_stderr(client: judge0.Client) -> None:
+    result = judge0.run(client=client, source_code="print(1 // 0)", language=PYTHON)
+    assert result.status == Status.RUNTIME_ERROR_NZEC, result
+    assert result.stderr is not None
+    assert "ZeroDivisionError" in result.stderr
+
+
+def test_no_key_or_a_wrong_key_is_refused(server: tuple[str, str]) -> None:
+    endpoint, _ = server
+    body = {"source_code": "print(1)", "language_id": PYTHON}
+    assert httpx.post(f"{endpoint}/submissions", json=body).status_code == 401
+    wrong = httpx.post(
+        f"{endpoint}/submissions", json=body, headers={"X-Auth-Token": "cr_not-a-key"}
+    )
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "INVALID_API_KEY"
