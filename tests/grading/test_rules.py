@@ -103,3 +103,11 @@ def test_an_unknown_name_gets_a_generic_kind_message() -> None:
         "This puzzle asks you to solve it without using len(). "
         "Try doing that part yourself, step by step!"
     )
+
+
+def test_a_method_rule_leaves_a_variable_of_that_name_alone() -> None:
+    rules = {"forbiddenNames": ["index"]}
+    assert first_rule_break("index = 3\nprint(index)", rules) is None
+    broken = first_rule_break("print([1, 2].index(2))", rules)
+    assert broken is not None
+    assert "without .index()" in broken.message

@@ -5,16 +5,18 @@ with the AST before the code runs.
 and returns one `RuleBreak` per broken rule, each with a message a child can act on. Code that
 does not parse breaks no rule here: running it shows the learner their syntax error instead.
 
-A forbidden plain name (`max`) is caught as a name (`max(xs)`, `f = max`), as an attribute
+A forbidden builtin (`max`) is caught as a name (`max(xs)`, `f = max`), as an attribute
 (`xs.sort()` for `sort`, `builtins.max`), through `getattr(x, "max")` and inside `eval`/`exec`
-strings; a learner's own `def max(...)` is their own code and allowed. A dotted name (`math.gcd`)
-is caught however it is imported (`import math as m; m.gcd`, `from math import gcd as g`,
-`from math import *`). A required def must be defined and called.
+strings; a learner's own `def max(...)` is their own code and allowed. A plain name that is
+not a builtin (`index`, `sort`) is a method and caught only as an attribute. A dotted name
+(`math.gcd`) is caught however it is imported (`import math as m; m.gcd`, `from math import
+gcd as g`, `from math import *`). A required def must be defined and called.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 FORBIDDEN = "forbidden"
 REQUIRED_DEF = "requiredDef"
 _EVALUATORS = frozenset({"eval", "exec", "compile"})
+_BUILTINS = frozenset(dir(builtins))
 
 # what the puzzle is about, for the names children are most often asked to do without
 _FRIENDLY: dict[str, str] = {
@@ -87,6 +90,9 @@ class _Finder(ast.NodeVisitor):
     def __init__(self, forbidden: set[str]) -> None:
         self.forbidden = forbidden
         self.plain = {name for name in forbidden if "." not in name}
+        # a plain name that is not a builtin (`index`, `sort`) is a method: a learner's own
+        # variable called `index` is fine, `.index(...)` is not
+        self.bare = {name for name in self.plain if name in _BUILTINS}
         self.aliases: dict[str, str] = {}  # local name -> dotted module path
         self.star_modules: list[str] = []
         self.own_defs: set[str] = set()
@@ -134,7 +140,9 @@ class _Finder(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
             for name in self.resolve(node.id):
-                if name in self.forbidden and not (name == node.id and node.id in self.own_defs):
+                if name == node.id and (name in self.own_defs or name not in self.bare):
+                    continue
+                if name in self.forbidden:
                     self.hit(name)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
