@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from coderunner.content import load_curriculum
-from coderunner.content.check import check_problem, check_problems, problem_limits
+from coderunner.content.check import ProblemReport, check_problems, problem_limits
+from coderunner.content.check import check_problem as check_with_minimum
 from coderunner.content.cli import content_group
 from coderunner.content.schema import Cheatsheet, Problem
 from coderunner.sandbox import RunResult, Sandbox, Verdict
@@ -42,6 +43,11 @@ def make_problem(**changes: Any) -> Problem:
     }
     data.update(changes)
     return Problem.model_validate(data)
+
+
+def check_problem(problem: Problem, runner: ScriptedRunner) -> ProblemReport:
+    """Most tests here are about one thing: no minimum count of wrong solutions."""
+    return check_with_minimum(problem, runner, min_wrong=0)
 
 
 def result(stdout: str = "", verdict: Verdict = Verdict.OK, stderr: str = "") -> RunResult:
@@ -186,7 +192,7 @@ def test_a_solution_that_breaks_its_own_rule_is_an_error() -> None:
 
 
 def test_too_few_wrong_solutions_is_an_error_once_required() -> None:
-    report = check_problem(make_problem(), ScriptedRunner(), min_wrong=2)
+    report = check_with_minimum(make_problem(), ScriptedRunner(), min_wrong=2)
     assert report.errors == ["echo: wrongSolutions: has 0, needs at least 2"]
 
 
@@ -233,7 +239,11 @@ def test_check_problems_keeps_order_and_summarises() -> None:
     bad = make_problem(id="bad", starterCode=SOLUTION)
     seen: list[str] = []
     report = check_problems(
-        [bad, good], ScriptedRunner(), workers=2, on_report=lambda r: seen.append(r.problem_id)
+        [bad, good],
+        ScriptedRunner(),
+        workers=2,
+        on_report=lambda r: seen.append(r.problem_id),
+        min_wrong=0,
     )
     assert [r.problem_id for r in report.problems] == ["bad", "echo"] == seen
     assert not report.ok

@@ -123,3 +123,49 @@ def test_cheatsheet_examples_run(name: str, code: str) -> None:
     )
     assert run.returncode == 0, f"{name}: {run.stderr}"
     assert run.stdout.strip(), f"{name} prints nothing"
+
+
+def test_every_problem_carries_wrong_solutions_and_hidden_test_hints(
+    curriculum: Curriculum,
+) -> None:
+    for problem in curriculum.problems:
+        assert len(problem.wrong_solutions) >= 2, problem.id
+        for test in problem.hidden_tests:
+            assert test.hint, f"{problem.id}: hidden test {test.name!r} has no hint"
+
+
+# the mistakes the review found accepted; `content check` proves each now fails
+KNOWN_MISSES = {
+    "count-apples": 'print(input().count("apple"))',
+    "triangle-kind": "if a + b <= c:",
+    "rock-paper-scissors": '(p1 == "paper" and p2 == "rock"):',
+    "caesar-cipher": "if n >= 26:",
+    "multiples": "    print(n * i)\n",
+    "biggest-of-three": "max(a, b, c)",
+    "to-binary": "bin(n)",
+    "gcd-recursive": "math.gcd(a, b)",
+    "binary-search": "items.index(target)",
+}
+
+
+@pytest.mark.parametrize(("problem_id", "code"), sorted(KNOWN_MISSES.items()))
+def test_the_known_misses_are_wrong_solutions(
+    curriculum: Curriculum, problem_id: str, code: str
+) -> None:
+    problem = curriculum.problem(problem_id)
+    assert problem is not None
+    assert any(code in wrong.code for wrong in problem.wrong_solutions), problem_id
+
+
+def test_multiples_wants_one_line() -> None:
+    problem = load_curriculum().problem("multiples")
+    assert problem is not None
+    assert problem.comparison.mode == "trailing"
+
+
+def test_rules_are_set_where_the_statement_states_them(curriculum: Curriculum) -> None:
+    for problem in curriculum.problems:
+        says_without = "without" in problem.statement and "`" in problem.statement
+        if says_without and problem.id not in ("common-letters", "no-repeats"):
+            assert problem.rules is not None, problem.id
+            assert problem.rules.forbidden_names, problem.id

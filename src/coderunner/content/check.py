@@ -30,7 +30,7 @@ from .snippets import code_snippets, python_blocks, syntax_error, with_inputs
 
 DEFAULT_WORKERS = 2
 # every problem must carry at least this many known-wrong solutions
-MIN_WRONG_SOLUTIONS = 0
+MIN_WRONG_SOLUTIONS = 2
 _STDERR_LINES = 3
 
 
