@@ -14,6 +14,7 @@ from coderunner.content import load_curriculum
 from coderunner.content.check import ProblemReport, check_problems, problem_limits
 from coderunner.content.check import check_problem as check_with_minimum
 from coderunner.content.cli import content_group
+from coderunner.content.constructs import load_constructs
 from coderunner.content.schema import Cheatsheet, Problem
 from coderunner.sandbox import RunResult, Sandbox, Verdict
 from coderunner.sandbox.limits import Limits
@@ -261,7 +262,11 @@ def test_an_empty_check_is_not_ok() -> None:
 def test_all_content_passes_in_the_real_sandbox(real_sandbox: Sandbox) -> None:
     curriculum = load_curriculum()
     report = check_problems(
-        curriculum.problems, real_sandbox, workers=2, cheatsheets=curriculum.cheatsheets.values()
+        curriculum.problems,
+        real_sandbox,
+        workers=2,
+        cheatsheets=curriculum.cheatsheets.values(),
+        constructs=load_constructs(),
     )
     assert [e for r in report.failed for e in r.errors] == []
     assert len(report.problems) == len(curriculum.problems)
@@ -277,3 +282,30 @@ def test_the_cli_checks_one_problem_and_refuses_unknown_ids() -> None:
     result = CliRunner().invoke(content_group, ["check", "--only", "no-such-problem"])
     assert result.exit_code == 2
     assert "no problem no-such-problem" in result.output
+
+
+def test_code_beyond_the_level_is_an_error() -> None:
+    table = load_constructs()
+    problem = make_problem(
+        solution="print(*[x for x in input().split()])\n",
+        hints=["Try `sorted(set(words))`.", "b"],
+    )
+    runner = ScriptedRunner(programs={problem.solution: lambda s: s})
+    errors = check_with_minimum(problem, runner, min_wrong=0, constructs=table).errors
+    assert errors == [
+        "echo: solution uses what level 1 has not taught yet: `.split()` (track 7-9 teaches it "
+        "in level 5), `list comprehension` (track 7-9 teaches it in no level), `star` (track "
+        "7-9 teaches it in no level)",
+        "echo: hints[1] uses what level 1 has not taught yet: `set()` (track 7-9 teaches it in "
+        "no level), `sorted()` (track 7-9 teaches it in no level)",
+    ]
+
+
+def test_a_cheatsheet_example_beyond_its_level_is_an_error() -> None:
+    sheet = _sheet("```python\nprint(len('abc'))\n```")
+    report = check_problems([], ScriptedRunner(), cheatsheets=[sheet], constructs=load_constructs())
+    (error,) = [e for r in report.cheatsheets for e in r.errors]
+    assert error == (
+        "cheatsheet s#1 uses what level 1 has not taught yet: `len()` (track 7-9 teaches it in "
+        "level 5)"
+    )

@@ -12,6 +12,7 @@ bubblewrap; the CLI passes the real sandbox.
 
 from __future__ import annotations
 
+import ast
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -25,8 +26,9 @@ from coderunner.grading.rules import rule_breaks
 from coderunner.sandbox.limits import DEFAULT_LIMITS, Limits
 from coderunner.sandbox.result import RunResult, Verdict
 
+from .constructs import ConstructsTable
 from .schema import Cheatsheet, Problem, TestCase
-from .snippets import code_snippets, python_blocks, syntax_error, with_inputs
+from .snippets import code_snippets, code_trees, python_blocks, syntax_error, with_inputs
 
 DEFAULT_WORKERS = 2
 # every problem must carry at least this many known-wrong solutions
@@ -211,11 +213,40 @@ def _why(problem: Problem, test: TestCase, run: RunResult | None) -> str:
     return why or "wrong output"
 
 
+def construct_errors(problem: Problem, constructs: ConstructsTable) -> list[str]:
+    """The solution, starter and hint code may use only what the track taught by this level."""
+    pieces = [
+        ("solution", ast.parse(problem.solution)),
+        ("starterCode", ast.parse(problem.starter_code)),
+    ]
+    for number, hint in enumerate(problem.hints, start=1):
+        pieces.extend((f"hints[{number}]", tree) for tree in code_trees(hint))
+    errors = []
+    for where, tree in pieces:
+        early = constructs.too_early(tree, problem.age_group, problem.level)
+        if early:
+            errors.append(
+                f"{problem.id}: {where} uses what level {problem.level} has not taught yet: "
+                + ", ".join(early)
+            )
+    return errors
+
+
 def check_problem(
-    problem: Problem, runner: BatchRunner, min_wrong: int = MIN_WRONG_SOLUTIONS
+    problem: Problem,
+    runner: BatchRunner,
+    min_wrong: int = MIN_WRONG_SOLUTIONS,
+    constructs: ConstructsTable | None = None,
 ) -> ProblemReport:
     """Every check of one problem; the errors say which file part is wrong and why."""
     errors: list[str] = []
+    try:
+        ast.parse(problem.solution)
+        ast.parse(problem.starter_code)
+    except SyntaxError as exc:
+        return ProblemReport(problem.id, [f"{problem.id}: code is not Python: {exc}"])
+    if constructs is not None:
+        errors.extend(construct_errors(problem, constructs))
     recorder = _Recorder(runner)
     rules = rules_of(problem)
 
@@ -258,8 +289,12 @@ def check_problem(
 
 def cheatsheet_examples(cheatsheets: Iterable[Cheatsheet]) -> list[tuple[str, str]]:
     """(`slug#n`, code) for every ```python block of every cheatsheet."""
+    return [(name, code) for name, code, _ in _examples(cheatsheets)]
+
+
+def _examples(cheatsheets: Iterable[Cheatsheet]) -> list[tuple[str, str, Cheatsheet]]:
     return [
-        (f"{sheet.slug}#{n}", block)
+        (f"{sheet.slug}#{n}", block, sheet)
         for sheet in cheatsheets
         for n, block in enumerate(python_blocks(sheet.body), start=1)
     ]
@@ -282,12 +317,26 @@ def _solved(code: str, problems: Sequence[Problem], runner: CachingRunner) -> li
 
 
 def check_example(
-    name: str, code: str, problems: Sequence[Problem], runner: CachingRunner
+    name: str,
+    code: str,
+    problems: Sequence[Problem],
+    runner: CachingRunner,
+    level: tuple[str, int, ConstructsTable] | None = None,
 ) -> ProblemReport:
     """A cheatsheet example must solve no problem, as it is or with its example values read
-    from the input (what a child gets by pasting it and adding `input()`)."""
+    from the input (what a child gets by pasting it and adding `input()`), and use only what
+    its track has taught by its level."""
     before = runner.runs
-    errors = [
+    errors = []
+    if level is not None:
+        track, number, constructs = level
+        early = constructs.too_early(ast.parse(code), track, number)
+        if early:
+            errors.append(
+                f"cheatsheet {name} uses what level {number} has not taught yet: "
+                + ", ".join(early)
+            )
+    errors += [
         f"cheatsheet {name} solves the problem {problem.id!r} as it is"
         for problem in _solved(code, problems, runner)
     ]
@@ -308,21 +357,31 @@ def check_problems(
     on_report: Callable[[ProblemReport], None] | None = None,
     cheatsheets: Iterable[Cheatsheet] = (),
     min_wrong: int = MIN_WRONG_SOLUTIONS,
+    constructs: ConstructsTable | None = None,
 ) -> CheckReport:
     """Check `problems` (and the cheatsheet examples against them) with `workers` threads."""
     started = time.monotonic()
     ordered = list(problems)
-    examples = cheatsheet_examples(cheatsheets)
+    examples = _examples(cheatsheets)
     caching = CachingRunner(runner)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="content-check") as pool:
         reports: list[ProblemReport] = []
-        for report in pool.map(lambda p: check_problem(p, runner, min_wrong), ordered):
+        for report in pool.map(lambda p: check_problem(p, runner, min_wrong, constructs), ordered):
             reports.append(report)
             if on_report is not None:
                 on_report(report)
         sheet_reports: list[ProblemReport] = []
         for report in pool.map(
-            lambda example: check_example(example[0], example[1], ordered, caching), examples
+            lambda example: check_example(
+                example[0],
+                example[1],
+                ordered,
+                caching,
+                None
+                if constructs is None
+                else (example[2].age_group, example[2].level, constructs),
+            ),
+            examples,
         ):
             sheet_reports.append(report)
             if on_report is not None:

@@ -35,12 +35,14 @@ def check_command(
     """Validate every file, then prove each problem in the sandbox.
 
     Exits 1 when a file is invalid, a solution fails a test or breaks its rules, a starter code
-    or a known-wrong solution passes every test, a hint's code is not Python, or a cheatsheet
-    example solves a problem. Without --only it also checks every lesson (lesson_check.py).
+    or a known-wrong solution passes every test, a hint's code is not Python, code uses what its
+    level has not taught, or a cheatsheet example solves a problem. Without --only it also
+    checks every lesson (lesson_check.py).
     """
     from coderunner.sandbox import SandboxUnavailableError, get_sandbox
 
     from .check import ProblemReport, check_problems
+    from .constructs import load_constructs
 
     try:
         curriculum = load_curriculum(root)
@@ -79,6 +81,7 @@ def check_command(
             workers=workers,
             on_report=show,
             cheatsheets=curriculum.cheatsheets.values(),
+            constructs=load_constructs(),
         )
         if not only:
             lessons_ok = run_lesson_check(

@@ -158,3 +158,12 @@ def with_inputs(code: str) -> str | None:
     if not reader.changed:
         return None
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def code_trees(markdown: str) -> list[ast.Module]:
+    """Every piece of code in `markdown` that is Python: fenced blocks and inline spans that
+    parse (`sorted(words, key=len)`, but not `9 10` or `//`). The constructs check reads these."""
+    prose = _FENCED.sub("", markdown)
+    spans = [span.strip() for span in _INLINE.findall(prose)]
+    trees = [parse_snippet(text) for text in [*fenced_blocks(markdown), *spans]]
+    return [tree for tree in trees if tree is not None]
