@@ -119,9 +119,11 @@ class Settings(BaseSettings):
     session_heartbeat_cap_s: int = Field(
         120, ge=1, validation_alias=_env("CODERUNNER_SESSION_HEARTBEAT_CAP_S")
     )
-    # rate limit on failed login/register attempts per client IP and window
-    auth_failure_limit: int = Field(
-        10, ge=1, validation_alias=_env("CODERUNNER_AUTH_FAILURE_LIMIT")
+    # failed sign-ins per (username, address), then back-off (coderunner.auth.throttle)
+    auth_failure_limit: int = Field(5, ge=1, validation_alias=_env("CODERUNNER_AUTH_FAILURE_LIMIT"))
+    # failed sign-ins per address for any username (a class shares one), then back-off
+    auth_address_failure_limit: int = Field(
+        50, ge=1, validation_alias=_env("CODERUNNER_AUTH_ADDRESS_FAILURE_LIMIT")
     )
     # error reports to a Sentry-compatible endpoint (off when unset; see coderunner.observability)
     sentry_dsn: SecretStr | None = Field(

@@ -1,8 +1,7 @@
 """Rate limits with the `limits` library: memory:// embedded, Redis when REDIS_URL is set.
 
 The default limit (RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS, per client IP) is applied
-by `RateLimitMiddleware`; failed logins/registrations have a stricter limit of their own
-(`RateLimiter.check_auth_failures` / `record_auth_failure`).
+by `RateLimitMiddleware`; failed sign-ins have their own rules (`coderunner.auth.throttle`).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from redis.asyncio import ConnectionPool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from coderunner.api.errors import error_response
+from coderunner.auth.throttle import LoginThrottle
 from coderunner.config import Settings
 
 log = structlog.get_logger("coderunner.ratelimit")
@@ -74,9 +74,7 @@ class RateLimiter:
             if settings.rate_limit_max_requests > 0
             else None
         )
-        self.auth_failures: RateLimitItem = RateLimitItemPerSecond(
-            settings.auth_failure_limit, window
-        )
+        self.logins = LoginThrottle(storage, settings)
 
     async def _retry_after(self, item: RateLimitItem, *ids: str) -> int:
         stats = await self.strategy.get_window_stats(item, *ids)
@@ -91,23 +89,6 @@ class RateLimiter:
         except Exception:  # storage down: fail open, loudly
             log.exception("ratelimit_storage_error")
             return None
-
-    async def check_auth_failures(self, *ids: str) -> int | None:
-        """None when more failures are allowed for every id, else seconds until retry."""
-        try:
-            for ident in ids:
-                if not await self.strategy.test(self.auth_failures, "auth-fail", ident):
-                    return await self._retry_after(self.auth_failures, "auth-fail", ident)
-        except Exception:
-            log.exception("ratelimit_storage_error")
-        return None
-
-    async def record_auth_failure(self, *ids: str) -> None:
-        try:
-            for ident in ids:
-                await self.strategy.hit(self.auth_failures, "auth-fail", ident)
-        except Exception:
-            log.exception("ratelimit_storage_error")
 
     async def check_health(self) -> bool:
         return bool(await self.storage.check())

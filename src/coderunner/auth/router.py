@@ -30,16 +30,18 @@ from coderunner.auth.schemas import (
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 
-def _failure_keys(request: Request, username: str) -> tuple[str, ...]:
-    ip = str(getattr(request.state, "client_ip", None) or "unknown")
-    return ("ip:" + ip, "user:" + username.lower())
+def _address(request: Request) -> str:
+    return str(getattr(request.state, "client_ip", None) or "unknown")
 
 
 async def _guard(request: Request, username: str) -> RateLimiter:
     limiter: RateLimiter = request.app.state.limiter
-    retry_after = await limiter.check_auth_failures(*_failure_keys(request, username))
+    retry_after = await limiter.logins.retry_after(username, _address(request))
     if retry_after is not None:
-        raise RateLimited(retry_after, "too many failed attempts, try again later")
+        raise RateLimited(
+            retry_after,
+            f"Too many tries that didn't work. Wait {retry_after} seconds, then try again.",
+        )
     return limiter
 
 
@@ -50,8 +52,8 @@ async def register(
     limiter = await _guard(request, body.username)
     try:
         token, user = await service.register(session, body, settings.secret)
-    except AppError:
-        await limiter.record_auth_failure(*_failure_keys(request, body.username))
+    except AppError:  # e.g. probing taken usernames: counted for the address only
+        await limiter.logins.failed(None, _address(request))
         raise
     return TokenOut(token=token, user=UserOut.model_validate(user))
 
@@ -64,8 +66,9 @@ async def login(
     try:
         token, user = await service.login(session, body.username, body.password, settings.secret)
     except AppError:
-        await limiter.record_auth_failure(*_failure_keys(request, body.username))
+        await limiter.logins.failed(body.username, _address(request))
         raise
+    await limiter.logins.succeeded(body.username, _address(request))
     return TokenOut(token=token, user=UserOut.model_validate(user))
 
 
