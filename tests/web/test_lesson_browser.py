@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .browser import new_page, sign_up_in_browser, watch_of
+from .browser import new_page, set_code, sign_up_in_browser, watch_of
 from .conftest import Server, unique_name
 
 pytestmark = pytest.mark.browser
@@ -97,6 +97,17 @@ def test_a_learner_walks_a_lesson(browser: Browser, server: Server) -> None:
     line(page, 3).locator("button[data-action='outdent']").click()
     page.click("#parsons-check")
     expect(page.locator("#parsons-result")).to_contain_text("It works!", timeout=60_000)
+
+    # after a first solve the problem page offers the model solution, never before
+    page.goto("/levels/7-9/1?problem=say-it-back")
+    expect(page.locator("#model-solution")).to_have_count(0)
+    expect(page.locator("#solution-link")).to_be_hidden()
+    set_code(page, "word = input()\nprint(word)\n")
+    page.click("#submit-button")
+    expect(page.locator("#solution-link")).to_be_visible(timeout=60_000)
+    page.click("#solution-link a")
+    expect(page.locator("#model-solution")).to_contain_text("Our solution")
+    expect(page.locator("#model-solution pre")).to_contain_text("print(word)")
 
     watch = watch_of(page)
     assert watch.csp_violations() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.lessons.models import Lesson, LessonStep
 from coderunner.problems.models import Problem
-from coderunner.progress.models import Progress
+from coderunner.progress.models import Progress, ProgressStatus
 
 
 async def get(session: AsyncSession, age_group: str, number: int) -> Lesson | None:
@@ -79,3 +80,25 @@ async def level_problems(
     if number is not None:
         stmt = stmt.where(Problem.level_number == number)
     return [(problem, status) for problem, status in (await session.execute(stmt)).all()]
+
+
+async def solved_before(
+    session: AsyncSession, user_id: str, age_group: str, below_level: int, before: datetime
+) -> Sequence[tuple[Problem, datetime]]:
+    """Published problems of `age_group` below `below_level` that the learner solved and has not
+    touched since `before`, the longest untouched first."""
+    stmt = (
+        select(Problem, Progress.updated_at)
+        .join(Progress, Progress.problem_id == Problem.id)
+        .where(
+            Progress.user_id == user_id,
+            Progress.status == ProgressStatus.SOLVED,
+            Progress.updated_at < before,
+            Problem.age_group == age_group,
+            Problem.level_number < below_level,
+            Problem.is_published.is_(True),
+        )
+        .order_by(Progress.updated_at, Problem.level_number, Problem.order)
+        .limit(5)
+    )
+    return [(problem, updated) for problem, updated in (await session.execute(stmt)).all()]

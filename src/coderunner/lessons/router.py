@@ -16,11 +16,19 @@ from coderunner.lessons.schemas import (
     LessonsOut,
     ParsonsIn,
     ParsonsResultOut,
+    ReviewOut,
 )
 
 router = APIRouter(prefix="/lessons", tags=["lessons"], responses=ERROR_RESPONSES)
 
 LevelNumber = Path(ge=1, le=1000)
+
+
+@router.get("/review", response_model=ReviewOut)
+async def review(user: CurrentUser, session: SessionDep) -> ReviewOut:
+    """A warm-up for the home page: a problem solved in an earlier level, not done for a few
+    days (`review: null` when there is none)."""
+    return await service.review_for(session, user)
 
 
 @router.get("/{age_group}", response_model=LessonsOut)

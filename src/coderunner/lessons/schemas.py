@@ -134,3 +134,17 @@ class ParsonsResultOut(APIModel):
     steps_done: int
     steps_total: int
     completed: bool
+
+
+class ReviewProblemOut(APIModel):
+    problem_id: str
+    title: str
+    age_group: str
+    level: int
+    days_since: int  # days since the learner last worked on it
+
+
+class ReviewOut(APIModel):
+    """A warm-up: a problem the learner solved in an earlier level and has not done lately."""
+
+    review: ReviewProblemOut | None

@@ -10,16 +10,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import AppError, NotFound, Unprocessable
+from coderunner.api.errors import NotFound, Unprocessable
 from coderunner.auth.models import User
 from coderunner.db.base import utcnow
 from coderunner.db.engine import begin_write
 from coderunner.grading import compare_output
-from coderunner.learning import service as learning_service
+from coderunner.learning import access
 from coderunner.learning.unlocking import UNLOCK_FRACTION
 from coderunner.lessons import repository
 from coderunner.lessons.models import Lesson, LessonStep
@@ -39,16 +40,13 @@ from coderunner.lessons.schemas import (
     ParsonsTestResultOut,
     PracticeOut,
     PredictOut,
+    ReviewOut,
+    ReviewProblemOut,
     TaskOut,
 )
 
 PARSONS = "parsons"
 INDENT = "    "
-
-
-class LevelLocked(AppError):
-    status_code = 403
-    code = "LEVEL_LOCKED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +107,7 @@ async def _open_lesson(session: AsyncSession, user: User, age_group: str, number
     lesson = await repository.get(session, age_group, number)
     if lesson is None:
         raise NotFound("no such lesson")
-    states = await learning_service.levels_for(session, user, age_group)
-    state = next((s for s in states.levels if s.number == number), None)
-    if state is not None and state.locked:
-        raise LevelLocked(f"Solve more puzzles in level {number - 1} to open this lesson.")
+    await access.ensure_level_open(session, user, age_group, number)  # 403 LEVEL_LOCKED
     return lesson
 
 
@@ -290,4 +285,40 @@ async def check_parsons(
         steps_done=summary.steps_done,
         steps_total=summary.steps_total,
         completed=summary.completed,
+    )
+
+
+REVIEW_AFTER_DAYS = 3
+
+
+async def review_for(session: AsyncSession, user: User) -> ReviewOut:
+    """Spaced review: a solved problem from a level below the learner's highest open level in
+    their age group, not worked on for `REVIEW_AFTER_DAYS` days (the longest untouched first)."""
+    if user.age_group is None:
+        return ReviewOut(review=None)
+    states = await access.states_for(session, user, user.age_group)
+    open_levels = [number for number, state in states.items() if not state.locked]
+    if not open_levels:
+        return ReviewOut(review=None)
+    now = utcnow()
+    found = await repository.solved_before(
+        session,
+        user.id,
+        user.age_group,
+        max(open_levels),
+        now - timedelta(days=REVIEW_AFTER_DAYS),
+    )
+    if not found:
+        return ReviewOut(review=None)
+    problem, updated = found[0]
+    if updated.tzinfo is None:  # SQLite hands back naive UTC
+        updated = updated.replace(tzinfo=UTC)
+    return ReviewOut(
+        review=ReviewProblemOut(
+            problem_id=problem.id,
+            title=problem.title,
+            age_group=problem.age_group,
+            level=problem.level_number,
+            days_since=(now - updated).days,
+        )
     )

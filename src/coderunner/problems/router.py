@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from coderunner.api.deps import OptionalUser, SessionDep, StaffUser
+from coderunner.api.deps import CurrentUser, OptionalUser, SessionDep, StaffUser
 from coderunner.api.schemas import ERROR_RESPONSES, AgeGroup
 from coderunner.problems import service
 from coderunner.problems.schemas import (
+    ModelSolutionOut,
     ProblemAdminOut,
     ProblemCreate,
     ProblemOut,
@@ -46,6 +47,15 @@ async def list_problems(
 @router.get("/{problem_id}", response_model=ProblemOut)
 async def get_problem(problem_id: str, session: SessionDep, viewer: OptionalUser) -> ProblemOut:
     return await service.get_for_learner(session, problem_id, viewer)
+
+
+@router.get("/{problem_id}/solution", response_model=ModelSolutionOut)
+async def get_model_solution(
+    problem_id: str, session: SessionDep, user: CurrentUser
+) -> ModelSolutionOut:
+    """The reference solution and its "another way" note, once the caller has solved it
+    (403 `NOT_SOLVED_YET` before: learners never get a solution unsolved)."""
+    return await service.model_solution(session, problem_id, user)
 
 
 @router.get("/{problem_id}/full", response_model=ProblemAdminOut)

@@ -157,3 +157,11 @@ class ProblemUpdate(InputModel):
     rules: RulesIn | None = None
     is_published: bool | None = None
     tests: list[TestCaseIn] | None = Field(default=None, max_length=200)
+
+
+class ModelSolutionOut(APIModel):
+    """The reference solution and its "another way" note: only after the learner's first solve."""
+
+    problem_id: str
+    solution: str
+    another_way: str | None

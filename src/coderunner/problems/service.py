@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import Conflict, NotFound
+from coderunner.api.errors import Conflict, Forbidden, NotFound
 from coderunner.api.schemas import InputModel
 from coderunner.auth.models import User
 from coderunner.db.base import utcnow
@@ -15,6 +15,7 @@ from coderunner.learning.access import is_staff
 from coderunner.problems import repository
 from coderunner.problems.models import Problem, TestCase
 from coderunner.problems.schemas import (
+    ModelSolutionOut,
     ProblemAdminOut,
     ProblemCreate,
     ProblemOut,
@@ -25,6 +26,8 @@ from coderunner.problems.schemas import (
     TestCaseOut,
     VisibleTestOut,
 )
+from coderunner.progress import repository as progress_repository
+from coderunner.progress.models import ProgressStatus
 
 MAX_PAGE_SIZE = 100
 
@@ -125,6 +128,27 @@ async def get_for_learner(
     problem = await _load(session, problem_id, viewer)
     await access.ensure_level_open(session, viewer, problem.age_group, problem.level_number)
     return learner_view(problem)
+
+
+async def model_solution(session: AsyncSession, problem_id: str, viewer: User) -> ModelSolutionOut:
+    """The model solution, for a learner who has solved the problem (staff: always).
+
+    Never before: a learner who has not solved it gets 403 `NOT_SOLVED_YET`.
+    """
+    problem = await _load(session, problem_id, viewer)
+    if not is_staff(viewer):
+        await access.ensure_level_open(session, viewer, problem.age_group, problem.level_number)
+        progress = await progress_repository.get(session, viewer.id, problem.id)
+        if progress is None or progress.status != ProgressStatus.SOLVED:
+            raise Forbidden(
+                "Solve this puzzle first. Then you can see the model solution.",
+                code="NOT_SOLVED_YET",
+            )
+    return ModelSolutionOut(
+        problem_id=problem.id,
+        solution=problem.reference_solution,
+        another_way=problem.another_way,
+    )
 
 
 async def get_for_staff(session: AsyncSession, problem_id: str, viewer: User) -> ProblemAdminOut:

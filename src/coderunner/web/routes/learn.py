@@ -99,13 +99,14 @@ async def home(request: Request) -> Response:
     age_group = user.get("ageGroup")
     has_group = age_group in AGE_GROUP_IDS
     # the parts of the dashboard are independent: ask for them at once
-    progress, streak, badges_a, badges_b, level_list, states = await gather(
+    progress, streak, badges_a, badges_b, level_list, states, review = await gather(
         _optional(request, "/progress"),
         _optional(request, "/learning/streak") if has_group else _none(),
         _optional(request, "/progress/badges"),
         _optional(request, "/learning/badges"),
         api(request).get(f"/levels/{age_group}") if has_group else _none(),
         _optional(request, f"/learning/levels/{age_group}") if has_group else _none(),
+        _optional(request, "/lessons/review") if has_group else _none(),
     )
     levels = sorted(items(level_list, "levels"), key=level_number)
     levels = merge_level_states(merge_level_progress(levels, progress), states)
@@ -120,6 +121,7 @@ async def home(request: Request) -> Response:
         "summary": summary if isinstance(summary, dict) else {},
         "badges": badges,
         "streak": streak if isinstance(streak, dict) else None,
+        "review": review.get("review") if isinstance(review, dict) else None,
         "continue_at": (
             await _continue_target(request, levels, str(age_group), progress) if levels else None
         ),
@@ -218,6 +220,12 @@ async def problem_page(request: Request) -> Response:
         _cheatsheets(request, level, age_group, number),
     )
     problem = problem.get("problem", problem) if isinstance(problem, dict) else {}
+    solved = problem_status(progress.get(str(chosen["id"]))) == "solved"
+    model_solution = (
+        await _optional(request, f"/problems/{quote(str(chosen['id']))}/solution")
+        if solved
+        else None
+    )
 
     index = next(i for i, p in enumerate(problems) if p["id"] == chosen["id"])
     following = problems[index + 1] if index + 1 < len(problems) else None
@@ -246,6 +254,7 @@ async def problem_page(request: Request) -> Response:
         "status_of": lambda p: problem_status(progress.get(str(p.get("id")))),
         "cheatsheets": cheatsheets,
         "page_data": page_data,
+        "model_solution": model_solution if isinstance(model_solution, dict) else None,
     }
     return render(request, "problem.html", context, user=user)
 

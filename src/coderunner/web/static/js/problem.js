@@ -141,6 +141,8 @@ async function submit() {
       showXp();
       $("next-step").hidden = false;
       markSolved();
+      // the model solution opens after the first solve (the page renders it on the server)
+      if ($("solution-link")) $("solution-link").hidden = false;
       const all = document.querySelectorAll(".problem-chooser li");
       const solvedAll = [...all].every((li) => li.classList.contains("status-solved"));
       if (solvedAll && voice.levelComplete) {
