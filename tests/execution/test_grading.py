@@ -104,3 +104,46 @@ def test_a_failed_hidden_test_shows_its_hint_and_a_passed_one_does_not(sandbox: 
     assert "hint" not in no_hint
     assert "input" not in failed
     assert "expected" not in failed
+
+
+BINARY = """items = [int(x) for x in input().split()]
+target = int(input())
+lo, hi, answer = 0, len(items) - 1, -1
+while lo <= hi:
+    mid = (lo + hi) // 2
+    if items[mid] == target:
+        answer = mid
+        break
+    if items[mid] < target:
+        lo = mid + 1
+    else:
+        hi = mid - 1
+print(answer)
+"""
+LINEAR = """items = [int(x) for x in input().split()]
+target = int(input())
+answer = -1
+for i in range(len(items)):
+    if items[i] == target:
+        answer = i
+print(answer)
+"""
+
+
+def test_max_comparisons_fails_a_linear_search_on_the_hidden_tests(sandbox: Sandbox) -> None:
+    numbers = " ".join(str(n) for n in range(0, 2000, 2))
+    tests = [
+        TestSpec(0, "small", "1 3 5\n5\n", "2\n", False),
+        TestSpec(1, "long", f"{numbers}\n1998\n", "999\n", True, "a very long list"),
+    ]
+    rules = {"maxComparisons": 30}
+    fast = grade(sandbox, BINARY, "python", tests, None, None, rules=rules)
+    assert fast.verdict == "ACCEPTED", fast.submission_result
+    slow = grade(sandbox, LINEAR, "python", tests, None, None, rules=rules)
+    small, long = slow.submission_result["tests"]
+    assert small["passed"]  # visible tests run the learner's code as written
+    assert not long["passed"]
+    assert long["hint"].startswith("This puzzle asks for binary search: your program compared")
+    assert "at most 30" in long["hint"]
+    # without the rule the same program is accepted: the rule is what catches it
+    assert grade(sandbox, LINEAR, "python", tests, None, None).verdict == "ACCEPTED"

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from coderunner.grading.rules import FORBIDDEN, REQUIRED_DEF, first_rule_break, rule_breaks
+from coderunner.grading.rules import (
+    FORBIDDEN,
+    REQUIRED_DEF,
+    comparisons_made,
+    counting_comparisons,
+    first_rule_break,
+    max_comparisons,
+    rule_breaks,
+    too_many_comparisons_message,
+)
 
 NO_MAX = {"forbiddenNames": ["max"]}
 NO_GCD = {"forbiddenNames": ["math.gcd"]}
@@ -111,3 +120,16 @@ def test_a_method_rule_leaves_a_variable_of_that_name_alone() -> None:
     broken = first_rule_break("print([1, 2].index(2))", rules)
     assert broken is not None
     assert "without .index()" in broken.message
+
+
+def test_the_comparison_count_is_read_from_the_last_marker() -> None:
+    assert (
+        comparisons_made("oops\n__coderunner_comparisons__ 0\n__coderunner_comparisons__ 12\n")
+        == 12
+    )
+    assert comparisons_made("Traceback ...\nValueError") is None
+    assert max_comparisons({"maxComparisons": 40}) == 40
+    assert max_comparisons({"forbiddenNames": ["max"]}) is None
+    assert max_comparisons(None) is None
+    assert "did not finish" in too_many_comparisons_message(None, 40)
+    assert counting_comparisons("print(1)").endswith("print(1)")

@@ -188,6 +188,7 @@ def grade_problem(problem: Problem, code: str, runner: BatchRunner) -> Graded:
         problem.comparison.model_dump(by_alias=True),
         problem_limits(problem),
         problem.age_group,
+        rules_of(problem),
     )
 
 

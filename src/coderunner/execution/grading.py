@@ -9,11 +9,17 @@ and, when one fails, its author's hint (what it checks, in a child's words).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from coderunner.execution.explaining import explanation_for
 from coderunner.grading.compare import compare_output
+from coderunner.grading.rules import (
+    comparisons_made,
+    counting_comparisons,
+    max_comparisons,
+    too_many_comparisons_message,
+)
 from coderunner.sandbox import Limits, RunResult, Verdict
 
 ACCEPTED = "ACCEPTED"
@@ -96,13 +102,30 @@ def grade(
     comparison: dict[str, Any] | None,
     limits: Limits | None,
     age_group: str | None = None,
+    rules: dict[str, Any] | None = None,
 ) -> Graded:
-    """Blocking: call from a worker thread."""
+    """Blocking: call from a worker thread.
+
+    With a `maxComparisons` rule (Python only) the hidden tests run a second batch whose
+    numbers count their comparisons; a test over the limit fails with a message as its hint.
+    """
     mode, tolerance = comparison_of(comparison)
     # visible tests first: the sandbox feeds inputs in this order
     ordered = sorted(tests, key=lambda t: (t.hidden, t.index))
-    runs = sandbox.run_batch(code, language, [t.input for t in ordered], limits)
-    by_index = dict(zip((t.index for t in ordered), runs, strict=True))
+    limit = max_comparisons(rules) if language == "python" else None
+    counted = [t for t in ordered if t.hidden] if limit is not None else []
+    plain = [t for t in ordered if t not in counted]
+    runs = sandbox.run_batch(code, language, [t.input for t in plain], limits) if plain else []
+    if counted:
+        runs += sandbox.run_batch(
+            counting_comparisons(code), language, [t.input for t in counted], limits
+        )
+    by_index = dict(zip((t.index for t in [*plain, *counted]), runs, strict=True))
+    over: dict[int, str] = {}
+    for spec in counted:
+        made = comparisons_made(by_index[spec.index].stderr)
+        if limit is not None and (made is None or made > limit):
+            over[spec.index] = too_many_comparisons_message(made, limit)
     entries: list[dict[str, Any]] = []
     first_failure: str | None = None
     internal: str | None = None
@@ -114,6 +137,9 @@ def grade(
         if run.verdict == Verdict.OK:
             passed = compare_output(spec.expected, run.stdout, mode, tolerance)
             verdict = ACCEPTED if passed else WRONG_ANSWER
+            if passed and spec.index in over:
+                passed, verdict = False, WRONG_ANSWER
+                spec = replace(spec, hint=over[spec.index])
         else:
             passed, verdict = False, run.verdict.value
         if passed:

@@ -68,6 +68,7 @@ class Work:
     age_group: str | None
     tests: list[TestSpec] = field(default_factory=list)
     comparison: dict[str, Any] | None = None
+    rules: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -118,7 +119,14 @@ def execute(sandbox_factory: Callable[[], Sandbox], work: Work) -> Outcome:
                 result=_run_result(run, work.code, work.age_group),
             )
         graded = grade(
-            sandbox, work.code, work.language, work.tests, work.comparison, limits, work.age_group
+            sandbox,
+            work.code,
+            work.language,
+            work.tests,
+            work.comparison,
+            limits,
+            work.age_group,
+            work.rules,
         )
         if graded.internal_error is not None:
             return Outcome("retry", reason=graded.internal_error)
@@ -266,6 +274,7 @@ class JobProcessor:
             ]
             if problem is not None:
                 work.comparison = dict(problem.comparison or {})
+                work.rules = dict(problem.rules) if problem.rules else None
                 # the problem's limits, then the request's (runs only carry their own)
                 work.requested = {**(problem.limits or {}), **work.requested}
         return work

@@ -216,3 +216,68 @@ def rule_breaks(code: str, rules: Mapping[str, Any] | None) -> list[RuleBreak]:
 def first_rule_break(code: str, rules: Mapping[str, Any] | None) -> RuleBreak | None:
     breaks = rule_breaks(code, rules)
     return breaks[0] if breaks else None
+
+
+# --- maxComparisons: counted inside the sandbox on the hidden tests -----------------------------
+
+COMPARISONS_MARKER = "__coderunner_comparisons__"
+
+# Put before the learner's code on hidden tests only (their tracebacks are never shown, so the
+# shifted line numbers do not matter). `int` makes numbers that count every comparison made with
+# them (`<`, `==`, `in`, `.index()`, `sorted`...); the count goes to stderr when the program ends.
+_PROLOGUE = f"""\
+import atexit as _cr_atexit, sys as _cr_sys
+_cr_count = [0]
+_cr_int = int
+class _CrInt(_cr_int):
+    __hash__ = _cr_int.__hash__
+    def __lt__(self, other):
+        _cr_count[0] += 1
+        return _cr_int.__lt__(self, other)
+    def __le__(self, other):
+        _cr_count[0] += 1
+        return _cr_int.__le__(self, other)
+    def __gt__(self, other):
+        _cr_count[0] += 1
+        return _cr_int.__gt__(self, other)
+    def __ge__(self, other):
+        _cr_count[0] += 1
+        return _cr_int.__ge__(self, other)
+    def __eq__(self, other):
+        _cr_count[0] += 1
+        return _cr_int.__eq__(self, other)
+    def __ne__(self, other):
+        _cr_count[0] += 1
+        return _cr_int.__ne__(self, other)
+int = _CrInt
+_cr_atexit.register(lambda: print("\\n{COMPARISONS_MARKER}", _cr_count[0], file=_cr_sys.stderr))
+"""
+
+
+def max_comparisons(rules: Mapping[str, Any] | None) -> int | None:
+    value = (rules or {}).get("maxComparisons")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def counting_comparisons(code: str) -> str:
+    """`code` with numbers from `int(...)` counting the comparisons made with them."""
+    return _PROLOGUE + code
+
+
+def comparisons_made(stderr: str) -> int | None:
+    """The count the prologue reported, or None when the program did not end normally."""
+    for line in reversed(stderr.splitlines()):
+        if line.startswith(COMPARISONS_MARKER):
+            try:
+                return int(line.split()[1])
+            except (IndexError, ValueError):
+                return None
+    return None
+
+
+def too_many_comparisons_message(made: int | None, allowed: int) -> str:
+    looked = f"compared {made} numbers" if made is not None else "did not finish its search"
+    return (
+        f"This puzzle asks for binary search: your program {looked}, but binary search needs "
+        f"at most {allowed}. Look in the middle first, then throw away the half you don't need!"
+    )
