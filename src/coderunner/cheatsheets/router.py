@@ -7,11 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from coderunner.api.deps import SessionDep
+from coderunner.api.etag import ETagRoute
 from coderunner.api.schemas import ERROR_RESPONSES, AgeGroup
 from coderunner.cheatsheets import service
 from coderunner.cheatsheets.schemas import CheatsheetOut, CheatsheetSummary
 
-router = APIRouter(prefix="/cheatsheets", tags=["cheatsheets"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/cheatsheets", tags=["cheatsheets"], responses=ERROR_RESPONSES, route_class=ETagRoute
+)
 
 
 @router.get("", response_model=list[CheatsheetSummary])

@@ -7,11 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from coderunner.api.deps import OptionalUser, SessionDep, StaffUser
+from coderunner.api.etag import ETagRoute
 from coderunner.api.schemas import ERROR_RESPONSES, AgeGroup
 from coderunner.levels import service
 from coderunner.levels.schemas import LevelCreate, LevelDetail, LevelOut, LevelUpdate
 
-router = APIRouter(prefix="/levels", tags=["levels"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/levels", tags=["levels"], responses=ERROR_RESPONSES, route_class=ETagRoute
+)
 
 LevelNumber = Annotated[int, Path(ge=1, le=1000)]
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from coderunner.api.deps import CurrentUser, OptionalUser, SessionDep, StaffUser
+from coderunner.api.etag import ETagRoute
 from coderunner.api.schemas import ERROR_RESPONSES, AgeGroup
 from coderunner.problems import service
 from coderunner.problems.schemas import (
@@ -18,7 +19,9 @@ from coderunner.problems.schemas import (
     ProblemUpdate,
 )
 
-router = APIRouter(prefix="/problems", tags=["problems"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/problems", tags=["problems"], responses=ERROR_RESPONSES, route_class=ETagRoute
+)
 
 
 @router.get("", response_model=ProblemPage)

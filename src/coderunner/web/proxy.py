@@ -40,8 +40,16 @@ BLOCKED: tuple[tuple[str, str | None], ...] = (
 # encoded characters that change how a path splits or which segment it names
 _ENCODED_SEPARATORS = re.compile(r"%(2e|2f|5c|25|00)", re.IGNORECASE)
 _SEGMENT_CHARS = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@ -]+$")
-REQUEST_HEADERS = ("content-type", "accept", "last-event-id", "cache-control")
-RESPONSE_HEADERS = ("content-type", "retry-after", "cache-control", "x-request-id", "location")
+REQUEST_HEADERS = ("content-type", "accept", "last-event-id", "cache-control", "if-none-match")
+RESPONSE_HEADERS = (
+    "content-type",
+    "retry-after",
+    "cache-control",
+    "x-request-id",
+    "location",
+    "etag",
+    "vary",
+)
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
