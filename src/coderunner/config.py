@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     auth_address_failure_limit: int = Field(
         50, ge=1, validation_alias=_env("CODERUNNER_AUTH_ADDRESS_FAILURE_LIMIT")
     )
+    # seconds in which the same code submitted again to an unchanged problem gets the earlier
+    # result instead of a new run (0: always run)
+    resubmit_window_s: float = Field(
+        120, ge=0, le=3600, validation_alias=_env("CODERUNNER_RESUBMIT_WINDOW_S")
+    )
     # error reports to a Sentry-compatible endpoint (off when unset; see coderunner.observability)
     sentry_dsn: SecretStr | None = Field(
         None, validation_alias=AliasChoices("CODERUNNER_SENTRY_DSN", "SENTRY_DSN")

@@ -156,7 +156,8 @@ async def test_submission_grades_redacts_hidden_tests_and_records_progress_once(
     assert (result["passed"], result["total"], result["passRate"]) == (2, 2, 1.0)
     again = await client.post(
         "/execution/submit?wait=true",
-        json={"problemId": solvable["id"], "code": SOLUTION},
+        # changed code: the very same code would get the first result back (no second run)
+        json={"problemId": solvable["id"], "code": SOLUTION + "# once more\n"},
         headers=learner.headers,
     )
     seen.append(again.text)

@@ -21,6 +21,16 @@ else:
 
 sqlite_url = api.sqlite_url
 postgres_url = api.postgres_url
+database_url = api.database_url
+settings_overrides = api.settings_overrides
+settings = api.settings
+app = api.app
+client = api.client
+learner = api.learner
+teacher = api.teacher
+admin = api.admin
+problem = api.problem
+problem_payload = api.problem_payload
 make_settings = api.make_settings
 truncate_all = api.truncate_all
 register = api.register

@@ -13,7 +13,8 @@ from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.execution.models import ExecutionJob, JobStatus
+from coderunner.execution.models import ExecutionJob, JobStatus, JobType
+from coderunner.problems.models import Problem
 
 _ACTIVE = (JobStatus.PENDING.value, JobStatus.PROCESSING.value)
 
@@ -252,3 +253,29 @@ async def cancel(session: AsyncSession, job_id: str, now: datetime) -> bool:
         )
     )
     return await _rows(session, statement) == 1
+
+
+async def identical_submission(
+    session: AsyncSession, job: ExecutionJob, since: datetime, excluded_verdicts: frozenset[str]
+) -> ExecutionJob | None:
+    """The owner's latest completed submission of `job`'s exact code to the same problem, made
+    since `since` and after the problem's last edit (so graded against its current version)."""
+    statement = (
+        select(ExecutionJob)
+        .join(Problem, Problem.id == ExecutionJob.problem_id)
+        .where(
+            ExecutionJob.user_id == job.user_id,
+            ExecutionJob.status == JobStatus.COMPLETED.value,
+            ExecutionJob.problem_id == job.problem_id,
+            ExecutionJob.type == JobType.SUBMIT.value,
+            ExecutionJob.language == job.language,
+            ExecutionJob.created_at >= since,
+            ExecutionJob.created_at >= Problem.updated_at,
+            ExecutionJob.verdict.not_in(excluded_verdicts),
+            ExecutionJob.code == job.code,
+        )
+        .order_by(ExecutionJob.created_at.desc())
+        .limit(1)
+    )
+    found: ExecutionJob | None = await session.scalar(statement)
+    return found

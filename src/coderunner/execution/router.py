@@ -97,8 +97,17 @@ async def submit(
     pipeline: RunningPipelineDep,
     wait: WaitQuery = False,
 ) -> JSONResponse:
-    """Grade code against a problem's test cases (queue `code-submission`)."""
+    """Grade code against a problem's test cases (queue `code-submission`).
+
+    The same code sent again to the same problem version within the resubmission window gets
+    the earlier finished job (200, `X-Result-Reused: true`) instead of a new run.
+    """
     job = await service.new_submission(session, settings, user, body)
+    earlier = await service.identical_submission(session, settings, job)
+    if earlier is not None:
+        response = _json(earlier, 200)
+        response.headers["X-Result-Reused"] = "true"
+        return response
     job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
     return await _start(pipeline, job, wait)
 

@@ -4,6 +4,7 @@ ownership, and the public view of a job."""
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from functools import lru_cache
 
 from sqlalchemy import func, select
@@ -173,6 +174,21 @@ async def admit(
         )
     await session.commit()
     return job
+
+
+# verdicts that may differ on a second run of the same code (a busy machine, our own failure)
+NOT_REUSED_VERDICTS = frozenset({"TIME_LIMIT_EXCEEDED", "INTERNAL_ERROR"})
+
+
+async def identical_submission(
+    session: AsyncSession, settings: Settings, job: ExecutionJob
+) -> ExecutionJob | None:
+    """A finished submission of the very same code, to the same version of the problem, by the
+    same learner within `CODERUNNER_RESUBMIT_WINDOW_S`: its result stands, nothing runs again."""
+    if settings.resubmit_window_s <= 0 or job.problem_id is None:
+        return None
+    since = utcnow() - timedelta(seconds=settings.resubmit_window_s)
+    return await repository.identical_submission(session, job, since, NOT_REUSED_VERDICTS)
 
 
 def can_read(user: User, job: ExecutionJob) -> bool:
