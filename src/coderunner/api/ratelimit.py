@@ -1,7 +1,11 @@
 """Rate limits with the `limits` library: memory:// embedded, Redis when REDIS_URL is set.
 
-The default limit (RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS, per client IP) is applied
-by `RateLimitMiddleware`; failed sign-ins have their own rules (`coderunner.auth.throttle`).
+The default limit (RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS) is applied by
+`RateLimitMiddleware`: per user for requests with a valid bearer token, per client address for
+the others, so a class behind one school address does not share one budget. The web server's own
+calls for one page carry `X-Coderunner-Page` (trusted only from CODERUNNER_TRUSTED_PROXIES): a
+page counts once, however many calls it makes. Failed sign-ins have their own rules
+(`coderunner.auth.throttle`).
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from coderunner.api.errors import error_response
 from coderunner.auth.throttle import LoginThrottle
+from coderunner.auth.tokens import InvalidToken, decode_token
 from coderunner.config import Settings
 
 log = structlog.get_logger("coderunner.ratelimit")
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 EXEMPT_PREFIXES = ("/health",)
+PAGE_HEADER = b"x-coderunner-page"
 
 
 def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
@@ -110,12 +116,47 @@ def build_limiter(settings: Settings, pool: ConnectionPool | None = None) -> Rat
     return RateLimiter(storage, settings)
 
 
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == wanted:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _user_id(scope: Scope, secret: str | None) -> str | None:
+    """The user a valid bearer token names (signature and expiry only: revocation is checked
+    by the route; a revoked token still gets its own bucket, never a fresh one)."""
+    authorization = _header(scope, b"authorization")
+    if not authorization or secret is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        return decode_token(token.strip(), secret).user_id
+    except InvalidToken:
+        return None
+
+
 class RateLimitMiddleware:
-    """Per-client-IP default limit on every HTTP request but health checks; 429 JSON."""
+    """The default limit on every HTTP request but health checks (per user, else per address),
+    a web page's calls counted once; 429 JSON with Retry-After."""
 
     def __init__(self, app: ASGIApp, trusted_proxies: Sequence[str] = ()) -> None:
         self.app = app
         self.trusted = parse_networks(trusted_proxies)
+
+    async def _first_of_page(self, scope: Scope, limiter: RateLimiter, window_s: int) -> bool:
+        client = scope.get("client")
+        page = _header(scope, PAGE_HEADER)
+        if page is None or not client or not is_trusted(client[0], self.trusted):
+            return True
+        try:
+            seen = await limiter.storage.incr(f"page:{page[:64]}", window_s)
+        except Exception:
+            log.exception("ratelimit_storage_error")
+            return True
+        return seen <= 1
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -124,21 +165,28 @@ class RateLimitMiddleware:
         ip = client_ip(scope, self.trusted)
         state = scope.setdefault("state", {})
         state["client_ip"] = ip
-        limiter: RateLimiter | None = getattr(scope["app"].state, "limiter", None)
+        app_state = scope["app"].state
+        limiter: RateLimiter | None = getattr(app_state, "limiter", None)
         path: str = scope.get("path", "")
         if (
             limiter is not None
             and limiter.default is not None
             and not path.startswith(EXEMPT_PREFIXES)
         ):
-            retry_after = await limiter.hit(limiter.default, "ip", ip)
-            if retry_after is not None:
-                response = error_response(
-                    429,
-                    "RATE_LIMITED",
-                    "too many requests, slow down",
-                    headers={"Retry-After": str(retry_after)},
-                )
-                await response(scope, receive, send)
-                return
+            settings: Settings = app_state.settings
+            if await self._first_of_page(scope, limiter, settings.rate_limit_window_s):
+                secret = settings.secret if settings.jwt_secret is not None else None
+                user_id = _user_id(scope, secret)
+                key = ("user", user_id) if user_id else ("ip", ip)
+                retry_after = await limiter.hit(limiter.default, *key)
+                if retry_after is not None:
+                    response = error_response(
+                        429,
+                        "RATE_LIMITED",
+                        f"Lots of clicks! Take a short break and try again in {retry_after} "
+                        "seconds.",
+                        headers={"Retry-After": str(retry_after)},
+                    )
+                    await response(scope, receive, send)
+                    return
         await self.app(scope, receive, send)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import httpx
@@ -74,6 +75,8 @@ class ApiClient:
         self.http = http
         self.token = session_token(conn)
         self.headers = forwarded_headers(conn)
+        # the API counts one page's calls once against the learner's request budget
+        self.headers["x-coderunner-page"] = secrets.token_hex(12)
 
     def _headers(self, token: str | None) -> dict[str, str]:
         headers = dict(self.headers)

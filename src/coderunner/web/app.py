@@ -22,7 +22,7 @@ from .csrf import CsrfError, CsrfMiddleware
 from .headers import SecurityHeadersMiddleware
 from .proxy import proxy_endpoint
 from .routes import account, learn, lessons, public, teach
-from .session import clear_session
+from .session import clear_session, remembered_look
 from .templating import render
 from .views import RedirectTo, login_url
 
@@ -45,11 +45,22 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     status = exc.status if 400 <= exc.status < 500 else 502
     if exc.status == 503:
         status = 503
+    message = exc.message
+    if status == 429:
+        wait = exc.retry_after if (exc.retry_after or "").isdigit() else None
+        message = (
+            f"You're quick! The computers need a little rest. Try again in {wait} seconds."
+            if wait
+            else "You're quick! The computers need a little rest. Try again in a minute."
+        )
+    # a refused page keeps the learner's look and menu (the session stays as it is)
+    user = getattr(request.state, "user", None) or remembered_look(request)
     response = render(
         request,
         "error.html",
-        {"status": status, "code": exc.code, "message": exc.message},
+        {"status": status, "code": exc.code, "message": message, "retry_after": exc.retry_after},
         status_code=status,
+        user=user,
     )
     if exc.retry_after:
         response.headers["retry-after"] = exc.retry_after

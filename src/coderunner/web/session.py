@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from typing import Any
+
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 SESSION_COOKIE = "cr_session"
 SESSION_MAX_AGE_S = 7 * 24 * 3600  # the API's tokens live 7 days
 FONT_COOKIE = "cr_font"
+# how the signed-in learner's pages look (character, age group, role, name): kept so that a page
+# the API refused (429, 503) still shows the learner's theme and menu, not a signed-out page
+LOOK_COOKIE = "cr_look"
+LOOK_FIELDS = ("character", "ageGroup", "role", "displayName", "username")
 
 
 def is_secure(conn: HTTPConnection) -> bool:
@@ -33,9 +41,44 @@ def set_session(response: Response, conn: HTTPConnection, token: str) -> None:
 
 
 def clear_session(response: Response, conn: HTTPConnection) -> None:
-    response.delete_cookie(
-        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=is_secure(conn)
-    )
+    for name in (SESSION_COOKIE, LOOK_COOKIE):
+        response.delete_cookie(
+            name, path="/", httponly=True, samesite="lax", secure=is_secure(conn)
+        )
+
+
+def _encode_look(user: dict[str, Any]) -> str:
+    look = {k: str(user[k])[:64] for k in LOOK_FIELDS if isinstance(user.get(k), str)}
+    raw = json.dumps(look, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def remembered_look(conn: HTTPConnection) -> dict[str, str] | None:
+    """The look kept by `remember_look`, only while the learner is signed in."""
+    value = conn.cookies.get(LOOK_COOKIE)
+    if not value or not session_token(conn):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))[:1024])
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {k: v for k, v in data.items() if k in LOOK_FIELDS and isinstance(v, str)}
+
+
+def remember_look(response: Response, conn: HTTPConnection, user: dict[str, Any]) -> None:
+    value = _encode_look(user)
+    if conn.cookies.get(LOOK_COOKIE) != value:
+        response.set_cookie(
+            LOOK_COOKIE,
+            value,
+            max_age=SESSION_MAX_AGE_S,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=is_secure(conn),
+        )
 
 
 def large_code_font(conn: HTTPConnection) -> bool:

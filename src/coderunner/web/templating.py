@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 
 from .characters import AGE_GROUPS, CHARACTERS, character_for, tagline_for, voice_for
 from .markdown import render_markdown
-from .session import large_code_font
+from .session import large_code_font, remember_look
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -58,4 +58,8 @@ def render(
     }
     page.update(context or {})
     html = environment().get_template(template).render(page)
-    return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
+    response = HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
+    confirmed = getattr(request.state, "user", None)  # the API's answer on this request
+    if isinstance(confirmed, dict) and confirmed is user:
+        remember_look(response, request, confirmed)
+    return response
