@@ -9,7 +9,7 @@ from coderunner.content import load_curriculum
 MIN_PER_LEVEL = 8
 
 
-@pytest.mark.parametrize("age_group", ["7-9"])
+@pytest.mark.parametrize("age_group", ["7-9", "10-12"])
 def test_every_level_has_eight_problems_and_blank_editors_from_level_two(age_group: str) -> None:
     curriculum = load_curriculum()
     group = next(g for g in curriculum.levels.age_groups if g.age_group == age_group)
