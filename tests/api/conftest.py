@@ -118,7 +118,7 @@ async def truncate_all(app: FastAPI) -> None:
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
-    async with LifespanManager(application):
+    async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
         await truncate_all(application)
         yield application
 

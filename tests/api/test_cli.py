@@ -71,7 +71,7 @@ async def test_create_admin_then_log_in(cli_env: Path) -> None:
     assert "admin boss ready" in made.output
 
     app = create_app(load_settings(data_dir=cli_env))
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             login = await c.post(

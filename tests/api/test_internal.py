@@ -65,7 +65,10 @@ async def test_docs_can_be_switched_off(
 ) -> None:
     settings = make_settings(database_url, tmp_path / "data", **overrides)
     app = create_app(settings)
-    async with LifespanManager(app), await _client(app, "10.1.2.3") as client:
+    async with (
+        LifespanManager(app, startup_timeout=60, shutdown_timeout=60),
+        await _client(app, "10.1.2.3") as client,
+    ):
         for path in ("/docs", "/redoc", "/openapi.json"):
             response = await client.get(path)
             assert response.status_code == (200 if served else 404), (path, overrides)

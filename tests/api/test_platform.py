@@ -206,7 +206,10 @@ async def test_redis_rate_limit_is_shared_between_processes(
         rate_limit_max_requests=4,
     )
     first, second = create_app(settings), create_app(settings)  # two API processes
-    async with LifespanManager(first), LifespanManager(second):
+    async with (
+        LifespanManager(first, startup_timeout=60, shutdown_timeout=60),
+        LifespanManager(second, startup_timeout=60, shutdown_timeout=60),
+    ):
         clients = [
             httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=a, client=("10.5.5.5", 1)),
@@ -237,7 +240,7 @@ async def test_redis_revocation_and_login_failures(
         auth_failure_limit=2,
     )
     app = create_app(settings)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         await truncate_all(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
@@ -271,7 +274,7 @@ async def test_extension_hooks_and_checks_survive_startup(settings: Settings) ->
     app.state.startup_hooks.append(on_start)
     app.state.shutdown_hooks.append(on_stop)
     app.state.health_checks["queue"] = queue_check
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         assert calls == ["start"]
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:

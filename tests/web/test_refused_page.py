@@ -48,7 +48,7 @@ class StandInApi:
 async def web() -> AsyncIterator[tuple[httpx.AsyncClient, StandInApi]]:
     api = StandInApi()
     app: Starlette = create_web_app(None)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         app.state.http = httpx.AsyncClient(
             transport=httpx.MockTransport(api), base_url="http://api"
         )
