@@ -9,7 +9,7 @@ from coderunner.content import load_curriculum
 MIN_PER_LEVEL = 8
 
 
-@pytest.mark.parametrize("age_group", ["7-9", "10-12"])
+@pytest.mark.parametrize("age_group", ["7-9", "10-12", "13-16"])
 def test_every_level_has_eight_problems_and_blank_editors_from_level_two(age_group: str) -> None:
     curriculum = load_curriculum()
     group = next(g for g in curriculum.levels.age_groups if g.age_group == age_group)
@@ -22,3 +22,7 @@ def test_every_level_has_eight_problems_and_blank_editors_from_level_two(age_gro
         for problem in problems:
             assert len(problem.wrong_solutions) >= 2, problem.id
             assert all(test.hint for test in problem.hidden_tests), problem.id
+
+
+def test_at_least_120_problems_in_all() -> None:
+    assert len(load_curriculum().problems) >= 120
