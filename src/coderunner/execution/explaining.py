@@ -32,14 +32,14 @@ def _as_dict(found: Any) -> dict[str, Any]:
 
 
 def explanation_for(
-    stderr: str, verdict: str, code: str, age_group: str | None
+    stderr: str, verdict: str, code: str, age_group: str | None, language: str = "python"
 ) -> dict[str, Any] | None:
     """The explanation as JSON, or None when there is none (or explanations aren't installed)."""
     explain = _explain()
     if explain is None:
         return None
     try:
-        found = explain(stderr, verdict, code, age_group)
+        found = explain(stderr, verdict, code, age_group, language)
     except Exception:  # an explanation is a bonus: never fail a job for it
         log.exception("explain_failed")
         return None

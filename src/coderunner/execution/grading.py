@@ -71,7 +71,13 @@ def comparison_of(raw: dict[str, Any] | None) -> tuple[str, float]:
 
 
 def _test_entry(
-    spec: TestSpec, run: RunResult, passed: bool, verdict: str, code: str, age_group: str | None
+    spec: TestSpec,
+    run: RunResult,
+    passed: bool,
+    verdict: str,
+    code: str,
+    age_group: str | None,
+    language: str = "python",
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "index": spec.index,
@@ -88,7 +94,7 @@ def _test_entry(
         return entry
     entry.update(input=spec.input, expected=spec.expected, actual=run.stdout, stderr=run.stderr)
     if not passed:
-        explanation = explanation_for(run.stderr, verdict, code, age_group)
+        explanation = explanation_for(run.stderr, verdict, code, age_group, language)
         if explanation is not None:
             entry["explanation"] = explanation
     return entry
@@ -146,7 +152,7 @@ def grade(
             passed_count += 1
         elif first_failure is None:
             first_failure = verdict
-        entries.append(_test_entry(spec, run, passed, verdict, code, age_group))
+        entries.append(_test_entry(spec, run, passed, verdict, code, age_group, language))
     total = len(tests)
     pass_rate = passed_count / total if total else 0.0
     verdict = ACCEPTED if first_failure is None and total else (first_failure or WRONG_ANSWER)

@@ -95,10 +95,12 @@ def requested_limits(sandbox: Sandbox, language: str, requested: dict[str, Any])
     return base.with_overrides(wall_time_s=wall_s, cpu_time_s=cpu_s, memory_mb=memory)
 
 
-def _run_result(run: RunResult, code: str, age_group: str | None) -> dict[str, Any]:
+def _run_result(
+    run: RunResult, code: str, age_group: str | None, language: str = "python"
+) -> dict[str, Any]:
     data = run.to_dict()
     data.pop("internalReason", None)
-    explanation = explanation_for(run.stderr, run.verdict.value, code, age_group)
+    explanation = explanation_for(run.stderr, run.verdict.value, code, age_group, language)
     if explanation is not None:
         data["explanation"] = explanation
     return data
@@ -116,7 +118,7 @@ def execute(sandbox_factory: Callable[[], Sandbox], work: Work) -> Outcome:
             return Outcome(
                 "completed",
                 verdict=run.verdict.value,
-                result=_run_result(run, work.code, work.age_group),
+                result=_run_result(run, work.code, work.age_group, work.language),
             )
         graded = grade(
             sandbox,

@@ -6,6 +6,8 @@ limits) and returns an `Explanation`, or None when there is nothing to explain.
 
 from __future__ import annotations
 
+from .java import explain_java
+from .javascript import explain_javascript
 from .model import Explanation
 from .rules import RULES, Words, generic
 from .traceback import ParsedError, parse_traceback
@@ -36,7 +38,11 @@ _QUIET_VERDICTS = frozenset({"OK", "ACCEPTED", "WRONG_ANSWER", "INTERNAL_ERROR"}
 
 
 def explain(
-    stderr: str, verdict: str, code: str, age_group: str | None = None
+    stderr: str,
+    verdict: str,
+    code: str,
+    age_group: str | None = None,
+    language: str = "python",
 ) -> Explanation | None:
     """Explain a failed run to a learner, or return None when there is nothing to explain."""
     verdict = str(verdict)
@@ -45,6 +51,10 @@ def explain(
         return Explanation(words.title, words.message, None, words.hint, verdict)
     if verdict in _QUIET_VERDICTS:
         return None
+    if language == "javascript":
+        return explain_javascript(stderr, verdict, age_group)
+    if language == "java":
+        return explain_java(stderr, verdict, age_group)
     parsed = parse_traceback(stderr)
     if parsed is None:
         if verdict != "RUNTIME_ERROR":
