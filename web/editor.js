@@ -1,4 +1,4 @@
-// The Code Runner editor: CodeMirror 6 with Python, bundled by esbuild into
+// The Code Runner editor: CodeMirror 6 with Python, JavaScript and Java, bundled by esbuild into
 // src/coderunner/web/static/build/editor.js (`npm run build`). The page modules import
 // `createEditor` from that file; nothing here touches the network or storage.
 import { EditorState } from "@codemirror/state";
@@ -15,6 +15,8 @@ import {
 } from "@codemirror/language";
 import { tags as t } from "@lezer/highlight";
 import { python } from "@codemirror/lang-python";
+import { javascript } from "@codemirror/lang-javascript";
+import { java } from "@codemirror/lang-java";
 import {
   autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap,
 } from "@codemirror/autocomplete";
@@ -58,14 +60,21 @@ const highlight = HighlightStyle.define([
   { tag: t.invalid, color: "var(--syn-invalid, #b91c1c)" },
 ]);
 
+// the learner's languages: their syntax mode (Python is the default)
+const MODES = { python, javascript, java };
+
 /**
  * Make an editor inside `parent`.
- * options: doc (string), label (accessible name), nonce (CSP nonce for injected styles),
- * onRun (called on Ctrl/Cmd+Enter), onChange (called with the new text).
+ * options: doc (string), language ("python" | "javascript" | "java"), label (accessible name),
+ * nonce (CSP nonce for injected styles), onRun (called on Ctrl/Cmd+Enter), onChange (called
+ * with the new text).
  * Returns {view, getCode, setCode, focus}.
  */
 export function createEditor(parent, options = {}) {
-  const { doc = "", label = "Code editor", nonce = "", onRun = null, onChange = null } = options;
+  const {
+    doc = "", language = "python", label = "Code editor", nonce = "", onRun = null, onChange = null,
+  } = options;
+  const mode = (MODES[language] || python)();
   const runKeys = keymap.of([
     { key: "Mod-Enter", preventDefault: true, run: () => { if (onRun) onRun(); return true; } },
   ]);
@@ -102,7 +111,7 @@ export function createEditor(parent, options = {}) {
       indentWithTab,
       { key: "Enter", run: insertNewlineAndIndent },
     ]),
-    python(),
+    mode,
     theme,
     changes,
     EditorView.contentAttributes.of({ "aria-label": label, "aria-multiline": "true" }),

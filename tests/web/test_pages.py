@@ -436,3 +436,39 @@ def test_an_admin_unlocks_a_level_for_one_learner(
         assert done.status_code == 303
         assert "Unlocked" in client.get(done.headers["location"]).text
     assert web.get("/levels/7-9/2").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("age_group", "problem_id", "language", "label", "starter"),
+    [
+        ("13-16", "java-reverse-words", "java", "Java code editor", "public class Main"),
+        ("7-9", "js-double-it", "javascript", "JavaScript code editor", "readFileSync"),
+    ],
+)
+def test_a_problem_page_opens_in_its_language(
+    server: Server,
+    web: httpx.Client,
+    admin_api: httpx.Client,
+    age_group: str,
+    problem_id: str,
+    language: str,
+    label: str,
+    starter: str,
+) -> None:
+    teacher = make_teacher(server, admin_api, PASSWORD)  # every level is open to a teacher
+    page = web.get("/login")
+    web.post(
+        "/login",
+        data={"csrf_token": csrf_from(page.text), "username": teacher, "password": PASSWORD},
+    )
+    level = web.get(f"/levels/{age_group}/5?problem={problem_id}")
+    assert level.status_code == 200, level.text[:500]
+    match = re.search(
+        r'<script type="application/json" id="page-data">(.*?)</script>', level.text, re.S
+    )
+    assert match
+    data = json.loads(match.group(1))
+    assert data["problemId"] == problem_id
+    assert data["language"] == language
+    assert starter in data["starterCode"]
+    assert f'data-label="{label}"' in level.text

@@ -23,6 +23,7 @@ from ..shapes import (
     split_level,
     visible_tests,
 )
+from ..starters import name_of, starter_for
 from ..templating import render
 from ..views import api, gather, items, optional_user, require_user
 from .forms import read_form, text
@@ -230,12 +231,14 @@ async def problem_page(request: Request) -> Response:
     index = next(i for i, p in enumerate(problems) if p["id"] == chosen["id"])
     following = problems[index + 1] if index + 1 < len(problems) else None
     character = character_for(user.get("character"))
+    language = str(problem.get("language") or "python")
     page_data = {
         "problemId": str(problem.get("id", chosen["id"])),
         "userId": str(user.get("id", "")),
         "ageGroup": age_group,
         "levelNumber": number,
-        "starterCode": problem.get("starterCode") or "",
+        "starterCode": starter_for(language, problem.get("starterCode")),
+        "language": language,
         "hints": hints(problem),
         "voice": voice_for(
             character, age_group, str(user.get("displayName") or user.get("username") or "")
@@ -255,6 +258,7 @@ async def problem_page(request: Request) -> Response:
         "cheatsheets": cheatsheets,
         "page_data": page_data,
         "model_solution": model_solution if isinstance(model_solution, dict) else None,
+        "language_name": name_of(language),
     }
     return render(request, "problem.html", context, user=user)
 

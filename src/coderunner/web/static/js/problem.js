@@ -36,6 +36,7 @@ const saved = loadCode(data.userId, data.problemId);
 const editorHost = $("editor");
 const editor = createEditor(editorHost, {
   doc: saved ?? data.starterCode,
+  language: data.language || "python",
   label: editorHost.dataset.label || "Code editor",
   nonce: nonceMeta ? nonceMeta.content : "",
   onRun: () => run(),
@@ -85,7 +86,7 @@ async function run() {
   output.textContent = "";
   setStatus(STATUS_WORDS.pending, "running");
   try {
-    const job = await runJob("run", { code: editor.getCode(), language: "python", stdin: stdin.value }, handlers);
+    const job = await runJob("run", { code: editor.getCode(), language: data.language || "python", stdin: stdin.value }, handlers);
     if (job.status === "failed") { platformFailed(job); return; }
     const result = job.result || {};
     showOutput(output, result);
@@ -129,7 +130,7 @@ async function submit() {
   output.dataset.live = "0";
   setStatus(STATUS_WORDS.pending, "running");
   try {
-    const job = await runJob("submit", { problemId: data.problemId, code: editor.getCode(), language: "python" }, handlers);
+    const job = await runJob("submit", { problemId: data.problemId, code: editor.getCode(), language: data.language || "python" }, handlers);
     if (job.status === "failed") { platformFailed(job); return; }
     const submission = job.submissionResult || {};
     const { passed, total } = showSubmission(results, submission);
