@@ -77,6 +77,9 @@ def check_sizes(settings: Settings, code: str, stdin: str = "") -> None:
         raise PayloadTooLarge(f"stdin is larger than {settings.max_stdin_bytes} bytes")
 
 
+_NAMES = {"python": "Python", "javascript": "JavaScript", "java": "Java"}
+
+
 class LimitsForStaff(Forbidden):
     code = "LIMITS_FOR_STAFF"
 
@@ -107,6 +110,12 @@ async def new_submission(
     )
     if not tests:
         raise Conflict("this problem has no test cases yet")
+    if body.language != problem.language:
+        raise Unprocessable(
+            f"this puzzle is solved in {_NAMES.get(problem.language, problem.language)}: "
+            "write your answer in that language and try again",
+            code="WRONG_LANGUAGE",
+        )
     # the rules are about Python code ("without max()"); checked before anything runs
     broken = first_rule_break(body.code, problem.rules) if body.language == "python" else None
     if broken is not None:
