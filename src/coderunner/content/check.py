@@ -278,7 +278,7 @@ def check_problem(
                 "and breaks no rule: add a test that catches it"
             )
 
-    for number, hint in enumerate(problem.hints, start=1):
+    for number, hint in enumerate(problem.hints if problem.language == "python" else [], start=1):
         for snippet in code_snippets(hint):
             error = syntax_error(snippet)
             if error is not None:

@@ -90,7 +90,7 @@ class Problem(ContentModel):
     hints: list[Text] = Field(min_length=2, max_length=5)
     comparison: Comparison = Comparison()
     limits: ProblemLimits = ProblemLimits()
-    language: Literal["python"] = "python"
+    language: Literal["python", "javascript", "java"] = "python"
     solution: Text
     tests: list[TestCase]
     wrong_solutions: list[WrongSolution] = Field(default_factory=list)
