@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from coderunner.api.schemas import AgeGroup, APIModel, InputModel
 from coderunner.auth.models import Character, Role
+from coderunner.auth.names import MAX_LENGTH, clean_display_name
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
+# what others see: checked and normalised by coderunner.auth.names
+DisplayName = Annotated[
+    str,
+    Field(min_length=1, max_length=4 * MAX_LENGTH),
+    AfterValidator(clean_display_name),
+]
 
 
 class RegisterIn(InputModel):
     username: str = Field(pattern=USERNAME_PATTERN, description="3-32 letters, digits, _ . -")
     password: str = Field(min_length=8, max_length=128)
-    display_name: str | None = Field(default=None, min_length=1, max_length=64)
+    display_name: DisplayName | None = None
     age_group: AgeGroup | None = None
 
 
@@ -27,7 +35,7 @@ class LoginIn(InputModel):
 class ProfileUpdate(InputModel):
     """What a user may change about themselves (never their role)."""
 
-    display_name: str | None = Field(default=None, min_length=1, max_length=64)
+    display_name: DisplayName | None = None
     age_group: AgeGroup | None = None
     character: Character | None = None
     leaderboard_opt_out: bool | None = None

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coderunner.api.errors import Conflict, NotFound, Unauthorized
 from coderunner.auth import repository
 from coderunner.auth.models import Role, User
+from coderunner.auth.names import UNDER_13, default_name, friendly_name
 from coderunner.auth.revocation import RevocationStore
 from coderunner.auth.schemas import ProfileUpdate, RegisterIn
 from coderunner.auth.tokens import (
@@ -30,7 +31,7 @@ async def register(session: AsyncSession, data: RegisterIn, secret: str) -> tupl
     user = User(
         username=data.username,
         password_hash=await asyncio.to_thread(hash_password, data.password),
-        display_name=data.display_name,
+        display_name=default_name(data.display_name, data.age_group),
         age_group=data.age_group,
         role=Role.LEARNER,
         leaderboard_opt_out=True,  # the leaderboard is opt-in (privacy by default)
@@ -91,6 +92,8 @@ def update_profile(user: User, data: ProfileUpdate) -> User:
             if field == "leaderboard_opt_out" and changes[field] is None:
                 continue
             setattr(user, field, changes[field])
+    if user.display_name is None and user.age_group in UNDER_13 and user.role == Role.LEARNER:
+        user.display_name = friendly_name()
     return user
 
 
