@@ -28,7 +28,7 @@ from coderunner.sandbox.limits import Limits
 def lesson_data(**changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "ageGroup": "10-12",
-        "level": 1,
+        "level": 2,
         "title": "T",
         "idea": "An idea.",
         "example": {"code": "print(1)\n"},
@@ -202,9 +202,9 @@ def test_the_check_catches_a_wrong_distractor_a_stale_answer_and_a_lax_puzzle() 
     stored = {snippet_key(lesson.predict[1]): "6\n"}
     report = check_lesson(loaded, TableRunner(table), stored)
     assert report.errors == [
-        "lesson 10-12/1: predict[1]: outputs.lock.yaml is stale",
-        "lesson 10-12/1: predict[0]: distractor '2' is the answer",
-        "lesson 10-12/1: parsons: the lines reversed pass every test",
+        "lesson 10-12/2: predict[1]: outputs.lock.yaml is stale",
+        "lesson 10-12/2: predict[0]: distractor '2' is the answer",
+        "lesson 10-12/2: parsons: the lines reversed pass every test",
     ]
     assert report.outputs[snippet_key(lesson.example)] == "1\n"
 
@@ -215,3 +215,18 @@ def test_every_lesson_passes_its_check_in_the_real_sandbox(real_sandbox: Sandbox
     report = check_lessons(lessons, real_sandbox, read_outputs(CONTENT_DIR))
     assert report.ok, [error for lesson in report.failed for error in lesson.errors]
     assert len(report.lessons) == 15
+
+
+def test_a_lesson_uses_only_what_its_level_teaches() -> None:
+    from coderunner.content.lesson_check import constructs_errors
+    from coderunner.content.lesson_loader import LoadedLesson
+
+    assert [e for loaded in load_lessons() for e in constructs_errors(loaded)] == []
+    data = lesson_data(ageGroup="7-9", level=1)
+    data["predict"][1]["code"] = "for i in range(2):\n    print(i)\n"
+    data["parsons"]["code"] = "n = input()\nprint(n)\nprint(n + n)\n"
+    loaded = LoadedLesson(Lesson.model_validate(data), Path("x.yaml"), ["1\n", "2\n", "0\n1\n"])
+    assert constructs_errors(loaded) == [
+        "lesson 7-9/1: predict[1] uses what level 1 has not taught yet: "
+        "`for` (track 7-9 teaches it in level 4), `range()` (track 7-9 teaches it in level 4)"
+    ]

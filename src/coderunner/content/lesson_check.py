@@ -11,15 +11,18 @@
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from coderunner.grading import compare_output, describe_difference
 from coderunner.sandbox.limits import DEFAULT_LIMITS
 
 from .check import Runner, _stderr_tail
+from .constructs import ConstructsTable, load_constructs
 from .lesson_loader import (
     LoadedLesson,
     _snippet_names,
@@ -94,6 +97,7 @@ def parsons_failure(parsons: Parsons, code: str, runner: Runner) -> tuple[str | 
 def check_lesson(loaded: LoadedLesson, runner: Runner, stored: dict[str, str]) -> LessonReport:
     lesson = loaded.lesson
     report = LessonReport(f"lesson {lesson.age_group}/{lesson.level}")
+    report.errors.extend(constructs_errors(loaded))
     for where, snippet in zip(_snippet_names(lesson), lesson.snippets(), strict=True):
         report.runs += 1
         result = runner.run(
@@ -121,6 +125,36 @@ def check_lesson(loaded: LoadedLesson, runner: Runner, stored: dict[str, str]) -
                 )
     _check_parsons(loaded, runner, report)
     return report
+
+
+def constructs_errors(loaded: LoadedLesson) -> list[str]:
+    """A lesson teaches with what its level (and the ones before it) teach: the constructs
+    table of docs/curriculum.md applies to every snippet and the Parsons program too."""
+    lesson = loaded.lesson
+    table = _constructs()
+    pieces = [("example", lesson.example.code), ("parsons", lesson.parsons.code)]
+    pieces[1:1] = [(f"predict[{i}]", q.code) for i, q in enumerate(lesson.predict)]
+    errors = []
+    for where, code in pieces:
+        try:
+            tree = ast.parse(code)
+        except SyntaxError as exc:
+            errors.append(
+                f"lesson {lesson.age_group}/{lesson.level}: {where} does not parse: {exc}"
+            )
+            continue
+        early = table.too_early(tree, lesson.age_group, lesson.level)
+        if early:
+            errors.append(
+                f"lesson {lesson.age_group}/{lesson.level}: {where} uses what level "
+                f"{lesson.level} has not taught yet: " + ", ".join(early)
+            )
+    return errors
+
+
+@lru_cache(maxsize=1)
+def _constructs() -> ConstructsTable:
+    return load_constructs()
 
 
 def _check_parsons(loaded: LoadedLesson, runner: Runner, report: LessonReport) -> None:
