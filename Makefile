@@ -3,7 +3,7 @@
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint typecheck pytest bench bench-pipeline selftest content-check web clean
+.PHONY: help install run test lint typecheck pytest bench bench-languages bench-pipeline selftest content-check web clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ content-check: install ## Check every problem's reference solution and starter c
 
 bench: install ## Sandbox benchmark against bare bwrap (see docs/performance.md)
 	$(VENV)/python bench/sandbox.py
+
+bench-languages: install ## Per-language benchmark (Python, JavaScript, Java) against bare bwrap
+	$(VENV)/python bench/languages.py
 
 bench-pipeline: install ## Pipeline benchmark over HTTP (starts its own server)
 	$(VENV)/python bench/pipeline.py

@@ -1,0 +1,201 @@
+"""Per-language benchmark: each language's sandboxed run against its own bare bubblewrap run.
+
+    .venv/bin/python bench/languages.py [--runs N] [--java-runs N] [--json]
+
+For each enabled language, in the same process, interleaved:
+  bare     bubblewrap with namespaces only (no cgroup, seccomp, rlimits or uid drop), the
+           language's own mounts and the very argv of `languages.yaml` (for Java: the javac
+           step into a build dir, then the java step), on a trivial program
+  sandbox  `Sandbox.run(trivial program, language)`: the whole policy, compile step included
+Median and p95 one at a time, runs per second two at once. For Java it also times the JVM's
+start-up with the flags we use against a plain `java -cp`, and with class data sharing off.
+Needs root (cgroups).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from coderunner.sandbox import Language, Verdict, build_sandbox
+from coderunner.sandbox.bwrap import SANDBOX_ENV
+
+TRIVIAL = {
+    "python": "pass\n",
+    "javascript": "\n",
+    "java": "public class Main { public static void main(String[] a) { } }\n",
+}
+
+
+def bare_argv(
+    lang: Language, source_dir: str, build_dir: str | None, command: list[str]
+) -> list[str]:
+    argv = ["bwrap", "--unshare-all", "--die-with-parent", "--clearenv"]
+    for key, value in SANDBOX_ENV.items():  # the sandbox's environment, not the host's
+        argv += ["--setenv", key, value]
+    for mount in lang.present_mounts():
+        if mount.source == mount.target and Path(mount.source).is_symlink():
+            argv += ["--symlink", str(Path(mount.source).readlink()), mount.target]
+        else:
+            argv += ["--ro-bind", mount.source, mount.target]
+    argv += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        "--ro-bind",
+        source_dir,
+        "/sandbox",
+    ]
+    if build_dir is not None:
+        argv += ["--bind", build_dir, "/build"]
+    return [*argv, "--chdir", "/tmp", *command]
+
+
+def bare_runner(lang: Language, code: str) -> tuple[Callable[[], None], Callable[[], None]]:
+    source_dir = tempfile.mkdtemp(prefix="bench-src-")
+    Path(source_dir, lang.file_name).write_text(code)
+
+    def run() -> None:
+        build = tempfile.mkdtemp(prefix="bench-build-") if lang.compile else None
+        try:
+            if lang.compile is not None:
+                subprocess.run(bare_argv(lang, source_dir, build, lang.argv(lang.compile)),
+                               check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+            subprocess.run(bare_argv(lang, source_dir, build, lang.argv(lang.run)),
+                           check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        finally:
+            if build is not None:
+                shutil.rmtree(build, ignore_errors=True)
+
+    return run, lambda: shutil.rmtree(source_dir, ignore_errors=True)
+
+
+def timed(fn: Callable[[], None], runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def throughput(fn: Callable[[], None], runs: int, workers: int = 2) -> float:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda _: fn(), range(runs)))
+    return runs / (time.perf_counter() - started)
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1] if len(samples) >= 2 else samples[0]
+
+
+def java_startup(lang: Language, runs: int) -> dict[str, float]:
+    """Median ms of the JVM running an empty Main (compiled once), by flag set, bare bwrap."""
+    source_dir = tempfile.mkdtemp(prefix="bench-src-")
+    build = tempfile.mkdtemp(prefix="bench-build-")
+    try:
+        Path(source_dir, lang.file_name).write_text(TRIVIAL["java"])
+        assert lang.compile is not None
+        subprocess.run(bare_argv(lang, source_dir, build, lang.argv(lang.compile)), check=True)
+        java = lang.run[0]
+        variants = {
+            "ours": lang.argv(lang.run),
+            "plain": [java, "-cp", "/build", "Main"],
+            "oursWithoutCds": [*lang.argv(lang.run)[:-3], "-Xshare:off", "-cp", "/build", "Main"],
+        }
+        figures = {}
+        for name, command in variants.items():
+            argv = bare_argv(lang, source_dir, build, command)
+            samples = timed(lambda a=argv: subprocess.run(a, check=True), runs)
+            figures[name + "MedianMs"] = round(statistics.median(samples), 1)
+        return figures
+    finally:
+        shutil.rmtree(source_dir, ignore_errors=True)
+        shutil.rmtree(build, ignore_errors=True)
+
+
+def measure(sandbox: object, lang: Language, runs: int) -> dict[str, object]:
+    code = TRIVIAL[lang.key]
+
+    def sandbox_run() -> None:
+        result = sandbox.run(code, lang.key)  # type: ignore[attr-defined]
+        if result.verdict is not Verdict.OK:
+            raise RuntimeError(result)
+
+    bare_run, cleanup = bare_runner(lang, code)
+    try:
+        for _ in range(3):
+            bare_run()
+            sandbox_run()
+        bare: list[float] = []
+        boxed: list[float] = []
+        step = max(1, runs // 5)
+        while len(bare) < runs:
+            bare += timed(bare_run, step)
+            boxed += timed(sandbox_run, step)
+        bare_tput = throughput(bare_run, runs)
+        boxed_tput = throughput(sandbox_run, runs)
+    finally:
+        cleanup()
+    return {
+        "language": lang.key,
+        "runs": len(bare),
+        "bareMedianMs": round(statistics.median(bare), 1),
+        "bareP95Ms": round(p95(bare), 1),
+        "sandboxMedianMs": round(statistics.median(boxed), 1),
+        "sandboxP95Ms": round(p95(boxed), 1),
+        "latencyRatio": round(statistics.median(boxed) / statistics.median(bare), 3),
+        "bareRunsPerSecond2": round(bare_tput, 2),
+        "sandboxRunsPerSecond2": round(boxed_tput, 2),
+        "throughputRatio": round(boxed_tput / bare_tput, 3),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=100, help="runs per figure (Python, JS)")
+    parser.add_argument("--java-runs", type=int, default=20, help="runs per figure (Java)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    sandbox = build_sandbox()
+    results = []
+    try:
+        for key in ("python", "javascript", "java"):
+            lang = sandbox.config.languages[key]
+            runs = args.java_runs if key == "java" else args.runs
+            figures = measure(sandbox, lang, runs)
+            if key == "java":
+                figures["jvmStartup"] = java_startup(lang, runs)
+            results.append(figures)
+    finally:
+        sandbox.close()
+    if args.json:
+        print(json.dumps(results))
+    else:
+        for f in results:
+            print(
+                f"{f['language']:<10} bare {f['bareMedianMs']} / {f['bareP95Ms']} ms, "
+                f"sandbox {f['sandboxMedianMs']} / {f['sandboxP95Ms']} ms "
+                f"(x{f['latencyRatio']}); 2 at once: bare {f['bareRunsPerSecond2']}/s, "
+                f"sandbox {f['sandboxRunsPerSecond2']}/s (x{f['throughputRatio']})"
+            )
+            if "jvmStartup" in f:
+                print(f"           JVM start-up (bare, median ms): {f['jvmStartup']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
