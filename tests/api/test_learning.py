@@ -20,12 +20,13 @@ from .conftest import Account
 
 
 async def _age_heartbeat(app: FastAPI, session_id: str, seconds: int) -> None:
-    """Pretend the last heartbeat was `seconds` ago."""
+    """Pretend the last heartbeat (and so the time counted so far) was `seconds` ago."""
+    then = utcnow() - timedelta(seconds=seconds)
     async with app.state.sessionmaker() as session:
         await session.execute(
             update(LearningSession)
             .where(LearningSession.id == session_id)
-            .values(last_heartbeat_at=utcnow() - timedelta(seconds=seconds))
+            .values(last_heartbeat_at=then, counted_until=then)
         )
         await session.commit()
 
@@ -63,6 +64,37 @@ async def test_session_time_is_server_side_and_capped(
     assert listed["items"][0]["id"] == sid
     progress = (await client.get("/progress", headers=learner.headers)).json()
     assert 90 <= progress["problems"][0]["timeSpentS"] <= 91
+
+
+async def test_parallel_sessions_never_count_more_than_wall_time(
+    client: httpx.AsyncClient, app: FastAPI, learner: Account, problem: dict[str, Any]
+) -> None:
+    """20 tabs open on one problem for 3 s of wall time count 3 s, not 60."""
+    body = {"ageGroup": "10-12", "levelNumber": 1, "problemId": problem["id"]}
+    ids = []
+    for _ in range(20):
+        started = await client.post("/sessions", json=body, headers=learner.headers)
+        assert started.status_code == 201
+        ids.append(started.json()["id"])
+    for sid in ids:
+        await _age_heartbeat(app, sid, 3)
+    for sid in ids:
+        beat = await client.post(f"/sessions/{sid}/heartbeat", headers=learner.headers)
+        assert beat.status_code == 200
+    listed = (await client.get("/sessions?pageSize=50", headers=learner.headers)).json()
+    total = sum(s["activeSeconds"] for s in listed["items"])
+    assert 3 <= total <= 5, total
+    progress = (await client.get("/progress", headers=learner.headers)).json()
+    assert progress["problems"][0]["timeSpentS"] == total
+    # and a tab that comes back after everything was counted adds only the new seconds
+    await asyncio.sleep(1.1)
+    again = await client.post(f"/sessions/{ids[0]}/heartbeat", headers=learner.headers)
+    assert (
+        1
+        <= again.json()["activeSeconds"]
+        - next(s["activeSeconds"] for s in listed["items"] if s["id"] == ids[0])
+        <= 3
+    )
 
 
 async def test_session_needs_login_and_a_real_problem(

@@ -26,3 +26,6 @@ class LearningSession(Base):
     last_heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # the instant up to which this session counted time (the user's latest over all sessions is
+    # where the next count starts, so parallel sessions never add up beyond wall time)
+    counted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

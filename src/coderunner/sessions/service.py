@@ -1,8 +1,9 @@
-"""Learning-session rules: time is counted on the server, capped per heartbeat gap."""
+"""Learning-session rules: time is counted on the server, capped per heartbeat gap, and per
+user (parallel sessions share one clock)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,10 +42,17 @@ async def start(session: AsyncSession, user: User, data: SessionStart) -> Sessio
 async def _accrue(
     session: AsyncSession, learning: LearningSession, now: datetime, cap_s: int
 ) -> None:
-    gap = int((now - learning.last_heartbeat_at).total_seconds())
-    counted = max(0, min(gap, cap_s))
+    """Count the time since this session's last heartbeat (at most `cap_s`), but only the part
+    no other session of the user counted already: study time is per user, never more than the
+    wall time, however many tabs are open."""
+    start = max(learning.last_heartbeat_at, now - timedelta(seconds=cap_s))
+    watermark = await repository.counted_until(session, learning.user_id)
+    if watermark is not None:
+        start = max(start, watermark)
+    counted = max(0, int((now - start).total_seconds()))
     learning.active_seconds += counted
     learning.last_heartbeat_at = now
+    learning.counted_until = max(now, watermark) if watermark is not None else now
     if learning.problem_id is not None and counted:
         await progress_service.add_time(session, learning.user_id, learning.problem_id, counted)
 
