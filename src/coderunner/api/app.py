@@ -20,7 +20,7 @@ from coderunner.api.middleware import (
     SecurityHeadersMiddleware,
 )
 from coderunner.api.ratelimit import RateLimitMiddleware, build_limiter
-from coderunner.auth.revocation import DatabaseRevocationStore, RedisRevocationStore
+from coderunner.auth.revocation import DatabaseRevocationStore
 from coderunner.auth.router import router as auth_router
 from coderunner.cheatsheets.router import router as cheatsheets_router
 from coderunner.classes.router import router as classes_router
@@ -55,18 +55,15 @@ def _lifespan(settings: Settings) -> object:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        # one pool for everything Redis (revocations, rate limits, health); closed below
+        # one pool for everything Redis (rate limits, health); closed below
         pool = ConnectionPool.from_url(settings.redis_url) if settings.redis_url else None
         redis = Redis(connection_pool=pool) if pool is not None else None
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.redis = redis
         app.state.limiter = build_limiter(settings, pool)
-        app.state.revocations = (
-            RedisRevocationStore(redis, settings.redis_prefix)
-            if redis is not None
-            else DatabaseRevocationStore()
-        )
+        # in the database even with Redis: authentication must survive a Redis outage
+        app.state.revocations = DatabaseRevocationStore()
         health.install_default_checks(app)
         try:
             for hook in list(app.state.startup_hooks):

@@ -68,6 +68,10 @@ def client_ip(scope: Scope, trusted: Sequence[IPNetwork]) -> str:
     return hops[0] if hops else str(peer)
 
 
+def _storage_error(exc: Exception) -> None:
+    log.warning("ratelimit_storage_error", error=f"{type(exc).__name__}: {str(exc)[:200]}")
+
+
 class RateLimiter:
     """The app's limits over one storage (memory or Redis)."""
 
@@ -92,8 +96,8 @@ class RateLimiter:
             if await self.strategy.hit(item, *ids):
                 return None
             return await self._retry_after(item, *ids)
-        except Exception:  # storage down: fail open, loudly
-            log.exception("ratelimit_storage_error")
+        except Exception as exc:  # storage down: fail open, one line per request (no traceback)
+            _storage_error(exc)
             return None
 
     async def check_health(self) -> bool:
@@ -153,8 +157,8 @@ class RateLimitMiddleware:
             return True
         try:
             seen = await limiter.storage.incr(f"page:{page[:64]}", window_s)
-        except Exception:
-            log.exception("ratelimit_storage_error")
+        except Exception as exc:
+            _storage_error(exc)
             return True
         return seen <= 1
 

@@ -1,11 +1,16 @@
-"""Revoked token ids: in Redis when configured (TTL = token lifetime left), else in the DB."""
+"""Revoked token ids, in the database: the source of truth in every mode.
+
+Not in Redis: a Redis outage must not stop authentication (every authenticated request checks
+revocation) and a Redis restart without persistence must not bring logged-out tokens back. The
+check costs nothing extra: one query loads the token's user and whether its id is revoked
+(docs/adr/0005-degrade-never-500.md).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Protocol
 
-from redis.asyncio import Redis
 from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,26 +54,6 @@ class DatabaseRevocationStore:
         """One query for both: every authenticated request asks it."""
         row = (await session.execute(_HOLDER, {"user_id": user_id, "jti": jti})).first()
         return (row[0], bool(row[1])) if row is not None else (None, False)
-
-
-class RedisRevocationStore:
-    def __init__(self, redis: Redis, prefix: str) -> None:
-        self.redis = redis
-        self.prefix = f"{prefix}:revoked:"
-
-    async def revoke(self, session: AsyncSession, jti: str, expires_at: datetime) -> None:
-        ttl = max(1, int((expires_at - _now()).total_seconds()) + 1)
-        await self.redis.set(self.prefix + jti, "1", ex=ttl)
-
-    async def is_revoked(self, session: AsyncSession, jti: str) -> bool:
-        return bool(await self.redis.exists(self.prefix + jti))
-
-    async def holder(
-        self, session: AsyncSession, user_id: str, jti: str
-    ) -> tuple[User | None, bool]:
-        if await self.is_revoked(session, jti):
-            return None, True
-        return await session.get(User, user_id), False
 
 
 def _now() -> datetime:

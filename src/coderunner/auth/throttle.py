@@ -72,13 +72,13 @@ class LoginThrottle:
                     wait = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(count - limit, 10))
                     await self.storage.clear(f"auth-wait:{key}")
                     await self.storage.incr(f"auth-wait:{key}", wait)
-        except Exception:
-            log.exception("login_throttle_storage_error")
+        except Exception as exc:  # one line, no traceback: Redis down logs it per request
+            log.warning("login_throttle_storage_error", error=repr(exc)[:200])
 
     async def succeeded(self, username: str, address: str) -> None:
         try:
             key = _key("pair", username.casefold(), address)
             await self.storage.clear(f"auth-fail:{key}")
             await self.storage.clear(f"auth-wait:{key}")
-        except Exception:
-            log.exception("login_throttle_storage_error")
+        except Exception as exc:  # one line, no traceback: Redis down logs it per request
+            log.warning("login_throttle_storage_error", error=repr(exc)[:200])
