@@ -1,4 +1,10 @@
-"""Every error answers `{"error": {"code", "message"}}` (422s add `details`)."""
+"""Every error answers `{"error": {"code", "message"}}` (422s add `details`).
+
+A dependency that is down (database, Redis, a full disk: `api.outage`) answers 503 with
+`Retry-After`; anything else unexpected is a 500 whose traceback is logged once. Both come from
+`ErrorBoundary`, the innermost middleware, which always answers (never a dropped connection
+while nothing was sent yet) and does not re-raise (so the server does not log it a second time).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from coderunner.api.outage import MESSAGE as OUTAGE_MESSAGE
+from coderunner.api.outage import RETRY_AFTER_S, outage_of
 
 log = structlog.get_logger("coderunner.api")
 
@@ -144,14 +154,81 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-    request_id = getattr(request.state, "request_id", None)
-    log.exception("unhandled_error", path=request.url.path, request_id=request_id)
+class Unavailable(AppError):
+    """A dependency is down or the service is starting: 503 with Retry-After."""
+
+    status_code = 503
+    code = "SERVICE_UNAVAILABLE"
+
+    def __init__(
+        self, message: str = OUTAGE_MESSAGE, *, retry_after: int = RETRY_AFTER_S, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("headers", {"Retry-After": str(max(1, retry_after))})
+        super().__init__(message, **kwargs)
+
+
+def unavailable_response(part: str, request_id: str | None = None) -> JSONResponse:
+    extra: dict[str, Any] = {"part": part}
+    if request_id is not None:
+        extra["requestId"] = request_id
+    return error_response(
+        503,
+        "SERVICE_UNAVAILABLE",
+        OUTAGE_MESSAGE,
+        {"Retry-After": str(RETRY_AFTER_S)},
+        **extra,
+    )
+
+
+def failure_response(exc: BaseException, path: str, request_id: str | None) -> JSONResponse:
+    """The answer to an exception nothing else handled: 503 for an outage, else 500. Logs it
+    once (an outage as one warning line, a bug with its traceback)."""
+    part = outage_of(exc)
+    if part is not None:
+        log.warning(
+            "dependency_unavailable",
+            part=part,
+            path=path,
+            request_id=request_id,
+            error=f"{type(exc).__name__}: {str(exc)[:200]}",
+        )
+        return unavailable_response(part, request_id)
+    log.error("unhandled_error", path=path, request_id=request_id, exc_info=exc)
     return error_response(500, "INTERNAL_ERROR", "internal server error", requestId=request_id)
 
 
+class ErrorBoundary:
+    """Answers every exception that escapes the app: 503 + Retry-After or 500, as JSON."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            request_id = scope.get("state", {}).get("request_id")
+            response = failure_response(exc, str(scope.get("path", "")), request_id)
+            if started:
+                return  # a streamed body broke off: logged above, the connection just ends
+            await response(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """Handlers for our errors, plus `ErrorBoundary` for everything else. Call it before adding
+    other middleware, so the boundary is the innermost one and its answers get their headers."""
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(Exception, _unhandled)
+    app.add_middleware(ErrorBoundary)

@@ -2,13 +2,21 @@
 
 Other packages add checks to the app's registry, at build time or start-up:
 `app.state.health_checks["sandbox"] = my_check`, where `my_check` is `async () -> dict` returning
-at least `{"status": "ok" | "disabled" | "error"}`. A check that raises or takes longer than
-3 s counts as `error`; any check not ok/disabled makes `/health` answer 503 `degraded`.
+at least `{"status": "ok" | "disabled" | "degraded" | "down"}` (`error` is read as `down`). A
+check that raises or takes longer than 3 s counts as `down`; any check not ok/disabled makes
+`/health` answer 503 `degraded` with Retry-After. Until the API's start-up work (the sandbox
+self-test) is done, `/health` answers 503 `starting`.
+
+The database check writes: it rewrites this process's row of `health_heartbeat` and commits, so
+a full disk or a read-only database shows as `degraded` (reads work, writes fail); `down` when
+it cannot even read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -18,11 +26,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from coderunner.api.outage import RETRY_AFTER_S, outage_of
+from coderunner.db.heartbeat import write_heartbeat
 
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 HEALTHY = {"ok", "disabled"}
 CHECK_TIMEOUT_S = 3.0
+WRITE_TIMEOUT_S = 2.0
 SERVICE_NAME = "coderunner-api"
 
 router = APIRouter(tags=["health"])
@@ -34,17 +46,40 @@ class CheckResult(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "degraded"]
+    status: Literal["ok", "degraded", "starting"]
     timestamp: datetime
     service: str
     checks: dict[str, CheckResult]
 
 
-def db_check(engine: AsyncEngine) -> HealthCheck:
+def _why(exc: BaseException) -> str:
+    part = outage_of(exc)
+    return f"{type(exc).__name__} ({part})" if part else type(exc).__name__
+
+
+def db_check(engine: AsyncEngine, name: str = SERVICE_NAME) -> HealthCheck:
+    """ok: reads and a committed write work; degraded: reads only (disk full?); down: neither."""
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+
     async def check() -> dict[str, Any]:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-        return {"status": "ok", "backend": engine.dialect.name}
+        backend = engine.dialect.name
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            return {"status": "down", "backend": backend, "detail": _why(exc)}
+        try:
+            async with asyncio.timeout(WRITE_TIMEOUT_S), sessions() as session:
+                await write_heartbeat(session, name)
+        except TimeoutError:
+            return {"status": "degraded", "backend": backend, "detail": "write timed out"}
+        except Exception as exc:
+            return {
+                "status": "degraded",
+                "backend": backend,
+                "detail": f"cannot write: {_why(exc)}",
+            }
+        return {"status": "ok", "backend": backend}
 
     return check
 
@@ -63,28 +98,48 @@ async def run_check(check: HealthCheck) -> dict[str, Any]:
     try:
         result = await asyncio.wait_for(check(), CHECK_TIMEOUT_S)
     except TimeoutError:
-        return {"status": "error", "detail": "timed out"}
+        return {"status": "down", "detail": "timed out"}
     except Exception as exc:
-        return {"status": "error", "detail": type(exc).__name__}
-    return result if "status" in result else {"status": "error", "detail": "no status"}
+        return {"status": "down", "detail": _why(exc)}
+    if "status" not in result:
+        return {"status": "down", "detail": "no status"}
+    if result["status"] == "error":
+        return {**result, "status": "down"}
+    return result
 
 
 def install_default_checks(app: FastAPI) -> None:
     """Add the db and redis checks (at start-up, once engine and Redis exist)."""
     checks: dict[str, HealthCheck] = app.state.health_checks
-    checks["db"] = db_check(app.state.engine)
+    checks["db"] = db_check(
+        app.state.engine, f"{SERVICE_NAME}:{socket.gethostname()}:{os.getpid()}"
+    )
     checks["redis"] = redis_check(app.state.redis)
 
 
-def _respond(checks: dict[str, dict[str, Any]]) -> JSONResponse:
+def _respond(checks: dict[str, dict[str, Any]], *, starting: bool = False) -> JSONResponse:
     healthy = all(c.get("status") in HEALTHY for c in checks.values())
+    status: Literal["ok", "degraded", "starting"] = (
+        "starting" if starting else "ok" if healthy else "degraded"
+    )
     body = HealthOut(
-        status="ok" if healthy else "degraded",
+        status=status,
         timestamp=datetime.now(UTC),
         service=SERVICE_NAME,
         checks={name: CheckResult(**c) for name, c in checks.items()},
     )
-    return JSONResponse(body.model_dump(mode="json"), status_code=200 if healthy else 503)
+    if status == "ok":
+        return JSONResponse(body.model_dump(mode="json"))
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+def is_starting(app: FastAPI) -> bool:
+    """Whether the API's start-up work (e.g. the sandbox self-test) is still running."""
+    return bool(getattr(app.state, "starting", False))
 
 
 @router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
@@ -92,7 +147,7 @@ async def health(request: Request) -> JSONResponse:
     registry: dict[str, HealthCheck] = request.app.state.health_checks
     names = list(registry)
     results = await asyncio.gather(*(run_check(registry[n]) for n in names))
-    return _respond(dict(zip(names, results, strict=True)))
+    return _respond(dict(zip(names, results, strict=True)), starting=is_starting(request.app))
 
 
 @router.get("/health/redis", response_model=HealthOut, responses={503: {"model": HealthOut}})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from coderunner.auth import models as auth_models
 from coderunner.cheatsheets import models as cheatsheet_models
 from coderunner.classes import models as class_models
+from coderunner.db import heartbeat as heartbeat_models  # noqa: F401
 from coderunner.db.base import Base
 from coderunner.execution import models as execution_models  # noqa: F401
 from coderunner.judge0 import models as judge0_models  # noqa: F401

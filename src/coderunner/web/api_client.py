@@ -24,8 +24,12 @@ FALLBACK_MESSAGES = {
 }
 
 
+UNREACHABLE_MESSAGE = "Code Runner is taking a short break. Please wait a minute and try again."
+UNREACHABLE_RETRY_AFTER_S = 5
+
+
 class ApiError(Exception):
-    """The API answered with an error (or could not be reached: status 502)."""
+    """The API answered with an error (or could not be reached: 503 with Retry-After)."""
 
     def __init__(
         self, status: int, code: str, message: str, retry_after: str | None = None
@@ -104,7 +108,7 @@ class ApiClient:
             )
         except httpx.HTTPError as exc:
             raise ApiError(
-                502, "API_UNREACHABLE", "We can't reach the Code Runner server right now."
+                503, "API_UNREACHABLE", UNREACHABLE_MESSAGE, str(UNREACHABLE_RETRY_AFTER_S)
             ) from exc
         if response.status_code >= 400:
             raise ApiError.from_response(response)

@@ -21,7 +21,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from .api_client import forwarded_headers
+from .api_client import UNREACHABLE_MESSAGE, UNREACHABLE_RETRY_AFTER_S, forwarded_headers
 from .csrf import SAFE_METHODS, CsrfError, check_header
 from .session import session_token
 
@@ -115,7 +115,9 @@ async def proxy_endpoint(request: Request) -> Response:
     try:
         response = await http.send(upstream, stream=True)
     except httpx.HTTPError:
-        return _error(502, "API_UNREACHABLE", "We can't reach the Code Runner server right now.")
+        unreachable = _error(503, "API_UNREACHABLE", UNREACHABLE_MESSAGE)
+        unreachable.headers["retry-after"] = str(UNREACHABLE_RETRY_AFTER_S)
+        return unreachable
 
     out_headers = {k: v for k in RESPONSE_HEADERS if (v := response.headers.get(k)) is not None}
     if out_headers.get("content-type", "").startswith("text/event-stream"):

@@ -43,7 +43,7 @@ async def _optional(request: Request, path: str, **params: Any) -> Any:
     try:
         return await api(request).get(path, **params)
     except ApiError as exc:
-        if exc.status in (401, 502):
+        if exc.status in (401, 502) or exc.code == "API_UNREACHABLE":
             raise
         return None
 

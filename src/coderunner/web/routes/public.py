@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from ..api_client import ApiError
+from ..api_client import UNREACHABLE_MESSAGE, ApiError
 from ..characters import AGE_GROUP_IDS
 from ..session import clear_session, session_token, set_font, set_session
 from ..templating import render
@@ -49,6 +49,8 @@ def _form_error(exc: ApiError, fallback: str) -> tuple[str, int]:
     if exc.status == 429:
         wait = f" Try again in {exc.retry_after} seconds." if exc.retry_after else ""
         return ("Too many tries in a row." + wait, 429)
+    if exc.status == 503:  # down or restarting: it passes, and the child can wait for it
+        return (exc.message if exc.code == "API_UNREACHABLE" else UNREACHABLE_MESSAGE, 503)
     if exc.status >= 500:  # the server's trouble, not the child's: say so, without its words
         return ("Something went wrong on our side. Please try again in a moment.", 502)
     return (exc.message or fallback, exc.status)
