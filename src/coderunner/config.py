@@ -109,6 +109,11 @@ class Settings(BaseSettings):
         5, ge=1, validation_alias=_env("CODERUNNER_MAX_USER_PENDING_JOBS")
     )
     embedded_workers: bool = Field(True, validation_alias=_env("CODERUNNER_EMBEDDED_WORKERS"))
+    # false (the default): the API listens at once and answers "starting" (503 + Retry-After)
+    # until its sandbox self-test passed; true: it listens only once ready (in-process tests)
+    ready_before_listen: bool = Field(
+        False, validation_alias=_env("CODERUNNER_READY_BEFORE_LISTEN")
+    )
     sandbox_uid: int = Field(64000, ge=1, validation_alias=_env("CODERUNNER_SANDBOX_UID"))
     job_heartbeat_s: float = Field(5, gt=0, validation_alias=_env("CODERUNNER_JOB_HEARTBEAT_S"))
     job_stale_s: float = Field(30, gt=0, validation_alias=_env("CODERUNNER_JOB_STALE_S"))

@@ -88,6 +88,8 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "redis_url": None,
         "log_level": "warning",
         "metrics_token": METRICS_TOKEN,
+        # in-process apps are ready when their lifespan starts (no "starting" phase to wait out)
+        "ready_before_listen": True,
     }
     values.update(overrides)
     return load_settings(**values)

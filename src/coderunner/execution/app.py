@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import structlog
@@ -120,17 +121,53 @@ def setup(app: FastAPI, settings: Settings) -> None:
     )
     app.add_middleware(RateLimitedCounter)
 
+    async def open_pipeline() -> Pipeline:
+        """Start the pipeline, retrying while its database or Redis is down (when ready before
+        listening, a failure fails the start-up instead)."""
+        delay = 0.5
+        while True:
+            pipeline = Pipeline(
+                settings, app.state.sessionmaker, run_jobs=settings.embedded_workers
+            )
+            try:
+                await pipeline.start()
+                return pipeline
+            except Exception as exc:
+                if settings.ready_before_listen:
+                    raise
+                log.warning("pipeline_start_failed", error=repr(exc), retry_in=delay)
+                with contextlib.suppress(Exception):
+                    await pipeline.stop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def boot(app: FastAPI) -> None:
+        try:
+            await _self_test()
+            if not settings.embedded_workers and not settings.redis_url:
+                log.error("no_workers", detail="embedded workers are off and REDIS_URL is not set")
+            pipeline = await open_pipeline()
+            app.state.execution = pipeline
+            app.state.health_checks["sandbox"] = sandbox_check()
+            app.state.health_checks["queues"] = queues_check(pipeline)
+            log.info("api_ready")
+        finally:
+            app.state.starting = False
+
     async def start(app: FastAPI) -> None:
-        await _self_test()
-        pipeline = Pipeline(settings, app.state.sessionmaker, run_jobs=settings.embedded_workers)
-        if not settings.embedded_workers and not settings.redis_url:
-            log.error("no_workers", detail="embedded workers are off and REDIS_URL is not set")
-        await pipeline.start()
-        app.state.execution = pipeline
-        app.state.health_checks["sandbox"] = sandbox_check()
-        app.state.health_checks["queues"] = queues_check(pipeline)
+        # /health says "starting" and job requests answer 503 + Retry-After until boot is done
+        app.state.starting = True
+        if settings.ready_before_listen:
+            await boot(app)
+        else:  # listen at once: the self-test takes seconds
+            app.state.execution_boot = asyncio.create_task(boot(app), name="execution-boot")
 
     async def stop(app: FastAPI) -> None:
+        booting: asyncio.Task[None] | None = getattr(app.state, "execution_boot", None)
+        if booting is not None and not booting.done():
+            booting.cancel()
+        if booting is not None:
+            await asyncio.gather(booting, return_exceptions=True)
         pipeline: Pipeline | None = getattr(app.state, "execution", None)
         if pipeline is not None:
             app.state.execution = None

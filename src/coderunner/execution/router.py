@@ -9,18 +9,22 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from coderunner.api.deps import CurrentUser, SessionDep, SettingsDep
-from coderunner.api.errors import AppError
+from coderunner.api.errors import Unavailable
+from coderunner.api.health import is_starting
 from coderunner.api.schemas import ERROR_RESPONSES, ErrorOut
 from coderunner.execution import service
 from coderunner.execution.events import JobEvent
 from coderunner.execution.models import TERMINAL, ExecutionJob
 from coderunner.execution.pipeline import Pipeline
 from coderunner.execution.schemas import JobOut, RunRequest, SubmitRequest
+
+log = structlog.get_logger("coderunner.execution")
 
 router = APIRouter(prefix="/execution", tags=["execution"])
 
@@ -34,7 +38,11 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 async def get_pipeline(request: Request) -> Pipeline:
     pipeline: Pipeline | None = getattr(request.app.state, "execution", None)
     if pipeline is None:
-        raise AppError("execution is not available", code="UNAVAILABLE", status_code=503)
+        if is_starting(request.app):
+            raise Unavailable(
+                "Code Runner is just starting up. Try again in a few seconds.", code="STARTING"
+            )
+        raise Unavailable("Running code is not available right now.", code="UNAVAILABLE")
     return pipeline
 
 
@@ -42,10 +50,10 @@ async def running_pipeline(request: Request) -> Pipeline:
     """The pipeline, if something will run the jobs it takes (else 503, nothing created)."""
     pipeline = await get_pipeline(request)
     if not pipeline.can_run:
-        raise AppError(
+        raise Unavailable(
             "no workers: embedded workers are off and REDIS_URL is not set",
             code="NO_WORKERS",
-            status_code=503,
+            retry_after=60,
         )
     return pipeline
 
@@ -63,11 +71,20 @@ def _json(job: ExecutionJob, status_code: int) -> JSONResponse:
 
 
 async def _start(pipeline: Pipeline, job: ExecutionJob, wait: bool) -> JSONResponse:
-    async with pipeline.events.subscribe(job.id) as changes:
-        await pipeline.enqueue(job)
-        if not wait:
-            return _json(job, 202)
-        found = await pipeline.wait_finished(job.id, changes, pipeline.options.wait_s)
+    """Send the committed job and answer: 200 with it finished (wait), else 202 with its id.
+
+    The job is committed: whatever fails from here (the queue, the database during the wait),
+    the answer is 202 accepted, never an error; the sweeper sends a pending job again, so a
+    child who was told "accepted" polls it instead of submitting the code a second time.
+    """
+    found: ExecutionJob | None = None
+    try:
+        async with pipeline.events.subscribe(job.id) as changes:
+            await pipeline.enqueue(job)
+            if wait:
+                found = await pipeline.wait_finished(job.id, changes, pipeline.options.wait_s)
+    except Exception as exc:
+        log.warning("job_wait_interrupted", job_id=job.id, error=repr(exc)[:300])
     job = found or job
     return _json(job, 200 if job.status in TERMINAL else 202)
 
