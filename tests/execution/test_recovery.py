@@ -123,3 +123,38 @@ async def test_a_pending_job_nobody_holds_is_sent_again(
     assert done["status"] == "completed"
     assert done["attempts"] == 1
     assert done["result"]["stdout"] == "found again\n"
+
+
+async def test_a_result_write_blip_is_retried_not_rerun(
+    client: httpx.AsyncClient, learner: Any, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database refuses the finished job's result for ~5 s (longer than job_stale_s = 3):
+    the worker keeps its claim and retries; the code runs once and its result is kept."""
+    from sqlalchemy.exc import OperationalError
+
+    from coderunner.execution import repository
+
+    real_finish = repository.finish
+    refused: list[float] = []
+    written: list[float] = []
+    blip_s = 5.0
+
+    async def flaky_finish(*args: Any, **kwargs: Any) -> bool:
+        now = time.monotonic()
+        if not refused or now - refused[0] < blip_s:
+            refused.append(now)
+            raise OperationalError("UPDATE", {}, OSError(28, "No space left on device"))
+        written.append(now)
+        return await real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "finish", flaky_finish)
+    posted = await client.post(
+        "/execution/run", json={"code": "print('ran')"}, headers=learner.headers
+    )
+    assert posted.status_code == 202, posted.text
+    job = await wait_job(client, posted.json()["jobId"], learner.headers, within_s=60)
+    assert job["status"] == "completed", job
+    assert job["attempts"] == 1  # not handed to another run by the sweeper
+    assert job["result"]["stdout"] == "ran\n"
+    assert len(refused) >= 3
+    assert written[0] - refused[0] >= blip_s  # the write went through after the whole blip

@@ -47,6 +47,15 @@ log = structlog.get_logger("coderunner.execution.worker")
 
 Requeue = Callable[[str, str], Awaitable[None]]
 
+RESULT_RETRY_FIRST_S = 0.2
+RESULT_RETRY_MAX_S = 3.0
+
+
+def result_write_budget(settings: Settings) -> float:
+    """How long a finished job's result write is retried: outlasts a database blip of several
+    seconds (at least the claim's staleness); the sweeper is the backstop after that."""
+    return max(10.0, settings.job_stale_s)
+
 
 @dataclass(frozen=True, slots=True)
 class Claim:
@@ -337,22 +346,9 @@ class JobProcessor:
             "finished_at": now,
             "heartbeat_at": now,
         }
-        written = False
-        for delay in (0.2, 1.0, 3.0, None):
-            try:
-                async with self.sessionmaker() as session:
-                    written = await repository.finish(
-                        session, claim.job_id, self.worker_id, claim.attempt, **values
-                    )
-                    if written and outcome.status == "completed":
-                        await self._record_progress(session, work, outcome)
-                    await session.commit()
-                break
-            except Exception as exc:
-                log.warning("job_result_write_failed", job_id=claim.job_id, error=repr(exc))
-                if delay is None:
-                    return  # the heartbeat stopped: the sweeper hands the job to another run
-                await asyncio.sleep(delay)
+        written = await self._write_result(claim, work, outcome, values)
+        if written is None:
+            return  # still failing: the sweeper hands the job to another run
         if not written:
             log.warning("job_result_discarded", job_id=claim.job_id, reason="claim lost")
             return
@@ -364,6 +360,54 @@ class JobProcessor:
         for name, value in values.items():
             setattr(finished, name, value)
         await self.events.publish(claim.job_id, outcome.status, finished)
+
+    async def _write_result(
+        self, claim: Claim, work: Work, outcome: Outcome, values: dict[str, Any]
+    ) -> bool | None:
+        """Commit the result (and progress): True, False if the claim was lost, None if the
+        database kept failing for the whole retry budget.
+
+        A blip (a database restart, a few seconds of a full disk) must not cost the learner a
+        re-run: the write is retried with a bounded back-off for `result_write_budget(settings)`
+        seconds, and the claim is kept alive by heartbeats meanwhile, so the sweeper does not
+        step in while the write can still succeed.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + result_write_budget(self.settings)
+        delay = RESULT_RETRY_FIRST_S
+        beat: asyncio.Task[None] | None = None
+        try:
+            while True:
+                try:
+                    async with self.sessionmaker() as session:
+                        written = await repository.finish(
+                            session, claim.job_id, self.worker_id, claim.attempt, **values
+                        )
+                        if written and outcome.status == "completed":
+                            await self._record_progress(session, work, outcome)
+                        await session.commit()
+                    return written
+                except Exception as exc:
+                    left = deadline - loop.time()
+                    log.warning(
+                        "job_result_write_failed",
+                        job_id=claim.job_id,
+                        error=repr(exc)[:300],
+                        retry_in=round(min(delay, max(0.0, left)), 2) if left > 0 else None,
+                    )
+                    if left <= 0:
+                        return None
+                    if beat is None:
+                        beat = asyncio.create_task(
+                            self._heartbeat(claim), name=f"result-heartbeat-{claim.job_id}"
+                        )
+                    await asyncio.sleep(min(delay, left))
+                    delay = min(delay * 2, RESULT_RETRY_MAX_S)
+        finally:
+            if beat is not None:
+                beat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await beat
 
     async def _record_progress(self, session: AsyncSession, work: Work, outcome: Outcome) -> None:
         if work.type != JobType.SUBMIT or work.problem_id is None:
