@@ -3,7 +3,7 @@
 Not in Redis: a Redis outage must not stop authentication (every authenticated request checks
 revocation) and a Redis restart without persistence must not bring logged-out tokens back. The
 check costs nothing extra: one query loads the token's user and whether its id is revoked
-(docs/adr/0005-degrade-never-500.md).
+(docs/adr/0006-degrade-never-500.md).
 """
 
 from __future__ import annotations
