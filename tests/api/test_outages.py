@@ -73,7 +73,9 @@ async def test_authentication_works_while_redis_is_down(database_url: str, tmp_p
             _is_refusal(run)
 
 
-async def test_database_errors_answer_503_with_retry_after(app: FastAPI) -> None:
+async def test_database_errors_answer_503_with_retry_after(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
     async def broken() -> None:
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError(111, "refused"))
 
@@ -100,9 +102,14 @@ async def test_database_errors_answer_503_with_retry_after(app: FastAPI) -> None
         _is_refusal(disk)
         assert disk.json()["error"]["part"] == "disk"
         # a bug stays a 500, answered (not raised to the server, which would log it again)
+        caplog.clear()
         boom = await client.get("/__bug")
         assert boom.status_code == 500
         assert boom.json()["error"]["code"] == "INTERNAL_ERROR"
+    # its traceback is logged once (the server is not handed the exception to log it again)
+    tracebacks = [r for r in caplog.records if r.exc_info is not None]
+    assert len(tracebacks) == 1, [r.getMessage() for r in tracebacks]
+    assert "unhandled_error" in tracebacks[0].getMessage()
 
 
 def test_outage_classification() -> None:

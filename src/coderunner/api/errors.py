@@ -8,6 +8,7 @@ while nothing was sent yet) and does not re-raise (so the server does not log it
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import structlog
@@ -22,6 +23,7 @@ from coderunner.api.outage import MESSAGE as OUTAGE_MESSAGE
 from coderunner.api.outage import RETRY_AFTER_S, outage_of
 
 log = structlog.get_logger("coderunner.api")
+_stdlib_log = logging.getLogger("coderunner.api")
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -193,7 +195,9 @@ def failure_response(exc: BaseException, path: str, request_id: str | None) -> J
             error=f"{type(exc).__name__}: {str(exc)[:200]}",
         )
         return unavailable_response(part, request_id)
-    log.error("unhandled_error", path=path, request_id=request_id, exc_info=exc)
+    # through stdlib logging with the exception attached, so the JSON line carries the traceback
+    # and an error tracker's logging integration reports it (the server never sees it raised)
+    _stdlib_log.error("unhandled_error path=%s request_id=%s", path, request_id, exc_info=exc)
     return error_response(500, "INTERNAL_ERROR", "internal server error", requestId=request_id)
 
 
