@@ -59,8 +59,8 @@ class LoginThrottle:
                 if await self.storage.get(f"auth-wait:{key}") > 0:
                     until = await self.storage.get_expiry(f"auth-wait:{key}")
                     return max(1, math.ceil(until - time.time()))
-        except Exception:  # storage down: fail open, loudly (the password hash still costs)
-            log.exception("login_throttle_storage_error")
+        except Exception as exc:  # storage down: fail open (the password hash still costs)
+            log.warning("login_throttle_storage_error", error=repr(exc)[:200])
         return None
 
     async def failed(self, username: str | None, address: str) -> None:
