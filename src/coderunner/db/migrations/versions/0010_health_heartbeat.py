@@ -1,7 +1,7 @@
 """health_heartbeat: the row /health rewrites to prove the database can write
 
-Revision ID: 0009_health_heartbeat
-Revises: 0008_judge0
+Revision ID: 0010_health_heartbeat
+Revises: 0009_session_counted_until
 Create Date: 2026-12-04 18:00:00.000000
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_health_heartbeat"
-down_revision: str | Sequence[str] | None = "0008_judge0"
+revision: str = "0010_health_heartbeat"
+down_revision: str | Sequence[str] | None = "0009_session_counted_until"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
