@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import errno
 import os
+import secrets
+import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -22,11 +24,12 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from redis import Redis as SyncRedis
 
 from coderunner.api.app import create_app
 from coderunner.db.migrate import upgrade_url
 
-from .conftest import make_settings, register
+from .conftest import make_settings, register, truncate_all
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -191,3 +194,124 @@ async def test_drill_disk_full(
         await asyncio.sleep(0.5)
     assert not [s for s in answers.seen if s[1] == 500]
     print("drill disk full:", sorted({(w, c) for w, c, _ in answers.seen}))
+
+
+# Redis stopped and restarted without persistence -----------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_redis(port: int, tmp: Path) -> subprocess.Popen[bytes]:
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    argv += ["--appendonly", "no", "--dir", str(tmp)]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with SyncRedis(port=port) as probe:
+                probe.ping()
+            return process
+        except Exception:
+            assert process.poll() is None, "redis-server exited"
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+
+def _stop_redis(port: int, process: subprocess.Popen[bytes]) -> None:
+    subprocess.run(
+        ["redis-cli", "-p", str(port), "shutdown", "nosave"], check=False, capture_output=True
+    )
+    if process.poll() is None:
+        process.kill()
+    process.wait(10)
+
+
+@pytest.mark.redis
+@pytest.mark.timeout(240)
+async def test_drill_redis_down(sqlite_url: str, tmp_path: Path) -> None:
+    port = _free_port()
+    redis = _start_redis(port, tmp_path)
+    try:
+        settings = make_settings(
+            sqlite_url,
+            tmp_path / "data",
+            redis_url=f"redis://127.0.0.1:{port}/0",
+            redis_prefix=f"drill-{secrets.token_hex(4)}",
+            execution_rate_limit=0,
+            submission_rate_limit=0,
+            job_heartbeat_s=0.5,
+            job_stale_s=3,
+        )
+        app = create_app(settings)
+        async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
+            await truncate_all(app)
+            transport = httpx.ASGITransport(app=app, client=("10.7.7.8", 1))
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                answers = Answers()
+                kid = await register(client, "redis_drill_kid")
+                first = answers.check(
+                    "run before",
+                    await client.post(
+                        "/execution/run", json={"code": "print(1)"}, headers=kid.headers
+                    ),
+                )
+                assert (await _finished(client, first.json()["jobId"], kid.headers, answers, 60))[
+                    "status"
+                ] == "completed"
+                login = answers.check(
+                    "login",
+                    await client.post(
+                        "/auth/login",
+                        json={"username": "redis_drill_kid", "password": "correct-horse-battery"},
+                    ),
+                )
+                other = {"Authorization": f"Bearer {login.json()['token']}"}
+                answers.check("logout", await client.post("/auth/logout", headers=kid.headers))
+
+                await asyncio.to_thread(_stop_redis, port, redis)
+                accepted: list[str] = []
+                for i in range(3):
+                    me = answers.check("me", await client.get("/auth/me", headers=other))
+                    assert me.status_code == 200, me.text
+                    revoked = answers.check(
+                        "revoked", await client.get("/auth/me", headers=kid.headers)
+                    )
+                    assert revoked.status_code == 401
+                    answers.check("levels", await client.get("/levels"))
+                    run = answers.check(
+                        "run while down",
+                        await client.post(
+                            "/execution/run", json={"code": f"print({i})"}, headers=other
+                        ),
+                    )
+                    if run.status_code == 202:
+                        accepted.append(run.json()["jobId"])
+                health = answers.check("health", await client.get("/health"))
+                assert health.status_code == 503
+                assert health.json()["checks"]["redis"]["status"] == "down"
+
+                redis = await asyncio.to_thread(
+                    _start_redis, port, tmp_path
+                )  # empty: no persistence
+                assert (await client.get("/auth/me", headers=kid.headers)).status_code == 401
+                for job_id in accepted:  # accepted during the outage: sent again, run once
+                    done = await _finished(client, job_id, other, answers, 90)
+                    assert done["status"] == "completed", done
+                    assert done["attempts"] == 1
+                after = answers.check(
+                    "run after",
+                    await client.post(
+                        "/execution/run", json={"code": "print('after')"}, headers=other
+                    ),
+                )
+                assert (await _finished(client, after.json()["jobId"], other, answers, 90))[
+                    "status"
+                ] == "completed"
+                assert not [s for s in answers.seen if s[1] == 500]
+                print("drill redis down:", sorted({(w, c) for w, c, _ in answers.seen}))
+    finally:
+        _stop_redis(port, redis)
