@@ -13,8 +13,10 @@ import contextlib
 import errno
 import os
 import secrets
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -315,3 +317,142 @@ async def test_drill_redis_down(sqlite_url: str, tmp_path: Path) -> None:
                 print("drill redis down:", sorted({(w, c) for w, c, _ in answers.seen}))
     finally:
         _stop_redis(port, redis)
+
+
+# PostgreSQL stopped and started again ----------------------------------------------------------
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if not found:
+        pytest.skip(f"PostgreSQL's {name} is not installed")
+    return str(found[-1])
+
+
+class OwnPostgres:
+    """A PostgreSQL cluster of this test's own (user postgres, trust, a free port)."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="coderunner-drill-pg-"))
+        self.root.chmod(0o755)
+        self.data = self.root / "data"
+        self.port = _free_port()
+        shutil.chown(self.root, "postgres", "postgres")
+        self._as_postgres(
+            _pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"
+        )
+
+    def _as_postgres(self, *argv: str) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *argv], check=True, capture_output=True, timeout=120
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(self.root / "server.log")
+        self._as_postgres(
+            _pg_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", log, "-w", "start"
+        )
+
+    def stop(self) -> None:
+        self._as_postgres(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def url(self, database: str) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def remove(self) -> None:
+        with contextlib.suppress(Exception):
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[OwnPostgres]:
+    if os.geteuid() != 0:
+        pytest.skip("running a PostgreSQL of our own needs root (runuser postgres)")
+    server = OwnPostgres()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(300)
+async def test_drill_database_down(own_postgres: OwnPostgres, tmp_path: Path) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{own_postgres.port}/postgres")
+    try:
+        await admin.execute('CREATE DATABASE "drill"')
+    finally:
+        await admin.close()
+    url = own_postgres.url("drill")
+    await asyncio.to_thread(upgrade_url, url)
+    settings = make_settings(
+        url,
+        tmp_path / "data",
+        execution_rate_limit=0,
+        submission_rate_limit=0,
+        job_heartbeat_s=0.5,
+        job_stale_s=3,
+    )
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
+        transport = httpx.ASGITransport(app=app, client=("10.7.7.9", 1))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", timeout=60
+        ) as client:
+            answers = Answers()
+            kid = await register(client, "pg_drill_kid")
+            before = answers.check(
+                "run before",
+                await client.post("/execution/run", json={"code": "print(1)"}, headers=kid.headers),
+            )
+            assert (await _finished(client, before.json()["jobId"], kid.headers, answers, 60))[
+                "status"
+            ] == "completed"
+            # a wait=true request whose job is committed, then the database goes away mid-wait
+            waiting = asyncio.create_task(
+                client.post(
+                    "/execution/run?wait=true",
+                    json={"code": "import time\ntime.sleep(2)\nprint('waited')"},
+                    headers=kid.headers,
+                )
+            )
+            await asyncio.sleep(1.0)
+            await asyncio.to_thread(own_postgres.stop)
+            waited = answers.check("wait=true across the outage", await waiting)
+            assert waited.status_code in (200, 202), waited.text
+            for i in range(3):
+                answers.check("me while down", await client.get("/auth/me", headers=kid.headers))
+                answers.check("levels while down", await client.get("/levels"))
+                answers.check(
+                    "run while down",
+                    await client.post(
+                        "/execution/run", json={"code": f"print({i})"}, headers=kid.headers
+                    ),
+                )
+            refusals = [s for s in answers.seen if s[0].endswith("while down")]
+            assert all(code == 503 for _w, code, _t in refusals), refusals
+            health = answers.check("health while down", await client.get("/health"))
+            assert health.status_code == 503
+            assert health.json()["checks"]["db"]["status"] == "down"
+
+            await asyncio.to_thread(own_postgres.start)
+            done = await _finished(client, waited.json()["jobId"], kid.headers, answers, 120)
+            assert done["status"] == "completed", done
+            assert done["result"]["stdout"] == "waited\n"
+            after = answers.check(
+                "run after",
+                await client.post(
+                    "/execution/run", json={"code": "print('after')"}, headers=kid.headers
+                ),
+            )
+            assert after.status_code == 202, after.text
+            assert (await _finished(client, after.json()["jobId"], kid.headers, answers, 60))[
+                "status"
+            ] == "completed"
+            assert not [s for s in answers.seen if s[1] == 500]
+            print("drill database down:", sorted({(w, c) for w, c, _ in answers.seen}))
