@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from coderunner.api.errors import error_response
 from coderunner.api.internal import may_read_metrics
 from coderunner.config import Settings
-from coderunner.execution import metrics, repository
+from coderunner.execution import metrics, repository, stats
 from coderunner.execution.pipeline import Pipeline
 from coderunner.execution.router import router
 from coderunner.sandbox import SandboxUnavailableError, get_sandbox, selftest_report
@@ -105,6 +105,7 @@ async def _self_test() -> None:
 
 def setup(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
+    app.include_router(stats.router)
     app.add_api_route(
         "/metrics",
         metrics_endpoint,

@@ -1,0 +1,139 @@
+"""The pipeline's figures for the admin page, from the jobs table (every process's jobs).
+
+The same figures as the Grafana dashboard (deploy/grafana/coderunner.json), for a school that
+runs no Prometheus: queue depth, run and wait percentiles, verdict mix, success rate, sandbox
+failures, over a recent window. `GET /admin/stats` (admins only).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderunner.api.deps import AdminUser, SessionDep
+from coderunner.api.schemas import ERROR_RESPONSES
+from coderunner.db.base import utcnow
+from coderunner.execution import repository
+from coderunner.execution.models import ExecutionJob, JobStatus, QueueName
+
+# the newest finished jobs the percentiles are computed over (bounded work per page view)
+SAMPLE_LIMIT = 5000
+PLATFORM_FAILURE_VERDICTS = ("INTERNAL_ERROR",)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class QueueDepth(_Out):
+    queue: str
+    pending: int
+    processing: int
+
+
+class Percentiles(_Out):
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+
+
+class StatsOut(_Out):
+    window_hours: int
+    queues: list[QueueDepth]
+    finished: int
+    completed: int
+    failed: int
+    success_rate: float | None
+    verdicts: dict[str, int]
+    sandbox_failures: int
+    run_time: Percentiles
+    queue_wait: Percentiles
+    sampled: int
+
+
+def percentiles(values: list[float]) -> Percentiles:
+    if not values:
+        return Percentiles(p50_ms=None, p95_ms=None, p99_ms=None)
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
+
+    return Percentiles(p50_ms=at(0.5), p95_ms=at(0.95), p99_ms=at(0.99))
+
+
+async def pipeline_stats(session: AsyncSession, window_hours: int) -> StatsOut:
+    since = utcnow() - timedelta(hours=window_hours)
+    depths = await repository.depths(session)
+    recent = ExecutionJob.finished_at >= since
+    by_status = dict(
+        (
+            await session.execute(
+                select(ExecutionJob.status, func.count())
+                .where(recent)
+                .group_by(ExecutionJob.status)
+            )
+        ).all()
+    )
+    verdicts = {
+        str(v): int(n)
+        for v, n in (
+            await session.execute(
+                select(ExecutionJob.verdict, func.count())
+                .where(recent, ExecutionJob.verdict.is_not(None))
+                .group_by(ExecutionJob.verdict)
+            )
+        ).all()
+    }
+    rows = (
+        await session.execute(
+            select(ExecutionJob.created_at, ExecutionJob.started_at, ExecutionJob.finished_at)
+            .where(recent, ExecutionJob.started_at.is_not(None))
+            .order_by(ExecutionJob.finished_at.desc())
+            .limit(SAMPLE_LIMIT)
+        )
+    ).all()
+    runs = [(f - s).total_seconds() for c, s, f in rows if f is not None and s is not None]
+    waits = [max(0.0, (s - c).total_seconds()) for c, s, f in rows if s is not None]
+    completed = int(by_status.get(JobStatus.COMPLETED.value, 0))
+    failed = int(by_status.get(JobStatus.FAILED.value, 0))
+    finished = completed + failed
+    return StatsOut(
+        window_hours=window_hours,
+        queues=[
+            QueueDepth(
+                queue=q.value,
+                pending=depths.get((q.value, JobStatus.PENDING.value), 0),
+                processing=depths.get((q.value, JobStatus.PROCESSING.value), 0),
+            )
+            for q in QueueName
+        ],
+        finished=finished,
+        completed=completed,
+        failed=failed,
+        success_rate=round(completed / finished, 4) if finished else None,
+        verdicts=verdicts,
+        sandbox_failures=failed + sum(verdicts.get(v, 0) for v in PLATFORM_FAILURE_VERDICTS),
+        run_time=percentiles(runs),
+        queue_wait=percentiles(waits),
+        sampled=len(rows),
+    )
+
+
+router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
+
+
+@router.get("/stats", response_model=StatsOut)
+async def stats(
+    session: SessionDep,
+    _admin: AdminUser,
+    hours: Annotated[int, Query(ge=1, le=168)] = 1,
+) -> StatsOut:
+    """Queue depth, run and wait percentiles, verdict mix, success rate, sandbox failures."""
+    return await pipeline_stats(session, hours)
