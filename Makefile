@@ -3,7 +3,7 @@
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint typecheck pytest bench bench-languages bench-pipeline selftest content-check web clean
+.PHONY: help install run test lint typecheck pytest bench bench-languages bench-pipeline loadtest selftest content-check web clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ typecheck: ## mypy (strict)
 
 pytest: ## pytest only (PYTEST_ARGS=... to pass options)
 	$(VENV)/pytest $(PYTEST_ARGS)
+
+loadtest: install ## A class of 30 children for 60 s (Locust) against a local server; SCALED=1 for scaled out
+	$(VENV)/python bench/loadtest.py --users $(or $(USERS),30) --seconds $(or $(SECONDS),60) $(if $(SCALED),--scaled)
 
 selftest: install ## Prove the sandbox isolates and limits code on this host
 	$(VENV)/coderunner selftest
