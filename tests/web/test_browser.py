@@ -71,7 +71,9 @@ def test_learner_journey(browser: Browser, server: Server, admin_api: httpx.Clie
 
     # level 1 is open, level 2 is locked at a glance
     expect(page.locator(".level-node.state-locked").first).to_be_visible()
-    page.click("a.level-card[href='/levels/7-9/1']")
+    # a new learner's level opens with its lesson; the map also offers the puzzles at once
+    expect(page.locator("a.level-card[href='/levels/7-9/1/lesson']")).to_be_visible()
+    page.click(".level-practice a[href='/levels/7-9/1']")
     expect(page.locator(".cm-content")).to_be_visible()
     problem_id = page_data(page)["problemId"]
     full = reference(admin_api, problem_id)
