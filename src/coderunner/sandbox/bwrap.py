@@ -78,6 +78,7 @@ def build_argv(
         "--dev", "/dev",
         "--size", str(limits.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp",
         "--size", str(min(limits.tmpfs_mb, 16) * 1024 * 1024), "--tmpfs", "/dev/shm",
+        "--remount-ro", "/dev",  # nothing can be left in /dev for a later run or input
         "--perms", "0444", "--ro-bind-data", str(fds.source), language.source_path,
     ]  # fmt: skip
     if build_dir is not None:
@@ -87,6 +88,7 @@ def build_argv(
         "--seccomp", str(fds.seccomp),
         "--json-status-fd", str(fds.status),
         "--remount-ro", "/",
+        *(["--as-pid-1"] if language.own_init else []),
         "--",
         *command,
     ]  # fmt: skip

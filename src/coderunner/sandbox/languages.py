@@ -52,6 +52,8 @@ class Language:
     enabled: bool
     # the build step's own limits over the language's (a run's requested limits never apply)
     compile_limit_overrides: dict[str, Any] = field(default_factory=dict)
+    # the run and batch commands are the sandbox's init themselves (pid 1, non-dumpable)
+    own_init: bool = False
 
     @property
     def source_path(self) -> str:
@@ -107,6 +109,7 @@ def _language(key: str, raw: dict[str, Any]) -> Language:
         limit_overrides=_limit_overrides(key, raw.get("limits")),
         enabled=bool(raw.get("enabled", True)),
         compile_limit_overrides=_limit_overrides(key, raw.get("compileLimits")),
+        own_init=bool(raw.get("ownInit", False)),
     )
 
 

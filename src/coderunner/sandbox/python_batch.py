@@ -9,19 +9,24 @@ Protocol (host <-> harness, over the harness's stdin/stdout):
   harness: one JSON line per input: exit, signal, timedOut, wallMs, stdout/stderr (base64),
            stdoutExceeded, stderrExceeded
 
-Between inputs every process of the previous run is killed and /tmp and /dev/shm are emptied.
-The harness makes itself non-dumpable, so learner processes (same uid, no capabilities) can't
-read its memory or file descriptors through /proc. Runs on the learners' interpreter (-S):
+The harness is the sandbox's init (pid 1, bwrap --as-pid-1) and makes itself non-dumpable: the
+learner's processes (same uid, no capabilities) can neither read nor write its memory or
+descriptors through /proc, and signals they send it are ignored (pid 1 has no handlers). Every
+process a run leaves is re-parented to it, so between inputs it kills them all and reaps them
+until none is left, removes every System V IPC object, and empties /tmp and /dev/shm; only then
+does the result go out and the next input come in. Runs on the learners' interpreter (-S):
 standard library only.
 """
 
 import _ctypes
 import builtins
 import os
+import posix
 import select
 import signal
 import sys
 import time
+import warnings
 from _sitebuiltins import Quitter
 from binascii import b2a_base64
 from types import CodeType, TracebackType
@@ -32,17 +37,59 @@ _HARNESS = __file__
 _show = sys.__excepthook__
 _PR_SET_DUMPABLE = 4
 _SANDBOX_UID = 65534
+_LOADER = getattr(sys.modules["__main__"], "__loader__")  # noqa: B009 (mypy: Any)
+_NO_SHELL = (
+    "os.system: this sandbox has no shell and runs no other programs, only your Python code.\n"
+)
 _PRCTL = _ctypes.dlsym(_ctypes.dlopen(None, 2), "prctl")  # type: ignore[arg-type]  # ctypes itself costs ~4 ms to import
+
+
+_LIBC = _ctypes.dlopen(None, 2)  # type: ignore[arg-type]
+_IPC_RMID = 0
+# each System V IPC kind: its /proc listing and the call that removes one object by id
+_IPC_KINDS = (
+    ("/proc/sysvipc/shm", _ctypes.dlsym(_LIBC, "shmctl")),
+    ("/proc/sysvipc/msg", _ctypes.dlsym(_LIBC, "msgctl")),
+    ("/proc/sysvipc/sem", _ctypes.dlsym(_LIBC, "semctl")),
+)
 
 
 def _prctl(option: int, value: int) -> int:
     return int(_ctypes.call_function(_PRCTL, (option, value, 0, 0, 0)))
 
 
+def _remove_ipc_objects() -> None:
+    """Remove every System V shared-memory segment, message queue and semaphore set."""
+    for listing, remove in _IPC_KINDS:
+        try:
+            with open(listing) as handle:
+                rows = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if len(fields) > 1:
+                _ctypes.call_function(remove, (int(fields[1]), _IPC_RMID, 0))
+
+
 def _hook(kind: "type[BaseException]", value: "BaseException", tb: "TracebackType | None") -> None:
     while tb is not None and tb.tb_frame.f_code.co_filename == _HARNESS:
         tb = tb.tb_next
     _show(kind, value.with_traceback(tb), tb)
+
+
+def _system(command: object) -> int:
+    """os.system without a shell: say why nothing ran instead of a silent 32512."""
+    sys.stderr.write(_NO_SHELL)
+    sys.stderr.flush()
+    return 127 << 8
+
+
+def _depth() -> int:
+    frame, depth = sys._getframe(1), 1
+    while frame.f_back is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
 
 
 def _read_exact(fd: int, size: int) -> bytes:
@@ -90,13 +137,26 @@ def _child(code: "CodeType | None", path: str, stdin_fd: int, out_fd: int, err_f
         with open("/proc/self/oom_score_adj", "w") as handle:
             handle.write("1000")
         main = type(sys)("__main__")
-        main.__file__ = path
+        main.__dict__.update(
+            __file__=path,
+            __builtins__=builtins,
+            __loader__=type(_LOADER)("__main__", path),  # like python3 main.py
+            __spec__=None,
+            __cached__=None,
+            __annotations__={},
+        )
         sys.modules["__main__"] = main
         sys.excepthook = _hook
+        posix.system = _system
+        os.system = _system
         try:
-            if code is None:  # it did not compile: let the learner see the SyntaxError
+            if code is None:
+                # it did not compile (the learner sees the SyntaxError), or compiling it warned:
+                # compiling again here shows the warnings as a single run does
                 with open(path, "rb") as handle:
                     code = compile(handle.read(), path, "exec", dont_inherit=True)
+            # our frames (_main, _run_one, _child) do not count against the learner's depth
+            sys.setrecursionlimit(sys.getrecursionlimit() + _depth() + 1)  # + exec's entry
             exec(code, main.__dict__)  # noqa: S102
             status = 0
         except SystemExit as exc:
@@ -119,21 +179,32 @@ def _child(code: "CodeType | None", path: str, stdin_fd: int, out_fd: int, err_f
         os._exit(status)
 
 
-def _kill_everything_else(reaped: "dict[int, int]") -> None:
-    """SIGKILL every process we may signal (all but us and init); note our children's status."""
-    try:
-        os.kill(-1, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+def _reap(reaped: "dict[int, int]") -> None:
+    """Collect every child that has ended (as init, every orphan of the sandbox is ours)."""
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
-            time.sleep(0.0005)
-        else:
-            reaped[pid] = status
+            return
+        reaped[pid] = status
+
+
+def _kill_everything_else(reaped: "dict[int, int]") -> None:
+    """SIGKILL every other process of the sandbox and reap them until none is left."""
+    while True:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return  # no process but us is left
+        except InterruptedError:
+            continue
+        reaped[pid] = status
 
 
 def _empty(directory: str) -> None:
@@ -193,9 +264,9 @@ def _run_one(code: "CodeType | None", path: str, data: bytes, wall_s: float, cap
         if exceeded[out_r] or exceeded[err_r]:
             break
         if status is None:
-            done, raw = os.waitpid(pid, os.WNOHANG)
-            if done:
-                status = raw
+            _reap(reaped)
+            if pid in reaped:
+                status = reaped[pid]
                 _kill_everything_else(reaped)  # daemons of the run end with it
     wall_ms = int((time.monotonic() - started) * 1000)
     _kill_everything_else(reaped)
@@ -203,6 +274,7 @@ def _run_one(code: "CodeType | None", path: str, data: bytes, wall_s: float, cap
         status = reaped.get(pid)
     for fd in (out_r, err_r):
         os.close(fd)
+    _remove_ipc_objects()
     _empty("/tmp")
     _empty("/dev/shm")
     exit_code = signal_number = None
@@ -236,8 +308,11 @@ def _main() -> None:
     if os.getuid() != _SANDBOX_UID:
         # between inputs this kills every process it may signal: never outside the sandbox
         raise SystemExit("the batch harness runs only inside the sandbox")
+    if os.getpid() != 1:
+        raise SystemExit("the batch harness runs only as the sandbox's init")
     path, wall_s, cap = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     _prctl(_PR_SET_DUMPABLE, 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # pid 1 ignores every signal it has no handler for
     inputs = os.dup(0)
     results = os.dup(1)
     null = os.open("/dev/null", os.O_RDWR)
@@ -248,9 +323,12 @@ def _main() -> None:
     sys.path[0] = path.rpartition("/")[0]
     with open(path, "rb") as handle:
         source = handle.read()
+    code: CodeType | None = None
     try:
-        code = compile(source, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a warning: each run compiles again and shows it
+            code = compile(source, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, Warning):
         code = None
     os.write(results, b"ready\n")
     while True:

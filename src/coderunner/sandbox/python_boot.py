@@ -1,19 +1,38 @@
 """Starts a learner's Python program in the sandbox (mounted at /usr/lib/coderunner/boot.py).
 
+It is the sandbox's init (pid 1, bwrap --as-pid-1): it makes itself non-dumpable, so the
+learner's processes (same uid, no capabilities) can neither read nor write its memory or
+descriptors through /proc, and as pid 1 it ignores every signal they send. It forks the program,
+reaps whatever the program leaves, and exits with the program's status (128 + N for a signal N,
+as bwrap reports it) as soon as the program ends; the kernel then kills the rest of the sandbox.
+
 The interpreter runs with -S: no `site`, so no site-packages is ever looked at and start-up is
 ~2 ms faster. This restores what learners expect of `site` (`exit()`, `quit()`) and runs the
-program as `__main__`, with tracebacks that never show this file. It runs on the learners'
-interpreter, so it imports only what start-up already loaded, plus the tiny `_sitebuiltins`.
+program as `__main__` like `python3 main.py` does: the same module attributes, the same
+recursion depth, tracebacks that never show this file. It runs on the learners' interpreter, so
+it imports only what start-up already loaded, plus the tiny `_sitebuiltins` and `_ctypes`.
 """
 
+import _ctypes
 import builtins
+import posix
 import sys
+from _signal import SIG_DFL, SIGINT, signal  # type: ignore[import-not-found]
 from _sitebuiltins import Quitter
 
 builtins.exit = Quitter("exit", "Ctrl-D (i.e. EOF)")
 builtins.quit = Quitter("quit", "Ctrl-D (i.e. EOF)")
 _BOOT = __file__  # the interpreter drops __file__ before it reports an uncaught exception
 _show = sys.__excepthook__
+_PR_SET_DUMPABLE = 4
+_PRCTL = _ctypes.dlsym(_ctypes.dlopen(None, 2), "prctl")  # type: ignore[arg-type]
+_NO_SHELL = (
+    "os.system: this sandbox has no shell and runs no other programs, only your Python code.\n"
+)
+
+
+def _prctl(option: int, value: int) -> int:
+    return int(_ctypes.call_function(_PRCTL, (option, value, 0, 0, 0)))
 
 
 def _hook(kind, value, tb):  # type: ignore[no-untyped-def]
@@ -22,16 +41,69 @@ def _hook(kind, value, tb):  # type: ignore[no-untyped-def]
     _show(kind, value.with_traceback(tb), tb)
 
 
+def _system(command: object) -> int:
+    """os.system without a shell: say why nothing ran instead of a silent 32512."""
+    sys.stderr.write(_NO_SHELL)
+    sys.stderr.flush()
+    return 127 << 8
+
+
+def _depth() -> int:
+    frame, depth = sys._getframe(1), 1
+    while frame.f_back is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
+
+
 def _run(path: str) -> None:
     sys.argv = sys.argv[1:]
     sys.path[0] = path.rpartition("/")[0]
     sys.excepthook = _hook
+    posix.system = _system
+    if "os" in sys.modules:
+        sys.modules["os"].system = _system  # type: ignore[attr-defined]
     with open(path, "rb") as handle:
         code = compile(handle.read(), path, "exec", dont_inherit=True)
     main = type(sys)("__main__")
-    main.__file__ = path
+    loader = getattr(sys.modules["__main__"], "__loader__")  # noqa: B009 (mypy: Any)
+    main.__dict__.update(
+        __file__=path,
+        __builtins__=builtins,
+        __loader__=type(loader)("__main__", path),
+        __spec__=None,
+        __cached__=None,
+        __annotations__={},
+    )
     sys.modules["__main__"] = main
+    # our frames (this one, _init, the boot module) do not count against the learner's depth
+    sys.setrecursionlimit(sys.getrecursionlimit() + _depth() + 1)  # + exec's entry
     exec(code, main.__dict__)  # noqa: S102
 
 
-_run(sys.argv[1])
+def _init(path: str) -> None:
+    _prctl(_PR_SET_DUMPABLE, 0)
+    signal(SIGINT, SIG_DFL)  # pid 1 ignores every signal it has no handler for
+    pid = posix.fork()
+    if pid == 0:
+        _prctl(_PR_SET_DUMPABLE, 1)  # the program's /proc entries are its own again
+        _run(path)
+        return
+    for fd in (0, 1, 2):
+        posix.close(fd)
+    while True:
+        try:
+            done, status = posix.waitpid(-1, 0)
+        except ChildProcessError:
+            posix._exit(1)
+        except InterruptedError:
+            continue
+        if done == pid:
+            if posix.WIFSIGNALED(status):
+                posix._exit(128 + posix.WTERMSIG(status))
+            posix._exit(posix.WEXITSTATUS(status))
+
+
+if posix.getpid() == 1:
+    _init(sys.argv[1])
+else:
+    _run(sys.argv[1])
