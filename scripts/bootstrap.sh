@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Code Runner needs on a fresh Debian/Ubuntu machine, then the Python environment.
 #   - system: bubblewrap (the sandbox), the Debian python3, nodejs and OpenJDK 17 that learners'
-#     code runs with, and util-linux (prlimit, setpriv); installed with apt-get when we are root
-#     and they are missing.
+#     code runs with, util-linux (prlimit, setpriv) and tzdata; installed with apt-get when we
+#     are root and they are missing.
 #   - Python: uv from PyPI into .tools/, then `uv sync --frozen` into .venv from uv.lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,7 @@ command -v prlimit >/dev/null && command -v setpriv >/dev/null || need+=(util-li
 # the learners' JavaScript and Java (languages.yaml mounts these exact paths)
 [ -x /usr/bin/node ] || need+=(nodejs)
 [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/javac ] || need+=(openjdk-17-jdk-headless)
+[ -d /usr/share/zoneinfo ] || need+=(tzdata)  # zoneinfo in the sandbox
 if [ "${1:-}" = --with-test-tools ] || [ "${CI:-}" = true ]; then
   # the suite runs nginx in front of the API and checks deploy/ with promtool and systemd-analyze
   command -v nginx >/dev/null || need+=(nginx-light)

@@ -6,6 +6,7 @@ import math
 import os
 import resource
 from dataclasses import dataclass
+from pathlib import Path
 
 from .languages import Language
 from .limits import Limits
@@ -16,7 +17,19 @@ SANDBOX_ENV = {
     "HOME": "/tmp",
     "LANG": "C.UTF-8",
     "TMPDIR": "/tmp",
+    # the same hash seed for every run, so `print(set("hello"))` on Run matches Submit
+    "PYTHONHASHSEED": "0",
 }
+_ETC = Path(__file__).resolve().parent / "etc"
+# What a program of any language expects of a normal machine, read-only: a passwd and group entry
+# for its uid (getpass.getuser, ~), time zones, and the C.UTF-8 locale. Optional host paths are
+# skipped when the host lacks them.
+SYSTEM_DATA: tuple[tuple[str, str, bool], ...] = (
+    (str(_ETC / "passwd"), "/etc/passwd", False),
+    (str(_ETC / "group"), "/etc/group", False),
+    ("/usr/share/zoneinfo", "/usr/share/zoneinfo", True),
+    ("/usr/lib/locale/C.utf8", "/usr/lib/locale/C.utf8", True),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +86,9 @@ def build_argv(
             argv += ["--symlink", os.readlink(mount.source), mount.target]
         else:
             argv += ["--ro-bind", mount.source, mount.target]
+    for source, target, optional in SYSTEM_DATA:
+        if not optional or os.path.isdir(source):
+            argv += ["--ro-bind", source, target]
     argv += [
         "--proc", "/proc",
         "--dev", "/dev",

@@ -20,7 +20,7 @@ try:
     open("/usr/probe", "w"); out["write_usr"] = True
 except OSError:
     out["write_usr"] = False
-out["etc_passwd"] = os.path.exists("/etc/passwd")
+out["etc"] = sorted(os.listdir("/etc"))
 out["tmp_writable"] = bool(open("/tmp/probe", "w").write("x"))
 try:
     s = socket.create_connection(("127.0.0.1", 4000), timeout=0.5); out["net"] = True
@@ -82,7 +82,7 @@ def _isolation(sandbox: Sandbox) -> Check:
         problems.append(f"uid {seen['uid']}")
     if seen["write_usr"]:
         problems.append("root filesystem writable")
-    if seen["etc_passwd"]:
+    if set(seen["etc"]) - {"passwd", "group"}:
         problems.append("host /etc visible")
     if not seen["tmp_writable"]:
         problems.append("/tmp not writable")
@@ -92,7 +92,7 @@ def _isolation(sandbox: Sandbox) -> Check:
         problems.append("seccomp not enforced")
     if len(seen["pids"]) > 3:
         problems.append(f"host processes visible: {seen['pids']}")
-    if set(seen["env"]) - {"PATH", "HOME", "LANG", "TMPDIR", "PWD"}:
+    if set(seen["env"]) - {"PATH", "HOME", "LANG", "TMPDIR", "PWD", "PYTHONHASHSEED"}:
         problems.append(f"environment leaks {seen['env']}")
     return Check("isolation", not problems, ", ".join(problems) or "namespaces, seccomp, no net")
 
