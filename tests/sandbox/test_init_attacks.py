@@ -197,3 +197,53 @@ if os.fork() == 0:
 """
     results = batch(sandbox, code, ["", "", ""], wall_time_s=3)
     assert [r.stdout for r in results] == ["alone\n"] * 3
+
+
+_REACH_JS = r"""
+const fs = require("fs");
+const reached = [];
+for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+  if (Number(pid) === process.pid) continue;
+  for (const [what, flags] of [["mem", "r+"], ["fd/0", "r"], ["fd/1", "r"], ["environ", "r"]]) {
+    try {
+      fs.closeSync(fs.openSync(`/proc/${pid}/${what}`, flags));
+      reached.push(`${pid}:${what}`);
+    } catch (e) {}
+  }
+}
+console.log(JSON.stringify(reached));
+"""
+
+_REACH_JAVA = r"""
+import java.nio.channels.FileChannel;
+import java.nio.file.*;
+public class Main {
+  public static void main(String[] args) throws Exception {
+    StringBuilder reached = new StringBuilder();
+    long me = ProcessHandle.current().pid();
+    try (var list = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) list::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.matches("\\d+") || Long.parseLong(name) == me) continue;
+        try (var mem = FileChannel.open(p.resolve("mem"), StandardOpenOption.READ,
+            StandardOpenOption.WRITE)) {
+          reached.append(name).append(":mem ");
+        } catch (Exception e) {}
+        try (var in = Files.newInputStream(p.resolve("fd/0"))) {
+          reached.append(name).append(":fd/0 ");
+        } catch (Exception e) {}
+      }
+    }
+    System.out.println("[" + reached.toString().trim() + "]");
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("language", "code"), [("javascript", _REACH_JS), ("java", _REACH_JAVA)])
+def test_other_languages_cannot_reach_the_sandbox_init(
+    sandbox: Sandbox, language: str, code: str
+) -> None:
+    result = sandbox.run(code, language)
+    assert result.verdict is Verdict.OK, result.stderr
+    assert result.stdout == "[]\n"

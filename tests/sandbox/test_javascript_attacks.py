@@ -281,7 +281,7 @@ console.log(JSON.stringify({ pids, environs }));
 
 @pytest.mark.parametrize(
     "path",
-    ["/etc/passwd", "/root", "/home", "/work", "/sys/fs/cgroup", str(PROJECT_ROOT), "/usr/lib/jvm"],
+    ["/etc/shadow", "/root", "/home", "/work", "/sys/fs/cgroup", str(PROJECT_ROOT), "/usr/lib/jvm"],
 )
 def test_host_paths_are_invisible(sandbox: Sandbox, path: str) -> None:
     result = sandbox.run(f"console.log(require('fs').existsSync({json.dumps(path)}))", "javascript")

@@ -17,8 +17,6 @@ SANDBOX_ENV = {
     "HOME": "/tmp",
     "LANG": "C.UTF-8",
     "TMPDIR": "/tmp",
-    # the same hash seed for every run, so `print(set("hello"))` on Run matches Submit
-    "PYTHONHASHSEED": "0",
 }
 _ETC = Path(__file__).resolve().parent / "etc"
 # What a program of any language expects of a normal machine, read-only: a passwd and group entry
@@ -30,6 +28,17 @@ SYSTEM_DATA: tuple[tuple[str, str, bool], ...] = (
     ("/usr/share/zoneinfo", "/usr/share/zoneinfo", True),
     ("/usr/lib/locale/C.utf8", "/usr/lib/locale/C.utf8", True),
 )
+
+
+# pid 1 for languages without an init of their own (ADR 0005): our non-dumpable init, run by
+# the learners' Python interpreter, mounted read-only beside the language's own files
+_INIT_PYTHON = "/usr/bin/python3.11"
+_INIT_MOUNTS = (
+    (_INIT_PYTHON, _INIT_PYTHON),
+    ("/usr/lib/python3.11", "/usr/lib/python3.11"),
+    (str(Path(__file__).resolve().parent / "python_init.py"), "/usr/lib/coderunner/init.py"),
+)
+INIT_COMMAND = (_INIT_PYTHON, "-s", "-P", "-S", "-B", "/usr/lib/coderunner/init.py")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +87,7 @@ def build_argv(
         "--cap-drop", "ALL",
         "--clearenv",
     ]  # fmt: skip
-    for key, value in SANDBOX_ENV.items():
+    for key, value in {**SANDBOX_ENV, **language.env}.items():
         argv += ["--setenv", key, value]
     for mount in language.present_mounts():
         if mount.source == mount.target and os.path.islink(mount.source):
@@ -86,6 +95,12 @@ def build_argv(
             argv += ["--symlink", os.readlink(mount.source), mount.target]
         else:
             argv += ["--ro-bind", mount.source, mount.target]
+    if not language.own_init:
+        targets = {m.target for m in language.present_mounts()}
+        for source, target in _INIT_MOUNTS:
+            if target not in targets:
+                argv += ["--ro-bind", source, target]
+        command = [*INIT_COMMAND, *command]
     for source, target, optional in SYSTEM_DATA:
         if not optional or os.path.isdir(source):
             argv += ["--ro-bind", source, target]
@@ -104,7 +119,7 @@ def build_argv(
         "--seccomp", str(fds.seccomp),
         "--json-status-fd", str(fds.status),
         "--remount-ro", "/",
-        *(["--as-pid-1"] if language.own_init else []),
+        "--as-pid-1",  # our init (ADR 0005), never bwrap's reaper
         "--",
         *command,
     ]  # fmt: skip

@@ -54,6 +54,8 @@ class Language:
     compile_limit_overrides: dict[str, Any] = field(default_factory=dict)
     # the run and batch commands are the sandbox's init themselves (pid 1, non-dumpable)
     own_init: bool = False
+    # environment variables of the run beyond the sandbox's own (PATH, HOME, LANG, TMPDIR)
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def source_path(self) -> str:
@@ -110,6 +112,7 @@ def _language(key: str, raw: dict[str, Any]) -> Language:
         enabled=bool(raw.get("enabled", True)),
         compile_limit_overrides=_limit_overrides(key, raw.get("compileLimits")),
         own_init=bool(raw.get("ownInit", False)),
+        env={str(k): str(v) for k, v in (raw.get("env") or {}).items()},
     )
 
 
