@@ -115,6 +115,20 @@ class Settings(BaseSettings):
         False, validation_alias=_env("CODERUNNER_READY_BEFORE_LISTEN")
     )
     sandbox_uid: int = Field(64000, ge=1, validation_alias=_env("CODERUNNER_SANDBOX_UID"))
+    sandbox_bwrap: str = Field("", validation_alias=_env("CODERUNNER_BWRAP"))
+    # CPU per run (cores; the cgroup quota) and what all runs together weigh against the host's
+    # other processes (cgroup v2 scale, 100 = an ordinary group): with the time limit judged on
+    # CPU time, a high weight keeps verdicts the same on a busy host
+    sandbox_cpu_cores: float = Field(
+        1.0, gt=0, le=8, validation_alias=_env("CODERUNNER_SANDBOX_CPU_CORES")
+    )
+    sandbox_cpu_weight: int = Field(
+        1000, ge=1, le=10000, validation_alias=_env("CODERUNNER_SANDBOX_CPU_WEIGHT")
+    )
+    # the wall-clock backstop for programs that sleep or wait: factor x time limit + 1 s
+    sandbox_wall_factor: float = Field(
+        2.0, ge=1, le=10, validation_alias=_env("CODERUNNER_SANDBOX_WALL_FACTOR")
+    )
     job_heartbeat_s: float = Field(5, gt=0, validation_alias=_env("CODERUNNER_JOB_HEARTBEAT_S"))
     job_stale_s: float = Field(30, gt=0, validation_alias=_env("CODERUNNER_JOB_STALE_S"))
     job_max_attempts: int = Field(3, ge=1, validation_alias=_env("CODERUNNER_JOB_MAX_ATTEMPTS"))

@@ -56,7 +56,7 @@ def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
     if missing:
         raise SandboxUnavailableError(f"the Python runtime for learners is missing: {missing}")
     try:
-        backend = detect()
+        backend = detect(config.cpu_weight)
     except CgroupError as exc:
         raise SandboxUnavailableError(f"cgroups unusable: {exc}") from exc
     return Sandbox(config, backend)

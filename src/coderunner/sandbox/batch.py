@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import selectors
+import signal
 import time
 from binascii import a2b_base64
 from dataclasses import replace
@@ -47,6 +48,9 @@ class BatchRun:
         self.stdins = stdins
         self.limits = limits
         self.group_limits = replace(limits, memory_mb=limits.memory_mb + HARNESS_MEMORY_MB)
+        self.wall_s = sandbox.config.wall_clock_s(limits)
+        self.cpu_limit_ms = limits.cpu_time_s * 1000
+        self._over_cpu = False  # the current input used up its CPU time: its processes die
         self.results: list[RunResult] = []
 
     def execute(self) -> list[RunResult]:
@@ -57,7 +61,7 @@ class BatchRun:
         try:
             fcntl.fcntl(feed_w, _F_SETPIPE_SZ, PIPE_BYTES)
             command = [
-                part.replace("{wall}", str(self.limits.wall_time_s)).replace(
+                part.replace("{wall}", str(self.wall_s)).replace(
                     "{cap}", str(self.limits.output_bytes)
                 )
                 for part in self.lang.argv(self.batch_argv)
@@ -84,7 +88,8 @@ class BatchRun:
 
     def _supervise(self, run: Launched, feed_w: int) -> None:
         lines = bytearray()
-        per_input = self.limits.wall_time_s + 1.0
+        per_input = self.wall_s + 1.0
+        harness = -1
         deadline = time.monotonic() + per_input + 2.0  # start-up, then one input at a time
         marks: tuple[int, int, float] = (0, 0, 0.0)
         with selectors.DefaultSelector() as selector:
@@ -107,6 +112,7 @@ class BatchRun:
                     line, _, rest = lines.partition(b"\n")
                     lines = bytearray(rest)
                     if line == b"ready":
+                        harness = _child_of(run.pid)
                         marks = self._send(run.group, feed_w, 0)
                         deadline = time.monotonic() + per_input
                         continue
@@ -116,8 +122,16 @@ class BatchRun:
                         deadline = time.monotonic() + per_input
                 if len(lines) > 4 * PIPE_BYTES:
                     return  # the harness never sends this much in one line
+                if harness > 0 and run.group.cpu_ms() - marks[0] > self.cpu_limit_ms:
+                    # the time limit is CPU time, per input: end this input's processes (the
+                    # harness reports the run killed, and the result is TIME_LIMIT_EXCEEDED)
+                    self._over_cpu = True
+                    for pid in run.group.pids() - {run.pid, harness}:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(pid, signal.SIGKILL)
 
     def _send(self, group: RunGroup, feed_w: int, index: int) -> tuple[int, int, float]:
+        self._over_cpu = False
         group.reset_peak()
         usage = group.usage()
         data = self.stdins[index]
@@ -138,7 +152,7 @@ class BatchRun:
                 stdout_exceeded=bool(raw["stdoutExceeded"]),
                 stderr_exceeded=bool(raw["stderrExceeded"]),
                 timed_out=bool(raw["timedOut"]),
-                cpu_exceeded=False,
+                cpu_exceeded=self._over_cpu,
                 oom_killed=usage.oom_kills > ooms_before,
                 cpu_ms=max(0, usage.cpu_ms - cpu_before),
                 wall_ms=int(raw["wallMs"]),
@@ -146,3 +160,13 @@ class BatchRun:
             ),
             self.limits,
         )
+
+
+def _child_of(pid: int) -> int:
+    """The one child of bwrap's outer process: the harness (pid 1 inside), or -1."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            children = handle.read().split()
+    except OSError:
+        return -1
+    return int(children[0]) if len(children) == 1 else -1

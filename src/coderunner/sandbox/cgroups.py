@@ -47,6 +47,10 @@ class RunGroup(Protocol):
 
     def cpu_ms(self) -> int: ...
 
+    def pids(self) -> set[int]:
+        """The host pids of the group's processes."""
+        ...
+
     def usage(self) -> Usage: ...
 
     def reset_peak(self) -> None:
@@ -136,6 +140,14 @@ def _quota(limits: Limits, period_us: int = 100_000) -> int:
     return max(1000, int(limits.cpu_cores * period_us))
 
 
+DEFAULT_CPU_WEIGHT = 100  # cgroup v2's default weight: as much as any other group of processes
+
+
+def _v1_shares(weight: int) -> int:
+    """cgroup v1 cpu.shares for a v2-style weight (100 = 1024, a single ordinary process)."""
+    return max(2, weight * 1024 // 100)
+
+
 # ---------------------------------------------------------------- cgroup v1
 
 
@@ -153,6 +165,9 @@ class _V1Group:
 
     def cpu_ms(self) -> int:
         return int(_read(self.paths["cpuacct"] / "cpuacct.usage")) // 1_000_000
+
+    def pids(self) -> set[int]:
+        return {pid for path in dict.fromkeys(self.paths.values()) for pid in _pids_in(path)}
 
     def usage(self) -> Usage:
         memory = self.paths["memory"]
@@ -195,7 +210,7 @@ class CgroupV1:
     version = 1
     controllers = ("memory", "pids", "cpu", "cpuacct")
 
-    def __init__(self) -> None:
+    def __init__(self, cpu_weight: int = DEFAULT_CPU_WEIGHT) -> None:
         self.parents: dict[str, Path] = {}
         for controller in self.controllers:
             mount = CGROUP_ROOT / controller
@@ -207,6 +222,10 @@ class CgroupV1:
             except OSError as exc:
                 raise CgroupError(f"cannot create {parent}: {exc.strerror}") from exc
             self.parents[controller] = parent
+        try:  # every run together against the host's other processes
+            _write(self.parents["cpu"] / "cpu.shares", str(_v1_shares(cpu_weight)))
+        except OSError as exc:
+            raise CgroupError(f"cannot set the runs' CPU weight: {exc.strerror}") from exc
         self._memsw = (self.parents["memory"] / "memory.memsw.limit_in_bytes").exists()
         _sweep_stale(list(self.parents.values()))
 
@@ -257,6 +276,9 @@ class _V2Group:
                 return int(value) // 1000
         return 0
 
+    def pids(self) -> set[int]:
+        return set(_pids_in(self.path))
+
     def usage(self) -> Usage:
         events = dict(
             line.split(" ", 1) for line in _read(self.path / "memory.events").splitlines()
@@ -305,7 +327,10 @@ class CgroupV2:
     wanted = ("memory", "pids", "cpu")
 
     def __init__(
-        self, root: Path = CGROUP_ROOT, proc_cgroup: Path = Path("/proc/self/cgroup")
+        self,
+        root: Path = CGROUP_ROOT,
+        proc_cgroup: Path = Path("/proc/self/cgroup"),
+        cpu_weight: int = DEFAULT_CPU_WEIGHT,
     ) -> None:
         own = root / _own_path("", proc_cgroup).lstrip("/")
         if own.name == "supervisor":  # a restart of a process that moved itself before
@@ -325,6 +350,7 @@ class CgroupV2:
             base = own / GROUP_NAME
             base.mkdir(exist_ok=True)
             _write(base / "cgroup.subtree_control", enable)
+            _write(base / "cpu.weight", str(cpu_weight))  # the runs together vs the host
         except OSError as exc:
             raise CgroupError(f"cannot prepare cgroup v2 under {own}: {exc}") from exc
         self.base = base
@@ -349,10 +375,14 @@ class CgroupV2:
         return _V2Group(path)
 
 
-def detect() -> Backend:
-    """The cgroup backend this host offers: v2 when unified is the only hierarchy, else v1."""
+def detect(cpu_weight: int = DEFAULT_CPU_WEIGHT) -> Backend:
+    """The cgroup backend this host offers: v2 when unified is the only hierarchy, else v1.
+
+    `cpu_weight` (cgroup v2 scale, 1-10000; 100 is an ordinary group) is what all runs together
+    weigh against the host's other processes when the CPU is contended.
+    """
     if (CGROUP_ROOT / "cgroup.controllers").exists():
-        return CgroupV2()
+        return CgroupV2(cpu_weight=cpu_weight)
     if (CGROUP_ROOT / "memory").is_dir():
-        return CgroupV1()
+        return CgroupV1(cpu_weight)
     raise CgroupError("no usable cgroup hierarchy under /sys/fs/cgroup")

@@ -31,7 +31,8 @@ def _read(stream: BinaryIO) -> bytes:
 @click.option(
     "--time-limit",
     type=click.FloatRange(min=0.01),
-    help=f"Wall and CPU time limit in seconds [default: {DEFAULT_LIMITS.wall_time_s}].",
+    help="Time limit in seconds of CPU time; a program that sleeps or waits is stopped at twice "
+    f"that plus a second of wall clock [default: {DEFAULT_LIMITS.cpu_time_s}].",
 )
 @click.option(
     "--memory-limit",

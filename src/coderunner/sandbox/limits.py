@@ -16,7 +16,7 @@ class Limits:
     wall_time_s: float = 5.0
     cpu_time_s: float = 5.0
     memory_mb: int = 128
-    cpu_cores: float = 0.5
+    cpu_cores: float = 1.0  # the cgroup quota: one core, so CPU time accrues as fast as wall time
     max_processes: int = 64
     tmpfs_mb: int = 50
     file_size_mb: int = 10

@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import seccomp
 from .batch import PIPE_BYTES, BatchRun
@@ -21,6 +22,9 @@ from .output import CappedBuffer, to_text
 from .result import RunResult, Verdict
 from .spawner_client import SpawnerClient
 from .verdicts import Observed, classify
+
+if TYPE_CHECKING:
+    from coderunner.config import Settings
 
 log = logging.getLogger(__name__)
 _POLL_S = 0.05
@@ -44,13 +48,33 @@ class SandboxConfig:
     default_limits: Limits = DEFAULT_LIMITS
     maxima: Limits = SERVER_MAXIMA
     languages: dict[str, Language] = field(default_factory=registry)
+    # all runs together against the host's other processes (cgroup v2 scale; 100 = ordinary)
+    cpu_weight: int = 1000
+    # a run that sleeps or waits ends at wall_factor x its time limit + 1 s (or its wall limit)
+    wall_factor: float = 2.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SandboxConfig:
+        cores = settings.sandbox_cpu_cores
+        return cls(
+            bwrap=settings.sandbox_bwrap or shutil.which("bwrap") or "/usr/bin/bwrap",
+            host_uid=settings.sandbox_uid,
+            default_limits=DEFAULT_LIMITS.with_overrides(cpu_cores=cores),
+            maxima=SERVER_MAXIMA.with_overrides(cpu_cores=max(SERVER_MAXIMA.cpu_cores, cores)),
+            cpu_weight=settings.sandbox_cpu_weight,
+            wall_factor=settings.sandbox_wall_factor,
+        )
 
     @classmethod
     def from_env(cls) -> SandboxConfig:
-        return cls(
-            bwrap=os.environ.get("CODERUNNER_BWRAP") or shutil.which("bwrap") or "/usr/bin/bwrap",
-            host_uid=int(os.environ.get("CODERUNNER_SANDBOX_UID", "64000")),
-        )
+        """From `coderunner.config.Settings` (the environment, validated)."""
+        from coderunner.config import Settings
+
+        return cls.from_settings(Settings())
+
+    def wall_clock_s(self, limits: Limits) -> float:
+        """The wall-clock backstop of a run: the time limit itself is judged on CPU time."""
+        return max(limits.wall_time_s, limits.cpu_time_s * self.wall_factor + 1.0)
 
 
 @dataclass(slots=True)
@@ -182,7 +206,7 @@ class Sandbox:
         stdout = CappedBuffer(limits.output_bytes)
         stderr = CappedBuffer(limits.output_bytes)
         timed_out = cpu_exceeded = False
-        deadline = started + limits.wall_time_s
+        deadline = started + self.config.wall_clock_s(limits)
         cpu_limit_ms = limits.cpu_time_s * 1000
         streams = {run.stdout: stdout, run.stderr: stderr}
         with selectors.DefaultSelector() as selector:
