@@ -11,6 +11,7 @@ import atexit
 import os
 import shutil
 import threading
+import time
 
 from .cgroups import CgroupError, detect
 from .languages import Language, UnknownLanguageError, get_language, registry
@@ -43,6 +44,10 @@ _lock = threading.Lock()
 _instance: Sandbox | None = None
 _report: SelfTestReport | None = None
 _error: str | None = None
+_retry_at = 0.0  # monotonic time after which a failed start-up is tried again
+_backoff_s = 0.0
+FIRST_RETRY_S = 2.0
+MAX_RETRY_S = 60.0
 
 
 def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
@@ -62,25 +67,38 @@ def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
     return Sandbox(config, backend)
 
 
+def _failed(reason: str) -> SandboxUnavailableError:
+    """Remember a failed start-up; the next call after a growing back-off tries again."""
+    global _error, _retry_at, _backoff_s
+    _error = reason
+    _backoff_s = min(MAX_RETRY_S, _backoff_s * 2 if _backoff_s else FIRST_RETRY_S)
+    _retry_at = time.monotonic() + _backoff_s
+    return SandboxUnavailableError(reason)
+
+
 def get_sandbox(config: SandboxConfig | None = None) -> Sandbox:
-    """The process-wide sandbox, self-tested once. Raises SandboxUnavailableError."""
-    global _instance, _report, _error
+    """The process-wide sandbox, self-tested. Raises SandboxUnavailableError.
+
+    A failure (say, the self-test timed out on a host under heavy load) is not final: calls
+    within the back-off (2 s, doubling to 60 s) get the same error at once, the first call after
+    it builds and tests the sandbox again. `/health` reports "degraded" meanwhile.
+    """
+    global _instance, _report, _error, _backoff_s
     with _lock:
         if _instance is not None:
             return _instance
-        if _error is not None:
+        if _error is not None and time.monotonic() < _retry_at:
             raise SandboxUnavailableError(_error)
         try:
             sandbox = build_sandbox(config)
         except SandboxUnavailableError as exc:
-            _error = str(exc)
-            raise
+            raise _failed(str(exc)) from None
         report = run_selftest(sandbox)
         _report = report
         if not report.ok:
-            _error = "sandbox self-test failed: " + "; ".join(report.failures)
-            raise SandboxUnavailableError(_error)
-        _instance = sandbox
+            sandbox.close()  # the launcher of a sandbox that will never run anything
+            raise _failed("sandbox self-test failed: " + "; ".join(report.failures))
+        _instance, _error, _backoff_s = sandbox, None, 0.0
         # at exit the launcher ends and reaps whatever still runs (and is not left to the GC)
         atexit.register(sandbox.close)
         return sandbox
