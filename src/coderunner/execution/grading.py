@@ -1,9 +1,9 @@
 """Grading: run every test case in the sandbox, compare outside it.
 
 Expected outputs never enter the sandbox: the program gets only each test's input, and its
-output is compared here with `compare_output` under the problem's comparison mode. Hidden tests
-keep only pass/fail, verdict, time and memory in the result (no input, output or stderr),
-and, when one fails, its author's hint (what it checks, in a child's words).
+output is compared here with `compare_output` under the problem's comparison mode. The result
+keeps every detail of every test (staff see them); what a learner sees of a hidden test (passed
+or not, and its author's hint when it failed) is decided by `redaction`.
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ def _test_entry(
     age_group: str | None,
     language: str = "python",
 ) -> dict[str, Any]:
+    """Every detail, hidden tests too: `redaction` decides what a learner sees of it."""
     entry: dict[str, Any] = {
         "index": spec.index,
         "name": spec.name,
@@ -87,13 +88,14 @@ def _test_entry(
         "verdict": verdict,
         "timeMs": run.time_ms,
         "memoryKb": run.memory_kb,
+        "input": spec.input,
+        "expected": spec.expected,
+        "actual": run.stdout,
+        "stderr": run.stderr,
     }
-    if spec.hidden:
-        if not passed and spec.hint:
-            entry["hint"] = spec.hint
-        return entry
-    entry.update(input=spec.input, expected=spec.expected, actual=run.stdout, stderr=run.stderr)
     if not passed:
+        if spec.hidden and spec.hint:
+            entry["hint"] = spec.hint
         explanation = explanation_for(run.stderr, verdict, code, age_group, language)
         if explanation is not None:
             entry["explanation"] = explanation

@@ -18,10 +18,12 @@ from coderunner.api.deps import CurrentUser, SessionDep, SettingsDep
 from coderunner.api.errors import Unavailable
 from coderunner.api.health import is_starting
 from coderunner.api.schemas import ERROR_RESPONSES, ErrorOut
+from coderunner.auth.models import Role
 from coderunner.execution import service
 from coderunner.execution.events import JobEvent
 from coderunner.execution.models import TERMINAL, ExecutionJob
 from coderunner.execution.pipeline import Pipeline
+from coderunner.execution.redaction import for_viewer
 from coderunner.execution.schemas import JobOut, RunRequest, SubmitRequest
 
 log = structlog.get_logger("coderunner.execution")
@@ -65,12 +67,19 @@ WaitQuery = Annotated[
 ]
 
 
-def _json(job: ExecutionJob, status_code: int) -> JSONResponse:
-    body = service.to_out(job).model_dump(mode="json", by_alias=True)
+def _out(job: ExecutionJob, role: Role | str) -> JobOut:
+    """The job as this viewer may see it (a learner: hidden tests say passed or not only)."""
+    return for_viewer(service.to_out(job), role)
+
+
+def _json(job: ExecutionJob, status_code: int, role: Role | str) -> JSONResponse:
+    body = _out(job, role).model_dump(mode="json", by_alias=True)
     return JSONResponse(body, status_code=status_code)
 
 
-async def _start(pipeline: Pipeline, job: ExecutionJob, wait: bool) -> JSONResponse:
+async def _start(
+    pipeline: Pipeline, job: ExecutionJob, wait: bool, role: Role | str
+) -> JSONResponse:
     """Send the committed job and answer: 200 with it finished (wait), else 202 with its id.
 
     The job is committed: whatever fails from here (the queue, the database during the wait),
@@ -86,7 +95,7 @@ async def _start(pipeline: Pipeline, job: ExecutionJob, wait: bool) -> JSONRespo
     except Exception as exc:
         log.warning("job_wait_interrupted", job_id=job.id, error=repr(exc)[:300])
     job = found or job
-    return _json(job, 200 if job.status in TERMINAL else 202)
+    return _json(job, 200 if job.status in TERMINAL else 202, role)
 
 
 @router.post("/run", status_code=202, response_model=JobOut, responses=_RESPONSES)
@@ -102,7 +111,7 @@ async def run(
     job = service.new_run(settings, user, body)
     # admission commits the request's transaction: a wait holds no connection
     job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
-    return await _start(pipeline, job, wait)
+    return await _start(pipeline, job, wait, user.role)
 
 
 @router.post("/submit", status_code=202, response_model=JobOut, responses=_RESPONSES)
@@ -126,19 +135,19 @@ async def submit(
         response.headers["X-Result-Reused"] = "true"
         return response
     job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
-    return await _start(pipeline, job, wait)
+    return await _start(pipeline, job, wait, user.role)
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=ERROR_RESPONSES)
 async def get_job(job_id: str, user: CurrentUser, session: SessionDep) -> JobOut:
     """A job of yours (admins: any job)."""
-    return service.to_out(await service.job_for(session, user, job_id))
+    return _out(await service.job_for(session, user, job_id), user.role)
 
 
 @router.delete("/{job_id}", response_model=JobOut, responses=ERROR_RESPONSES)
 async def cancel_job(job_id: str, user: CurrentUser, session: SessionDep) -> JobOut:
     """Cancel a job of yours that has not started yet (409 once it started)."""
-    return service.to_out(await service.cancel(session, user, job_id))
+    return _out(await service.cancel(session, user, job_id), user.role)
 
 
 def _status_event(job: ExecutionJob) -> ServerSentEvent:
@@ -146,12 +155,14 @@ def _status_event(job: ExecutionJob) -> ServerSentEvent:
     return ServerSentEvent(json.dumps(data), event="status")
 
 
-def _done_event(job: ExecutionJob) -> ServerSentEvent:
-    body = service.to_out(job).model_dump(mode="json", by_alias=True)
+def _done_event(job: ExecutionJob, role: Role | str) -> ServerSentEvent:
+    body = _out(job, role).model_dump(mode="json", by_alias=True)
     return ServerSentEvent(json.dumps(body), event="done")
 
 
-async def _stream(pipeline: Pipeline, job_id: str) -> AsyncIterator[ServerSentEvent]:
+async def _stream(
+    pipeline: Pipeline, job_id: str, role: Role | str
+) -> AsyncIterator[ServerSentEvent]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + pipeline.options.events_cap_s
     async with pipeline.events.subscribe(job_id) as changes:
@@ -162,7 +173,7 @@ async def _stream(pipeline: Pipeline, job_id: str) -> AsyncIterator[ServerSentEv
                 last = (job.status, job.attempts)
                 yield _status_event(job)
             if job.status in TERMINAL:
-                yield _done_event(job)
+                yield _done_event(job, role)
                 return
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -200,4 +211,5 @@ async def job_events(
 ) -> EventSourceResponse:
     """Server-sent events: the current state, each status change, then `done` (the job)."""
     await service.job_for(session, user, job_id)
-    return EventSourceResponse(_stream(pipeline, job_id), ping=pipeline.options.events_ping_s)
+    stream = _stream(pipeline, job_id, user.role)
+    return EventSourceResponse(stream, ping=pipeline.options.events_ping_s)

@@ -41,7 +41,8 @@ JobStatusOut = Literal["pending", "processing", "completed", "failed"]
 
 
 class TestResultOut(APIModel):
-    """One test case of a submission; hidden tests carry no input, output or stderr."""
+    """One test case of a submission. To a learner a hidden test carries only `passed` (and its
+    hint when it failed): see `redaction`."""
 
     __test__ = False  # not a pytest class
 
@@ -49,9 +50,10 @@ class TestResultOut(APIModel):
     name: str
     hidden: bool
     passed: bool
-    verdict: str
-    time_ms: int
-    memory_kb: int
+    verdict: str | None = None
+    time_ms: int | None = None
+    memory_kb: int | None = None
+    hint: str | None = None
     input: str | None = None
     expected: str | None = None
     actual: str | None = None

@@ -12,6 +12,7 @@ const VERDICTS = {
   RUNTIME_ERROR: "Crashed with an error",
   COMPILATION_ERROR: "Python couldn't read the code",
   INTERNAL_ERROR: "Our computers had a problem (not your fault)",
+  HIDDEN_TEST_FAILED: "A secret test did not pass yet",
 };
 
 export const verdictText = (v) => VERDICTS[v] || (v ? String(v).replaceAll("_", " ").toLowerCase() : "");
