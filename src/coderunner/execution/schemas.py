@@ -53,7 +53,6 @@ class TestResultOut(APIModel):
     verdict: str | None = None
     time_ms: int | None = None
     memory_kb: int | None = None
-    hint: str | None = None
     input: str | None = None
     expected: str | None = None
     actual: str | None = None
