@@ -65,7 +65,9 @@ def test_quota_weight_and_backstop_come_from_settings() -> None:
     assert config.default_limits.cpu_cores == 2.0
     assert config.maxima.cpu_cores == 2.0
     assert (config.cpu_weight, config.host_uid) == (500, 64001)
-    assert config.wall_clock_s(Limits(wall_time_s=1.0, cpu_time_s=5.0)) == 16.0
+    assert config.wall_clock_s(Limits(wall_time_s=5.0, cpu_time_s=5.0)) == 16.0
+    # a wall limit set apart (Judge0's wall_time_limit) is kept as it is
+    assert config.wall_clock_s(Limits(wall_time_s=1.0, cpu_time_s=5.0)) == 1.0
     defaults = SandboxConfig.from_settings(Settings())
     assert defaults.default_limits.cpu_cores == 1.0
     assert defaults.wall_clock_s(DEFAULT_LIMITS) == 11.0

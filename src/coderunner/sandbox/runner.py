@@ -73,8 +73,15 @@ class SandboxConfig:
         return cls.from_settings(Settings())
 
     def wall_clock_s(self, limits: Limits) -> float:
-        """The wall-clock backstop of a run: the time limit itself is judged on CPU time."""
-        return max(limits.wall_time_s, limits.cpu_time_s * self.wall_factor + 1.0)
+        """When a run is stopped by the wall clock.
+
+        One time limit (wall = CPU, as problems and Run give it) is judged on CPU time, with a
+        backstop at wall_factor x it + 1 s for programs that sleep or wait. A wall limit set
+        apart from the CPU limit (Judge0's wall_time_limit) is kept as it is.
+        """
+        if limits.wall_time_s != limits.cpu_time_s:
+            return limits.wall_time_s
+        return limits.cpu_time_s * self.wall_factor + 1.0
 
 
 @dataclass(slots=True)
