@@ -13,6 +13,7 @@ import shutil
 import threading
 import time
 
+from . import selftest_cache
 from .cgroups import CgroupError, detect
 from .languages import Language, UnknownLanguageError, get_language, registry
 from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
@@ -76,12 +77,15 @@ def _failed(reason: str) -> SandboxUnavailableError:
     return SandboxUnavailableError(reason)
 
 
-def get_sandbox(config: SandboxConfig | None = None) -> Sandbox:
+def get_sandbox(config: SandboxConfig | None = None, *, reuse_selftest: bool = False) -> Sandbox:
     """The process-wide sandbox, self-tested. Raises SandboxUnavailableError.
 
     A failure (say, the self-test timed out on a host under heavy load) is not final: calls
     within the back-off (2 s, doubling to 60 s) get the same error at once, the first call after
     it builds and tests the sandbox again. `/health` reports "degraded" meanwhile.
+
+    `reuse_selftest` (for `coderunner exec`, a process per call) skips the self-test when one
+    passed earlier in this boot under the same policy (`selftest_cache`), and records a pass.
     """
     global _instance, _report, _error, _backoff_s
     with _lock:
@@ -93,12 +97,18 @@ def get_sandbox(config: SandboxConfig | None = None) -> Sandbox:
             sandbox = build_sandbox(config)
         except SandboxUnavailableError as exc:
             raise _failed(str(exc)) from None
+        if reuse_selftest and selftest_cache.passed_before(sandbox):
+            _instance, _error, _backoff_s = sandbox, None, 0.0
+            atexit.register(sandbox.close)
+            return sandbox
         report = run_selftest(sandbox)
         _report = report
         if not report.ok:
             sandbox.close()  # the launcher of a sandbox that will never run anything
             raise _failed("sandbox self-test failed: " + "; ".join(report.failures))
         _instance, _error, _backoff_s = sandbox, None, 0.0
+        if reuse_selftest:
+            selftest_cache.remember_pass(sandbox)
         # at exit the launcher ends and reaps whatever still runs (and is not left to the GC)
         atexit.register(sandbox.close)
         return sandbox
