@@ -115,6 +115,10 @@ class Settings(BaseSettings):
         False, validation_alias=_env("CODERUNNER_READY_BEFORE_LISTEN")
     )
     sandbox_uid: int = Field(64000, ge=1, validation_alias=_env("CODERUNNER_SANDBOX_UID"))
+    # host uids sandbox_uid .. sandbox_uid + slots - 1: one per concurrent run (per-user limits)
+    sandbox_uid_slots: int = Field(
+        16, ge=1, le=1024, validation_alias=_env("CODERUNNER_SANDBOX_UID_SLOTS")
+    )
     sandbox_bwrap: str = Field("", validation_alias=_env("CODERUNNER_BWRAP"))
     # CPU per run (cores; the cgroup quota) and what all runs together weigh against the host's
     # other processes (cgroup v2 scale, 100 = an ordinary group): with the time limit judged on

@@ -15,23 +15,28 @@ from coderunner.sandbox.cgroups import CgroupV1, CgroupV2
 pytestmark = pytest.mark.sandbox
 
 
+UID_SLOTS = 8
+
+
 def _worker_uid() -> int:
-    # each xdist worker gets its own host uid, so "no process of our uid" is a per-worker fact
+    # each xdist worker gets its own host uids, so "no process of our uids" is a per-worker fact
     # CODERUNNER_TEST_UID_BASE separates suites that run at the same time on one host
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    return int(os.environ.get("CODERUNNER_TEST_UID_BASE", "64100")) + int(worker or 0)
+    base = int(os.environ.get("CODERUNNER_TEST_UID_BASE", "64100"))
+    return base + int(worker or 0) * UID_SLOTS
 
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
     if os.geteuid() != 0:
         pytest.fail("the sandbox attack suite needs root (cgroups); run it as CI does")
-    built = build_sandbox(SandboxConfig(host_uid=_worker_uid()))
+    built = build_sandbox(SandboxConfig(host_uid=_worker_uid(), uid_slots=UID_SLOTS))
     yield built
     built.close()
 
 
-def processes_of(uid: int) -> list[int]:
+def processes_of(uid: int | range) -> list[int]:
+    uids = range(uid, uid + 1) if isinstance(uid, int) else uid
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -41,7 +46,7 @@ def processes_of(uid: int) -> list[int]:
         except OSError:
             continue
         for line in status.splitlines():
-            if line.startswith("Uid:") and int(line.split()[1]) == uid:
+            if line.startswith("Uid:") and int(line.split()[1]) in uids:
                 found.append(int(entry.name))
     return found
 
@@ -83,7 +88,7 @@ def leftover_tempdirs() -> list[Path]:
 def host_stays_clean(sandbox: Sandbox) -> Iterator[None]:
     before_tmp = set(leftover_tempdirs())
     yield
-    uid = sandbox.config.host_uid
+    uid = sandbox.uids.uids
     # the launcher reaps a run's processes as they die; give it a moment on a busy machine (a
     # dying process can sit in the kernel's exit path for a while), never more: a process that
     # lives on (a daemon, a fork that escaped) is still there after it

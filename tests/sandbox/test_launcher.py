@@ -47,7 +47,7 @@ def test_a_dead_launcher_is_replaced(sandbox: Sandbox) -> None:
     assert sandbox.spawner.pid not in {None, pid}
     # what the crashed launcher had not reaped yet is the host init's to reap now
     deadline = time.monotonic() + 30
-    while processes_of(sandbox.config.host_uid) and time.monotonic() < deadline:
+    while processes_of(sandbox.uids.uids) and time.monotonic() < deadline:
         time.sleep(0.1)
 
 
@@ -70,7 +70,7 @@ time.sleep(60)
 
 
 def test_runs_die_with_a_killed_service_and_its_cgroups_are_swept(sandbox: Sandbox) -> None:
-    uid = sandbox.config.host_uid + 100
+    uid = sandbox.config.host_uid + 50  # one uid (the service's first slot) of our range
     service = subprocess.Popen([sys.executable, "-c", SERVICE, str(uid)])
     try:
         deadline = time.monotonic() + 10

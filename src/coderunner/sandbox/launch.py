@@ -141,7 +141,7 @@ def launch(
             SpawnRequest(
                 argv=argv,
                 env=_ENV,
-                uid=sandbox.config.host_uid,
+                uid=sandbox.uids.current(),
                 rlimits=rlimits(limits),
                 stdio=(stdin_fd, out_w, err_w),
                 procs=group.procs_fds(),

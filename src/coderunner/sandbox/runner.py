@@ -21,6 +21,7 @@ from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
 from .output import CappedBuffer, to_text
 from .result import RunResult, Verdict
 from .spawner_client import SpawnerClient
+from .uids import UidPool
 from .verdicts import Observed, classify
 
 if TYPE_CHECKING:
@@ -43,8 +44,10 @@ class SandboxUnavailableError(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class SandboxConfig:
     bwrap: str = "/usr/bin/bwrap"
-    # The host uid the run's processes get when the service runs as root.
+    # The host uids the runs' processes get when the service runs as root: host_uid and the
+    # next uid_slots - 1, one per concurrent run.
     host_uid: int = 64000
+    uid_slots: int = 8
     default_limits: Limits = DEFAULT_LIMITS
     maxima: Limits = SERVER_MAXIMA
     languages: dict[str, Language] = field(default_factory=registry)
@@ -59,6 +62,7 @@ class SandboxConfig:
         return cls(
             bwrap=settings.sandbox_bwrap or shutil.which("bwrap") or "/usr/bin/bwrap",
             host_uid=settings.sandbox_uid,
+            uid_slots=settings.sandbox_uid_slots,
             default_limits=DEFAULT_LIMITS.with_overrides(cpu_cores=cores),
             maxima=SERVER_MAXIMA.with_overrides(cpu_cores=max(SERVER_MAXIMA.cpu_cores, cores)),
             cpu_weight=settings.sandbox_cpu_weight,
@@ -103,6 +107,7 @@ class Sandbox:
         self.cgroups = cgroups
         self.seccomp_program = seccomp.bpf_program()
         self.spawner = SpawnerClient()
+        self.uids = UidPool(config.host_uid, config.uid_slots)
 
     def close(self) -> None:
         """Stop the launcher process (a later run starts it again)."""
@@ -123,9 +128,10 @@ class Sandbox:
         effective = self.resolve_limits(lang, limits)
         source = code.encode() if isinstance(code, str) else code
         data = stdin.encode() if isinstance(stdin, str) else stdin
-        if lang.compile is None:
-            return self._execute(lang, lang.argv(lang.run), source, data, effective)
-        return self._compile_and_run(lang, source, data, effective)
+        with self.uids.slot():
+            if lang.compile is None:
+                return self._execute(lang, lang.argv(lang.run), source, data, effective)
+            return self._compile_and_run(lang, source, data, effective)
 
     def run_batch(
         self,
@@ -146,10 +152,12 @@ class Sandbox:
         source = code.encode() if isinstance(code, str) else code
         data = [s.encode() if isinstance(s, str) else s for s in stdins]
         done: list[RunResult] = []
-        if lang.batch is not None and len(data) > 1 and max(map(len, data)) < PIPE_BYTES // 2:
-            done = BatchRun(self, lang, source, data, effective).execute()
-        # inputs the harness did not finish run one sandbox each
-        return done + [self.run(source, language, stdin, limits) for stdin in data[len(done) :]]
+        with self.uids.slot():
+            if lang.batch is not None and len(data) > 1 and max(map(len, data)) < PIPE_BYTES // 2:
+                done = BatchRun(self, lang, source, data, effective).execute()
+            # inputs the harness did not finish run one sandbox each (with the same uid)
+            rest = data[len(done) :]
+            return done + [self.run(source, language, stdin, limits) for stdin in rest]
 
     def _compile_and_run(
         self, lang: Language, source: bytes, stdin: bytes, limits: Limits
@@ -158,7 +166,8 @@ class Sandbox:
         build_dir = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
         try:
             if os.getuid() == 0:
-                os.chown(build_dir, self.config.host_uid, self.config.host_uid)
+                uid = self.uids.current()
+                os.chown(build_dir, uid, uid)
             compile_limits = lang.compile_limits(self.config.default_limits).capped_by(
                 self.config.maxima
             )

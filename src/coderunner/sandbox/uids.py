@@ -1,0 +1,50 @@
+"""Host uids for runs: one per concurrent run, like isolate's boxes.
+
+Per-user kernel limits (inotify instances, POSIX message-queue bytes, pipe buffers, the process
+count) are counted by uid, so two learners' runs at the same time never share them. A thread
+holds one uid for a whole run or batch (the build step of a compiled language and its run use
+the same one); it goes back to the pool once every process of the run is dead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class UidPool:
+    def __init__(self, base: int, count: int) -> None:
+        if count < 1:
+            raise ValueError("at least one sandbox uid is needed")
+        self.base = base
+        self.uids = range(base, base + count)
+        self._free = list(self.uids)
+        self._ready = threading.Condition()
+        self._held = threading.local()
+
+    @contextmanager
+    def slot(self) -> Iterator[int]:
+        """A uid of our own for this thread (the same one again when it already holds one)."""
+        held: int | None = getattr(self._held, "uid", None)
+        if held is not None:
+            yield held
+            return
+        with self._ready:
+            while not self._free:
+                self._ready.wait()
+            uid = self._free.pop(0)  # the lowest free: few uids in use on a quiet host
+        self._held.uid = uid
+        try:
+            yield uid
+        finally:
+            self._held.uid = None
+            with self._ready:
+                self._free.append(uid)
+                self._free.sort()
+                self._ready.notify()
+
+    def current(self) -> int:
+        """The uid this thread holds (the first of the pool when it holds none)."""
+        held: int | None = getattr(self._held, "uid", None)
+        return self.base if held is None else held
