@@ -3,7 +3,7 @@
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint typecheck pytest bench bench-languages bench-pipeline loadtest selftest content-check web clean
+.PHONY: help install run test test-busy lint typecheck pytest bench bench-languages bench-pipeline loadtest selftest content-check web clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ lint: ## ruff check and format check
 
 typecheck: ## mypy (strict)
 	$(VENV)/mypy
+
+test-busy: install ## The sandbox suites beside 2 CPU hogs per core: verdicts must not change
+	CODERUNNER_TEST_BUSY=$$(( 2 * $$(nproc) )) $(VENV)/pytest -n 0 tests/sandbox $(PYTEST_ARGS)
 
 pytest: ## pytest only (PYTEST_ARGS=... to pass options)
 	$(VENV)/pytest $(PYTEST_ARGS)

@@ -250,11 +250,11 @@ def _uids_of_our_runs() -> list[list[int]]:
 def test_runs_as_an_unprivileged_uid_on_the_host(sandbox: Sandbox) -> None:
     results: list[object] = []
     thread = threading.Thread(
-        target=lambda: results.append(sandbox.run("import time\ntime.sleep(1.5)"))
+        target=lambda: results.append(sandbox.run("import time\ntime.sleep(10)"))
     )
     thread.start()
     seen: list[list[int]] = []
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 10  # the run lives ~11 s (the wall-clock backstop)
     while time.monotonic() < deadline and not seen:
         seen = _uids_of_our_runs()
         time.sleep(0.05)
