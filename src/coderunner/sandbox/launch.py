@@ -7,6 +7,7 @@ run: the source and seccomp program travel in memfds, output in pipes.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -33,6 +34,18 @@ def memfd(name: str, data: bytes) -> int:
         view = view[os.write(fd, view) :]
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
+
+
+_F_SETPIPE_SZ = 1031
+_MAX_PIPE_BYTES = 8 << 20
+
+
+def _widen_pipe(fd: int, cap: int) -> None:
+    """Room in the pipe for more than the output cap: a program that floods its output is over
+    the cap before its writes ever block, however slowly a loaded host reads (a runtime that
+    queues blocked writes in memory, like Node, would otherwise run out of memory first)."""
+    with contextlib.suppress(OSError):  # a smaller pipe only makes this less certain
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, min(2 * cap + 65536, _MAX_PIPE_BYTES))
 
 
 def parse_status(raw: bytes) -> dict[str, int]:
@@ -132,6 +145,8 @@ def launch(
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
         status_r, status_w = os.pipe2(os.O_CLOEXEC)
         owned.add(out_r, out_w, err_r, err_w, status_r, status_w)
+        for fd in (out_w, err_w):
+            _widen_pipe(fd, limits.output_bytes)
         group = sandbox.cgroups.create(group_limits or limits)
         argv = build_argv(
             sandbox.config.bwrap, lang, command, group_limits or limits, RunFds(),
