@@ -8,7 +8,7 @@ Measures, in the same process and the same minute:
   sandbox  `Sandbox.run("pass")`: the full policy (cgroup, rlimits, seccomp, uid drop, output
            capture, verdict, teardown)
 each sequentially and with 2 in parallel, then checks that nothing was left behind: no process of
-the sandbox uid, no run cgroup, no build dir, no extra mount. Needs root (cgroups).
+the sandbox uids, no run cgroup, no build dir, no extra mount. Needs root (cgroups).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[-1]
 
 
-def leftovers(uid: int) -> dict[str, int]:
+def leftovers(uids: range) -> dict[str, int]:
     procs = 0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -122,7 +122,7 @@ def leftovers(uid: int) -> dict[str, int]:
             except OSError:
                 continue
             uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
-            procs += int(uid_line.split()[1]) == uid
+            procs += int(uid_line.split()[1]) in uids
     cgroups = sum(
         1
         for parent in Path("/sys/fs/cgroup").rglob("coderunner-sandbox")
@@ -154,7 +154,7 @@ def main() -> int:
             raise RuntimeError(result)
 
     ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER, for bare runs' inits
-    mounts_before = leftovers(sandbox.config.host_uid)["mounts"]
+    mounts_before = leftovers(sandbox.uids.uids)["mounts"]
     for _ in range(10):  # warm caches for both
         bare_run()
         sandbox_run()
@@ -168,7 +168,7 @@ def main() -> int:
     sandbox_cpu = cpu_per_run(sandbox_run, args.runs // 2, sandbox.spawner.pid)
     bare_tput = throughput(bare_run, args.runs, 2)
     sandbox_tput = throughput(sandbox_run, args.runs, 2)
-    left = leftovers(sandbox.config.host_uid)
+    left = leftovers(sandbox.uids.uids)
     left["mounts"] -= mounts_before
     figures = {
         "runs": len(bare_seq),
