@@ -30,7 +30,7 @@ SYSTEM_DATA: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-# pid 1 for languages without an init of their own (ADR 0005): our non-dumpable init, run by
+# pid 1 for languages without an init of their own (ADR 0007): our non-dumpable init, run by
 # the learners' Python interpreter, mounted read-only beside the language's own files
 _INIT_PYTHON = "/usr/bin/python3.11"
 _INIT_MOUNTS = (
@@ -119,7 +119,7 @@ def build_argv(
         "--seccomp", str(fds.seccomp),
         "--json-status-fd", str(fds.status),
         "--remount-ro", "/",
-        "--as-pid-1",  # our init (ADR 0005), never bwrap's reaper
+        "--as-pid-1",  # our init (ADR 0007), never bwrap's reaper
         "--",
         *command,
     ]  # fmt: skip

@@ -1,5 +1,5 @@
 """The sandbox's init for languages that have none of their own (mounted at
-/usr/lib/coderunner/init.py; see ADR 0005): `init.py COMMAND ARGS...`.
+/usr/lib/coderunner/init.py; see ADR 0007): `init.py COMMAND ARGS...`.
 
 As pid 1 (bwrap --as-pid-1) it makes itself non-dumpable, so the learner's processes (same
 uid, no capabilities) can neither read nor write its memory or descriptors through /proc, and it
