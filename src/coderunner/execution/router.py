@@ -131,7 +131,7 @@ async def submit(
     job = await service.new_submission(session, settings, user, body)
     earlier = await service.identical_submission(session, settings, job)
     if earlier is not None:
-        response = _json(earlier, 200)
+        response = _json(earlier, 200, user.role)
         response.headers["X-Result-Reused"] = "true"
         return response
     job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
