@@ -20,7 +20,7 @@ from coderunner.execution.models import ExecutionJob
 from coderunner.execution.router import RunningPipelineDep
 from coderunner.judge0 import callbacks, catalog, service
 from coderunner.judge0.models import Judge0Submission
-from coderunner.judge0.schemas import BatchIn, SubmissionIn
+from coderunner.judge0.schemas import BatchIn, SubmissionIn, TokenOut
 
 router = APIRouter(prefix="/judge0", tags=["judge0"])
 
@@ -79,7 +79,15 @@ def _follow_callback(
     callbacks.keep(task)
 
 
-@router.post("/submissions", status_code=201)
+_CREATED: dict[int | str, dict[str, Any]] = {
+    201: {"model": TokenOut, "description": "{token}; with ?wait=true the submission's fields"}
+}
+_BATCH_CREATED: dict[int | str, dict[str, Any]] = {
+    201: {"model": list[TokenOut], "description": "one {token} or {error} per submission"}
+}
+
+
+@router.post("/submissions", status_code=201, responses=_CREATED)
 async def create_submission(
     request: Request,
     body: SubmissionIn,
@@ -104,7 +112,7 @@ async def create_submission(
     return JSONResponse(service.view(row, job, wanted, base64_encoded), status_code=201)
 
 
-@router.post("/submissions/batch", status_code=201)
+@router.post("/submissions/batch", status_code=201, responses=_BATCH_CREATED)
 async def create_batch(
     request: Request,
     body: BatchIn,
@@ -139,16 +147,16 @@ async def create_batch(
 async def get_batch(
     user: Judge0User,
     session: SessionDep,
-    tokens: Annotated[str, Query(max_length=20 * 37)],
+    tokens: Annotated[str | None, Query(max_length=20 * 37)] = None,
     base64_encoded: Encoded = False,
     fields: Fields = None,
 ) -> dict[str, Any]:
     """Several submissions by token (null for one that is not yours or does not exist)."""
     wanted = service.parse_fields(fields)
-    names = [t.strip() for t in tokens.split(",") if t.strip()]
-    if not names or len(names) > service.MAX_BATCH:
+    names = [t.strip() for t in (tokens or "").split(",") if t.strip()]
+    if len(names) > service.MAX_BATCH:
         raise Unprocessable(
-            f"give 1 to {service.MAX_BATCH} comma-separated tokens", code="INVALID_TOKENS"
+            f"give at most {service.MAX_BATCH} comma-separated tokens", code="INVALID_TOKENS"
         )
     found = await service.owned(session, user, names)
     return {

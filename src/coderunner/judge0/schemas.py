@@ -37,3 +37,9 @@ class BatchIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     submissions: list[SubmissionIn] = Field(min_length=1)
+
+
+class TokenOut(BaseModel):
+    """A created submission (POST /submissions without ?wait, one item of a batch)."""
+
+    token: str
