@@ -250,6 +250,8 @@ ACCESS_TABLE: list[tuple[str, str, dict[str, Any] | None, tuple[int, ...]]] = [
     ("POST", "/classes/{id}/learners", {"names": ["Kai"]}, (201, 404, 403, 403, 201)),
     ("POST", "/classes/{id}/learners/{managed}/password", None, (200, 404, 403, 403, 200)),
     ("POST", "/classes/{id}/teachers", {"username": "teacherB"}, (200, 404, 403, 403, 200)),
+    ("GET", "/classes/{id}/progress", None, (200, 404, 403, 403, 200)),
+    ("POST", "/classes/{id}/unlocks", {"levelNumber": 2}, (200, 404, 403, 403, 200)),
     ("GET", "/progress/learners", None, (403, 403, 403, 403, 200)),
     ("POST", "/learning/unlocks", UNLOCK, (200, 404, 403, 403, 200)),
     ("DELETE", "/classes/{id}/learners/{member}", None, (204, 404, 403, 403, 204)),

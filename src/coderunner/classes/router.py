@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import math
 import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from limits import RateLimitItemPerSecond
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from coderunner.api.deps import CurrentUser, SessionDep, StaffUser
 from coderunner.api.errors import AppError
 from coderunner.api.ratelimit import RateLimiter
 from coderunner.api.schemas import ERROR_RESPONSES
-from coderunner.classes import service
+from coderunner.auth.models import User
+from coderunner.classes import dashboard, service
 from coderunner.classes.schemas import (
+    CellDetailOut,
     ClassDetailOut,
     ClassesOut,
     ClassIn,
     ClassOut,
+    ClassUnlockIn,
     ClassUpdate,
     CreatedAccountsOut,
+    GridOut,
     JoinIn,
     NamesIn,
     PasswordOut,
     TeacherIn,
 )
+from coderunner.execution.events import ANY_JOB, EventBus
+from coderunner.execution.models import TERMINAL
 
 log = structlog.get_logger("coderunner.classes")
 router = APIRouter(prefix="/classes", tags=["classes"], responses=ERROR_RESPONSES)
@@ -147,3 +159,105 @@ async def reset_password(
 ) -> PasswordOut:
     """A new password for an account this class made; shown this once."""
     return await service.reset_password(session, staff, class_id, learner_id)
+
+
+@router.get("/{class_id}/progress", response_model=GridOut)
+async def class_progress(class_id: str, staff: StaffUser, session: SessionDep) -> GridOut:
+    """The dashboard grid: learners x the age group's problems, who needs help, open levels."""
+    return await dashboard.grid(session, staff, class_id)
+
+
+@router.get("/{class_id}/learners/{learner_id}/problems/{problem_id}", response_model=CellDetailOut)
+async def class_cell(
+    class_id: str, learner_id: str, problem_id: str, staff: StaffUser, session: SessionDep
+) -> CellDetailOut:
+    """One learner's progress on one problem, with their latest code and its results."""
+    return await dashboard.cell(session, staff, class_id, learner_id, problem_id)
+
+
+@router.post("/{class_id}/unlocks", response_model=GridOut)
+async def class_unlock(
+    class_id: str, body: ClassUnlockIn, staff: StaffUser, session: SessionDep
+) -> GridOut:
+    """Open a level for one learner (`learnerId`) or the whole class."""
+    return await dashboard.set_unlock(
+        session, staff, class_id, body.level_number, body.learner_id, open_=True
+    )
+
+
+@router.delete("/{class_id}/unlocks/{level_number}", response_model=GridOut)
+async def class_relock(
+    class_id: str,
+    level_number: int,
+    staff: StaffUser,
+    session: SessionDep,
+    learner_id: Annotated[str | None, Query(alias="learnerId", max_length=36)] = None,
+) -> GridOut:
+    """Take back the teacher's opening of a level (one learner or the class). A level the
+    learner opened by solving the one before stays open."""
+    return await dashboard.set_unlock(
+        session, staff, class_id, level_number, learner_id, open_=False
+    )
+
+
+GRID_REFRESH_S = 20.0  # "no progress for M minutes" changes with time alone
+GRID_DEBOUNCE_S = 0.3
+GRID_STREAM_CAP_S = 900.0  # then the browser's EventSource reconnects
+
+
+async def _grid_stream(
+    request: Request, user_id: str, class_id: str
+) -> AsyncIterator[ServerSentEvent]:
+    app = request.app
+    pipeline = getattr(app.state, "execution", None)
+    bus: EventBus | None = getattr(pipeline, "events", None)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + GRID_STREAM_CAP_S
+    subscription: Any = bus.subscribe(ANY_JOB) if bus is not None else contextlib.nullcontext()
+    finished = {str(status) for status in TERMINAL}
+    async with subscription as changes:
+        last: dict[str, Any] | None = None
+        while loop.time() < deadline and not await request.is_disconnected():
+            try:
+                async with app.state.sessionmaker() as session:
+                    user = await session.get(User, user_id)
+                    if user is None:
+                        return
+                    grid = await dashboard.grid(session, user, class_id)  # access, every time
+            except AppError:
+                return
+            body = grid.model_dump(mode="json", by_alias=True)
+            compared = {k: v for k, v in body.items() if k != "generatedAt"}
+            if compared != last:
+                last = compared
+                yield ServerSentEvent(json.dumps(body), event="progress")
+            if changes is None:
+                await asyncio.sleep(GRID_REFRESH_S)
+                continue
+            with contextlib.suppress(TimeoutError):
+                while True:  # wait for a finished job (anyone's: the grid read filters)
+                    event = await asyncio.wait_for(changes.get(), GRID_REFRESH_S)
+                    if event.status in finished:
+                        break
+            await asyncio.sleep(GRID_DEBOUNCE_S)
+            while not changes.empty():
+                changes.get_nowait()
+
+
+@router.get(
+    "/{class_id}/events",
+    response_class=EventSourceResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "`progress` events, each the whole grid (as GET /classes/{id}/progress)"
+            ", at once and whenever it changes",
+        }
+    },
+)
+async def class_events(
+    class_id: str, request: Request, staff: StaffUser, session: SessionDep
+) -> EventSourceResponse:
+    """The dashboard grid, live: a `progress` event now and after every change."""
+    await service.teaches(session, staff, class_id)
+    return EventSourceResponse(_grid_stream(request, staff.id, class_id), ping=15)

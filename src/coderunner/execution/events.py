@@ -24,6 +24,9 @@ from coderunner.execution.models import ExecutionJob
 
 log = structlog.get_logger("coderunner.execution.events")
 
+# subscribe to this instead of a job id to hear about every job (e.g. a class dashboard)
+ANY_JOB = "*"
+
 
 @dataclass(frozen=True, slots=True)
 class JobEvent:
@@ -45,6 +48,8 @@ class EventBus:
 
     def _deliver(self, job_id: str, event: JobEvent) -> None:
         for queue in list(self._subscribers.get(job_id, ())):
+            queue.put_nowait(event)
+        for queue in list(self._subscribers.get(ANY_JOB, ())):
             queue.put_nowait(event)
 
     async def publish(self, job_id: str, status: str, job: ExecutionJob | None = None) -> None:

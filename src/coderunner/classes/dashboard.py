@@ -1,0 +1,312 @@
+"""The class dashboard: learners x problems, who needs help, a cell's latest code, unlocks.
+
+"Needs help" has two reasons: a learner failed the same problem `help_failures` times without
+solving it, or has been working (code run in the last ACTIVE_MINUTES, in one stretch without a
+gap over STRETCH_GAP_MINUTES) for `help_idle_minutes` without solving anything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coderunner.api.errors import NotFound
+from coderunner.auth.models import User
+from coderunner.classes import repository, service
+from coderunner.classes.models import Classroom
+from coderunner.classes.schemas import (
+    CellDetailOut,
+    CellOut,
+    GridLearner,
+    GridLevel,
+    GridOut,
+    GridProblem,
+    HelpReason,
+    PersonOut,
+)
+from coderunner.db.base import utcnow
+from coderunner.execution import service as execution_service
+from coderunner.execution.models import ExecutionJob, JobType
+from coderunner.learning import repository as learning_repository
+from coderunner.learning.models import LevelUnlock
+from coderunner.learning.unlocking import level_states
+from coderunner.levels.models import Level
+from coderunner.problems.models import Problem
+from coderunner.progress.models import Progress, ProgressStatus
+
+ACTIVE_MINUTES = 5
+STRETCH_GAP_MINUTES = 10
+HISTORY_HOURS = 5  # > the largest help_idle_minutes (240) plus a stretch's start
+
+
+async def _problems(session: AsyncSession, age_group: str) -> list[Problem]:
+    rows = await session.scalars(
+        select(Problem)
+        .where(Problem.age_group == age_group, Problem.is_published.is_(True))
+        .order_by(Problem.level_number, Problem.order, Problem.id)
+    )
+    return list(rows.all())
+
+
+async def _levels(session: AsyncSession, age_group: str) -> list[Level]:
+    rows = await session.scalars(
+        select(Level).where(Level.age_group == age_group).order_by(Level.number)
+    )
+    return list(rows.all())
+
+
+def idle_since(
+    job_times: list[datetime], last_solve: datetime | None, now: datetime
+) -> datetime | None:
+    """When the learner's current stretch of work without a solve began; None when they are not
+    working right now (no code run in the last ACTIVE_MINUTES)."""
+    if not job_times:
+        return None
+    times = sorted(job_times)
+    if now - times[-1] > timedelta(minutes=ACTIVE_MINUTES):
+        return None
+    start = times[-1]
+    for earlier in reversed(times[:-1]):
+        if start - earlier > timedelta(minutes=STRETCH_GAP_MINUTES):
+            break
+        start = earlier
+    if last_solve is not None and last_solve > start:
+        start = last_solve
+    return start
+
+
+async def grid(session: AsyncSession, user: User, class_id: str) -> GridOut:
+    classroom = await service.teaches(session, user, class_id)
+    return await build_grid(session, classroom)
+
+
+async def build_grid(session: AsyncSession, classroom: Classroom) -> GridOut:
+    now = utcnow()
+    problems = await _problems(session, classroom.age_group)
+    levels = await _levels(session, classroom.age_group)
+    members = await repository.learners(session, classroom.id)
+    learner_ids = [u.id for u, _ in members]
+    problem_ids = [p.id for p in problems]
+    level_of = {p.id: p.level_number for p in problems}
+
+    progress: dict[str, dict[str, Progress]] = defaultdict(dict)
+    verdicts: dict[tuple[str, str], str | None] = {}
+    job_times: dict[str, list[datetime]] = defaultdict(list)
+    last_job: dict[str, datetime] = {}
+    unlocks: dict[str, set[int]] = defaultdict(set)
+    last_solve: dict[str, datetime] = {}
+    if learner_ids:
+        rows = await session.scalars(select(Progress).where(Progress.user_id.in_(learner_ids)))
+        for row in rows:
+            progress[row.user_id][row.problem_id] = row
+            if row.first_solved_at is not None:
+                seen = last_solve.get(row.user_id)
+                last_solve[row.user_id] = max(seen or row.first_solved_at, row.first_solved_at)
+        if problem_ids:
+            # the latest submission's verdict per learner and problem
+            latest = (
+                select(
+                    ExecutionJob.user_id,
+                    ExecutionJob.problem_id,
+                    func.max(ExecutionJob.created_at).label("at"),
+                )
+                .where(
+                    ExecutionJob.user_id.in_(learner_ids),
+                    ExecutionJob.problem_id.in_(problem_ids),
+                    ExecutionJob.type == JobType.SUBMIT.value,
+                    ExecutionJob.verdict.is_not(None),
+                )
+                .group_by(ExecutionJob.user_id, ExecutionJob.problem_id)
+                .subquery()
+            )
+            found = await session.execute(
+                select(ExecutionJob.user_id, ExecutionJob.problem_id, ExecutionJob.verdict).join(
+                    latest,
+                    (latest.c.user_id == ExecutionJob.user_id)
+                    & (latest.c.problem_id == ExecutionJob.problem_id)
+                    & (latest.c.at == ExecutionJob.created_at),
+                )
+            )
+            for uid, pid, verdict in found.all():
+                if pid is not None:
+                    verdicts[(uid, pid)] = verdict
+        recent = await session.execute(
+            select(ExecutionJob.user_id, ExecutionJob.created_at).where(
+                ExecutionJob.user_id.in_(learner_ids),
+                ExecutionJob.created_at >= now - timedelta(hours=HISTORY_HOURS),
+            )
+        )
+        for uid, created in recent.all():
+            job_times[uid].append(created)
+        latest_any = await session.execute(
+            select(ExecutionJob.user_id, func.max(ExecutionJob.created_at))
+            .where(ExecutionJob.user_id.in_(learner_ids))
+            .group_by(ExecutionJob.user_id)
+        )
+        last_job = {uid: at for uid, at in latest_any.all() if at is not None}
+        unlocked = await session.execute(
+            select(LevelUnlock.user_id, LevelUnlock.level_number).where(
+                LevelUnlock.user_id.in_(learner_ids),
+                LevelUnlock.age_group == classroom.age_group,
+            )
+        )
+        for uid, number in unlocked.all():
+            unlocks[uid].add(number)
+
+    totals = await learning_repository.level_totals(session, classroom.age_group)
+    for level in levels:
+        totals.setdefault(level.number, 0)
+    titles = {p.id: p.title for p in problems}
+    learners: list[GridLearner] = []
+    for member, _ in members:
+        mine = {pid: row for pid, row in progress[member.id].items() if pid in level_of}
+        solved_per_level: dict[int, int] = defaultdict(int)
+        for pid, row in mine.items():
+            if row.status == ProgressStatus.SOLVED:
+                solved_per_level[level_of[pid]] += 1
+        states = level_states(totals, solved_per_level, unlocks[member.id])
+        cells = {
+            pid: CellOut(
+                status=str(row.status),
+                attempts=row.attempts,
+                last_verdict=verdicts.get((member.id, pid)),
+                time_spent_s=row.time_spent_s,
+                hints_used=row.hints_used,
+                updated_at=row.updated_at,
+            )
+            for pid, row in mine.items()
+            if row.status != ProgressStatus.NOT_STARTED or row.time_spent_s or row.hints_used
+        }
+        help_reasons = [
+            HelpReason(
+                kind="failures",
+                problem_id=pid,
+                message=f"tried {titles[pid]!r} {row.attempts} times without solving it",
+            )
+            for pid, row in mine.items()
+            if row.status == ProgressStatus.ATTEMPTED and row.attempts >= classroom.help_failures
+        ]
+        since = idle_since(job_times[member.id], last_solve.get(member.id), now)
+        if since is not None and now - since >= timedelta(minutes=classroom.help_idle_minutes):
+            minutes = int((now - since).total_seconds() // 60)
+            help_reasons.append(
+                HelpReason(kind="idle", message=f"working for {minutes} minutes without a solve")
+            )
+        active = [t for t in (last_job.get(member.id),) if t is not None]
+        active += [row.updated_at for row in progress[member.id].values()]
+        learners.append(
+            GridLearner(
+                id=member.id,
+                username=member.username,
+                solved=sum(1 for c in cells.values() if c.status == ProgressStatus.SOLVED),
+                attempted=sum(1 for c in cells.values() if c.status == ProgressStatus.ATTEMPTED),
+                last_active_at=max(active) if active else None,
+                open_levels=[n for n, s in sorted(states.items()) if not s.locked],
+                teacher_unlocks=sorted(unlocks[member.id]),
+                needs_help=bool(help_reasons),
+                help=help_reasons,
+                cells=cells,
+            )
+        )
+    counts: dict[int, int] = defaultdict(int)
+    for p in problems:
+        counts[p.level_number] += 1
+    return GridOut(
+        class_id=classroom.id,
+        age_group=classroom.age_group,
+        generated_at=now,
+        help_failures=classroom.help_failures,
+        help_idle_minutes=classroom.help_idle_minutes,
+        levels=[
+            GridLevel(number=level.number, title=level.title, problem_count=counts[level.number])
+            for level in levels
+        ],
+        problems=[
+            GridProblem(id=p.id, title=p.title, level_number=p.level_number) for p in problems
+        ],
+        learners=learners,
+    )
+
+
+async def cell(
+    session: AsyncSession, user: User, class_id: str, learner_id: str, problem_id: str
+) -> CellDetailOut:
+    """One learner's work on one problem: progress and their latest code and results."""
+    await service.teaches(session, user, class_id)
+    member = await repository.membership(session, class_id, learner_id)
+    learner = await session.get(User, learner_id) if member is not None else None
+    problem = await session.get(Problem, problem_id)
+    if learner is None or problem is None:
+        raise NotFound("no such learner or problem in this class")
+    row = await session.scalar(
+        select(Progress).where(Progress.user_id == learner_id, Progress.problem_id == problem_id)
+    )
+    job = await session.scalar(
+        select(ExecutionJob)
+        .where(ExecutionJob.user_id == learner_id, ExecutionJob.problem_id == problem_id)
+        .order_by(ExecutionJob.created_at.desc(), ExecutionJob.id)
+        .limit(1)
+    )
+    verdict = await session.scalar(
+        select(ExecutionJob.verdict)
+        .where(
+            ExecutionJob.user_id == learner_id,
+            ExecutionJob.problem_id == problem_id,
+            ExecutionJob.type == JobType.SUBMIT.value,
+            ExecutionJob.verdict.is_not(None),
+        )
+        .order_by(ExecutionJob.created_at.desc())
+        .limit(1)
+    )
+    return CellDetailOut(
+        learner=PersonOut(id=learner.id, username=learner.username),
+        problem=GridProblem(id=problem.id, title=problem.title, level_number=problem.level_number),
+        cell=CellOut(
+            status=str(row.status) if row else ProgressStatus.NOT_STARTED.value,
+            attempts=row.attempts if row else 0,
+            last_verdict=verdict,
+            time_spent_s=row.time_spent_s if row else 0,
+            hints_used=row.hints_used if row else 0,
+            updated_at=row.updated_at if row else None,
+        ),
+        latest_code=job.code if job else None,
+        latest_job=execution_service.to_out(job) if job else None,
+    )
+
+
+async def set_unlock(
+    session: AsyncSession,
+    user: User,
+    class_id: str,
+    level_number: int,
+    learner_id: str | None,
+    *,
+    open_: bool,
+) -> GridOut:
+    """Open (or take back the teacher's opening of) a level for one learner or the class."""
+    staff = user
+    classroom = await service.teaches(session, staff, class_id)
+    exists = await session.scalar(
+        select(Level.id).where(Level.age_group == classroom.age_group, Level.number == level_number)
+    )
+    if exists is None:
+        raise NotFound("no such level")
+    members = [u.id for u, _ in await repository.learners(session, class_id)]
+    if learner_id is not None:
+        if learner_id not in members:
+            raise NotFound("no such learner in this class")
+        members = [learner_id]
+    for member_id in members:
+        if open_:
+            await learning_repository.add_unlock(
+                session, member_id, classroom.age_group, level_number, staff.id
+            )
+        else:
+            await learning_repository.remove_unlock(
+                session, member_id, classroom.age_group, level_number
+            )
+    await session.flush()
+    return await build_grid(session, classroom)
