@@ -23,6 +23,7 @@ from coderunner.api.ratelimit import RateLimitMiddleware, build_limiter
 from coderunner.auth.revocation import DatabaseRevocationStore
 from coderunner.auth.router import router as auth_router
 from coderunner.cheatsheets.router import router as cheatsheets_router
+from coderunner.classes.router import challenges_router
 from coderunner.classes.router import router as classes_router
 from coderunner.config import Settings
 from coderunner.db.engine import create_engine, create_sessionmaker
@@ -46,6 +47,7 @@ ROUTERS = (
     cheatsheets_router,
     learning_router,
     classes_router,
+    challenges_router,
     lessons_router,
     judge0_router,
 )

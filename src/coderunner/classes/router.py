@@ -20,9 +20,13 @@ from coderunner.api.errors import AppError
 from coderunner.api.ratelimit import RateLimiter
 from coderunner.api.schemas import ERROR_RESPONSES
 from coderunner.auth.models import User
-from coderunner.classes import dashboard, service
+from coderunner.classes import challenges, dashboard, exports, service
 from coderunner.classes.schemas import (
     CellDetailOut,
+    ChallengeIn,
+    ChallengeOut,
+    ChallengeResultsOut,
+    ChallengesOut,
     ClassDetailOut,
     ClassesOut,
     ClassIn,
@@ -41,6 +45,19 @@ from coderunner.execution.models import TERMINAL
 
 log = structlog.get_logger("coderunner.classes")
 router = APIRouter(prefix="/classes", tags=["classes"], responses=ERROR_RESPONSES)
+challenges_router = APIRouter(prefix="/challenges", tags=["classes"], responses=ERROR_RESPONSES)
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}
+}
+
+
+def _csv(body: str, filename: str) -> Response:
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
 
 # wrong join codes a user may type in 10 minutes (codes are 8 of 29 characters)
 JOIN_FAILURES = RateLimitItemPerSecond(10, 600)
@@ -261,3 +278,50 @@ async def class_events(
     """The dashboard grid, live: a `progress` event now and after every change."""
     await service.teaches(session, staff, class_id)
     return EventSourceResponse(_grid_stream(request, staff.id, class_id), ping=15)
+
+
+@router.get("/{class_id}/progress.csv", response_class=Response, responses=CSV_RESPONSE)
+async def class_progress_csv(class_id: str, staff: StaffUser, session: SessionDep) -> Response:
+    """The grid as CSV (cells starting with = + - @ are prefixed with an apostrophe)."""
+    grid = await dashboard.grid(session, staff, class_id)
+    return _csv(exports.progress_csv(grid), "class-progress.csv")
+
+
+@router.post("/{class_id}/challenges", status_code=201, response_model=ChallengeOut)
+async def create_challenge(
+    class_id: str, body: ChallengeIn, staff: StaffUser, session: SessionDep
+) -> ChallengeOut:
+    """Problems for the class between two times; their levels open for the class's learners."""
+    return await challenges.create(session, staff, class_id, body)
+
+
+@router.get("/{class_id}/challenges", response_model=ChallengesOut)
+async def class_challenges(class_id: str, user: CurrentUser, session: SessionDep) -> ChallengesOut:
+    """The class's challenges (learners: problems once open, and which they solved)."""
+    return await challenges.list_for_class(session, user, class_id)
+
+
+@router.get("/{class_id}/challenges/{challenge_id}/results", response_model=ChallengeResultsOut)
+async def challenge_results(
+    class_id: str, challenge_id: str, user: CurrentUser, session: SessionDep
+) -> ChallengeResultsOut:
+    """The class-only ranking: problems solved, then minutes (contest mode)."""
+    return await challenges.results(session, user, class_id, challenge_id)
+
+
+@router.get(
+    "/{class_id}/challenges/{challenge_id}/results.csv",
+    response_class=Response,
+    responses=CSV_RESPONSE,
+)
+async def challenge_results_csv(
+    class_id: str, challenge_id: str, staff: StaffUser, session: SessionDep
+) -> Response:
+    results = await challenges.results(session, staff, class_id, challenge_id)
+    return _csv(exports.results_csv(results), "challenge-results.csv")
+
+
+@challenges_router.get("/open", response_model=ChallengesOut)
+async def my_open_challenges(user: CurrentUser, session: SessionDep) -> ChallengesOut:
+    """Open challenges of my classes (the learner's "From your teacher")."""
+    return await challenges.open_for_learner(session, user)

@@ -146,3 +146,50 @@ class CellDetailOut(APIModel):
     cell: CellOut
     latest_code: str | None = Field(description="the learner's latest run or submission")
     latest_job: JobOut | None
+
+
+class ChallengeIn(InputModel):
+    title: str = Field(min_length=1, max_length=80)
+    problem_ids: list[str] = Field(min_length=1, max_length=20)
+    opens_at: datetime
+    closes_at: datetime
+    contest: bool = False
+
+
+class ChallengeProblemOut(APIModel):
+    id: str
+    title: str
+    age_group: str
+    level_number: int
+
+
+class ChallengeOut(APIModel):
+    id: str
+    class_id: str
+    class_name: str
+    title: str
+    opens_at: datetime
+    closes_at: datetime
+    contest: bool
+    state: str = Field(description="upcoming, open or closed")
+    problems: list[ChallengeProblemOut] = Field(description="empty for learners until it opens")
+    solved: list[str] = Field(default_factory=list, description="learners: problems I solved")
+
+
+class ChallengesOut(APIModel):
+    challenges: list[ChallengeOut]
+
+
+class ResultRow(APIModel):
+    rank: int
+    learner_id: str | None = Field(description="null for a classmate who keeps their name hidden")
+    name: str
+    solved: int
+    minutes: int = Field(description="contest: minutes from opening to each solve, summed")
+    is_me: bool
+    solved_problems: list[str]
+
+
+class ChallengeResultsOut(APIModel):
+    challenge: ChallengeOut
+    rows: list[ResultRow]
