@@ -21,7 +21,7 @@ from .config import DEFAULT_API_URL, WebConfig
 from .csrf import CsrfError, CsrfMiddleware
 from .headers import SecurityHeadersMiddleware
 from .proxy import proxy_endpoint
-from .routes import account, admin, learn, lessons, public, teach
+from .routes import account, admin, classes, learn, lessons, public, teach
 from .session import clear_session, remembered_look
 from .templating import render
 from .views import RedirectTo, login_url
@@ -105,6 +105,7 @@ def _routes() -> list[BaseRoute]:
         *account.routes,
         *teach.routes,
         *admin.routes,
+        *classes.routes,
         Route("/api/{path:path}", proxy_endpoint, methods=PROXY_METHODS),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

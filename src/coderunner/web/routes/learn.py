@@ -97,10 +97,22 @@ async def _levels_for(request: Request, age_group: str, *, signed_in: bool) -> l
 
 async def home(request: Request) -> Response:
     user = await require_user(request)
+    if user.get("role") == "teacher":  # a teacher's home is their classes
+        return RedirectResponse("/teach/classes", status_code=303)
     age_group = user.get("ageGroup")
     has_group = age_group in AGE_GROUP_IDS
     # the parts of the dashboard are independent: ask for them at once
-    progress, streak, badges_a, badges_b, level_list, states, review = await gather(
+    (
+        progress,
+        streak,
+        badges_a,
+        badges_b,
+        level_list,
+        states,
+        review,
+        classes,
+        challenges,
+    ) = await gather(
         _optional(request, "/progress"),
         _optional(request, "/learning/streak") if has_group else _none(),
         _optional(request, "/progress/badges"),
@@ -108,6 +120,8 @@ async def home(request: Request) -> Response:
         api(request).get(f"/levels/{age_group}") if has_group else _none(),
         _optional(request, f"/learning/levels/{age_group}") if has_group else _none(),
         _optional(request, "/lessons/review") if has_group else _none(),
+        _optional(request, "/classes"),
+        _optional(request, "/challenges/open"),
     )
     levels = sorted(items(level_list, "levels"), key=level_number)
     levels = merge_level_states(merge_level_progress(levels, progress), states)
@@ -123,6 +137,9 @@ async def home(request: Request) -> Response:
         "badges": badges,
         "streak": streak if isinstance(streak, dict) else None,
         "review": review.get("review") if isinstance(review, dict) else None,
+        "classes": items(classes, "classes"),
+        "challenges": items(challenges, "challenges"),
+        "join": request.query_params.get("join"),
         "continue_at": (
             await _continue_target(request, levels, str(age_group), progress) if levels else None
         ),

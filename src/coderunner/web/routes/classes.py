@@ -1,0 +1,244 @@
+"""Class pages: a teacher's classes, a class's live dashboard, login cards, a learner's cell;
+and the learner's "join a class" form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from ..api_client import ApiError
+from ..characters import AGE_GROUP_IDS
+from ..templating import render
+from ..views import api, gather, items, require_teacher, require_user
+from .forms import read_form, text
+
+MAX_NAMES = 40
+
+
+def _class_path(request: Request) -> str:
+    return "/classes/" + quote(str(request.path_params["class_id"]), safe="")
+
+
+async def class_list(request: Request) -> Response:
+    """The teacher's home: their classes and a form to make one."""
+    user = await require_teacher(request)
+    body = await api(request).get("/classes")
+    context = {"classes": items(body, "classes"), "errors": []}
+    return render(request, "teach_classes.html", context, user=user)
+
+
+async def create_class(request: Request) -> Response:
+    user = await require_teacher(request)
+    form = await read_form(request)
+    name = text(form, "name").strip()
+    age_group = text(form, "ageGroup")
+    errors = []
+    if not name:
+        errors.append("Give the class a name, for example “Class 4B”.")
+    if age_group not in AGE_GROUP_IDS:
+        errors.append("Pick the age group of the class.")
+    if errors:
+        body = await api(request).get("/classes")
+        context = {"classes": items(body, "classes"), "errors": errors}
+        return render(request, "teach_classes.html", context, status_code=422, user=user)
+    made = await api(request).post("/classes", {"name": name[:64], "ageGroup": age_group})
+    return RedirectResponse(f"/teach/classes/{quote(str(made['id']), safe='')}", 303)
+
+
+async def class_page(request: Request) -> Response:
+    """The dashboard: join code, live grid, who needs help, unlocks, accounts."""
+    user = await require_teacher(request)
+    path = _class_path(request)
+    detail, grid, challenges = await gather(
+        api(request).get(path),
+        api(request).get(path + "/progress"),
+        api(request).get(path + "/challenges"),
+    )
+    context: dict[str, Any] = {
+        "klass": detail,
+        "grid": grid,
+        "challenges": items(challenges, "challenges"),
+        "page_data": {"classId": detail["id"]},
+        "notice": request.query_params.get("notice"),
+    }
+    return render(request, "teach_class.html", context, user=user)
+
+
+def _names(raw: str) -> list[str]:
+    return [line.strip() for line in raw.replace(",", "\n").splitlines() if line.strip()]
+
+
+async def create_accounts(request: Request) -> Response:
+    """Make the accounts and answer with their login cards: the passwords are shown this once."""
+    user = await require_teacher(request)
+    form = await read_form(request)
+    names = _names(text(form, "names"))
+    path = _class_path(request)
+    if not names or len(names) > MAX_NAMES:
+        message = f"Write between 1 and {MAX_NAMES} first names, one per line."
+        raise ApiError(422, "BAD_NAMES", message)
+    created = await api(request).post(path + "/learners", {"names": names})
+    detail = await api(request).get(path)
+    cards = items(created, "accounts")
+    context = {"klass": detail, "cards": cards, "fresh": True}
+    return render(request, "class_cards.html", context, user=user)
+
+
+async def cards(request: Request) -> Response:
+    """Cards for every learner, without passwords (those were shown when made or reset)."""
+    user = await require_teacher(request)
+    detail = await api(request).get(_class_path(request))
+    cards = [{"username": row["username"]} for row in items(detail, "learners")]
+    context = {"klass": detail, "cards": cards, "fresh": False}
+    return render(request, "class_cards.html", context, user=user)
+
+
+async def reset_password(request: Request) -> Response:
+    user = await require_teacher(request)
+    await read_form(request)
+    learner_id = quote(str(request.path_params["learner_id"]), safe="")
+    path = _class_path(request)
+    done = await api(request).post(f"{path}/learners/{learner_id}/password", {})
+    detail = await api(request).get(path)
+    context = {"klass": detail, "cards": [done], "fresh": True}
+    return render(request, "class_cards.html", context, user=user)
+
+
+async def remove_learner(request: Request) -> Response:
+    await require_teacher(request)
+    await read_form(request)
+    learner_id = quote(str(request.path_params["learner_id"]), safe="")
+    await api(request).delete(f"{_class_path(request)}/learners/{learner_id}")
+    class_id = quote(str(request.path_params["class_id"]), safe="")
+    return RedirectResponse(f"/teach/classes/{class_id}?notice=removed", 303)
+
+
+async def set_unlock(request: Request) -> Response:
+    """Open or take back a level, for one learner or the class."""
+    await require_teacher(request)
+    form = await read_form(request)
+    try:
+        number = int(text(form, "levelNumber"))
+    except ValueError:
+        raise ApiError(422, "BAD_LEVEL", "Pick a level.") from None
+    learner_id = text(form, "learnerId") or None
+    path = _class_path(request)
+    if text(form, "action") == "lock":
+        await api(request).request(
+            "DELETE", f"{path}/unlocks/{number}", params={"learnerId": learner_id}
+        )
+        notice = "relocked"
+    else:
+        body: dict[str, Any] = {"levelNumber": number}
+        if learner_id:
+            body["learnerId"] = learner_id
+        await api(request).post(f"{path}/unlocks", body)
+        notice = "unlocked"
+    class_id = quote(str(request.path_params["class_id"]), safe="")
+    return RedirectResponse(f"/teach/classes/{class_id}?notice={notice}", 303)
+
+
+async def cell(request: Request) -> Response:
+    """A learner's latest code and results on one problem, read-only."""
+    user = await require_teacher(request)
+    learner_id = quote(str(request.path_params["learner_id"]), safe="")
+    problem_id = quote(str(request.path_params["problem_id"]), safe="")
+    path = _class_path(request)
+    detail, found = await gather(
+        api(request).get(path),
+        api(request).get(f"{path}/learners/{learner_id}/problems/{problem_id}"),
+    )
+    return render(request, "class_cell.html", {"klass": detail, "found": found}, user=user)
+
+
+def _form_time(value: str, offset_minutes: int) -> str | None:
+    """A `datetime-local` value in the teacher's browser time (offset from JS; UTC without)."""
+    try:
+        local = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if local.tzinfo is not None:
+        return local.isoformat()
+    return (local.replace(tzinfo=UTC) + timedelta(minutes=offset_minutes)).isoformat()
+
+
+async def create_challenge(request: Request) -> Response:
+    await require_teacher(request)
+    form = await read_form(request)
+    try:
+        offset = max(-900, min(900, int(text(form, "tzOffset") or "0")))
+    except ValueError:
+        offset = 0
+    opens = _form_time(text(form, "opensAt"), offset)
+    closes = _form_time(text(form, "closesAt"), offset)
+    problem_ids = [v for v in form.getlist("problemIds") if isinstance(v, str) and v]
+    title = text(form, "title").strip()[:80]
+    if not title or not opens or not closes or not problem_ids:
+        message = "Give the challenge a title, pick at least one puzzle, and set both times."
+        raise ApiError(422, "BAD_CHALLENGE", message)
+    body = {
+        "title": title,
+        "problemIds": problem_ids[:20],
+        "opensAt": opens,
+        "closesAt": closes,
+        "contest": text(form, "contest") == "on",
+    }
+    await api(request).post(_class_path(request) + "/challenges", body)
+    class_id = quote(str(request.path_params["class_id"]), safe="")
+    return RedirectResponse(f"/teach/classes/{class_id}?notice=challenge#challenges-title", 303)
+
+
+async def challenge_results(request: Request) -> Response:
+    user = await require_teacher(request)
+    path = _class_path(request)
+    challenge_id = quote(str(request.path_params["challenge_id"]), safe="")
+    detail, results = await gather(
+        api(request).get(path), api(request).get(f"{path}/challenges/{challenge_id}/results")
+    )
+    context = {"klass": detail, "results": results}
+    return render(request, "class_challenge.html", context, user=user)
+
+
+async def join(request: Request) -> Response:
+    """A learner joins a class with the code their teacher gave."""
+    await require_user(request)
+    form = await read_form(request)
+    code = text(form, "joinCode").strip()[:32]
+    if not code:
+        return RedirectResponse("/home?join=empty", 303)
+    try:
+        await api(request).post("/classes/join", {"joinCode": code})
+    except ApiError as exc:
+        if exc.status == 404:
+            return RedirectResponse("/home?join=unknown", 303)
+        if exc.status == 429:
+            return RedirectResponse("/home?join=wait", 303)
+        raise
+    return RedirectResponse("/home?join=ok", 303)
+
+
+routes = [
+    Route("/teach/classes", class_list, methods=["GET"]),
+    Route("/teach/classes", create_class, methods=["POST"]),
+    Route("/teach/classes/{class_id}", class_page, methods=["GET"]),
+    Route("/teach/classes/{class_id}/learners", create_accounts, methods=["POST"]),
+    Route("/teach/classes/{class_id}/cards", cards, methods=["GET"]),
+    Route("/teach/classes/{class_id}/unlocks", set_unlock, methods=["POST"]),
+    Route(
+        "/teach/classes/{class_id}/learners/{learner_id}/password",
+        reset_password,
+        methods=["POST"],
+    ),
+    Route(
+        "/teach/classes/{class_id}/learners/{learner_id}/remove", remove_learner, methods=["POST"]
+    ),
+    Route("/teach/classes/{class_id}/learners/{learner_id}/problems/{problem_id}", cell),
+    Route("/teach/classes/{class_id}/challenges", create_challenge, methods=["POST"]),
+    Route("/teach/classes/{class_id}/challenges/{challenge_id}", challenge_results),
+    Route("/classes/join", join, methods=["POST"]),
+]
