@@ -165,3 +165,44 @@ async def test_progress_csv_is_the_grid(
     other = await api.create_account(app, "teacher2", Role.TEACHER)
     denied = await client.get(f"/classes/{class_id}/progress.csv", headers=other.headers)
     assert denied.status_code == 404
+
+
+async def test_a_childs_leaderboard_is_their_class_and_opt_in(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    teacher: Account,
+    problem: dict[str, Any],
+) -> None:
+    made = await client.post(
+        "/classes", json={"name": "3A", "ageGroup": "10-12"}, headers=teacher.headers
+    )
+    class_id = made.json()["id"]
+    created = await client.post(
+        f"/classes/{class_id}/learners", json={"names": ["Ana", "Ben"]}, headers=teacher.headers
+    )
+    ana, ben = created.json()["accounts"]
+    tokens = {}
+    for kid in (ana, ben):
+        login = await client.post(
+            "/auth/login", json={"username": kid["username"], "password": kid["password"]}
+        )
+        tokens[kid["username"]] = {"Authorization": f"Bearer {login.json()['token']}"}
+    outsider = await api.create_account(app, "outsider", age_group="10-12")
+    for kid in (ana, ben):
+        async with app.state.sessionmaker() as session:
+            await record_submission(session, kid["id"], problem["id"], 1.0, True)
+            await session.commit()
+    path = f"/classes/{class_id}/leaderboard"
+    ana_headers = tokens[ana["username"]]
+    board = await client.get(path, headers=ana_headers)
+    assert board.status_code == 200, board.text
+    assert board.json()["entries"] == []  # off by default for children
+    opted = await client.patch("/auth/me", json={"leaderboardOptOut": False}, headers=ana_headers)
+    assert opted.status_code == 200
+    entries = (await client.get(path, headers=ana_headers)).json()["entries"]
+    assert [(e["displayName"], e["isMe"]) for e in entries] == [(ana["username"], True)]
+    assert ben["username"] not in (await client.get(path, headers=ana_headers)).text
+    # children never reach the server-wide board, even opted in
+    public = await client.get("/progress/leaderboard", headers=ana_headers)
+    assert public.json()["entries"] == []
+    assert (await client.get(path, headers=outsider.headers)).status_code == 404

@@ -30,6 +30,7 @@ from coderunner.classes.schemas import (
     ClassDetailOut,
     ClassesOut,
     ClassIn,
+    ClassLeaderboardOut,
     ClassOut,
     ClassUnlockIn,
     ClassUpdate,
@@ -325,3 +326,11 @@ async def challenge_results_csv(
 async def my_open_challenges(user: CurrentUser, session: SessionDep) -> ChallengesOut:
     """Open challenges of my classes (the learner's "From your teacher")."""
     return await challenges.open_for_learner(session, user)
+
+
+@router.get("/{class_id}/leaderboard", response_model=ClassLeaderboardOut)
+async def class_leaderboard(
+    class_id: str, user: CurrentUser, session: SessionDep
+) -> ClassLeaderboardOut:
+    """This week's XP in the class: the board a child sees; only learners who opted in."""
+    return await service.leaderboard(session, user, class_id)

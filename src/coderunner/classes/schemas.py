@@ -8,6 +8,7 @@ from pydantic import Field
 
 from coderunner.api.schemas import AgeGroup, APIModel, InputModel
 from coderunner.execution.schemas import JobOut
+from coderunner.progress.schemas import LeaderboardEntry
 
 MAX_NAMES = 40
 
@@ -193,3 +194,10 @@ class ResultRow(APIModel):
 class ChallengeResultsOut(APIModel):
     challenge: ChallengeOut
     rows: list[ResultRow]
+
+
+class ClassLeaderboardOut(APIModel):
+    class_id: str
+    class_name: str
+    week_start: datetime
+    entries: list[LeaderboardEntry]

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.api.errors import AppError, Conflict, Forbidden, NotFound
+from coderunner.api.schemas import AGE_GROUPS
 from coderunner.auth import repository as auth_repository
 from coderunner.auth.models import Role, User
 from coderunner.auth.tokens import hash_password
@@ -22,6 +23,7 @@ from coderunner.classes.schemas import (
     ClassDetailOut,
     ClassesOut,
     ClassIn,
+    ClassLeaderboardOut,
     ClassOut,
     ClassUpdate,
     CreatedAccount,
@@ -30,6 +32,8 @@ from coderunner.classes.schemas import (
     PasswordOut,
     PersonOut,
 )
+from coderunner.progress import community
+from coderunner.progress import repository as progress_repository
 
 NO_SUCH_CLASS = "no such class"
 CODE_ATTEMPTS = 20
@@ -296,3 +300,21 @@ async def reset_password(
     learner.password_hash = await asyncio.to_thread(hash_password, password)
     await session.flush()
     return PasswordOut(id=learner.id, username=learner.username, password=password)
+
+
+async def leaderboard(session: AsyncSession, user: User, class_id: str) -> ClassLeaderboardOut:
+    """This week's XP in the class, of learners who opted in (names: display name or username,
+    which classmates already know)."""
+    found = await access(session, user, class_id, learners_too=True)
+    members = {u.id: u for u, _ in await repository.learners(session, class_id)}
+    since = community.week_start()
+    rows = await progress_repository.weekly_xp(
+        session, since, AGE_GROUPS, community.LEADERBOARD_SIZE, user_ids=list(members)
+    )
+    named = [(uid, members[uid].display_name or members[uid].username, xp) for uid, _, xp in rows]
+    return ClassLeaderboardOut(
+        class_id=class_id,
+        class_name=found.classroom.name,
+        week_start=since,
+        entries=community.ranked(named, user.id),
+    )

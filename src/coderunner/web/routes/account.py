@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -11,7 +12,7 @@ from starlette.routing import Route
 from ..api_client import ApiError
 from ..characters import AGE_GROUP_IDS, CHARACTERS
 from ..templating import render
-from ..views import api, items, optional_user, require_user
+from ..views import api, gather, items, require_user
 from .forms import read_form, text
 
 LEADERBOARD_PATH = "/progress/leaderboard"
@@ -50,22 +51,47 @@ async def profile_submit(request: Request) -> Response:
     return RedirectResponse("/profile?saved=1", status_code=303)
 
 
-async def leaderboard(request: Request) -> Response:
-    user = await optional_user(request)
-    requested = request.query_params.get("ageGroup")
-    age_group = requested if requested in AGE_GROUP_IDS else (user or {}).get("ageGroup")
-    if age_group not in AGE_GROUP_IDS:
-        age_group = AGE_GROUP_IDS[0]
+PUBLIC_BOARD_GROUPS = ("13-16",)  # children (7-12) see only their class's board
+
+
+async def _class_boards(request: Request) -> list[Any]:
     try:
-        body = await api(request).get(LEADERBOARD_PATH, ageGroup=age_group)
+        mine = items(await api(request).get("/classes"), "classes")
+        calls = [
+            api(request).get(f"/classes/{quote(str(c['id']), safe='')}/leaderboard")
+            for c in mine
+            if isinstance(c, dict) and c.get("role") == "learner"
+        ]
+        return list(await gather(*calls))
     except ApiError as exc:
         if exc.status != 404:
             raise
-        body, unavailable = None, True
-    else:
-        unavailable = False
-    rows = items(body, "entries", "leaderboard", "rows")
-    context = {"age_group": age_group, "rows": rows, "unavailable": unavailable}
+        return []
+
+
+async def leaderboard(request: Request) -> Response:
+    user = await require_user(request)
+    boards = await _class_boards(request)
+    staff = user.get("role") in ("teacher", "admin")
+    teen = user.get("ageGroup") in PUBLIC_BOARD_GROUPS
+    rows: list[Any] = []
+    unavailable = False
+    if teen or staff:
+        try:
+            body = await api(request).get(LEADERBOARD_PATH, ageGroup=PUBLIC_BOARD_GROUPS[0])
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            unavailable = True
+        else:
+            rows = items(body, "entries", "leaderboard", "rows")
+    context = {
+        "boards": boards,
+        "show_public": teen or staff,
+        "rows": rows,
+        "unavailable": unavailable,
+        "opted_in": not user.get("leaderboardOptOut", True),
+    }
     return render(request, "leaderboard.html", context, user=user)
 
 
