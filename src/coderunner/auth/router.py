@@ -13,7 +13,7 @@ from coderunner.api.deps import (
     StaffUser,
     TokenClaimsDep,
 )
-from coderunner.api.errors import AppError, RateLimited
+from coderunner.api.errors import AppError, NotFound, RateLimited
 from coderunner.api.ratelimit import RateLimiter
 from coderunner.api.schemas import ERROR_RESPONSES
 from coderunner.auth import service
@@ -26,6 +26,7 @@ from coderunner.auth.schemas import (
     TokenOut,
     UserOut,
 )
+from coderunner.classes import service as classes_service
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
@@ -93,7 +94,12 @@ async def logout(
 
 
 @router.get("/users/{user_id}", response_model=UserOut)
-async def get_user(user_id: str, _staff: StaffUser, session: SessionDep) -> UserOut:
+async def get_user(user_id: str, staff: StaffUser, session: SessionDep) -> UserOut:
+    """Admins: anyone; teachers: themselves and learners of the classes they teach."""
+    if user_id != staff.id and not await classes_service.may_act_on_learner(
+        session, staff, user_id
+    ):
+        raise NotFound("no such user")
     return UserOut.model_validate(await service.get_user(session, user_id))
 
 
