@@ -353,7 +353,7 @@ def test_every_control_is_labelled_and_the_phone_menu_works(
 
     teacher = new_page(browser, server)
     log_in_in_browser(teacher, make_teacher(server, admin_api, PASSWORD), PASSWORD)
-    for path in ("/teach/problems", "/teach/problems/new"):
+    for path in ("/teach/problems", "/teach/problems/new", "/teach/classes"):
         teacher.goto(path)
         assert teacher.evaluate(UNNAMED_CONTROLS) == [], path
     teacher.context.close()

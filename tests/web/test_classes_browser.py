@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, expect
 
 from .browser import log_in_in_browser, new_page, page_data, set_code, watch_of
 from .conftest import Server, make_teacher, unique_name
-from .test_browser import reference, submit_and_wait
+from .test_browser import UNNAMED_CONTROLS, reference, submit_and_wait
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +42,7 @@ def test_a_class_from_cards_to_a_live_green_cell(
     username = cards.first.locator(".card-username").inner_text().strip()
     password = cards.first.locator(".card-password").inner_text().strip()
     assert re.fullmatch(r"mia\d{3}", username)
+    assert teacher.evaluate(UNNAMED_CONTROLS) == []
     teacher.emulate_media(media="print")
     expect(teacher.locator(".site-header")).to_be_hidden()
     expect(cards.first).to_be_visible()
@@ -66,6 +67,7 @@ def test_a_class_from_cards_to_a_live_green_cell(
     expect(row.locator("a.cell-solved")).to_have_count(0)
     # the live stream is connected: its first grid arrived
     expect(teacher.locator("html")).to_have_attribute("data-grid-updates", re.compile(r"^[1-9]"))
+    assert teacher.evaluate(UNNAMED_CONTROLS) == []
 
     # the child logs in with the card and solves the first puzzle of level 1
     child = new_page(browser, server)

@@ -156,6 +156,17 @@ async def cell(request: Request) -> Response:
     return render(request, "class_cell.html", {"klass": detail, "found": found}, user=user)
 
 
+async def add_teacher(request: Request) -> Response:
+    await require_teacher(request)
+    form = await read_form(request)
+    username = text(form, "username").strip()[:64]
+    if not username:
+        raise ApiError(422, "BAD_USERNAME", "Type the other teacher's username.")
+    await api(request).post(_class_path(request) + "/teachers", {"username": username})
+    class_id = quote(str(request.path_params["class_id"]), safe="")
+    return RedirectResponse(f"/teach/classes/{class_id}?notice=teacher", 303)
+
+
 def _form_time(value: str, offset_minutes: int) -> str | None:
     """A `datetime-local` value in the teacher's browser time (offset from JS; UTC without)."""
     try:
@@ -238,6 +249,7 @@ routes = [
         "/teach/classes/{class_id}/learners/{learner_id}/remove", remove_learner, methods=["POST"]
     ),
     Route("/teach/classes/{class_id}/learners/{learner_id}/problems/{problem_id}", cell),
+    Route("/teach/classes/{class_id}/teachers", add_teacher, methods=["POST"]),
     Route("/teach/classes/{class_id}/challenges", create_challenge, methods=["POST"]),
     Route("/teach/classes/{class_id}/challenges/{challenge_id}", challenge_results),
     Route("/classes/join", join, methods=["POST"]),

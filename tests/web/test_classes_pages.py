@@ -1,0 +1,84 @@
+"""Class pages over HTTP (no JavaScript): the cards page, joining, the child's leaderboard."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from .conftest import Server, csrf_from, make_teacher, sign_up, unique_name
+
+PASSWORD = "a long enough password"
+
+
+def log_in(server: Server, username: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=server.web_url, timeout=60)
+    page = client.get("/login")
+    done = client.post(
+        "/login",
+        data={"csrf_token": csrf_from(page.text), "username": username, "password": password},
+    )
+    assert done.status_code == 303, done.text
+    return client
+
+
+def test_cards_joining_and_a_childs_leaderboard(
+    server: Server, admin_api: httpx.Client, web: httpx.Client
+) -> None:
+    teacher = log_in(server, make_teacher(server, admin_api, PASSWORD), PASSWORD)
+    home = teacher.get("/home")
+    assert (home.status_code, home.headers["location"]) == (303, "/teach/classes")
+    page = teacher.get("/teach/classes")
+    made = teacher.post(
+        "/teach/classes",
+        data={"csrf_token": csrf_from(page.text), "name": "Owls <b>", "ageGroup": "7-9"},
+    )
+    assert made.status_code == 303
+    class_url = made.headers["location"]
+    page = teacher.get(class_url)
+    assert page.status_code == 200
+    assert "Owls &lt;b&gt;" in page.text  # escaped
+    code = re.search(r'id="join-code">([A-Z0-9-]+)<', page.text)
+    assert code
+    cards = teacher.post(
+        class_url + "/learners",
+        data={"csrf_token": csrf_from(page.text), "names": "Zoë\nSam, Kim"},
+    )
+    assert cards.status_code == 200
+    assert cards.text.count('class="login-card"') == 3
+    assert "Zoë" not in cards.text  # first names make usernames and are not kept
+    assert "@media print" in teacher.get("/static/css/site.css").text
+    plain = teacher.get(class_url + "/cards")
+    assert plain.text.count('class="login-card"') == 3
+    assert 'class="card-password"' not in plain.text  # passwords are shown only once
+
+    sign_up(web, unique_name("kid"), PASSWORD, age_group="7-9")
+    home = web.get("/home")
+    wrong = web.post("/classes/join", data={"csrf_token": csrf_from(home.text), "joinCode": "zz"})
+    assert wrong.headers["location"] == "/home?join=unknown"
+    assert "doesn't match a class" in web.get("/home?join=unknown").text
+    before = web.get("/leaderboard")
+    assert "Leaderboards are for your class" in before.text
+    assert "Everyone aged 13-16" not in before.text  # no server-wide board for children
+    joined = web.post(
+        "/classes/join",
+        data={"csrf_token": csrf_from(home.text), "joinCode": code.group(1).lower()},
+    )
+    assert joined.headers["location"] == "/home?join=ok"
+    assert "Owls &lt;b&gt;" in web.get("/home?join=ok").text
+    board = web.get("/leaderboard")
+    assert "Owls &lt;b&gt;" in board.text
+    assert "You are not on the leaderboard" in board.text
+
+    other_name = make_teacher(server, admin_api, PASSWORD)
+    other = log_in(server, other_name, PASSWORD)
+    assert other.get(class_url).status_code == 404
+    assert other.get(class_url + "/cards").status_code == 404
+    page = teacher.get(class_url)
+    added = teacher.post(
+        class_url + "/teachers", data={"csrf_token": csrf_from(page.text), "username": other_name}
+    )
+    assert added.headers["location"].endswith("?notice=teacher")
+    assert other.get(class_url).status_code == 200  # a co-teacher now
+    for client in (teacher, other):
+        client.close()
