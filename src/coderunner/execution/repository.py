@@ -12,6 +12,7 @@ from typing import Any, cast
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from coderunner.execution.models import ExecutionJob, JobStatus, JobType
 from coderunner.problems.models import Problem
@@ -74,9 +75,25 @@ async def depths(session: AsyncSession) -> dict[tuple[str, str], int]:
     return {(q, s): int(n) for q, s, n in (await session.execute(statement)).all()}
 
 
+# jobs of the same user already running on the same queue (correlated with the claimed row)
+_running = aliased(ExecutionJob)
+_USER_RUNNING = (
+    select(func.count())
+    .select_from(_running)
+    .where(
+        _running.user_id == ExecutionJob.user_id,
+        _running.queue == ExecutionJob.queue,
+        _running.status == JobStatus.PROCESSING.value,
+    )
+    .scalar_subquery()
+)
 _CLAIM = (
     update(ExecutionJob)
-    .where(ExecutionJob.id == bindparam("b_job_id"), ExecutionJob.status == JobStatus.PENDING.value)
+    .where(
+        ExecutionJob.id == bindparam("b_job_id"),
+        ExecutionJob.status == JobStatus.PENDING.value,
+        bindparam("b_user_cap") > _USER_RUNNING,
+    )
     .values(
         status=JobStatus.PROCESSING.value,
         attempts=ExecutionJob.attempts + 1,
@@ -89,13 +106,14 @@ _CLAIM = (
 
 
 async def claim(
-    session: AsyncSession, job_id: str, worker_id: str, now: datetime
+    session: AsyncSession, job_id: str, worker_id: str, now: datetime, user_cap: int
 ) -> ExecutionJob | None:
-    """Take a pending job for this worker (the claimed row); None when someone else has it or
-    it is done. One statement: UPDATE … WHERE status='pending' RETURNING …."""
+    """Take a pending job for this worker (the claimed row); None when someone else has it, it
+    is done, or its owner already has `user_cap` jobs running on its queue (fair share). One
+    statement: UPDATE … WHERE status='pending' AND <owner's running> < cap RETURNING …."""
     result = await session.execute(
         _CLAIM,
-        {"b_job_id": job_id, "b_worker_id": worker_id, "b_now": now},
+        {"b_job_id": job_id, "b_worker_id": worker_id, "b_now": now, "b_user_cap": user_cap},
         execution_options={"synchronize_session": False, "populate_existing": True},
     )
     return result.scalars().first()

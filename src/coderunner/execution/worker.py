@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -156,6 +157,15 @@ def execute(sandbox_factory: Callable[[], Sandbox], work: Work) -> Outcome:
         return Outcome("retry", reason=f"internal error: {type(exc).__name__}")
 
 
+FAIR_RETRY_S = 0.25
+
+
+def fair_share(concurrency: int) -> int:
+    """How many of a queue's `concurrency` workers one user's jobs may hold at once: half,
+    rounded up, so another learner's job always finds a free worker (one worker: that one)."""
+    return max(1, math.ceil(concurrency / 2))
+
+
 class JobProcessor:
     """Processes job ids from any transport; concurrency, rate limit and claims per queue."""
 
@@ -176,6 +186,9 @@ class JobProcessor:
         self.worker_id = worker_id
         self.sandbox_factory = sandbox_factory
         self.semaphores = {q: asyncio.Semaphore(n) for q, n in concurrency.items()}
+        # fair share: one user's jobs hold at most this many of a queue's workers (see
+        # docs/adr/0009-fair-queues.md); a job over it waits and is tried again
+        self.user_caps = {q: fair_share(n) for q, n in concurrency.items()}
         # a thread per concurrent job: the default executor is too small to hold both queues
         self.executors = {
             q: ThreadPoolExecutor(n, thread_name_prefix=f"sandbox-{q}")
@@ -191,13 +204,14 @@ class JobProcessor:
 
     # the task entry point ---------------------------------------------------------------------
 
-    async def handle(self, queue: str, job_id: str) -> None:
+    async def handle(self, queue: str, job_id: str, *, retry: bool = False) -> None:
         task = asyncio.current_task()
         if task is not None:
             self.running.add(task)
         self.holding.add(job_id)
         try:
-            await self._handle(queue, job_id)
+            if await self._handle(queue, job_id, retry=retry) and self.accepting:
+                self._retry_later(queue, job_id)
         except asyncio.CancelledError:
             raise
         except Exception:  # the job stays pending: the sweeper sends it again
@@ -207,6 +221,23 @@ class JobProcessor:
             if task is not None:
                 self.running.discard(task)
 
+    def _retry_later(self, queue: str, job_id: str) -> None:
+        """Its owner holds their share of the workers: others' jobs go first, this one is tried
+        again soon, outside the transport's task (which is released, so the transport keeps
+        delivering other learners' jobs)."""
+
+        async def again() -> None:
+            self.holding.add(job_id)
+            try:
+                await asyncio.sleep(FAIR_RETRY_S)
+            finally:
+                self.holding.discard(job_id)
+            await self.handle(queue, job_id, retry=True)
+
+        task = asyncio.get_running_loop().create_task(again())
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
+
     async def _is_pending(self, job_id: str) -> bool:
         async with self.sessionmaker() as session:
             status = await session.scalar(
@@ -214,21 +245,25 @@ class JobProcessor:
             )
         return status == JobStatus.PENDING
 
-    async def _handle(self, queue: str, job_id: str) -> None:
+    async def _handle(self, queue: str, job_id: str, *, retry: bool = False) -> bool:
+        """Run the job if it is pending and its owner is under their share; True when it is
+        pending but must wait for the owner's other jobs (deferred)."""
         if not self.accepting or queue not in self.semaphores:
-            return
+            return False
         async with self.semaphores[queue]:
             if not self.accepting:
-                return
-            if self.throttle.items.get(queue) is not None:
+                return False
+            if not retry and self.throttle.items.get(queue) is not None:
                 # don't spend a rate-limit slot on a duplicate message
                 if not await self._is_pending(job_id):
-                    return
+                    return False
                 waited = await self.throttle.acquire(queue)
                 metrics.RATE_LIMIT_WAIT.labels(queue).observe(waited)
             claimed = await self._claim(job_id, queue)
             if claimed is None:
-                return  # done or taken: nothing to do (the message is acknowledged)
+                # done or taken: nothing to do (the message is acknowledged); still pending:
+                # its owner is at their share, so the slot goes to someone else's job now
+                return await self._is_pending(job_id)
             claim, work = claimed
             self.claims[job_id] = claim
             try:
@@ -238,13 +273,16 @@ class JobProcessor:
                 raise
             finally:
                 self.claims.pop(job_id, None)
+            return False
 
     # steps ------------------------------------------------------------------------------------
 
     async def _claim(self, job_id: str, queue: str) -> tuple[Claim, Work] | None:
         now = utcnow()
         async with self.sessionmaker() as session:
-            job = await repository.claim(session, job_id, self.worker_id, now)
+            job = await repository.claim(
+                session, job_id, self.worker_id, now, self.user_caps.get(queue, 1)
+            )
             if job is None:
                 await session.rollback()
                 return None
