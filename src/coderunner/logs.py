@@ -1,15 +1,20 @@
 """Structured logging: JSON lines to stdout (colored console in development on a TTY).
 
 `LOG_DIR` adds a per-process file `<service>-<pid>.log`, rotated daily and kept 14 days, so two
-processes never write one file. Request id and user id are bound through structlog contextvars.
+processes never write one file. At start-up the files of processes that are gone are pruned: those
+older than the retention, and all but the newest `KEEP_DEAD_FILES`, so restarts don't pile up.
+Request id and user id are bound through structlog contextvars.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
+import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +22,50 @@ import structlog
 from structlog.typing import EventDict, Processor
 
 RETENTION_DAYS = 14
+KEEP_DEAD_FILES = 20
+_PID_FILE = re.compile(r"^(?P<service>.+)-(?P<pid>\d+)\.log(?:\..+)?$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def prune_log_files(
+    log_dir: Path,
+    service: str,
+    *,
+    keep_dead: int = KEEP_DEAD_FILES,
+    retention_days: int = RETENTION_DAYS,
+) -> list[Path]:
+    """Delete `service`'s log files of processes that are gone: older than `retention_days`,
+    or beyond the newest `keep_dead`. Returns what was deleted."""
+    dead: list[tuple[float, Path]] = []
+    for path in log_dir.glob(f"{service}-*.log*"):
+        match = _PID_FILE.match(path.name)
+        if match is None or match["service"] != service:
+            continue
+        pid = int(match["pid"])
+        if pid == os.getpid() or _alive(pid):
+            continue
+        try:
+            dead.append((path.stat().st_mtime, path))
+        except FileNotFoundError:
+            continue
+    dead.sort(reverse=True)
+    cutoff = time.time() - retention_days * 86400
+    removed: list[Path] = []
+    for index, (mtime, path) in enumerate(dead):
+        if index >= keep_dead or mtime < cutoff:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def _add_service(service: str) -> Processor:
@@ -83,6 +132,7 @@ def configure_logging(
     handlers.append(stream)
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
+        prune_log_files(log_dir, service)
         file_handler = logging.handlers.TimedRotatingFileHandler(
             log_file_path(log_dir, service),
             when="midnight",

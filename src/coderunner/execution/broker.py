@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
+from redis.asyncio import Redis
 from taskiq import AsyncBroker, InMemoryBroker
 from taskiq.acks import AcknowledgeType
 from taskiq.receiver import Receiver
@@ -28,6 +29,7 @@ log = structlog.get_logger("coderunner.execution.broker")
 TASK_NAME = "coderunner.execution.process_job"
 # (queue, job id)
 Handler = Callable[[str, str], Awaitable[None]]
+# a hard cap as a backstop; finished entries are trimmed by `JobQueues.tidy` long before it
 STREAM_MAXLEN = 10_000
 
 
@@ -65,6 +67,26 @@ def _build_broker(settings: Settings, queue: str, concurrency: int) -> AsyncBrok
             unacknowledged_lock_timeout=max(1.0, settings.job_stale_s),
         )
     return InMemoryBroker(max_async_tasks=concurrency, propagate_exceptions=False)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def _finished_floor(redis: Redis, stream: str, group: str) -> str | None:
+    """The lowest entry id still needed: the oldest pending one, else the first not yet
+    delivered to the group. Everything below it was delivered and acknowledged."""
+    groups = [g for g in await redis.xinfo_groups(stream) if _text(g["name"]) == group]
+    if not groups:
+        return None
+    last = _text(groups[0]["last-delivered-id"])
+    if last in ("0-0", "0"):
+        return None
+    pending = await redis.xpending(stream, group)
+    if pending and pending.get("pending"):
+        return _text(pending["min"])
+    ms, _, seq = last.partition("-")
+    return f"{ms}-{int(seq or 0) + 1}"
 
 
 class JobQueues:
@@ -109,11 +131,56 @@ class JobQueues:
             await broker.startup()
 
     async def shutdown(self) -> None:
+        await self.remove_own_consumers()
         for broker in self.brokers.values():
             try:
                 await broker.shutdown()
             except Exception:
                 log.exception("broker_shutdown_failed")
+
+    def _streams(self) -> list[RedisStreamBroker]:
+        return [b for b in self.brokers.values() if isinstance(b, RedisStreamBroker)]
+
+    async def remove_own_consumers(self) -> None:
+        """On shutdown: delete this process's consumer from each group, unless it still holds
+        pending messages (deleting it would orphan them; the sweeper removes it once empty)."""
+        for broker in self._streams():
+            try:
+                async with Redis(connection_pool=broker.connection_pool) as redis:
+                    for consumer in await redis.xinfo_consumers(
+                        broker.queue_name, broker.consumer_group_name
+                    ):
+                        if (
+                            _text(consumer["name"]) == broker.consumer_name
+                            and not consumer["pending"]
+                        ):
+                            await redis.xgroup_delconsumer(
+                                broker.queue_name, broker.consumer_group_name, broker.consumer_name
+                            )
+            except Exception as exc:
+                log.warning("consumer_remove_failed", queue=broker.queue_name, error=repr(exc))
+
+    async def tidy(self, stale_consumer_idle_ms: int) -> dict[str, int]:
+        """Bound the streams' state: delete consumers idle longer than `stale_consumer_idle_ms`
+        with nothing pending (processes that died or stopped), and trim entries that every
+        consumer has finished (XTRIM MINID below the oldest pending and undelivered entry; never
+        pending work). Returns how many consumers and entries went, for the log."""
+        removed = trimmed = 0
+        for broker in self._streams():
+            stream, group = broker.queue_name, broker.consumer_group_name
+            async with Redis(connection_pool=broker.connection_pool) as redis:
+                for consumer in await redis.xinfo_consumers(stream, group):
+                    name = _text(consumer["name"])
+                    if (
+                        name != broker.consumer_name
+                        and not consumer["pending"]
+                        and int(consumer["idle"]) > stale_consumer_idle_ms
+                    ):
+                        removed += int(await redis.xgroup_delconsumer(stream, group, name) >= 0)
+                floor = await _finished_floor(redis, stream, group)
+                if floor is not None:
+                    trimmed += int(await redis.xtrim(stream, minid=floor, approximate=False))
+        return {"consumers": removed, "entries": trimmed}
 
     async def kick(self, queue: str, job_id: str) -> None:
         """Send one job id. Raises when the transport is down (the sweeper re-sends later)."""

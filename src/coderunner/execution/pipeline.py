@@ -91,6 +91,7 @@ class Pipeline:
             names,
             resend_lost=self.queues.distributed,
             held_locally=self._held,
+            tidy=self.queues.tidy if self.queues.distributed else None,
         )
 
     def _held(self) -> set[str]:

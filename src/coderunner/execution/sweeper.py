@@ -5,7 +5,9 @@ Every few seconds, in every worker process and in embedded mode:
   pending and are re-sent, or fail with a reason once they used `job_max_attempts`;
 - pending jobs never sent (the queue was down at enqueue time) or, on Redis, sent longer than
   `job_stale_s` ago (the message may be lost, e.g. Redis restarted) are re-sent;
-- the queue-depth gauges are refreshed.
+- the queue-depth gauges are refreshed;
+- every minute: dead workers' cgroups on this host are removed, and on Redis the consumers of
+  stopped processes (idle, nothing pending) and the stream entries every consumer finished.
 On start-up every pending job of our queues is re-sent. Duplicates are harmless: a message
 whose job is no longer pending is acknowledged without effect.
 """
@@ -24,11 +26,15 @@ from coderunner.db.base import utcnow
 from coderunner.execution import metrics, repository
 from coderunner.execution.events import EventBus
 from coderunner.execution.models import JobStatus
+from coderunner.sandbox import sweep_stale_cgroups
 
 log = structlog.get_logger("coderunner.execution.sweeper")
 
 Kick = Callable[[str, str], Awaitable[None]]
+Tidy = Callable[[int], Awaitable[dict[str, int]]]
 LOCAL_GRACE_S = 2.0
+TIDY_EVERY_S = 60.0  # stale consumers, finished stream entries, dead workers' cgroups
+STALE_CONSUMER_IDLE_S = 600.0
 
 
 def sweep_interval(settings: Settings) -> float:
@@ -46,6 +52,7 @@ class Sweeper:
         *,
         resend_lost: bool,
         held_locally: Callable[[], set[str]] | None = None,
+        tidy: Tidy | None = None,
     ) -> None:
         self.settings = settings
         self.sessionmaker = sessionmaker
@@ -56,6 +63,8 @@ class Sweeper:
         self.resend_lost = resend_lost
         # in-memory transports: the ids this process still holds a task for
         self.held_locally = held_locally
+        # the transport's housekeeping (Redis: stale consumers, finished stream entries)
+        self.tidy = tidy
         self._task: asyncio.Task[None] | None = None
 
     async def send(self, jobs: list[tuple[str, str]], reason: str) -> int:
@@ -137,11 +146,25 @@ class Sweeper:
             depths = await repository.depths(session)
         metrics.set_depths(depths, self.queues)
 
+    async def housekeeping(self) -> None:
+        """Bound what grows with restarts: dead workers' cgroups on this host, consumers of
+        stopped processes and finished entries in the Redis streams."""
+        await asyncio.to_thread(sweep_stale_cgroups)
+        if self.tidy is not None:
+            done = await self.tidy(int(STALE_CONSUMER_IDLE_S * 1000))
+            if any(done.values()):
+                log.info("streams_tidied", **done)
+
     async def run_forever(self) -> None:
         interval = sweep_interval(self.settings)
+        loop = asyncio.get_running_loop()
+        next_tidy = loop.time() + TIDY_EVERY_S
         while True:
             try:
                 await self.sweep()
+                if loop.time() >= next_tidy:
+                    next_tidy = loop.time() + TIDY_EVERY_S
+                    await self.housekeeping()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

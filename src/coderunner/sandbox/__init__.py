@@ -14,7 +14,7 @@ import threading
 import time
 
 from . import selftest_cache
-from .cgroups import CgroupError, detect
+from .cgroups import CgroupError, detect, sweep_stale
 from .languages import Language, UnknownLanguageError, get_language, registry
 from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
 from .result import RunResult, Verdict
@@ -39,6 +39,7 @@ __all__ = [
     "registry",
     "run_selftest",
     "selftest_report",
+    "sweep_stale_cgroups",
 ]
 
 _lock = threading.Lock()
@@ -66,6 +67,12 @@ def build_sandbox(config: SandboxConfig | None = None) -> Sandbox:
     except CgroupError as exc:
         raise SandboxUnavailableError(f"cgroups unusable: {exc}") from exc
     return Sandbox(config, backend)
+
+
+def sweep_stale_cgroups() -> None:
+    """Remove cgroups that dead service processes left (no-op before the sandbox is built)."""
+    if _instance is not None:
+        sweep_stale(_instance.cgroups)
 
 
 def _failed(reason: str) -> SandboxUnavailableError:

@@ -136,6 +136,16 @@ def _sweep_stale(parents: list[Path]) -> None:
                     _rmdir(child, deadline_s=1.0)
 
 
+def sweep_stale(backend: Backend) -> None:
+    """Remove the run groups of service processes that are gone. Runs at start-up, and the job
+    sweeper calls it periodically so a dead worker's groups don't wait for the next start."""
+    parents: list[Path] = list(getattr(backend, "parents", {}).values())
+    base = getattr(backend, "base", None)
+    if isinstance(base, Path):
+        parents.append(base)
+    _sweep_stale(parents)
+
+
 def _quota(limits: Limits, period_us: int = 100_000) -> int:
     return max(1000, int(limits.cpu_cores * period_us))
 
