@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from ..observability import setup_error_reporting
 from .api_client import ApiError
+from .assets import STATIC_DIR, HashedStaticFiles, asset_hashes
 from .config import DEFAULT_API_URL, WebConfig
 from .csrf import CsrfError, CsrfMiddleware
 from .headers import SecurityHeadersMiddleware
@@ -31,8 +31,10 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_API_URL", "create_web_app"]
 
-STATIC_DIR = Path(__file__).parent / "static"
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# smaller bodies gain nothing from gzip; text/event-stream is never compressed (Starlette's
+# default exclusions), so server-sent events still arrive one by one
+GZIP_MINIMUM_SIZE = 500
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -107,7 +109,7 @@ def _routes() -> list[BaseRoute]:
         *admin.routes,
         *classes.routes,
         Route("/api/{path:path}", proxy_endpoint, methods=PROXY_METHODS),
-        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount("/static", app=HashedStaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
 
@@ -139,4 +141,6 @@ def create_web_app(settings: Settings | None = None) -> Starlette:
     app.state.config = config
     app.add_middleware(CsrfMiddleware, secure=config.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_SIZE)
+    asset_hashes()  # hashed once, at start, not on the first page
     return app

@@ -10,6 +10,7 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from .assets import asset_url
 from .characters import AGE_GROUPS, CHARACTERS, character_for, tagline_for, voice_for
 from .markdown import render_markdown
 from .session import large_code_font, remember_look
@@ -30,6 +31,7 @@ def environment() -> jinja2.Environment:
     env.globals["AGE_GROUPS"] = AGE_GROUPS
     env.globals["CHARACTERS"] = CHARACTERS
     env.globals["tagline"] = tagline_for
+    env.globals["asset_url"] = asset_url
     return env
 
 
