@@ -46,6 +46,19 @@ def test_pages_link_static_files_by_hash_only(web: httpx.Client, path: str) -> N
     assert UNHASHED.findall(html) == []
 
 
+def test_the_problem_page_links_the_editor_bundle_by_hash(web: httpx.Client) -> None:
+    sign_up(web, unique_name("fast"), PASSWORD)
+    html = web.get("/levels/7-9/1").text
+    assert f'data-bundle="/static/build/editor.js?v={_hash("build/editor.js")}"' in html
+    assert f"/static/js/problem.js?v={_hash('js/problem.js')}" in html
+    assert UNHASHED.findall(html) == []
+    # usable before the bundle: the code is in the page, the buttons wait for the editor
+    assert 'id="editor-placeholder"' in html
+    assert re.search(r'id="run-button"[^>]*\sdisabled', html)
+    assert re.search(r'id="submit-button"[^>]*\sdisabled', html)
+    assert "Editor loading…" in html
+
+
 def test_a_hashed_request_is_cached_for_a_year(web: httpx.Client) -> None:
     response = web.get(asset_url("build/editor.js"))
     assert response.status_code == 200

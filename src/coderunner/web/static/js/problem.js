@@ -1,5 +1,4 @@
 // The problem page: editor, Run (with stdin), Submit, live status, results, hints, drawer.
-import { createEditor } from "../build/editor.js";
 import { api, ApiError } from "./api.js";
 import { runJob } from "./jobs.js";
 import { loadCode, saveCode, clearCode } from "./storage.js";
@@ -34,6 +33,19 @@ const STATUS_WORDS = {
 const nonceMeta = document.querySelector('meta[name="csp-nonce"]');
 const saved = loadCode(data.userId, data.problemId);
 const editorHost = $("editor");
+const placeholder = $("editor-placeholder");
+const loading = $("editor-loading");
+// the learner's own code is readable at once; the editor (a large bundle) replaces it when it
+// arrives, and only then are Run and Submit turned on
+if (placeholder && saved != null) placeholder.textContent = saved;
+let createEditor;
+try {
+  ({ createEditor } = await import(editorHost.dataset.bundle || "../build/editor.js"));
+} catch (err) {
+  if (loading) loading.textContent = "The editor did not load. Please reload the page.";
+  throw err;
+}
+if (placeholder) placeholder.remove();
 const editor = createEditor(editorHost, {
   doc: saved ?? data.starterCode,
   language: data.language || "python",
@@ -187,3 +199,10 @@ setupHints($("hint-button"), $("hint-list"), (shown) => {
 });
 setupDrawer($("cheatsheet-button"), $("cheatsheet-drawer"), $("drawer-close"));
 trackSession({ ageGroup: data.ageGroup, levelNumber: data.levelNumber, problemId: data.problemId });
+
+// the editor is ready: the buttons work now
+for (const button of [runButton, submitButton, $("reset-button")]) {
+  button.disabled = false;
+  button.removeAttribute("aria-describedby");
+}
+if (loading) loading.remove();
