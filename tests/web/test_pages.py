@@ -262,7 +262,7 @@ def test_profile_changes_character_name_and_opt_out(web: httpx.Client) -> None:
         "/profile",
         data={
             "csrf_token": csrf_from(page.text),
-            "displayName": "Star <Kid>",
+            "displayName": "Star O'Kid",
             "character": "cosmic",
             "ageGroup": "10-12",
             "showOnLeaderboard": "on",
@@ -271,7 +271,7 @@ def test_profile_changes_character_name_and_opt_out(web: httpx.Client) -> None:
     assert response.status_code == 303
     page = web.get("/profile?saved=1")
     assert 'class="theme-cosmic' in page.text
-    assert "Star &lt;Kid&gt;" in page.text  # escaped, never markup
+    assert "Star O&#39;Kid" in page.text  # escaped, never markup
     me = web.get("/api/auth/me").json()
     assert me["character"] == "cosmic"
     assert me["leaderboardOptOut"] is False  # opted in
