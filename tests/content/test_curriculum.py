@@ -174,3 +174,13 @@ def test_rules_are_set_where_the_statement_states_them(curriculum: Curriculum) -
         if says_without and problem.id not in ("common-letters", "no-repeats"):
             assert problem.rules is not None, problem.id
             assert problem.rules.forbidden_names, problem.id
+
+
+def test_every_problem_has_another_way_note(curriculum: Curriculum) -> None:
+    for problem in curriculum.problems:
+        note = (problem.another_way or "").strip()
+        assert note, f"{problem.id} has no anotherWay note"
+        blocks = re.findall(r"```python\n(.*?)```", note, flags=re.S)
+        assert note.count("```") <= 2, f"{problem.id}: at most one code block"
+        for code in blocks:
+            compile(code, problem.id, "exec")
