@@ -33,14 +33,15 @@ BURST = 200
 async def test_burst_of_submissions_is_shed_not_failed(
     client: httpx.AsyncClient, learner: Any, problem: dict[str, Any], app: FastAPI
 ) -> None:
-    async def submit() -> httpx.Response:
+    async def submit(n: int) -> httpx.Response:
+        # distinct code each time: an identical resubmission would be answered from its result
         return await client.post(
             "/execution/submit",
-            json={"problemId": problem["id"], "code": SOLUTION},
+            json={"problemId": problem["id"], "code": f"{SOLUTION}# try {n}\n"},
             headers=learner.headers,
         )
 
-    responses = await asyncio.gather(*(submit() for _ in range(BURST)))
+    responses = await asyncio.gather(*(submit(n) for n in range(BURST)))
     codes = [r.status_code for r in responses]
     assert set(codes) <= {202, 503}, sorted(set(codes))
     accepted = [r.json()["jobId"] for r in responses if r.status_code == 202]
