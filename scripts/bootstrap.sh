@@ -17,10 +17,12 @@ command -v prlimit >/dev/null && command -v setpriv >/dev/null || need+=(util-li
 [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/javac ] || need+=(openjdk-17-jdk-headless)
 [ -d /usr/share/zoneinfo ] || need+=(tzdata)  # zoneinfo in the sandbox
 if [ "${1:-}" = --with-test-tools ] || [ "${CI:-}" = true ]; then
-  # the suite runs nginx in front of the API and checks deploy/ with promtool and systemd-analyze
+  # the suite runs nginx in front of the API, checks deploy/ with promtool and systemd-analyze,
+  # and drives Chromium
   command -v nginx >/dev/null || need+=(nginx-light)
   command -v promtool >/dev/null || need+=(prometheus)
   command -v systemd-analyze >/dev/null || need+=(systemd)
+  [ -x /usr/bin/chromium ] || need+=(chromium)  # the browser tests drive Debian's Chromium
 fi
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
