@@ -174,6 +174,8 @@ def test_hints_and_cheatsheet_drawer_work_from_the_keyboard(
     sign_up_in_browser(page, unique_name("keys"), PASSWORD, "7-9")
     page.goto("/levels/7-9/1")
     hints = page_data(page)["hints"]
+    # the page's controls are wired once the editor bundle is in (Run turns on then)
+    expect(page.locator("#run-button")).to_be_enabled(timeout=60_000)
     if hints:
         page.focus("#hint-button")
         page.keyboard.press("Enter")
