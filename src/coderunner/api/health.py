@@ -35,6 +35,7 @@ HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 HEALTHY = {"ok", "disabled"}
 CHECK_TIMEOUT_S = 3.0
 WRITE_TIMEOUT_S = 2.0
+MIN_FREE_BYTES = 256 * 1024  # below this a SQLite data disk counts as full
 SERVICE_NAME = "coderunner-api"
 
 router = APIRouter(tags=["health"])
@@ -57,6 +58,22 @@ def _why(exc: BaseException) -> str:
     return f"{type(exc).__name__} ({part})" if part else type(exc).__name__
 
 
+def _disk_full(engine: AsyncEngine) -> bool:
+    """Whether a SQLite database's disk has (almost) no room left.
+
+    A small committed write can still succeed on a full disk when SQLite reuses room already in
+    its WAL file, so the write alone does not reveal it; the free space does.
+    """
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        return False
+    try:
+        stats = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < MIN_FREE_BYTES
+
+
 def db_check(engine: AsyncEngine, name: str = SERVICE_NAME) -> HealthCheck:
     """ok: reads and a committed write work; degraded: reads only (disk full?); down: neither."""
     sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -68,6 +85,8 @@ def db_check(engine: AsyncEngine, name: str = SERVICE_NAME) -> HealthCheck:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:
             return {"status": "down", "backend": backend, "detail": _why(exc)}
+        if _disk_full(engine):
+            return {"status": "degraded", "backend": backend, "detail": "the disk is full"}
         try:
             async with asyncio.timeout(WRITE_TIMEOUT_S), sessions() as session:
                 await write_heartbeat(session, name)
