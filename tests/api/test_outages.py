@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,14 @@ from coderunner.execution import app as execution_app
 from .conftest import PASSWORD, Account, make_settings, register, truncate_all
 
 
-def _dead_redis_url() -> str:
-    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+@pytest.fixture
+def dead_redis_url() -> Iterator[str]:
+    """A Redis URL where nothing can listen: the port stays bound (not listening) by this test,
+    so a connection is refused at once and no other process (a parallel test's server) can take
+    the port meanwhile."""
+    with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
 
 
 def _is_refusal(response: httpx.Response) -> None:
@@ -40,12 +44,15 @@ def _is_refusal(response: httpx.Response) -> None:
     assert body["error"]["code"] if "error" in body else body["status"] != "ok"
 
 
-async def test_authentication_works_while_redis_is_down(database_url: str, tmp_path: Path) -> None:
+async def test_authentication_works_while_redis_is_down(
+    database_url: str, tmp_path: Path, dead_redis_url: str
+) -> None:
     settings = make_settings(
-        database_url, tmp_path / "data", redis_url=_dead_redis_url(), ready_before_listen=False
+        database_url, tmp_path / "data", redis_url=dead_redis_url, ready_before_listen=False
     )
     app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+    # generous windows: on a loaded 2-core machine start-up and shutdown can take many seconds
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=120):
         await truncate_all(app)
         transport = httpx.ASGITransport(app=app, client=("10.4.4.4", 1))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
@@ -165,7 +172,7 @@ async def test_api_listens_at_once_and_reports_starting(
     monkeypatch.setattr(execution_app, "_self_test", slow_self_test)
     settings = make_settings(database_url, tmp_path / "data", ready_before_listen=False)
     app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+    async with LifespanManager(app, startup_timeout=120, shutdown_timeout=120):
         await truncate_all(app)
         assert app.state.starting  # the sandbox self-test runs in the background
         transport = httpx.ASGITransport(app=app, client=("10.4.4.5", 1))

@@ -38,6 +38,8 @@ from coderunner.sessions.router import router as sessions_router
 
 log = structlog.get_logger("coderunner.api")
 
+REDIS_TIMEOUT_S = 5.0
+
 ROUTERS = (
     auth_router,
     levels_router,
@@ -57,8 +59,18 @@ def _lifespan(settings: Settings) -> object:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        # one pool for everything Redis (rate limits, health); closed below
-        pool = ConnectionPool.from_url(settings.redis_url) if settings.redis_url else None
+        # one pool for everything Redis (rate limits, health); closed below. Nothing here
+        # blocks on Redis, so a Redis that accepts and never answers fails a request in
+        # seconds (an outage: 503) instead of holding it forever.
+        pool = (
+            ConnectionPool.from_url(
+                settings.redis_url,
+                socket_connect_timeout=REDIS_TIMEOUT_S,
+                socket_timeout=REDIS_TIMEOUT_S,
+            )
+            if settings.redis_url
+            else None
+        )
         redis = Redis(connection_pool=pool) if pool is not None else None
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
