@@ -11,8 +11,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
-from coderunner.api.errors import NotFound
 from coderunner.db.base import utcnow
+from coderunner.kernel.errors import NotFound
 from coderunner.progress.service import record_submission
 from coderunner.sessions.models import LearningSession
 

@@ -21,8 +21,8 @@ from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
 
 from coderunner.api.app import create_app
-from coderunner.api.outage import outage_of
 from coderunner.execution import app as execution_app
+from coderunner.kernel.outage import outage_of
 
 from .conftest import PASSWORD, Account, make_settings, register, truncate_all
 

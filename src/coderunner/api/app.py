@@ -19,7 +19,7 @@ from coderunner.api.middleware import (
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
-from coderunner.api.ratelimit import RateLimitMiddleware, build_limiter
+from coderunner.api.ratelimit import RateLimitMiddleware
 from coderunner.auth.revocation import DatabaseRevocationStore
 from coderunner.auth.router import router as auth_router
 from coderunner.cheatsheets.router import router as cheatsheets_router
@@ -28,6 +28,7 @@ from coderunner.classes.router import router as classes_router
 from coderunner.config import Settings
 from coderunner.db.engine import create_engine, create_sessionmaker
 from coderunner.judge0.router import router as judge0_router
+from coderunner.kernel.ratelimit import build_limiter
 from coderunner.learning.router import router as learning_router
 from coderunner.lessons.router import router as lessons_router
 from coderunner.levels.router import router as levels_router

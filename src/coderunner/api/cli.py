@@ -13,35 +13,14 @@ import click
 import structlog
 import uvloop
 
-from coderunner.config import ConfigError, Settings, load_settings
+from coderunner.config import Settings
+from coderunner.kernel.cli import configure_logs, data_dir_option, migrate, settings_or_exit
 
 log = structlog.get_logger("coderunner.cli")
 
 CONTENT_SYNC_MODULE = "coderunner.content.sync"
 WEB_APP_MODULE = "coderunner.web.app"
 LOOPBACK = ("127.0.0.1/32", "::1/128")
-
-
-def _settings(**overrides: Any) -> Settings:
-    try:
-        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _logging(settings: Settings, service: str) -> None:
-    from coderunner.logs import configure_logging
-
-    configure_logging(
-        service, settings.log_level, settings.log_dir, development=settings.is_development
-    )
-
-
-def _migrate(settings: Settings) -> None:
-    from coderunner.db.migrate import run_migrations
-
-    run_migrations(settings)
-    log.info("migrations_applied", database=settings.database_url.split("://")[0])
 
 
 async def load_curriculum(settings: Settings) -> None:
@@ -96,12 +75,6 @@ async def _run(settings: Settings, *, with_web: bool) -> None:
 
 
 host_option = click.option("--host", default=None, help="Interface [default: 127.0.0.1].")
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where SQLite, the JWT secret and other state live [default: ./.data].",
-)
 
 
 @click.command("serve")
@@ -113,7 +86,7 @@ def serve_command(
     api_port: int | None, web_port: int | None, data_dir: Path | None, host: str | None
 ) -> None:
     """Run everything on one machine: migrations, curriculum, API and web."""
-    settings = _settings(port=api_port, web_port=web_port, data_dir=data_dir, host=host)
+    settings = settings_or_exit(port=api_port, web_port=web_port, data_dir=data_dir, host=host)
     if api_port is not None and "CODERUNNER_API_URL" not in os.environ:
         client_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
         settings.api_url = f"http://{client_host}:{settings.port}"
@@ -121,8 +94,8 @@ def serve_command(
         # the web process on this machine proxies browsers' calls and names the real client in
         # X-Forwarded-For; trust it from loopback only, so per-IP limits stay per learner
         settings.trusted_proxies = list(LOOPBACK)
-    _logging(settings, "coderunner")
-    _migrate(settings)
+    configure_logs(settings, "coderunner")
+    migrate(settings)
     uvloop.run(_run(settings, with_web=True))
 
 
@@ -132,8 +105,8 @@ def serve_command(
 @host_option
 def api_command(port: int | None, data_dir: Path | None, host: str | None) -> None:
     """Run only the API (scaled-out mode). Apply migrations first with `coderunner migrate`."""
-    settings = _settings(port=port, data_dir=data_dir, host=host)
-    _logging(settings, "api")
+    settings = settings_or_exit(port=port, data_dir=data_dir, host=host)
+    configure_logs(settings, "api")
     uvloop.run(_run(settings, with_web=False))
 
 
@@ -141,9 +114,9 @@ def api_command(port: int | None, data_dir: Path | None, host: str | None) -> No
 @data_dir_option
 def migrate_command(data_dir: Path | None) -> None:
     """Apply the database migrations."""
-    settings = _settings(data_dir=data_dir)
-    _logging(settings, "migrate")
-    _migrate(settings)
+    settings = settings_or_exit(data_dir=data_dir)
+    configure_logs(settings, "migrate")
+    migrate(settings)
     click.echo("database is up to date")
 
 
@@ -180,8 +153,8 @@ def create_admin_command(username: str, password: str | None, data_dir: Path | N
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 12:
         raise click.BadParameter("admin passwords need at least 12 characters")
-    settings = _settings(data_dir=data_dir)
-    _logging(settings, "cli")
-    _migrate(settings)
+    settings = settings_or_exit(data_dir=data_dir)
+    configure_logs(settings, "cli")
+    migrate(settings)
     user_id = asyncio.run(_create_admin(settings, username, password))
     click.echo(f"admin {username} ready (id {user_id})")

@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coderunner.api.outage import MESSAGE as OUTAGE_MESSAGE
-from coderunner.api.outage import RETRY_AFTER_S, outage_of
+from coderunner.kernel.errors import AppError, error_response, unavailable_response
+from coderunner.kernel.outage import outage_of
 
 log = structlog.get_logger("coderunner.api")
 _stdlib_log = logging.getLogger("coderunner.api")
@@ -38,87 +38,6 @@ _HTTP_CODES = {
     429: "RATE_LIMITED",
     503: "SERVICE_UNAVAILABLE",
 }
-
-
-class AppError(Exception):
-    """A domain error with an HTTP status, a stable code and a human message."""
-
-    status_code = 400
-    code = "BAD_REQUEST"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | None = None,
-        status_code: int | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        if status_code is not None:
-            self.status_code = status_code
-        self.headers = headers
-
-
-class NotFound(AppError):
-    status_code = 404
-    code = "NOT_FOUND"
-
-
-class Unauthorized(AppError):
-    status_code = 401
-    code = "UNAUTHORIZED"
-
-    def __init__(self, message: str = "authentication required", **kwargs: Any) -> None:
-        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
-        super().__init__(message, **kwargs)
-
-
-class Forbidden(AppError):
-    status_code = 403
-    code = "FORBIDDEN"
-
-
-class Conflict(AppError):
-    status_code = 409
-    code = "CONFLICT"
-
-
-class PayloadTooLarge(AppError):
-    status_code = 413
-    code = "PAYLOAD_TOO_LARGE"
-
-
-class Unprocessable(AppError):
-    status_code = 422
-    code = "VALIDATION_ERROR"
-
-
-class RateLimited(AppError):
-    status_code = 429
-    code = "RATE_LIMITED"
-
-    def __init__(self, retry_after: int, message: str = "too many requests") -> None:
-        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})
-
-
-def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, **extra}}
-
-
-def error_response(
-    status_code: int,
-    code: str,
-    message: str,
-    headers: dict[str, str] | None = None,
-    **extra: Any,
-) -> JSONResponse:
-    return JSONResponse(
-        error_body(code, message, **extra), status_code=status_code, headers=headers
-    )
 
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
@@ -153,32 +72,6 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         "VALIDATION_ERROR",
         f"{where}: {first['msg']}",
         details=jsonable_encoder(details),
-    )
-
-
-class Unavailable(AppError):
-    """A dependency is down or the service is starting: 503 with Retry-After."""
-
-    status_code = 503
-    code = "SERVICE_UNAVAILABLE"
-
-    def __init__(
-        self, message: str = OUTAGE_MESSAGE, *, retry_after: int = RETRY_AFTER_S, **kwargs: Any
-    ) -> None:
-        kwargs.setdefault("headers", {"Retry-After": str(max(1, retry_after))})
-        super().__init__(message, **kwargs)
-
-
-def unavailable_response(part: str, request_id: str | None = None) -> JSONResponse:
-    extra: dict[str, Any] = {"part": part}
-    if request_id is not None:
-        extra["requestId"] = request_id
-    return error_response(
-        503,
-        "SERVICE_UNAVAILABLE",
-        OUTAGE_MESSAGE,
-        {"Retry-After": str(RETRY_AFTER_S)},
-        **extra,
     )
 
 

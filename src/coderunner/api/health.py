@@ -28,8 +28,9 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from coderunner.api.outage import RETRY_AFTER_S, outage_of
 from coderunner.db.heartbeat import write_heartbeat
+from coderunner.kernel.lifecycle import is_starting
+from coderunner.kernel.outage import RETRY_AFTER_S, outage_of
 
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 HEALTHY = {"ok", "disabled"}
@@ -154,11 +155,6 @@ def _respond(checks: dict[str, dict[str, Any]], *, starting: bool = False) -> JS
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_S)},
     )
-
-
-def is_starting(app: FastAPI) -> bool:
-    """Whether the API's start-up work (e.g. the sandbox self-test) is still running."""
-    return bool(getattr(app.state, "starting", False))
 
 
 @router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})

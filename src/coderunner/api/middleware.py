@@ -11,8 +11,8 @@ import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coderunner.api.errors import error_response
-from coderunner.api.ratelimit import IPNetwork, is_trusted, parse_networks
+from coderunner.kernel.errors import error_response
+from coderunner.kernel.ratelimit import IPNetwork, is_trusted, parse_networks
 
 access_log = structlog.get_logger("coderunner.access")
 

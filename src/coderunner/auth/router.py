@@ -4,19 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from coderunner.api.deps import (
-    AdminUser,
-    CurrentUser,
-    RevocationsDep,
-    SessionDep,
-    SettingsDep,
-    StaffUser,
-    TokenClaimsDep,
-)
-from coderunner.api.errors import AppError, NotFound, RateLimited
-from coderunner.api.ratelimit import RateLimiter
-from coderunner.api.schemas import ERROR_RESPONSES
 from coderunner.auth import service
+from coderunner.auth.deps import AdminUser, CurrentUser, RevocationsDep, StaffUser, TokenClaimsDep
 from coderunner.auth.schemas import (
     LoginIn,
     LogoutOut,
@@ -26,7 +15,12 @@ from coderunner.auth.schemas import (
     TokenOut,
     UserOut,
 )
+from coderunner.auth.throttle import LoginThrottle
 from coderunner.classes import service as classes_service
+from coderunner.kernel.errors import AppError, NotFound, RateLimited
+from coderunner.kernel.ratelimit import RateLimiter
+from coderunner.kernel.schemas import ERROR_RESPONSES
+from coderunner.kernel.unit_of_work import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
@@ -35,26 +29,28 @@ def _address(request: Request) -> str:
     return str(getattr(request.state, "client_ip", None) or "unknown")
 
 
-async def _guard(request: Request, username: str) -> RateLimiter:
+async def _guard(request: Request, username: str) -> LoginThrottle:
+    """The sign-in throttle (on the app's rate-limit storage); 429 while this pair must wait."""
     limiter: RateLimiter = request.app.state.limiter
-    retry_after = await limiter.logins.retry_after(username, _address(request))
+    logins = LoginThrottle(limiter.storage, request.app.state.settings)
+    retry_after = await logins.retry_after(username, _address(request))
     if retry_after is not None:
         raise RateLimited(
             retry_after,
             f"Too many tries that didn't work. Wait {retry_after} seconds, then try again.",
         )
-    return limiter
+    return logins
 
 
 @router.post("/register", response_model=TokenOut, status_code=201)
 async def register(
     body: RegisterIn, request: Request, session: SessionDep, settings: SettingsDep
 ) -> TokenOut:
-    limiter = await _guard(request, body.username)
+    logins = await _guard(request, body.username)
     try:
         token, user = await service.register(session, body, settings.secret)
     except AppError:  # e.g. probing taken usernames: counted for the address only
-        await limiter.logins.failed(None, _address(request))
+        await logins.failed(None, _address(request))
         raise
     return TokenOut(token=token, user=UserOut.model_validate(user))
 
@@ -63,13 +59,13 @@ async def register(
 async def login(
     body: LoginIn, request: Request, session: SessionDep, settings: SettingsDep
 ) -> TokenOut:
-    limiter = await _guard(request, body.username)
+    logins = await _guard(request, body.username)
     try:
         token, user = await service.login(session, body.username, body.password, settings.secret)
     except AppError:
-        await limiter.logins.failed(body.username, _address(request))
+        await logins.failed(body.username, _address(request))
         raise
-    await limiter.logins.succeeded(body.username, _address(request))
+    await logins.succeeded(body.username, _address(request))
     return TokenOut(token=token, user=UserOut.model_validate(user))
 
 

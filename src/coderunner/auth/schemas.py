@@ -7,9 +7,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from coderunner.api.schemas import AgeGroup, APIModel, InputModel
 from coderunner.auth.models import Character, Role
 from coderunner.auth.names import MAX_LENGTH, clean_display_name
+from coderunner.kernel.ages import AgeGroup
+from coderunner.kernel.schemas import APIModel, InputModel
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
 # what others see: checked and normalised by coderunner.auth.names

@@ -7,7 +7,6 @@ import asyncio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import Conflict, NotFound, Unauthorized
 from coderunner.auth import repository
 from coderunner.auth.models import Role, User
 from coderunner.auth.names import UNDER_13, default_name, friendly_name
@@ -21,6 +20,7 @@ from coderunner.auth.tokens import (
     issue_token,
     verify_password,
 )
+from coderunner.kernel.errors import Conflict, NotFound, Unauthorized
 
 INVALID_CREDENTIALS = "invalid username or password"
 

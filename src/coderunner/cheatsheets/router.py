@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from coderunner.api.deps import SessionDep
-from coderunner.api.etag import ETagRoute
-from coderunner.api.schemas import ERROR_RESPONSES, AgeGroup
 from coderunner.cheatsheets import service
 from coderunner.cheatsheets.schemas import CheatsheetOut, CheatsheetSummary
+from coderunner.kernel.ages import AgeGroup
+from coderunner.kernel.etag import ETagRoute
+from coderunner.kernel.schemas import ERROR_RESPONSES
+from coderunner.kernel.unit_of_work import SessionDep
 
 router = APIRouter(
     prefix="/cheatsheets", tags=["cheatsheets"], responses=ERROR_RESPONSES, route_class=ETagRoute

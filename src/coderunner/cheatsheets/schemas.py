@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coderunner.api.schemas import APIModel
+from coderunner.kernel.schemas import APIModel
 
 
 class CheatsheetSummary(APIModel):

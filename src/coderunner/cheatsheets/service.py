@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import NotFound
 from coderunner.cheatsheets import repository
 from coderunner.cheatsheets.schemas import CheatsheetOut, CheatsheetSummary
+from coderunner.kernel.errors import NotFound
 
 
 async def list_cheatsheets(

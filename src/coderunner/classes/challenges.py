@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import AppError, NotFound
 from coderunner.auth.models import User
 from coderunner.classes import repository, service
 from coderunner.classes.models import Challenge, ChallengeProblem, Classroom
@@ -29,6 +28,7 @@ from coderunner.classes.schemas import (
 )
 from coderunner.db.base import utcnow
 from coderunner.execution.models import ExecutionJob, JobType
+from coderunner.kernel.errors import AppError, NotFound
 from coderunner.learning import repository as learning_repository
 from coderunner.problems.models import Problem
 from coderunner.progress.models import Progress, ProgressStatus

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import NotFound
 from coderunner.auth.models import User
 from coderunner.classes import repository, service
 from coderunner.classes.models import Classroom
@@ -30,6 +29,7 @@ from coderunner.classes.schemas import (
 from coderunner.db.base import utcnow
 from coderunner.execution import service as execution_service
 from coderunner.execution.models import ExecutionJob, JobType
+from coderunner.kernel.errors import NotFound
 from coderunner.learning import repository as learning_repository
 from coderunner.learning.models import LevelUnlock
 from coderunner.learning.unlocking import level_states

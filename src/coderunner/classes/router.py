@@ -15,10 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from limits import RateLimitItemPerSecond
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from coderunner.api.deps import CurrentUser, SessionDep, StaffUser
-from coderunner.api.errors import AppError
-from coderunner.api.ratelimit import RateLimiter
-from coderunner.api.schemas import ERROR_RESPONSES
+from coderunner.auth.deps import CurrentUser, StaffUser
 from coderunner.auth.models import User
 from coderunner.classes import challenges, dashboard, exports, service
 from coderunner.classes.schemas import (
@@ -43,6 +40,10 @@ from coderunner.classes.schemas import (
 )
 from coderunner.execution.events import ANY_JOB, EventBus
 from coderunner.execution.models import TERMINAL
+from coderunner.kernel.errors import AppError
+from coderunner.kernel.ratelimit import RateLimiter
+from coderunner.kernel.schemas import ERROR_RESPONSES
+from coderunner.kernel.unit_of_work import SessionDep
 
 log = structlog.get_logger("coderunner.classes")
 router = APIRouter(prefix="/classes", tags=["classes"], responses=ERROR_RESPONSES)

@@ -6,8 +6,9 @@ from datetime import datetime
 
 from pydantic import Field
 
-from coderunner.api.schemas import AgeGroup, APIModel, InputModel
 from coderunner.execution.schemas import JobOut
+from coderunner.kernel.ages import AgeGroup
+from coderunner.kernel.schemas import APIModel, InputModel
 from coderunner.progress.schemas import LeaderboardEntry
 
 MAX_NAMES = 40

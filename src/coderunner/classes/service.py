@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import AppError, Conflict, Forbidden, NotFound
-from coderunner.api.schemas import AGE_GROUPS
 from coderunner.auth import repository as auth_repository
 from coderunner.auth.models import Role, User
 from coderunner.auth.tokens import hash_password
@@ -32,6 +30,8 @@ from coderunner.classes.schemas import (
     PasswordOut,
     PersonOut,
 )
+from coderunner.kernel.ages import AGE_GROUPS
+from coderunner.kernel.errors import AppError, Conflict, Forbidden, NotFound
 from coderunner.progress import community
 from coderunner.progress import repository as progress_repository
 

@@ -12,12 +12,12 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coderunner.api.errors import error_response
-from coderunner.api.internal import may_read_metrics
 from coderunner.config import Settings
 from coderunner.execution import metrics, repository, stats
 from coderunner.execution.pipeline import Pipeline
 from coderunner.execution.router import router
+from coderunner.kernel.errors import error_response
+from coderunner.kernel.internal import may_read_metrics
 from coderunner.sandbox import SandboxUnavailableError, get_sandbox, selftest_report
 
 log = structlog.get_logger("coderunner.execution")

@@ -14,10 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from coderunner.api.deps import CurrentUser, SessionDep, SettingsDep
-from coderunner.api.errors import Unavailable
-from coderunner.api.health import is_starting
-from coderunner.api.schemas import ERROR_RESPONSES, ErrorOut
+from coderunner.auth.deps import CurrentUser
 from coderunner.auth.models import Role
 from coderunner.execution import service
 from coderunner.execution.events import JobEvent
@@ -25,6 +22,10 @@ from coderunner.execution.models import TERMINAL, ExecutionJob
 from coderunner.execution.pipeline import Pipeline
 from coderunner.execution.redaction import for_viewer
 from coderunner.execution.schemas import JobOut, RunRequest, SubmitRequest
+from coderunner.kernel.errors import Unavailable
+from coderunner.kernel.lifecycle import is_starting
+from coderunner.kernel.schemas import ERROR_RESPONSES, ErrorOut
+from coderunner.kernel.unit_of_work import SessionDep, SettingsDep
 
 log = structlog.get_logger("coderunner.execution")
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
-from coderunner.api.schemas import APIModel, InputModel
+from coderunner.kernel.schemas import APIModel, InputModel
 from coderunner.sandbox import SERVER_MAXIMA
 
 

@@ -10,14 +10,6 @@ from functools import lru_cache
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import (
-    AppError,
-    Conflict,
-    Forbidden,
-    NotFound,
-    PayloadTooLarge,
-    Unprocessable,
-)
 from coderunner.auth.models import Role, User
 from coderunner.config import Settings
 from coderunner.db.base import new_id, utcnow
@@ -25,6 +17,14 @@ from coderunner.execution import metrics, repository
 from coderunner.execution.models import QUEUE_FOR_TYPE, ExecutionJob, JobStatus, JobType
 from coderunner.execution.schemas import JobOut, RunRequest, SubmissionResultOut, SubmitRequest
 from coderunner.grading.rules import first_rule_break
+from coderunner.kernel.errors import (
+    AppError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unprocessable,
+)
 from coderunner.learning import access
 from coderunner.problems.models import TestCase
 from coderunner.sandbox import registry

@@ -16,11 +16,12 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.deps import AdminUser, SessionDep
-from coderunner.api.schemas import ERROR_RESPONSES
+from coderunner.auth.deps import AdminUser
 from coderunner.db.base import utcnow
 from coderunner.execution import repository
 from coderunner.execution.models import ExecutionJob, JobStatus, QueueName
+from coderunner.kernel.schemas import ERROR_RESPONSES
+from coderunner.kernel.unit_of_work import SessionDep
 
 # the newest finished jobs the percentiles are computed over (bounded work per page view)
 SAMPLE_LIMIT = 5000

@@ -21,7 +21,6 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coderunner.api.errors import NotFound
 from coderunner.auth.models import User
 from coderunner.config import Settings
 from coderunner.db.base import utcnow
@@ -31,6 +30,7 @@ from coderunner.execution.explaining import explanation_for
 from coderunner.execution.grading import ACCEPTED, TestSpec, grade
 from coderunner.execution.models import ExecutionJob, JobStatus, JobType
 from coderunner.execution.throttle import QueueThrottle
+from coderunner.kernel.errors import NotFound
 from coderunner.problems.models import Problem, TestCase
 from coderunner.progress.service import record_submission
 from coderunner.sandbox import (

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from coderunner.api.cli import _logging, _migrate, _settings, data_dir_option
 from coderunner.config import Settings
+from coderunner.kernel.cli import configure_logs, data_dir_option, migrate, settings_or_exit
 
 
 async def _create(settings: Settings, username: str, name: str) -> str:
-    from coderunner.api.errors import NotFound
     from coderunner.db.engine import create_engine, create_sessionmaker
     from coderunner.judge0.service import create_api_key
+    from coderunner.kernel.errors import NotFound
 
     engine = create_engine(settings)
     try:
@@ -38,7 +38,7 @@ def create_api_key_command(username: str, name: str, data_dir: Path | None) -> N
     """Create an API key for the Judge0-compatible API (printed once; only its hash is kept)."""
     if not 1 <= len(name) <= 64:
         raise click.BadParameter("1-64 characters", param_hint="--name")
-    settings = _settings(data_dir=data_dir)
-    _logging(settings, "cli")
-    _migrate(settings)
+    settings = settings_or_exit(data_dir=data_dir)
+    configure_logs(settings, "cli")
+    migrate(settings)
     click.echo(asyncio.run(_create(settings, username, name)))

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.deps import Credentials, RevocationsDep, SessionDep, SettingsDep
-from coderunner.api.errors import AppError, NotFound, Unauthorized, Unprocessable
 from coderunner.auth import service as auth_service
+from coderunner.auth.deps import Credentials, RevocationsDep
 from coderunner.auth.models import User
 from coderunner.config import Settings
 from coderunner.execution import service as execution
@@ -21,6 +20,8 @@ from coderunner.execution.router import RunningPipelineDep
 from coderunner.judge0 import callbacks, catalog, service
 from coderunner.judge0.models import Judge0Submission
 from coderunner.judge0.schemas import BatchIn, SubmissionIn, TokenOut
+from coderunner.kernel.errors import AppError, NotFound, Unauthorized, Unprocessable
+from coderunner.kernel.unit_of_work import SessionDep, SettingsDep
 
 router = APIRouter(prefix="/judge0", tags=["judge0"])
 

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import Conflict, NotFound, Unprocessable
 from coderunner.auth.models import Role, User
 from coderunner.config import Settings
 from coderunner.execution import service as execution
@@ -29,6 +28,7 @@ from coderunner.grading.compare import compare_output
 from coderunner.judge0 import catalog, repository
 from coderunner.judge0.models import ApiKey, Judge0Submission
 from coderunner.judge0.schemas import SubmissionIn
+from coderunner.kernel.errors import Conflict, NotFound, Unprocessable
 from coderunner.learning import access
 from coderunner.sandbox import DEFAULT_LIMITS, SERVER_MAXIMA, Limits, registry
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import Forbidden, NotFound
 from coderunner.auth.models import Role, User
+from coderunner.kernel.errors import Forbidden, NotFound
 from coderunner.learning import repository
 from coderunner.learning.unlocking import LevelState, level_states
 from coderunner.levels.models import Level

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from coderunner.api.deps import CurrentUser, SessionDep, StaffUser
-from coderunner.api.schemas import ERROR_RESPONSES, AgeGroup
+from coderunner.auth.deps import CurrentUser, StaffUser
+from coderunner.kernel.ages import AgeGroup
+from coderunner.kernel.schemas import ERROR_RESPONSES
+from coderunner.kernel.unit_of_work import SessionDep
 from coderunner.learning import service
 from coderunner.learning.schemas import (
     EffortBadgesOut,

@@ -6,7 +6,8 @@ from datetime import date
 
 from pydantic import Field
 
-from coderunner.api.schemas import AgeGroup, APIModel, InputModel
+from coderunner.kernel.ages import AgeGroup
+from coderunner.kernel.schemas import APIModel, InputModel
 
 
 class StreakOut(APIModel):

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import NotFound
 from coderunner.auth.models import User
 from coderunner.classes import service as classes_service
+from coderunner.kernel.errors import NotFound
 from coderunner.learning import access, repository
 from coderunner.learning.schemas import (
     EffortBadgeOut,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path
 
-from coderunner.api.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
-from coderunner.api.schemas import ERROR_RESPONSES, AgeGroup
+from coderunner.auth.deps import CurrentUser, OptionalUser
 from coderunner.execution.router import RunningPipelineDep
+from coderunner.kernel.ages import AgeGroup
+from coderunner.kernel.schemas import ERROR_RESPONSES
+from coderunner.kernel.unit_of_work import SessionDep, SettingsDep
 from coderunner.lessons import service
 from coderunner.lessons.running import PipelineRunner
 from coderunner.lessons.schemas import (

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import AppError
 from coderunner.auth.models import User
 from coderunner.config import Settings
 from coderunner.db.engine import begin_write
@@ -16,6 +15,7 @@ from coderunner.execution import service as execution_service
 from coderunner.execution.models import JobStatus
 from coderunner.execution.pipeline import Pipeline
 from coderunner.execution.schemas import RunRequest
+from coderunner.kernel.errors import AppError
 from coderunner.lessons.service import ProgramResult
 
 RETRY_AFTER_S = 5

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from coderunner.api.schemas import APIModel, InputModel
+from coderunner.kernel.schemas import APIModel, InputModel
 
 MAX_ANSWER_CHARS = 2000
 MAX_INDENT = 6

@@ -15,11 +15,11 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import NotFound, Unprocessable
 from coderunner.auth.models import User
 from coderunner.db.base import utcnow
 from coderunner.db.engine import begin_write
 from coderunner.grading import compare_output
+from coderunner.kernel.errors import NotFound, Unprocessable
 from coderunner.learning import access
 from coderunner.learning.unlocking import UNLOCK_FRACTION
 from coderunner.lessons import repository

@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
-from coderunner.api.schemas import AgeGroup, APIModel, InputModel
+from coderunner.kernel.ages import AgeGroup
+from coderunner.kernel.schemas import APIModel, InputModel
 from coderunner.problems.schemas import ProblemSummary
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import Conflict, NotFound
 from coderunner.auth.models import User
+from coderunner.kernel.errors import Conflict, NotFound
 from coderunner.learning import access
 from coderunner.learning import service as learning
 from coderunner.learning.access import is_staff

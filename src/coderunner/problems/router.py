@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from coderunner.api.deps import CurrentUser, OptionalUser, SessionDep, StaffUser
-from coderunner.api.etag import ETagRoute
-from coderunner.api.schemas import ERROR_RESPONSES, AgeGroup
+from coderunner.auth.deps import CurrentUser, OptionalUser, StaffUser
+from coderunner.kernel.ages import AgeGroup
+from coderunner.kernel.etag import ETagRoute
+from coderunner.kernel.schemas import ERROR_RESPONSES
+from coderunner.kernel.unit_of_work import SessionDep
 from coderunner.problems import service
 from coderunner.problems.schemas import (
     ModelSolutionOut,

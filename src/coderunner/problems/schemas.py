@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from coderunner.api.schemas import AgeGroup, APIModel, InputModel, PageMeta
+from coderunner.kernel.ages import AgeGroup
+from coderunner.kernel.schemas import APIModel, InputModel, PageMeta
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,99}$"
 Difficulty = Literal["easy", "medium", "hard"]

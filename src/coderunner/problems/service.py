@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import Conflict, Forbidden, NotFound
-from coderunner.api.schemas import InputModel
 from coderunner.auth.models import User
 from coderunner.db.base import utcnow
+from coderunner.kernel.errors import Conflict, Forbidden, NotFound
+from coderunner.kernel.schemas import InputModel
 from coderunner.learning import access
 from coderunner.learning.access import is_staff
 from coderunner.problems import repository

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from coderunner.api.deps import AdminUser, CurrentUser, SessionDep
-from coderunner.api.schemas import ERROR_RESPONSES, AgeGroup
+from coderunner.auth.deps import AdminUser, CurrentUser
+from coderunner.kernel.ages import AgeGroup
+from coderunner.kernel.schemas import ERROR_RESPONSES
+from coderunner.kernel.unit_of_work import SessionDep
 from coderunner.progress import community, service
 from coderunner.progress.schemas import BadgesOut, LeaderboardOut, LearnersOut, ProgressOut
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from coderunner.api.schemas import APIModel
+from coderunner.kernel.schemas import APIModel
 from coderunner.progress.models import ProgressStatus
 
 

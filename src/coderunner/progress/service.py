@@ -7,8 +7,8 @@ from collections import defaultdict
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import NotFound
 from coderunner.db.base import utcnow
+from coderunner.kernel.errors import NotFound
 from coderunner.problems import repository as problem_repository
 from coderunner.problems.models import Problem
 from coderunner.progress import repository

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from coderunner.api.deps import CurrentUser, SessionDep, SettingsDep
-from coderunner.api.schemas import ERROR_RESPONSES
+from coderunner.auth.deps import CurrentUser
+from coderunner.kernel.schemas import ERROR_RESPONSES
+from coderunner.kernel.unit_of_work import SessionDep, SettingsDep
 from coderunner.sessions import service
 from coderunner.sessions.schemas import SessionOut, SessionPage, SessionStart
 

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from coderunner.api.schemas import AgeGroup, APIModel, InputModel, PageMeta
+from coderunner.kernel.ages import AgeGroup
+from coderunner.kernel.schemas import APIModel, InputModel, PageMeta
 
 
 class SessionStart(InputModel):

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import Conflict, NotFound
 from coderunner.auth.models import User
 from coderunner.db.base import utcnow
+from coderunner.kernel.errors import Conflict, NotFound
 from coderunner.learning import access
 from coderunner.progress import service as progress_service
 from coderunner.sessions import repository

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
-
-AgeGroup = Literal["7-9", "10-12", "13-16"]
-AGE_GROUPS: tuple[str, ...] = ("7-9", "10-12", "13-16")
 
 
 class APIModel(BaseModel):

@@ -1,50 +1,23 @@
-"""FastAPI dependencies as `Annotated` aliases: the request's unit of work and the caller."""
+"""FastAPI dependencies as `Annotated` aliases: the caller (from the bearer token) and roles."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.api.errors import Forbidden, Unauthorized
 from coderunner.auth import service as auth_service
 from coderunner.auth.models import Role, User
 from coderunner.auth.revocation import RevocationStore
 from coderunner.auth.tokens import TokenClaims
 from coderunner.config import Settings
-from coderunner.db.engine import begin_write
+from coderunner.kernel.errors import Forbidden, Unauthorized
+from coderunner.kernel.unit_of_work import SessionDep, SettingsDep
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 bearer = HTTPBearer(auto_error=False, description="JWT from /auth/login or /auth/register")
-
-
-# dependencies are `async def` even when they only read app state: FastAPI runs plain `def`
-# dependencies in a worker thread, a thread hand-off per request for nothing
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the endpoint returns, else rolled back."""
-    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with factory() as session:
-        try:
-            if request.method not in SAFE_METHODS:
-                await begin_write(session)
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-# scope="function": the commit runs before the response is sent, so a failed commit is an error
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 

@@ -12,8 +12,8 @@ import hmac
 
 from starlette.types import Scope
 
-from coderunner.api.ratelimit import client_ip, is_trusted, parse_networks
 from coderunner.config import Settings
+from coderunner.kernel.ratelimit import client_ip, is_trusted, parse_networks
 
 
 def _bearer(scope: Scope) -> str | None:
