@@ -1,3 +1,6 @@
 """Code Runner: an open platform where children learn to program."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+# the one definition is pyproject.toml's; an installed package (editable too) carries it
+__version__ = version("coderunner")

@@ -12,7 +12,14 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Environment = Literal["development", "production", "test"]
@@ -99,6 +106,13 @@ class Settings(BaseSettings):
     web_port: int = Field(3000, ge=1, le=65535, validation_alias=_env("CODERUNNER_WEB_PORT"))
     host: str = Field("127.0.0.1", min_length=1, validation_alias=_env("CODERUNNER_HOST"))
     api_url: str = Field("http://127.0.0.1:4000", validation_alias=_env("CODERUNNER_API_URL"))
+    # the web's cookies carry Secure even over plain HTTP (behind a TLS proxy that does not
+    # forward the scheme)
+    secure_cookies: bool = Field(False, validation_alias=_env("CODERUNNER_SECURE_COOKIES"))
+    # seconds the web waits for the API on a page render (live event streams have no limit)
+    web_api_timeout_s: float = Field(
+        15.0, gt=0, le=300, validation_alias=_env("CODERUNNER_WEB_API_TIMEOUT_S")
+    )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias=_env("CODERUNNER_TRUSTED_PROXIES")
     )
@@ -132,6 +146,17 @@ class Settings(BaseSettings):
     # the wall-clock backstop for programs that sleep or wait: factor x time limit + 1 s
     sandbox_wall_factor: float = Field(
         2.0, ge=1, le=10, validation_alias=_env("CODERUNNER_SANDBOX_WALL_FACTOR")
+    )
+    # a run with ?wait=true answers within this; a job's event stream ends after the cap
+    execution_wait_s: float = Field(
+        10.0, gt=0, le=300, validation_alias=_env("CODERUNNER_EXECUTION_WAIT_S")
+    )
+    execution_events_cap_s: float = Field(
+        300.0, gt=0, le=3600, validation_alias=_env("CODERUNNER_EXECUTION_EVENTS_CAP_S")
+    )
+    # a stopping worker finishes its running jobs within this
+    worker_shutdown_deadline_s: float = Field(
+        20.0, ge=0, le=3600, validation_alias=_env("CODERUNNER_WORKER_SHUTDOWN_DEADLINE_S")
     )
     job_heartbeat_s: float = Field(5, gt=0, validation_alias=_env("CODERUNNER_JOB_HEARTBEAT_S"))
     job_stale_s: float = Field(30, gt=0, validation_alias=_env("CODERUNNER_JOB_STALE_S"))
@@ -171,6 +196,9 @@ class Settings(BaseSettings):
     # key prefix for everything this service keeps in Redis
     redis_prefix: str = Field("coderunner", validation_alias=_env("CODERUNNER_REDIS_PREFIX"))
 
+    # the fields given by the environment or by the caller (not defaults); see `is_set`
+    _given: frozenset[str] | None = PrivateAttr(default=None)
+
     @field_validator("cors_origin", "trusted_proxies", "metrics_allow", mode="before")
     @classmethod
     def _csv(cls, value: Any) -> Any:
@@ -208,6 +236,11 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     # derived values -------------------------------------------------------------------------
+
+    def is_set(self, name: str) -> bool:
+        """Whether field `name` was given (environment or argument) rather than defaulted."""
+        given = self._given if self._given is not None else self.model_fields_set
+        return name in given
 
     @property
     def is_development(self) -> bool:
@@ -305,6 +338,7 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(_format_error(exc)) from None
+    settings._given = frozenset(settings.model_fields_set)
     settings.data_dir = settings.data_dir.expanduser().resolve()
     if not settings.database_url:
         settings.database_url = f"sqlite+aiosqlite:///{settings.data_dir / 'coderunner.db'}"

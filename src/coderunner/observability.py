@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from coderunner import __version__
+
 if TYPE_CHECKING:
     from coderunner.config import Settings
 
@@ -127,7 +129,7 @@ def _breadcrumb(crumb: dict[str, Any], hint: dict[str, Any] | None = None) -> di
 
 
 def dsn_of(settings: Settings | None) -> str | None:
-    secret = getattr(settings, "sentry_dsn", None)
+    secret = settings.sentry_dsn if settings is not None else None
     value = secret.get_secret_value().strip() if secret is not None else ""
     return value or None
 
@@ -145,8 +147,8 @@ def setup_error_reporting(settings: Settings | None, service: str) -> bool:
 
     sentry_sdk.init(
         dsn=dsn,
-        environment=getattr(settings, "env", None),
-        release="coderunner@0.1.0",
+        environment=settings.env if settings is not None else None,
+        release=f"coderunner@{__version__}",
         # what integrations may collect (supersedes send_default_pii, which stays off): nothing
         # of the user, no cookies, headers, bodies, query strings, SQL parameters or locals
         data_collection={

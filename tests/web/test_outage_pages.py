@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import socket
-from types import SimpleNamespace
 
 import httpx
 from asgi_lifespan import LifespanManager
 
+from coderunner.config import Settings
 from coderunner.web.app import create_web_app
 
 
@@ -18,7 +18,7 @@ def _dead_url() -> str:
 
 
 async def test_pages_and_proxy_answer_503_kindly_when_the_api_is_unreachable() -> None:
-    app = create_web_app(SimpleNamespace(api_url=_dead_url(), secure_cookies=False))  # type: ignore[arg-type]
+    app = create_web_app(Settings(api_url=_dead_url()))
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from redis.asyncio import ConnectionPool, Redis
 from starlette.middleware.cors import CORSMiddleware
 
-from coderunner import execution
+from coderunner import __version__, execution
 from coderunner.api import health
 from coderunner.api.errors import install_error_handlers
 from coderunner.api.middleware import (
@@ -105,7 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
     setup_error_reporting(settings, "api")
     app = FastAPI(
         title="Code Runner API",
-        version="0.1.0",
+        version=__version__,
         description="Learn to program: problems, levels, progress and sandboxed execution.",
         lifespan=_lifespan(settings),  # type: ignore[arg-type]
         # internal in production: CODERUNNER_API_DOCS switches them (coderunner.config)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -87,10 +86,10 @@ def serve_command(
 ) -> None:
     """Run everything on one machine: migrations, curriculum, API and web."""
     settings = settings_or_exit(port=api_port, web_port=web_port, data_dir=data_dir, host=host)
-    if api_port is not None and "CODERUNNER_API_URL" not in os.environ:
+    if api_port is not None and not settings.is_set("api_url"):
         client_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host  # noqa: S104
         settings.api_url = f"http://{client_host}:{settings.port}"
-    if "CODERUNNER_TRUSTED_PROXIES" not in os.environ:
+    if not settings.is_set("trusted_proxies"):
         # the web process on this machine proxies browsers' calls and names the real client in
         # X-Forwarded-For; trust it from loopback only, so per-IP limits stay per learner
         settings.trusted_proxies = list(LOOPBACK)

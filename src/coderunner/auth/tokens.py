@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import jwt
 from pwdlib import PasswordHash
@@ -16,8 +17,15 @@ TOKEN_TTL = timedelta(days=7)
 ISSUER = "coderunner"
 
 password_hash = PasswordHash((Argon2Hasher(), BcryptHasher()))
-# verified against when a username does not exist, so both failures cost the same time
-DUMMY_HASH = password_hash.hash("not-a-real-password-" + uuid.uuid4().hex)
+
+
+@cache
+def dummy_hash() -> str:
+    """Verified against when a username does not exist, so both failures cost the same time.
+
+    Made on first use (an Argon2 hash takes tens of milliseconds), not when this is imported.
+    """
+    return password_hash.hash("not-a-real-password-" + uuid.uuid4().hex)
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ def hash_password(password: str) -> str:
 def verify_password(password: str, hashed: str | None) -> tuple[bool, str | None]:
     """(valid, new hash when the stored one should be upgraded, e.g. bcrypt -> Argon2id)."""
     if hashed is None:
-        password_hash.verify(password, DUMMY_HASH)
+        password_hash.verify(password, dummy_hash())
         return False, None
     try:
         return password_hash.verify_and_update(password, hashed)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from pathlib import Path
 
@@ -61,9 +60,11 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("upgrade", "downgrade"):
         p = sub.add_parser(name, help=f"{name} DATABASE_URL (or --url)")
         p.add_argument("revision", nargs="?", default="head" if name == "upgrade" else "-1")
-        p.add_argument("--url", default=os.environ.get("DATABASE_URL", ""))
+        p.add_argument("--url", default=None)
     sub.add_parser("heads", help="show the head revision(s)")
     args = parser.parse_args(argv)
+    if getattr(args, "url", "") is None:
+        args.url = Settings().database_url
     if args.command == "revision":
         new_revision(args.message, args.rev_id)
     elif args.command == "heads":

@@ -132,28 +132,35 @@ async def _check_database(engine: AsyncEngine) -> str | None:
 @click.option(
     "--shutdown-deadline",
     type=click.FloatRange(0, 3600),
-    default=20.0,
-    show_default=True,
-    help="Seconds to finish running jobs on SIGTERM/SIGINT.",
+    default=None,
+    help="Seconds to finish running jobs on SIGTERM/SIGINT "
+    "[default: $CODERUNNER_WORKER_SHUTDOWN_DEADLINE_S or 20].",
 )
 def worker_command(
     concurrency_execution: int | None,
     concurrency_submission: int | None,
     queue_names: tuple[str, ...],
     metrics_port: int | None,
-    shutdown_deadline: float,
+    shutdown_deadline: float | None,
 ) -> None:
     """Run queued jobs (scaled-out mode): needs REDIS_URL and DATABASE_URL."""
-    missing = [name for name in ("REDIS_URL", "DATABASE_URL") if not os.environ.get(name)]
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    missing = [
+        env_name
+        for env_name, given in (
+            ("REDIS_URL", settings.redis_url is not None),
+            ("DATABASE_URL", settings.is_set("database_url")),
+        )
+        if not given
+    ]
     if missing:
         raise click.ClickException(
             f"coderunner worker needs {' and '.join(missing)}: workers share jobs through "
             "Redis and the database (for one machine, `coderunner serve` runs workers itself)"
         )
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
     from coderunner.logs import configure_logging
 
     configure_logging(
@@ -169,7 +176,11 @@ def worker_command(
     }
     code = uvloop.run(
         run_worker(
-            settings, queues, {q: concurrency[q] for q in queues}, shutdown_deadline, metrics_port
+            settings,
+            queues,
+            {q: concurrency[q] for q in queues},
+            settings.worker_shutdown_deadline_s if shutdown_deadline is None else shutdown_deadline,
+            metrics_port,
         )
     )
     if code == 2:

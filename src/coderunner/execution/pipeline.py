@@ -38,13 +38,10 @@ class Options:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Options:
-        defaults = cls()
         return cls(
-            wait_s=float(getattr(settings, "execution_wait_s", defaults.wait_s)),
-            events_cap_s=float(getattr(settings, "execution_events_cap_s", defaults.events_cap_s)),
-            shutdown_deadline_s=float(
-                getattr(settings, "worker_shutdown_deadline_s", defaults.shutdown_deadline_s)
-            ),
+            wait_s=settings.execution_wait_s,
+            events_cap_s=settings.execution_events_cap_s,
+            shutdown_deadline_s=settings.worker_shutdown_deadline_s,
         )
 
 

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from ..observability import setup_error_reporting
 from .api_client import ApiError
 from .assets import STATIC_DIR, HashedStaticFiles, asset_hashes
-from .config import DEFAULT_API_URL, WebConfig
+from .config import WebConfig
 from .csrf import CsrfError, CsrfMiddleware
 from .headers import SecurityHeadersMiddleware
 from .proxy import proxy_endpoint
@@ -29,7 +29,7 @@ from .views import RedirectTo, login_url
 if TYPE_CHECKING:
     from ..config import Settings
 
-__all__ = ["DEFAULT_API_URL", "create_web_app"]
+__all__ = ["create_web_app"]
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # smaller bodies gain nothing from gzip; text/event-stream is never compressed (Starlette's
@@ -114,7 +114,11 @@ def _routes() -> list[BaseRoute]:
 
 
 def create_web_app(settings: Settings | None = None) -> Starlette:
-    """Build the web app from the project's settings (`api_url`; defaults when None)."""
+    """Build the web app from the project's settings (from the environment when None)."""
+    if settings is None:
+        from ..config import Settings
+
+        settings = Settings()
     config = WebConfig.from_settings(settings)
     setup_error_reporting(settings, "web")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any, Literal
 
 from alembic import context
@@ -20,7 +19,9 @@ config = context.config
 def _database_url() -> str:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        url = os.environ.get("DATABASE_URL", "")
+        from coderunner.config import Settings
+
+        url = Settings().database_url
     if not url:
         raise RuntimeError("no database URL: use coderunner migrate or set DATABASE_URL")
     return str(url)
