@@ -19,10 +19,11 @@ test: ## Run the whole suite: lint, types, unit, sandbox attacks, API (SQLite+Po
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy
+	$(VENV)/lint-imports
 	$(VENV)/pytest -n 2 $(PYTEST_ARGS)
 
-lint: ## ruff check and format check
-	$(VENV)/ruff check . && $(VENV)/ruff format --check .
+lint: ## ruff check, format check and the import layers (import-linter)
+	$(VENV)/ruff check . && $(VENV)/ruff format --check . && $(VENV)/lint-imports
 
 typecheck: ## mypy (strict)
 	$(VENV)/mypy

@@ -15,8 +15,8 @@ from coderunner.auth.schemas import (
     TokenOut,
     UserOut,
 )
+from coderunner.auth.teaching import may_act_on_learner
 from coderunner.auth.throttle import LoginThrottle
-from coderunner.classes import service as classes_service
 from coderunner.kernel.errors import AppError, NotFound, RateLimited
 from coderunner.kernel.ratelimit import RateLimiter
 from coderunner.kernel.schemas import ERROR_RESPONSES
@@ -92,9 +92,7 @@ async def logout(
 @router.get("/users/{user_id}", response_model=UserOut)
 async def get_user(user_id: str, staff: StaffUser, session: SessionDep) -> UserOut:
     """Admins: anyone; teachers: themselves and learners of the classes they teach."""
-    if user_id != staff.id and not await classes_service.may_act_on_learner(
-        session, staff, user_id
-    ):
+    if user_id != staff.id and not await may_act_on_learner(session, staff, user_id):
         raise NotFound("no such user")
     return UserOut.model_validate(await service.get_user(session, user_id))
 

@@ -92,17 +92,6 @@ async def learners(session: AsyncSession, class_id: str) -> Sequence[tuple[User,
     return [(u, m) for u, m in rows.all()]
 
 
-async def shares_a_class(session: AsyncSession, teacher_id: str, learner_id: str) -> bool:
-    """True when `learner_id` is a learner in a class that `teacher_id` teaches."""
-    found = await session.scalar(
-        select(ClassMember.user_id)
-        .join(ClassTeacher, ClassTeacher.class_id == ClassMember.class_id)
-        .where(ClassTeacher.user_id == teacher_id, ClassMember.user_id == learner_id)
-        .limit(1)
-    )
-    return found is not None
-
-
 async def add_teacher(session: AsyncSession, class_id: str, user_id: str) -> None:
     if not await is_teacher(session, class_id, user_id):
         session.add(ClassTeacher(class_id=class_id, user_id=user_id))

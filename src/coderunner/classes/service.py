@@ -71,15 +71,6 @@ async def teaches(session: AsyncSession, user: User, class_id: str) -> Classroom
     return (await access(session, user, class_id)).classroom
 
 
-async def may_act_on_learner(session: AsyncSession, staff: User, learner_id: str) -> bool:
-    """Admins act on anyone; a teacher only on learners of a class they teach."""
-    if staff.role == Role.ADMIN:
-        return True
-    if staff.role != Role.TEACHER:
-        return False
-    return await repository.shares_a_class(session, staff.id, learner_id)
-
-
 def _out(classroom: Classroom, role: str, learner_count: int) -> ClassOut:
     return ClassOut(
         id=classroom.id,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
-from coderunner.classes import service as classes_service
+from coderunner.auth.teaching import may_act_on_learner
 from coderunner.kernel.errors import NotFound
 from coderunner.learning import access, repository
 from coderunner.learning.schemas import (
@@ -119,7 +119,7 @@ async def effort_badges(session: AsyncSession, user_id: str) -> EffortBadgesOut:
 async def _learner_of(session: AsyncSession, staff: User, user_id: str) -> User:
     """The learner, if `staff` may act on them: admins on anyone, teachers on their classes'."""
     learner = await session.get(User, user_id)
-    if learner is None or not await classes_service.may_act_on_learner(session, staff, user_id):
+    if learner is None or not await may_act_on_learner(session, staff, user_id):
         raise NotFound("no such user")
     return learner
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coderunner.problems import repository as problem_repository
 from coderunner.progress import repository
 from coderunner.progress.models import ProgressStatus
 from coderunner.progress.schemas import (
@@ -78,7 +77,7 @@ async def badges(session: AsyncSession, user_id: str) -> BadgesOut:
     rows = await repository.for_user(session, user_id)
     solved = [p for p, _ in rows if p.status == ProgressStatus.SOLVED]
     xp = sum(p.xp_awarded for p, _ in rows)
-    totals = await problem_repository.counts_by_level(session)
+    totals = await repository.published_counts_by_level(session)
     per_level = await repository.solved_counts_by_level(session, user_id)
     level_done = any(n >= totals.get(key, 0) > 0 for key, n in per_level.items())
     spec = [

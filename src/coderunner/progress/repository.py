@@ -114,3 +114,13 @@ async def solved_counts_by_level(session: AsyncSession, user_id: str) -> dict[tu
         .group_by(Problem.age_group, Problem.level_number)
     )
     return {(a, n): int(c) for a, n, c in (await session.execute(stmt)).all()}
+
+
+async def published_counts_by_level(session: AsyncSession) -> dict[tuple[str, int], int]:
+    """How many published problems each (age group, level) has: the totals progress is out of."""
+    stmt = (
+        select(Problem.age_group, Problem.level_number, func.count())
+        .where(Problem.is_published.is_(True))
+        .group_by(Problem.age_group, Problem.level_number)
+    )
+    return {(a, n): int(c) for a, n, c in (await session.execute(stmt)).all()}

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.db.base import utcnow
 from coderunner.kernel.errors import NotFound
-from coderunner.problems import repository as problem_repository
 from coderunner.problems.models import Problem
 from coderunner.progress import repository
 from coderunner.progress.models import Progress, ProgressStatus
@@ -94,7 +93,7 @@ async def add_time(session: AsyncSession, user_id: str, problem_id: str, seconds
 
 async def get_progress(session: AsyncSession, user_id: str) -> ProgressOut:
     rows = await repository.for_user(session, user_id)
-    totals = await problem_repository.counts_by_level(session)
+    totals = await repository.published_counts_by_level(session)
     solved: dict[tuple[str, int], int] = defaultdict(int)
     attempted: dict[tuple[str, int], int] = defaultdict(int)
     xp: dict[tuple[str, int], int] = defaultdict(int)
