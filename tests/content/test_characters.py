@@ -8,7 +8,11 @@ import pytest
 import yaml
 
 from coderunner.content import AGE_GROUPS, ContentError
-from coderunner.content.characters import CHARACTER_SLUGS, characters, load_characters
+from coderunner.content.characters import characters, load_characters
+from coderunner.kernel.characters import Character
+
+CHARACTER_SLUGS = [character.value for character in Character]
+WEB = Path(__file__).parents[2] / "src/coderunner/web"
 
 LINES = ["greeting", "runStarted", "allPassed", "someFailed", "error", "hintIntro", "levelComplete"]
 WHITE, DARK = "#FFFFFF", "#111827"
@@ -38,6 +42,13 @@ def test_the_five_characters_have_every_line_for_every_age_group() -> None:
         for age_group in AGE_GROUPS:
             for key in LINES:
                 assert character.line(age_group, key, "Mia").strip(), (character.slug, key)
+        assert character.busy.strip(), character.slug
+
+
+@pytest.mark.parametrize("slug", CHARACTER_SLUGS)
+def test_every_character_has_a_mascot_and_a_theme(slug: str) -> None:
+    assert (WEB / "static" / "img" / f"{slug}.svg").is_file()
+    assert f".theme-{slug}" in (WEB / "static" / "css" / "site.css").read_text()
 
 
 @pytest.mark.parametrize("slug", CHARACTER_SLUGS)

@@ -9,20 +9,13 @@ from sqlalchemy import Boolean, Enum, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coderunner.db.base import Base, UTCDateTime, new_id, utcnow
+from coderunner.kernel.characters import Character
 
 
 class Role(enum.StrEnum):
     LEARNER = "learner"
     TEACHER = "teacher"
     ADMIN = "admin"
-
-
-class Character(enum.StrEnum):
-    ASTRO = "astro"
-    LEO = "leo"
-    KENJI = "kenji"
-    NILA = "nila"
-    COSMIC = "cosmic"
 
 
 class User(Base):

@@ -14,6 +14,8 @@ import re
 import secrets
 import unicodedata
 
+from coderunner.kernel.ages import CHILD_AGE_GROUPS
+
 MIN_LENGTH = 2
 MAX_LENGTH = 24
 RESERVED = (
@@ -31,7 +33,6 @@ RESERVED = (
 )
 _ALLOWED_PUNCTUATION = frozenset("-_.' ")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a"})
-UNDER_13 = frozenset({"7-9", "10-12"})
 
 ADJECTIVES = (
     "Brave", "Bright", "Calm", "Clever", "Cosy", "Curious", "Daring", "Eager", "Fuzzy", "Gentle",
@@ -91,4 +92,4 @@ def default_name(given: str | None, age_group: str | None) -> str | None:
     child under 13 (their username may be their real name)."""
     if given is not None:
         return given
-    return friendly_name() if age_group in UNDER_13 else None
+    return friendly_name() if age_group in CHILD_AGE_GROUPS else None

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from coderunner.auth.models import Character, Role
+from coderunner.auth.models import Role
 from coderunner.auth.names import MAX_LENGTH, clean_display_name
 from coderunner.kernel.ages import AgeGroup
+from coderunner.kernel.characters import Character
 from coderunner.kernel.schemas import APIModel, InputModel
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"

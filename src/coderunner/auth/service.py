@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth import repository
 from coderunner.auth.models import Role, User
-from coderunner.auth.names import UNDER_13, default_name, friendly_name
+from coderunner.auth.names import default_name, friendly_name
 from coderunner.auth.revocation import RevocationStore
 from coderunner.auth.schemas import ProfileUpdate, RegisterIn
 from coderunner.auth.tokens import (
@@ -20,6 +20,7 @@ from coderunner.auth.tokens import (
     issue_token,
     verify_password,
 )
+from coderunner.kernel.ages import CHILD_AGE_GROUPS
 from coderunner.kernel.errors import Conflict, NotFound, Unauthorized
 
 INVALID_CREDENTIALS = "invalid username or password"
@@ -92,7 +93,8 @@ def update_profile(user: User, data: ProfileUpdate) -> User:
             if field == "leaderboard_opt_out" and changes[field] is None:
                 continue
             setattr(user, field, changes[field])
-    if user.display_name is None and user.age_group in UNDER_13 and user.role == Role.LEARNER:
+    child = user.age_group in CHILD_AGE_GROUPS
+    if user.display_name is None and child and user.role == Role.LEARNER:
         user.display_name = friendly_name()
     return user
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from coderunner.kernel.ages import AGE_GROUPS
+
 from .loader import CONTENT_DIR, ContentError, Curriculum, load_curriculum
-from .schema import AGE_GROUPS, Cheatsheet, Level, LevelsFile, Problem, TestCase
+from .schema import Cheatsheet, Level, LevelsFile, Problem, TestCase
 
 __all__ = [
     "AGE_GROUPS",

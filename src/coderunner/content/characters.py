@@ -9,10 +9,12 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
-from .loader import CONTENT_DIR, ContentError, read_yaml
-from .schema import AGE_GROUPS, ContentModel, Slug, Text, Title
+from coderunner.kernel.ages import AGE_GROUPS
+from coderunner.kernel.characters import Character as CharacterId
 
-CHARACTER_SLUGS = ("astro", "leo", "kenji", "nila", "cosmic")
+from .loader import CONTENT_DIR, ContentError, read_yaml
+from .schema import ContentModel, Slug, Text, Title
+
 PLACEHOLDERS = frozenset({"name"})
 DEFAULT_AGE_GROUP = "10-12"
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
@@ -48,7 +50,13 @@ class Character(ContentModel):
     personality: Text
     colors: Colors
     mascot: Text
+    # said when the computers are too busy to run the code just now (any age)
+    busy: Text
     voice: dict[str, Voice]
+
+    @property
+    def id(self) -> str:
+        return self.slug
 
     @model_validator(mode="after")
     def _every_age_group(self) -> Character:
@@ -71,8 +79,9 @@ class CharactersFile(ContentModel):
     @model_validator(mode="after")
     def _the_five(self) -> CharactersFile:
         slugs = [character.slug for character in self.characters]
-        if sorted(slugs) != sorted(CHARACTER_SLUGS):
-            raise ValueError(f"expected the characters {list(CHARACTER_SLUGS)}, got {slugs}")
+        expected = [character.value for character in CharacterId]
+        if sorted(slugs) != sorted(expected):
+            raise ValueError(f"expected the characters {expected}, got {slugs}")
         return self
 
 

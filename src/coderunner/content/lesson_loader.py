@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from coderunner.kernel.ages import age_rank
+
 from .lesson_schema import Lesson, Snippet, split_indent
 from .loader import CONTENT_DIR, LEVELS_FILE, ContentError, _load_model, read_yaml
 from .schema import LevelsFile
@@ -152,11 +154,7 @@ def load_lessons(
                     )
     if issues:
         raise ContentError(issues)
-    return [found[key] for key in sorted(found, key=lambda k: (_group_rank(k[0]), k[1]))]
-
-
-def _group_rank(age_group: str) -> int:
-    return {"7-9": 0, "10-12": 1, "13-16": 2}.get(age_group, 9)
+    return [found[key] for key in sorted(found, key=lambda k: (age_rank(k[0]), k[1]))]
 
 
 def _snippet_names(lesson: Lesson) -> list[str]:

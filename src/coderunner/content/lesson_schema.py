@@ -12,7 +12,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .schema import AgeGroup, ContentModel, Text, Title
+from coderunner.kernel.ages import AgeGroup
+
+from .schema import ContentModel, Text, Title
 
 MIN_PREDICT = 2
 MAX_PREDICT = 3

@@ -11,12 +11,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
-AGE_GROUPS: tuple[str, ...] = ("7-9", "10-12", "13-16")
+from coderunner.kernel.ages import AgeGroup
+
 COMPARISON_MODES: tuple[str, ...] = ("exact", "trailing", "tokens", "float")
 MIN_VISIBLE_TESTS = 3
 MIN_HIDDEN_TESTS = 3
 
-AgeGroup = Literal["7-9", "10-12", "13-16"]
 ComparisonMode = Literal["exact", "trailing", "tokens", "float"]
 Difficulty = Literal["easy", "medium", "hard"]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]

@@ -17,13 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import Role, User
+from coderunner.kernel.ages import AGE_GROUPS
 from coderunner.kernel.errors import Forbidden, NotFound
 from coderunner.learning import repository
 from coderunner.learning.unlocking import LevelState, level_states
 from coderunner.levels.models import Level
 from coderunner.problems.models import Problem
-
-AGE_GROUPS = ("7-9", "10-12", "13-16")
 
 
 class LevelLocked(Forbidden):

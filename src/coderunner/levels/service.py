@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
+from coderunner.kernel.ages import age_rank
 from coderunner.kernel.errors import Conflict, NotFound
 from coderunner.learning import access
 from coderunner.learning import service as learning
@@ -16,9 +17,6 @@ from coderunner.levels.schemas import LevelCreate, LevelDetail, LevelOut, LevelU
 from coderunner.problems import repository as problem_repository
 from coderunner.problems.schemas import ProblemSummary
 
-# age groups in curriculum order (the string sort would put "10-12" first)
-_AGE_ORDER = {"7-9": 0, "10-12": 1, "13-16": 2}
-
 
 def _out(level: Level, count: int) -> LevelOut:
     return LevelOut.model_validate(level).model_copy(update={"problem_count": count})
@@ -29,7 +27,7 @@ async def list_levels(
 ) -> list[LevelOut]:
     levels = await repository.list_levels(session, age_group)
     counts = await problem_repository.counts_by_level(session)
-    ordered = sorted(levels, key=lambda lv: (_AGE_ORDER.get(lv.age_group, 99), lv.number))
+    ordered = sorted(levels, key=lambda lv: (age_rank(lv.age_group), lv.number))
     out = [_out(lv, counts.get((lv.age_group, lv.number), 0)) for lv in ordered]
     if viewer is None or age_group is None:
         return out

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coderunner.kernel.ages import PUBLIC_AGE_GROUPS
 from coderunner.progress import repository
 from coderunner.progress.models import ProgressStatus
 from coderunner.progress.schemas import (
@@ -19,9 +20,6 @@ from coderunner.progress.schemas import (
 )
 
 LEADERBOARD_SIZE = 20
-# privacy by default: the server-wide board shows only teenagers who opted in; children
-# (7-12) appear only on their own class's board, and only if they opted in
-PUBLIC_AGE_GROUPS = ("13-16",)
 MAX_LEARNERS = 500
 
 

@@ -10,8 +10,10 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from coderunner.kernel.ages import AGE_GROUP_LABELS
+
 from .assets import asset_url
-from .characters import AGE_GROUPS, CHARACTERS, character_for, tagline_for, voice_for
+from .characters import all_characters, character_for, tagline_for, voice_for
 from .markdown import render_markdown
 from .session import large_code_font, remember_look
 
@@ -28,8 +30,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["markdown"] = render_markdown
-    env.globals["AGE_GROUPS"] = AGE_GROUPS
-    env.globals["CHARACTERS"] = CHARACTERS
+    env.globals["AGE_GROUPS"] = tuple(AGE_GROUP_LABELS.items())
+    env.globals["CHARACTERS"] = all_characters()
     env.globals["tagline"] = tagline_for
     env.globals["asset_url"] = asset_url
     return env

@@ -9,8 +9,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from coderunner.kernel.ages import AGE_GROUPS, PUBLIC_AGE_GROUPS
+
 from ..api_client import ApiError
-from ..characters import AGE_GROUP_IDS, CHARACTERS
+from ..characters import all_characters
 from ..templating import render
 from ..views import api, gather, items, require_user
 from .forms import read_form, text
@@ -33,10 +35,10 @@ async def profile_submit(request: Request) -> Response:
         "leaderboardOptOut": text(form, "showOnLeaderboard") != "on",
     }
     character = text(form, "character")
-    if character in CHARACTERS:
+    if character in all_characters():
         changes["character"] = character
     age_group = text(form, "ageGroup")
-    if age_group in AGE_GROUP_IDS:
+    if age_group in AGE_GROUPS:
         changes["ageGroup"] = age_group
     try:
         body = await api(request).patch("/auth/me", changes)
@@ -49,9 +51,6 @@ async def profile_submit(request: Request) -> Response:
         )
     del body
     return RedirectResponse("/profile?saved=1", status_code=303)
-
-
-PUBLIC_BOARD_GROUPS = ("13-16",)  # children (7-12) see only their class's board
 
 
 async def _class_boards(request: Request) -> list[Any]:
@@ -73,12 +72,12 @@ async def leaderboard(request: Request) -> Response:
     user = await require_user(request)
     boards = await _class_boards(request)
     staff = user.get("role") in ("teacher", "admin")
-    teen = user.get("ageGroup") in PUBLIC_BOARD_GROUPS
+    teen = user.get("ageGroup") in PUBLIC_AGE_GROUPS
     rows: list[Any] = []
     unavailable = False
     if teen or staff:
         try:
-            body = await api(request).get(LEADERBOARD_PATH, ageGroup=PUBLIC_BOARD_GROUPS[0])
+            body = await api(request).get(LEADERBOARD_PATH, ageGroup=PUBLIC_AGE_GROUPS[0])
         except ApiError as exc:
             if exc.status != 404:
                 raise

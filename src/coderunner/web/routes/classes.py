@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from coderunner.kernel.ages import AGE_GROUPS
+
 from ..api_client import ApiError
-from ..characters import AGE_GROUP_IDS
 from ..templating import render
 from ..views import api, gather, items, require_teacher, require_user
 from .forms import read_form, text
@@ -40,7 +41,7 @@ async def create_class(request: Request) -> Response:
     errors = []
     if not name:
         errors.append("Give the class a name, for example “Class 4B”.")
-    if age_group not in AGE_GROUP_IDS:
+    if age_group not in AGE_GROUPS:
         errors.append("Pick the age group of the class.")
     if errors:
         body = await api(request).get("/classes")

@@ -10,8 +10,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from coderunner.kernel.ages import AGE_GROUP_LABELS, AGE_GROUPS
+
 from ..api_client import ApiError
-from ..characters import AGE_GROUP_IDS, AGE_GROUPS, character_for, voice_for
+from ..characters import character_for, voice_for
 from ..shapes import (
     hints,
     level_number,
@@ -33,7 +35,7 @@ MAX_SHEETS = 4
 
 def _age_group(request: Request) -> str:
     age_group = str(request.path_params["age_group"])
-    if age_group not in AGE_GROUP_IDS:
+    if age_group not in AGE_GROUPS:
         raise HTTPException(404)
     return age_group
 
@@ -100,7 +102,7 @@ async def home(request: Request) -> Response:
     if user.get("role") == "teacher":  # a teacher's home is their classes
         return RedirectResponse("/teach/classes", status_code=303)
     age_group = user.get("ageGroup")
-    has_group = age_group in AGE_GROUP_IDS
+    has_group = age_group in AGE_GROUPS
     # the parts of the dashboard are independent: ask for them at once
     (
         progress,
@@ -129,7 +131,7 @@ async def home(request: Request) -> Response:
     badges.sort(key=lambda b: not (isinstance(b, dict) and b.get("earned", True)))
     summary = progress.get("summary", progress) if isinstance(progress, dict) else {}
     context = {
-        "age_group": age_group if age_group in AGE_GROUP_IDS else None,
+        "age_group": age_group if age_group in AGE_GROUPS else None,
         "levels": levels,
         "level_number": level_number,
         "level_state": level_state,
@@ -151,7 +153,7 @@ async def choose_age_group(request: Request) -> Response:
     await require_user(request)
     form = await read_form(request)
     age_group = text(form, "ageGroup")
-    if age_group not in AGE_GROUP_IDS:
+    if age_group not in AGE_GROUPS:
         raise ApiError(422, "BAD_AGE_GROUP", "Pick one of the age groups.")
     await api(request).patch("/auth/me", {"ageGroup": age_group})
     return RedirectResponse(f"/levels/{age_group}", status_code=303)
@@ -164,7 +166,7 @@ async def level_map(request: Request) -> Response:
         _levels_for(request, age_group, signed_in=bool(user)),
         _optional(request, f"/lessons/{age_group}"),
     )
-    label = dict(AGE_GROUPS)[age_group]
+    label = AGE_GROUP_LABELS[age_group]
     by_level = {
         lesson.get("level"): lesson
         for lesson in items(lessons, "lessons")

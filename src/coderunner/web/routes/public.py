@@ -10,8 +10,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from coderunner.kernel.ages import AGE_GROUPS
+
 from ..api_client import UNREACHABLE_MESSAGE, ApiError
-from ..characters import AGE_GROUP_IDS
 from ..session import clear_session, session_token, set_font, set_session
 from ..templating import render
 from ..views import api, optional_user, safe_next
@@ -108,7 +109,7 @@ async def signup_submit(request: Request) -> Response:
         errors.append(f"Your password needs at least {MIN_PASSWORD} characters.")
     if password != text(form, "password2"):
         errors.append("The two passwords are different. Type the same one twice.")
-    if values["ageGroup"] and values["ageGroup"] not in AGE_GROUP_IDS:
+    if values["ageGroup"] and values["ageGroup"] not in AGE_GROUPS:
         errors.append("Pick one of the age groups.")
     if errors:
         return render(request, "signup.html", {"form": values, "errors": errors}, status_code=422)

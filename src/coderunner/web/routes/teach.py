@@ -13,9 +13,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from coderunner.grading import COMPARISON_MODES
+from coderunner.kernel.ages import AGE_GROUPS
 
 from ..api_client import ApiError
-from ..characters import AGE_GROUP_IDS
 from ..checking import check_solution
 from ..csrf import check_header
 from ..markdown import render_markdown
@@ -96,7 +96,7 @@ def _form_errors(problem: dict[str, Any]) -> list[str]:
     errors = []
     if not problem["title"]:
         errors.append("Give the problem a title.")
-    if problem["ageGroup"] not in AGE_GROUP_IDS:
+    if problem["ageGroup"] not in AGE_GROUPS:
         errors.append("Pick an age group.")
     if not problem["statement"].strip():
         errors.append("Write the statement: what should the learner's program do?")
@@ -134,7 +134,7 @@ def _editor(
 async def problem_list(request: Request) -> Response:
     await require_teacher(request)
     age_group = request.query_params.get("ageGroup")
-    params: dict[str, Any] = {"ageGroup": age_group if age_group in AGE_GROUP_IDS else None}
+    params: dict[str, Any] = {"ageGroup": age_group if age_group in AGE_GROUPS else None}
     problems: list[dict[str, Any]] = []
     for page in range(1, MAX_LIST_PAGES + 1):
         body = await api(request).get("/problems", page=page, pageSize=PAGE_SIZE, **params)
@@ -235,7 +235,7 @@ async def learners(request: Request) -> Response:
     age_group = request.query_params.get("ageGroup")
     try:
         body = await api(request).get(
-            LEARNERS_PATH, ageGroup=age_group if age_group in AGE_GROUP_IDS else None
+            LEARNERS_PATH, ageGroup=age_group if age_group in AGE_GROUPS else None
         )
     except ApiError as exc:
         if exc.status != 404:
@@ -255,7 +255,7 @@ async def unlock_level(request: Request) -> Response:
     form = await read_form(request)
     age_group = text(form, "ageGroup")
     number = _int(text(form, "levelNumber"), 0)
-    if age_group not in AGE_GROUP_IDS or number < 1:
+    if age_group not in AGE_GROUPS or number < 1:
         raise ApiError(422, "BAD_LEVEL", "Pick an age group and a level number.")
     body = {"userId": text(form, "userId"), "ageGroup": age_group, "levelNumber": number}
     await api(request).post("/learning/unlocks", body)
