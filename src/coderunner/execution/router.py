@@ -110,8 +110,8 @@ async def run(
 ) -> JSONResponse:
     """Run code with optional stdin (queue `code-execution`)."""
     job = service.new_run(settings, user, body)
-    # admission commits the request's transaction: a wait holds no connection
     job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
+    await session.commit()  # the edge: committed before it is sent; a wait holds no connection
     return await _start(pipeline, job, wait, user.role)
 
 
@@ -136,6 +136,7 @@ async def submit(
         response.headers["X-Result-Reused"] = "true"
         return response
     job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
+    await session.commit()  # the edge: committed before it is sent; a wait holds no connection
     return await _start(pipeline, job, wait, user.role)
 
 

@@ -155,19 +155,20 @@ def _job(
 async def admit(
     session: AsyncSession, settings: Settings, job: ExecutionJob, concurrency: int
 ) -> ExecutionJob:
-    """Commit the job if its queue and its owner have room (else 503 / 429, nothing created).
+    """Add the job if its queue and its owner have room (else 503 / 429: the caller's
+    transaction rolls back, nothing is created).
 
     `session` is the request's transaction, begun as a writer (SQLite: BEGIN IMMEDIATE, so the
     write lock is held from its first statement; PostgreSQL: advisory locks per queue and per
-    user), so concurrent admissions are serialised and the counts are exact. One transaction
-    for the caller's token and the admission: it ends here, before the job is sent.
+    user), so concurrent admissions are serialised and the counts are exact. The edge commits
+    it right after this returns and before the job is sent, so no transaction is held while the
+    job runs.
     """
     await repository.lock_admission(session, f"job-user:{job.user_id}", f"job-q:{job.queue}")
     session.add(job)
     await session.flush()
     pending, active = await repository.admission_counts(session, job.queue, job.user_id)
     if pending > settings.max_pending_jobs:
-        await session.rollback()
         metrics.REJECTIONS.labels(job.queue, "queue_full").inc()
         retry = max(1, math.ceil(pending / max(1, concurrency)))
         raise QueueFull(
@@ -175,13 +176,11 @@ async def admit(
             headers={"Retry-After": str(min(retry, 60))},
         )
     if active > settings.max_user_pending_jobs:
-        await session.rollback()
         metrics.REJECTIONS.labels(job.queue, "user_cap").inc()
         raise TooManyJobs(
             f"you already have {active - 1} programs waiting to run; wait for one to finish",
             headers={"Retry-After": "2"},
         )
-    await session.commit()
     return job
 
 

@@ -65,6 +65,7 @@ async def _admit(
     job, row = service.new_submission(settings, user, body, encoded)
     session.add(row)  # flushed with the job, rolled back with it if admission refuses
     job = await execution.admit(session, settings, job, pipeline.concurrency(job.queue))
+    await session.commit()  # the edge: committed before the job is sent
     return row, job
 
 

@@ -47,7 +47,11 @@ class PipelineRunner:
         await begin_write(self.session)
         job = await execution_service.admit(
             self.session, self.settings, job, self.pipeline.concurrency(job.queue)
-        )  # commits: no transaction is held while the job runs
+        )
+        # the runner is the edge for its programs (the router builds it with the request's
+        # session): each admission is committed before its job is sent, and no transaction is
+        # held while the job runs
+        await self.session.commit()
         async with self.pipeline.events.subscribe(job.id) as changes:
             await self.pipeline.enqueue(job)
             found = await self.pipeline.wait_finished(job.id, changes, self.pipeline.options.wait_s)
