@@ -303,3 +303,52 @@ async def test_access_table(app: FastAPI, client: httpx.AsyncClient, who: str) -
             f"/classes/{made['id']}/learners/{people['member'].id}", headers=people["A"].headers
         )
     assert failures == []
+
+
+async def test_a_password_reset_ends_every_session_the_child_had_open(
+    app: FastAPI, client: httpx.AsyncClient, teacher: Account
+) -> None:
+    made = await make_class(client, teacher)
+    created = await client.post(
+        f"/classes/{made['id']}/learners", json={"names": ["Ada", "Ben"]}, headers=teacher.headers
+    )
+    ada, ben = created.json()["accounts"]
+
+    async def login(account: dict[str, str], password: str) -> dict[str, str]:
+        answer = await client.post(
+            "/auth/login", json={"username": account["username"], "password": password}
+        )
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+    # Ada is logged in on two computers (e.g. a school laptop and a tablet at home)
+    laptop, tablet = await login(ada, ada["password"]), await login(ada, ada["password"])
+    ben_headers = await login(ben, ben["password"])
+    for headers in (laptop, tablet, ben_headers):
+        assert (await client.get("/auth/me", headers=headers)).status_code == 200
+
+    reset = await client.post(
+        f"/classes/{made['id']}/learners/{ada['id']}/password", headers=teacher.headers
+    )
+    assert reset.status_code == 200, reset.text
+    for headers in (laptop, tablet):
+        for method, path in (("GET", "/auth/me"), ("GET", "/classes")):
+            gone = await client.request(method, path, headers=headers)
+            assert gone.status_code == 401, (path, gone.text)
+            assert gone.json()["error"]["code"] == "TOKEN_REVOKED"
+        submitted = await client.post(
+            "/execution/run", json={"code": "print(1)", "language": "python"}, headers=headers
+        )
+        assert submitted.status_code == 401
+    # the new password works at once
+    fresh = await login(ada, reset.json()["password"])
+    assert (await client.get("/auth/me", headers=fresh)).status_code == 200
+    # a second reset ends the session opened after the first one too
+    again = await client.post(
+        f"/classes/{made['id']}/learners/{ada['id']}/password", headers=teacher.headers
+    )
+    assert again.status_code == 200
+    assert (await client.get("/auth/me", headers=fresh)).status_code == 401
+    # only Ada's sessions end: her classmate and her teacher stay logged in
+    assert (await client.get("/auth/me", headers=ben_headers)).status_code == 200
+    assert (await client.get("/auth/me", headers=teacher.headers)).status_code == 200

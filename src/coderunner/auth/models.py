@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, Index, String, func
+from sqlalchemy import Boolean, Enum, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coderunner.db.base import Base, UTCDateTime, new_id, utcnow
@@ -36,6 +36,9 @@ class User(Base):
     )
     # opt-in: nobody is on a leaderboard until they choose to be
     leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, default=True)
+    # every token carries the epoch it was issued in; raising it (a teacher resets the
+    # password) ends every session the user had open, at once
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

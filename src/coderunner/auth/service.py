@@ -42,7 +42,7 @@ async def register(session: AsyncSession, data: RegisterIn, secret: str) -> tupl
             await repository.add_user(session, user)
     except IntegrityError:
         raise Conflict("that username is taken", code="USERNAME_TAKEN") from None
-    token, _ = issue_token(user.id, secret)
+    token, _ = issue_token(user.id, secret, epoch=user.session_epoch or 0)
     return token, user
 
 
@@ -63,7 +63,7 @@ async def login(
     session: AsyncSession, username: str, password: str, secret: str
 ) -> tuple[str, User]:
     user = await authenticate(session, username, password)
-    token, _ = issue_token(user.id, secret)
+    token, _ = issue_token(user.id, secret, epoch=user.session_epoch)
     return token, user
 
 
@@ -75,15 +75,21 @@ async def user_for_token(
     except InvalidToken:
         raise Unauthorized("invalid or expired token", code="INVALID_TOKEN") from None
     user, revoked = await revocations.holder(session, claims.user_id, claims.jti)
-    if revoked:
-        raise Unauthorized("token has been revoked", code="TOKEN_REVOKED")
     if user is None:
         raise Unauthorized("invalid or expired token", code="INVALID_TOKEN")
+    if revoked or claims.epoch != user.session_epoch:  # logged out, or every session ended
+        raise Unauthorized("token has been revoked", code="TOKEN_REVOKED")
     return user, claims
 
 
 async def logout(session: AsyncSession, claims: TokenClaims, revocations: RevocationStore) -> None:
     await revocations.revoke(session, claims.jti, claims.expires_at)
+
+
+def end_all_sessions(user: User) -> None:
+    """Every token issued to `user` so far stops working at their next request (the epoch is
+    in the row every authenticated request loads: no extra query, no cache to clear)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def update_profile(user: User, data: ProfileUpdate) -> User:

@@ -33,6 +33,7 @@ class TokenClaims:
     user_id: str
     jti: str
     expires_at: datetime
+    epoch: int = 0  # the user's session epoch when issued (tokens from before it existed: 0)
 
 
 class InvalidToken(Exception):
@@ -40,7 +41,7 @@ class InvalidToken(Exception):
 
 
 def issue_token(
-    user_id: str, secret: str, *, now: datetime | None = None
+    user_id: str, secret: str, *, now: datetime | None = None, epoch: int = 0
 ) -> tuple[str, TokenClaims]:
     issued = now or datetime.now(UTC)
     expires = issued + TOKEN_TTL
@@ -52,9 +53,10 @@ def issue_token(
         "nbf": issued - timedelta(seconds=5),
         "exp": expires,
         "iss": ISSUER,
+        "ep": epoch,
     }
     token = jwt.encode(payload, secret, algorithm=ALGORITHM)
-    return token, TokenClaims(user_id=user_id, jti=jti, expires_at=expires)
+    return token, TokenClaims(user_id=user_id, jti=jti, expires_at=expires, epoch=epoch)
 
 
 def decode_token(token: str, secret: str) -> TokenClaims:
@@ -69,11 +71,16 @@ def decode_token(token: str, secret: str) -> TokenClaims:
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from None
-    sub, jti = payload.get("sub"), payload.get("jti")
+    sub, jti, epoch = payload.get("sub"), payload.get("jti"), payload.get("ep", 0)
     if not isinstance(sub, str) or not isinstance(jti, str) or not sub or not jti:
         raise InvalidToken("malformed claims")
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+        raise InvalidToken("malformed claims")
     return TokenClaims(
-        user_id=sub, jti=jti, expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC)
+        user_id=sub,
+        jti=jti,
+        expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
+        epoch=epoch,
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth import repository as auth_repository
+from coderunner.auth import service as auth_service
 from coderunner.auth.models import Role, User
 from coderunner.auth.tokens import hash_password
 from coderunner.classes import codes, repository
@@ -274,7 +275,8 @@ async def create_accounts(
 async def reset_password(
     session: AsyncSession, user: User, class_id: str, learner_id: str
 ) -> PasswordOut:
-    """A new simple password for an account this class made (never for a learner's own)."""
+    """A new simple password for an account this class made (never for a learner's own); every
+    session the child had open ends at once."""
     await teaches(session, user, class_id)
     member = await repository.membership(session, class_id, learner_id)
     if member is None:
@@ -289,6 +291,7 @@ async def reset_password(
         raise NotFound("no such learner in this class")
     password = codes.new_password()
     learner.password_hash = await asyncio.to_thread(hash_password, password)
+    auth_service.end_all_sessions(learner)  # whoever had the old password is logged out now
     await session.flush()
     return PasswordOut(id=learner.id, username=learner.username, password=password)
 
