@@ -38,6 +38,9 @@ def test_cards_joining_and_a_childs_leaderboard(
     page = teacher.get(class_url)
     assert page.status_code == 200
     assert "Owls &lt;b&gt;" in page.text  # escaped
+    # re-locking only takes back a teacher's opening, and the page says so in plain words
+    assert "Undo my opening" in page.text
+    assert "only takes back a level that you (or another teacher) opened" in page.text
     code = re.search(r'id="join-code">([A-Z0-9-]+)<', page.text)
     assert code
     cards = teacher.post(
