@@ -8,6 +8,7 @@ gap over STRETCH_GAP_MINUTES) for `help_idle_minutes` without solving anything.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -83,11 +84,25 @@ async def grid(session: AsyncSession, user: User, class_id: str) -> GridOut:
     return await build_grid(session, classroom)
 
 
-async def build_grid(session: AsyncSession, classroom: Classroom) -> GridOut:
+async def learner_rows(
+    session: AsyncSession, user: User, class_id: str, learner_ids: Collection[str]
+) -> GridOut:
+    """The grid with only these learners' rows (those still in the class): what a live update
+    carries when their jobs finished, instead of the whole class."""
+    classroom = await service.teaches(session, user, class_id)
+    return await build_grid(session, classroom, only=learner_ids)
+
+
+async def build_grid(
+    session: AsyncSession, classroom: Classroom, *, only: Collection[str] | None = None
+) -> GridOut:
+    """The class's grid; `only`: just these learners' rows (every query is limited to them)."""
     now = utcnow()
     problems = await _problems(session, classroom.age_group)
     levels = await _levels(session, classroom.age_group)
     members = await repository.learners(session, classroom.id)
+    if only is not None:
+        members = [(u, m) for u, m in members if u.id in only]
     learner_ids = [u.id for u, _ in members]
     problem_ids = [p.id for p in problems]
     level_of = {p.id: p.level_number for p in problems}

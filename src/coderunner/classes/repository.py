@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
 from coderunner.classes.models import ClassMember, Classroom, ClassTeacher
+from coderunner.execution.models import ExecutionJob
 
 
 async def get(session: AsyncSession, class_id: str) -> Classroom | None:
@@ -118,3 +119,9 @@ async def remove_member(session: AsyncSession, class_id: str, user_id: str) -> b
         delete(ClassMember).where(ClassMember.class_id == class_id, ClassMember.user_id == user_id)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+async def job_owners(session: AsyncSession, job_ids: Collection[str]) -> set[str]:
+    """Who ran these jobs (the live dashboard's filter for events that came without the row)."""
+    rows = await session.scalars(select(ExecutionJob.user_id).where(ExecutionJob.id.in_(job_ids)))
+    return set(rows)

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import math
 import time
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Query, Request, Response
 from limits import RateLimitItemPerSecond
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 
 from coderunner.auth.deps import CurrentUser, StaffUser
-from coderunner.auth.models import User
-from coderunner.classes import challenges, dashboard, exports, service
+from coderunner.classes import challenges, dashboard, exports, live, service
 from coderunner.classes.schemas import (
     CellDetailOut,
     ChallengeIn,
@@ -38,8 +33,6 @@ from coderunner.classes.schemas import (
     PasswordOut,
     TeacherIn,
 )
-from coderunner.execution.events import ANY_JOB, EventBus
-from coderunner.execution.models import TERMINAL
 from coderunner.kernel.errors import AppError
 from coderunner.kernel.ratelimit import RateLimiter
 from coderunner.kernel.schemas import ERROR_RESPONSES
@@ -219,50 +212,6 @@ async def class_relock(
     )
 
 
-GRID_REFRESH_S = 20.0  # "no progress for M minutes" changes with time alone
-GRID_DEBOUNCE_S = 0.3
-GRID_STREAM_CAP_S = 900.0  # then the browser's EventSource reconnects
-
-
-async def _grid_stream(
-    request: Request, user_id: str, class_id: str
-) -> AsyncIterator[ServerSentEvent]:
-    app = request.app
-    pipeline = getattr(app.state, "execution", None)
-    bus: EventBus | None = getattr(pipeline, "events", None)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + GRID_STREAM_CAP_S
-    subscription: Any = bus.subscribe(ANY_JOB) if bus is not None else contextlib.nullcontext()
-    finished = {str(status) for status in TERMINAL}
-    async with subscription as changes:
-        last: dict[str, Any] | None = None
-        while loop.time() < deadline and not await request.is_disconnected():
-            try:
-                async with app.state.sessionmaker() as session:
-                    user = await session.get(User, user_id)
-                    if user is None:
-                        return
-                    grid = await dashboard.grid(session, user, class_id)  # access, every time
-            except AppError:
-                return
-            body = grid.model_dump(mode="json", by_alias=True)
-            compared = {k: v for k, v in body.items() if k != "generatedAt"}
-            if compared != last:
-                last = compared
-                yield ServerSentEvent(json.dumps(body), event="progress")
-            if changes is None:
-                await asyncio.sleep(GRID_REFRESH_S)
-                continue
-            with contextlib.suppress(TimeoutError):
-                while True:  # wait for a finished job (anyone's: the grid read filters)
-                    event = await asyncio.wait_for(changes.get(), GRID_REFRESH_S)
-                    if event.status in finished:
-                        break
-            await asyncio.sleep(GRID_DEBOUNCE_S)
-            while not changes.empty():
-                changes.get_nowait()
-
-
 @router.get(
     "/{class_id}/events",
     response_class=EventSourceResponse,
@@ -270,16 +219,17 @@ async def _grid_stream(
         200: {
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
             "description": "`progress` events, each the whole grid (as GET /classes/{id}/progress)"
-            ", at once and whenever it changes",
+            ", at once and every 20 s when it changed; between them `learner` events "
+            "`{classId, learner}` with one learner's row when their job finished",
         }
     },
 )
 async def class_events(
     class_id: str, request: Request, staff: StaffUser, session: SessionDep
 ) -> EventSourceResponse:
-    """The dashboard grid, live: a `progress` event now and after every change."""
+    """The dashboard grid, live: the whole grid now, then the rows that change."""
     await service.teaches(session, staff, class_id)
-    return EventSourceResponse(_grid_stream(request, staff.id, class_id), ping=15)
+    return EventSourceResponse(live.grid_stream(request, staff.id, class_id), ping=15)
 
 
 @router.get("/{class_id}/progress.csv", response_class=Response, responses=CSV_RESPONSE)

@@ -32,6 +32,7 @@ ANY_JOB = "*"
 class JobEvent:
     status: str
     job: ExecutionJob | None = None  # the committed row of a finished job, in-process only
+    job_id: str = ""  # which job (listeners of ANY_JOB need it to tell jobs apart)
 
 
 class EventBus:
@@ -54,7 +55,7 @@ class EventBus:
 
     async def publish(self, job_id: str, status: str, job: ExecutionJob | None = None) -> None:
         """Tell listeners; `job`: the row just committed, when the job has finished."""
-        self._deliver(job_id, JobEvent(status, job))
+        self._deliver(job_id, JobEvent(status, job, job_id))
 
     @contextlib.asynccontextmanager
     async def subscribe(self, job_id: str) -> AsyncIterator[asyncio.Queue[JobEvent]]:
@@ -94,7 +95,7 @@ class RedisEventBus(EventBus):
         await self.redis.aclose()
 
     async def publish(self, job_id: str, status: str, job: ExecutionJob | None = None) -> None:
-        self._deliver(job_id, JobEvent(status, job))
+        self._deliver(job_id, JobEvent(status, job, job_id))
         try:
             await self.redis.publish(self.channel(job_id), status)
         except Exception as exc:  # listeners poll the row too
@@ -112,9 +113,9 @@ class RedisEventBus(EventBus):
                         channel = message.get("channel")
                         data = message.get("data")
                         if isinstance(channel, bytes) and isinstance(data, bytes):
+                            job_id = channel.decode()[len(self.prefix) :]
                             self._deliver(
-                                channel.decode()[len(self.prefix) :],
-                                JobEvent(data.decode(errors="replace")),
+                                job_id, JobEvent(data.decode(errors="replace"), job_id=job_id)
                             )
             except asyncio.CancelledError:
                 raise

@@ -1,5 +1,6 @@
 // The class dashboard, live: the grid and the "needs help" list follow the class's event
-// stream (GET /api/classes/{id}/events, one `progress` event with the whole grid per change).
+// stream (GET /api/classes/{id}/events): a `progress` event carries the whole grid, a
+// `learner` event only the row of a learner whose code just finished.
 // Everything is built with DOM nodes and textContent.
 
 const dataNode = document.getElementById("page-data");
@@ -71,14 +72,29 @@ function renderGrid(grid) {
   }
 }
 
+function counted() {
+  if (liveState) liveState.textContent = "(live)";
+  document.documentElement.dataset.gridUpdates = String(
+    Number(document.documentElement.dataset.gridUpdates || "0") + 1,
+  );
+}
+
 if (data.classId && "EventSource" in window) {
   const source = new EventSource(`/api/classes/${encodeURIComponent(data.classId)}/events`);
+  let current = null;
   source.addEventListener("progress", (event) => {
-    renderGrid(JSON.parse(event.data));
-    if (liveState) liveState.textContent = "(live)";
-    document.documentElement.dataset.gridUpdates = String(
-      Number(document.documentElement.dataset.gridUpdates || "0") + 1,
-    );
+    current = JSON.parse(event.data);
+    renderGrid(current);
+    counted();
+  });
+  source.addEventListener("learner", (event) => {
+    if (!current) return; // the whole grid comes first
+    const row = JSON.parse(event.data).learner;
+    const at = current.learners.findIndex((learner) => learner.id === row.id);
+    if (at === -1) return; // a new learner shows at the next whole grid
+    current.learners[at] = row;
+    renderGrid(current);
+    counted();
   });
   source.addEventListener("error", () => {
     // EventSource reconnects by itself; say so quietly
