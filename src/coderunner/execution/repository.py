@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from coderunner.execution.models import ExecutionJob, JobStatus, JobType
-from coderunner.problems.models import Problem
+from coderunner.problems.models import Problem, TestCase
 
 _ACTIVE = (JobStatus.PENDING.value, JobStatus.PROCESSING.value)
 
@@ -297,3 +297,11 @@ async def identical_submission(
     )
     found: ExecutionJob | None = await session.scalar(statement)
     return found
+
+
+async def test_count(session: AsyncSession, problem_id: str) -> int:
+    """How many test cases a problem has (a submission needs at least one)."""
+    found = await session.scalar(
+        select(func.count()).select_from(TestCase).where(TestCase.problem_id == problem_id)
+    )
+    return int(found or 0)

@@ -7,7 +7,6 @@ import math
 from datetime import timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import Role, User
@@ -26,7 +25,6 @@ from coderunner.kernel.errors import (
     Unprocessable,
 )
 from coderunner.learning import access
-from coderunner.problems.models import TestCase
 from coderunner.sandbox import registry
 
 
@@ -105,10 +103,7 @@ async def new_submission(
     check_sizes(settings, body.code)
     check_language(body.language)
     problem = await access.problem_for(session, user, body.problem_id)
-    tests = await session.scalar(
-        select(func.count()).select_from(TestCase).where(TestCase.problem_id == problem.id)
-    )
-    if not tests:
+    if not await repository.test_count(session, problem.id):
         raise Conflict("this problem has no test cases yet")
     if body.language != problem.language:
         raise Unprocessable(

@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coderunner.auth import repository as auth_repository
 from coderunner.auth.models import Role, User
 from coderunner.config import Settings
 from coderunner.execution import service as execution
@@ -74,7 +74,7 @@ def hash_key(key: str) -> str:
 
 async def create_api_key(session: AsyncSession, username: str, name: str) -> str:
     """A new key acting as `username` (an existing account); the key is shown once."""
-    user = await session.scalar(select(User).where(User.username == username))
+    user = await auth_repository.get_user_by_username(session, username)
     if user is None:
         raise NotFound(f"no account named {username!r}")
     key = "cr_" + secrets.token_urlsafe(32)

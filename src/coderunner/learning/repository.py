@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.execution.models import ExecutionJob, JobStatus
 from coderunner.learning.models import LevelUnlock
+from coderunner.levels.models import Level
 from coderunner.problems.models import Problem
 from coderunner.progress.models import Progress, ProgressStatus
 
@@ -114,3 +115,18 @@ async def remove_unlock(
             LevelUnlock.level_number == level_number,
         )
     )
+
+
+async def levels_of(session: AsyncSession, age_group: str) -> list[Level]:
+    """An age group's levels, in order."""
+    found = await session.scalars(
+        select(Level).where(Level.age_group == age_group).order_by(Level.number)
+    )
+    return list(found.all())
+
+
+async def level_exists(session: AsyncSession, age_group: str, number: int) -> bool:
+    found = await session.scalar(
+        select(Level.id).where(Level.age_group == age_group, Level.number == number)
+    )
+    return found is not None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
@@ -20,7 +19,6 @@ from coderunner.learning.schemas import (
     StreakOut,
 )
 from coderunner.learning.streaks import compute_streak
-from coderunner.levels.models import Level
 from coderunner.progress import service as progress_service
 
 STREAK_HISTORY_DAYS = 400
@@ -58,11 +56,7 @@ async def streak(session: AsyncSession, user_id: str) -> StreakOut:
 
 
 async def levels_for(session: AsyncSession, user: User, age_group: str) -> LevelStatesOut:
-    levels = (
-        await session.scalars(
-            select(Level).where(Level.age_group == age_group).order_by(Level.number)
-        )
-    ).all()
+    levels = await repository.levels_of(session, age_group)
     states = await access.states_for(session, user, age_group)
     titles = {level.number: level.title for level in levels}
     return LevelStatesOut(
@@ -128,10 +122,7 @@ async def unlock(
     session: AsyncSession, staff: User, user_id: str, age_group: str, level_number: int
 ) -> LevelStatesOut:
     learner = await _learner_of(session, staff, user_id)
-    exists = await session.scalar(
-        select(Level.id).where(Level.age_group == age_group, Level.number == level_number)
-    )
-    if exists is None:
+    if not await repository.level_exists(session, age_group, level_number):
         raise NotFound("no such level")
     await repository.add_unlock(session, user_id, age_group, level_number, staff.id)
     return await levels_for(session, learner, age_group)
