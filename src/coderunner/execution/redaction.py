@@ -6,6 +6,11 @@ the input), its output and stderr. A program can turn any of these into bits of 
 learner sees none of them, only the author's hint when the test failed. The submission's verdict
 is the first failing visible test's; when only hidden tests failed it is `HIDDEN_TEST_FAILED`,
 whatever they failed with. Teachers and admins see every detail.
+
+Nor does a learner see when a submission ran (`startedAt`, `finishedAt`): their difference is the
+time of the whole batch, hidden tests included, and a program can sleep as long as a hidden
+input says. A submission's `createdAt` (when the learner sent it) stays. A run's times stay too:
+its only input is the learner's own.
 """
 
 from __future__ import annotations
@@ -40,8 +45,13 @@ def learner_verdict(result: SubmissionResultOut) -> str:
 
 def for_viewer(job: JobOut, role: Role | str) -> JobOut:
     """The job as this viewer may see it (staff: unchanged)."""
+    if role in STAFF:
+        return job
+    if job.type == "submit":
+        # before the result exists (or when the job failed) nobody knows which tests were hidden
+        job = job.model_copy(update={"started_at": None, "finished_at": None})
     result = job.submission_result
-    if role in STAFF or result is None:
+    if result is None:
         return job
     verdict = learner_verdict(result)
     redacted = result.model_copy(
