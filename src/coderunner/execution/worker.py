@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -79,6 +80,7 @@ class Work:
     tests: list[TestSpec] = field(default_factory=list)
     comparison: dict[str, Any] | None = None
     rules: dict[str, Any] | None = None
+    submitted_at: datetime | None = None  # dates the learner's progress (not grading's end)
 
 
 @dataclass(slots=True)
@@ -307,6 +309,7 @@ class JobProcessor:
             stdin=job.stdin,
             requested=dict(job.limits or {}),
             age_group=age_group,
+            submitted_at=job.created_at,
         )
         if job.type == JobType.SUBMIT and job.problem_id is not None:
             problem = await session.get(Problem, job.problem_id)
@@ -457,6 +460,7 @@ class JobProcessor:
                 work.problem_id,
                 outcome.pass_rate,
                 solved=outcome.verdict == ACCEPTED,
+                submitted_at=work.submitted_at,
             )
 
     async def _release(self, claim: Claim, reason: str, *, refund: bool) -> None:
