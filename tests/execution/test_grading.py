@@ -150,3 +150,19 @@ def test_max_comparisons_fails_a_linear_search_on_the_hidden_tests(sandbox: Sand
     assert "at most 30" in long["hint"]
     # without the rule the same program is accepted: the rule is what catches it
     assert grade(sandbox, LINEAR, "python", tests, None, None).verdict == "ACCEPTED"
+
+
+def test_a_prompt_in_input_does_not_fail_a_test(sandbox: Sandbox) -> None:
+    code = 'name = input("Enter your name: ")\nprint("Hi", name)\n'
+    one = grade(sandbox, code, "python", [_spec("Hi Ann", "Ann\n")], None, None)
+    assert one.verdict == "ACCEPTED", one.submission_result
+    two = grade(
+        sandbox,
+        code,
+        "python",
+        [_spec("Hi Ann\n", "Ann\n"), _spec("Hi Bob\n", "Bob\n", index=1)],
+        {"mode": "exact"},
+        None,
+    )
+    assert two.verdict == "ACCEPTED", two.submission_result
+    assert [t["actual"] for t in two.submission_result["tests"]] == ["Hi Ann\n", "Hi Bob\n"]

@@ -73,9 +73,22 @@ def _remove_ipc_objects() -> None:
 
 
 def _hook(kind: "type[BaseException]", value: "BaseException", tb: "TracebackType | None") -> None:
-    while tb is not None and tb.tb_frame.f_code.co_filename == _HARNESS:
+    kept = []  # the learner's frames only (ours start the chain, and end it inside _input)
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename != _HARNESS:
+            kept.append(tb)
         tb = tb.tb_next
+    for entry in reversed(kept):
+        tb = TracebackType(tb, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
     _show(kind, value.with_traceback(tb), tb)
+
+
+_read_line = builtins.input
+
+
+def _input(prompt: object = "") -> str:
+    """input() when graded: the prompt is not part of the output (sandbox/prompts.py)."""
+    return _read_line()
 
 
 def _system(command: object) -> int:
@@ -147,6 +160,8 @@ def _child(code: "CodeType | None", path: str, stdin_fd: int, out_fd: int, err_f
         )
         sys.modules["__main__"] = main
         sys.excepthook = _hook
+        if os.environ.get("CODERUNNER_PROMPTS") == "hidden":
+            builtins.input = _input
         posix.system = _system
         os.system = _system
         try:

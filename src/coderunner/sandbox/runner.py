@@ -19,6 +19,7 @@ from .languages import Language, get_language, registry
 from .launch import Launched, launch
 from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
 from .output import CappedBuffer, to_text
+from .prompts import graded
 from .result import RunResult, Verdict
 from .spawner_client import SpawnerClient
 from .uids import UidPool
@@ -129,9 +130,12 @@ class Sandbox:
         source = code.encode() if isinstance(code, str) else code
         data = stdin.encode() if isinstance(stdin, str) else stdin
         with self.uids.slot():
-            if lang.compile is None:
-                return self._execute(lang, lang.argv(lang.run), source, data, effective)
-            return self._compile_and_run(lang, source, data, effective)
+            return self._run_one(lang, source, data, effective)
+
+    def _run_one(self, lang: Language, source: bytes, stdin: bytes, limits: Limits) -> RunResult:
+        if lang.compile is None:
+            return self._execute(lang, lang.argv(lang.run), source, stdin, limits)
+        return self._compile_and_run(lang, source, stdin, limits)
 
     def run_batch(
         self,
@@ -145,9 +149,10 @@ class Sandbox:
         Nothing of one run (files, processes, memory) is seen by the next. Inputs enter the
         sandbox one at a time, each only after the previous run ended: put the inputs whose
         output a learner will see first. Languages with a `batch` harness share one sandbox
-        between the runs (much faster); the others get one sandbox per input.
+        between the runs (much faster); the others get one sandbox per input. Prompts of
+        `input(prompt)` are not part of the output (`prompts.graded`).
         """
-        lang = get_language(language, self.config.languages)
+        lang = graded(get_language(language, self.config.languages))
         effective = self.resolve_limits(lang, limits)
         source = code.encode() if isinstance(code, str) else code
         data = [s.encode() if isinstance(s, str) else s for s in stdins]
@@ -157,7 +162,7 @@ class Sandbox:
                 done = BatchRun(self, lang, source, data, effective).execute()
             # inputs the harness did not finish run one sandbox each (with the same uid)
             rest = data[len(done) :]
-            return done + [self.run(source, language, stdin, limits) for stdin in rest]
+            return done + [self._run_one(lang, source, stdin, effective) for stdin in rest]
 
     def _compile_and_run(
         self, lang: Language, source: bytes, stdin: bytes, limits: Limits
