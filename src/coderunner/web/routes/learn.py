@@ -251,6 +251,7 @@ async def problem_page(request: Request) -> Response:
     following = problems[index + 1] if index + 1 < len(problems) else None
     character = character_for(user.get("character"))
     language = str(problem.get("language") or "python")
+    tests = visible_tests(problem)
     page_data = {
         "problemId": str(problem.get("id", chosen["id"])),
         "userId": str(user.get("id", "")),
@@ -259,6 +260,8 @@ async def problem_page(request: Request) -> Response:
         "starterCode": starter_for(language, problem.get("starterCode")),
         "language": language,
         "hints": hints(problem),
+        # "Run with the example": the first visible test's input, for problems that read one
+        "exampleInput": str(tests[0].get("input") or "") if tests else "",
         "voice": voice_for(
             character, age_group, str(user.get("displayName") or user.get("username") or "")
         ),
@@ -272,7 +275,7 @@ async def problem_page(request: Request) -> Response:
         "number": number,
         "problems": problems,
         "problem": problem,
-        "tests": visible_tests(problem),
+        "tests": tests,
         "status_of": lambda p: problem_status(progress.get(str(p.get("id")))),
         "cheatsheets": cheatsheets,
         "page_data": page_data,

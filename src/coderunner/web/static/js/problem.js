@@ -59,6 +59,7 @@ function lock(value) {
   busy = value;
   runButton.disabled = value;
   submitButton.disabled = value;
+  if (exampleButton) exampleButton.disabled = value;
   runButton.setAttribute("aria-busy", value ? "true" : "false");
   submitButton.setAttribute("aria-busy", value ? "true" : "false");
 }
@@ -178,6 +179,14 @@ async function submit() {
 }
 
 runButton.addEventListener("click", () => run());
+// "Run with the example": the first example's input goes in the box, then an ordinary Run
+const exampleButton = $("example-button");
+if (exampleButton) {
+  exampleButton.addEventListener("click", () => {
+    stdin.value = data.exampleInput || "";
+    run();
+  });
+}
 submitButton.addEventListener("click", () => submit());
 $("reset-button").addEventListener("click", () => {
   if (!window.confirm("Go back to the starter code? Your changes to this puzzle will be lost.")) return;
@@ -201,7 +210,7 @@ setupDrawer($("cheatsheet-button"), $("cheatsheet-drawer"), $("drawer-close"));
 trackSession({ ageGroup: data.ageGroup, levelNumber: data.levelNumber, problemId: data.problemId });
 
 // the editor is ready: the buttons work now
-for (const button of [runButton, submitButton, $("reset-button")]) {
+for (const button of [runButton, submitButton, $("reset-button"), exampleButton].filter(Boolean)) {
   button.disabled = false;
   button.removeAttribute("aria-describedby");
 }
