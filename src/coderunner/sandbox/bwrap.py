@@ -48,6 +48,7 @@ class RunFds:
     source: int = 3
     seccomp: int = 4
     status: int = 5
+    drawing: int | None = None  # the turtle drawing's channel (python_turtle.py), if any
 
 
 def rlimits(limits: Limits) -> list[tuple[int, int, int]]:
@@ -89,6 +90,8 @@ def build_argv(
     ]  # fmt: skip
     for key, value in {**SANDBOX_ENV, **language.env}.items():
         argv += ["--setenv", key, value]
+    if fds.drawing is not None:
+        argv += ["--setenv", "CODERUNNER_DRAWING_FD", str(fds.drawing)]
     for mount in language.present_mounts():
         if mount.source == mount.target and os.path.islink(mount.source):
             # mirror the host's layout (merged /usr: /lib64 -> usr/lib64)

@@ -56,6 +56,8 @@ class Language:
     own_init: bool = False
     # environment variables of the run beyond the sandbox's own (PATH, HOME, LANG, TMPDIR)
     env: dict[str, str] = field(default_factory=dict)
+    # single runs get a turtle drawing channel (python_turtle.py, docs/sandbox.md)
+    drawing: bool = False
 
     @property
     def source_path(self) -> str:
@@ -113,6 +115,7 @@ def _language(key: str, raw: dict[str, Any]) -> Language:
         compile_limit_overrides=_limit_overrides(key, raw.get("compileLimits")),
         own_init=bool(raw.get("ownInit", False)),
         env={str(k): str(v) for k, v in (raw.get("env") or {}).items()},
+        drawing=bool(raw.get("drawing", False)),
     )
 
 

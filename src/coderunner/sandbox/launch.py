@@ -98,6 +98,7 @@ class Launched:
     status: int
     owned: OwnedFds
     status_raw: bytearray = field(default_factory=bytearray)
+    drawing: int | None = None  # read end of the turtle drawing's channel
 
     def finish(self) -> dict[str, int]:
         """Kill whatever still runs, wait for it, free the cgroup; bwrap's status events."""
@@ -124,6 +125,7 @@ def launch(
     group_limits: Limits | None = None,
     build_dir: str | None = None,
     build_writable: bool = False,
+    drawing: bool = False,
 ) -> Launched:
     """Start `command` in a fresh sandbox; stdin is `stdin_fd` or else `stdin_data`.
 
@@ -147,9 +149,14 @@ def launch(
         owned.add(out_r, out_w, err_r, err_w, status_r, status_w)
         for fd in (out_w, err_w):
             _widen_pipe(fd, limits.output_bytes)
+        extras = [source_fd, seccomp_fd, status_w]
+        draw_r, draw_w = _drawing_pipe(owned) if drawing else (None, None)
+        fds = RunFds() if draw_w is None else RunFds(drawing=len(extras) + 3)
+        if draw_w is not None:
+            extras.append(draw_w)
         group = sandbox.cgroups.create(group_limits or limits)
         argv = build_argv(
-            sandbox.config.bwrap, lang, command, group_limits or limits, RunFds(),
+            sandbox.config.bwrap, lang, command, group_limits or limits, fds,
             build_dir, build_writable,
         )  # fmt: skip
         pid = sandbox.spawner.spawn(
@@ -160,7 +167,7 @@ def launch(
                 rlimits=rlimits(limits),
                 stdio=(stdin_fd, out_w, err_w),
                 procs=group.procs_fds(),
-                extras=[source_fd, seccomp_fd, status_w],
+                extras=extras,
             )
         )
     except BaseException:
@@ -171,4 +178,16 @@ def launch(
         raise
     for fd in (out_w, err_w, status_w):  # bwrap holds its own copies now
         owned.close(fd)
-    return Launched(pid=pid, group=group, stdout=out_r, stderr=err_r, status=status_r, owned=owned)
+    if draw_w is not None:
+        owned.close(draw_w)
+    return Launched(
+        pid=pid, group=group, stdout=out_r, stderr=err_r, status=status_r, owned=owned,
+        drawing=draw_r,
+    )  # fmt: skip
+
+
+def _drawing_pipe(owned: OwnedFds) -> tuple[int, int]:
+    """The turtle drawing's own channel (docs/sandbox.md); the host drains it as it fills."""
+    read, write = os.pipe2(os.O_CLOEXEC)
+    owned.add(read, write)
+    return read, write

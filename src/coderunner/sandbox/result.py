@@ -30,6 +30,8 @@ class RunResult:
     truncated: bool
     # Set for INTERNAL_ERROR only: why the platform failed (never user output).
     internal_reason: str | None = None
+    # what `import turtle` drew (sandbox/drawing.py), for runs that drew anything
+    drawing: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -45,6 +47,8 @@ class RunResult:
         }
         if self.internal_reason is not None:
             data["internalReason"] = self.internal_reason
+        if self.drawing is not None:
+            data["drawing"] = self.drawing
         return data
 
     @classmethod

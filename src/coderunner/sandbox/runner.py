@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from . import seccomp
 from .batch import PIPE_BYTES, BatchRun
 from .cgroups import Backend, CgroupError, Usage
+from .drawing import DRAWING_BYTES, with_drawing
 from .languages import Language, get_language, registry
 from .launch import Launched, launch
 from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
@@ -98,6 +99,7 @@ class _Outcome:
     usage: Usage
     timed_out: bool
     cpu_exceeded: bool
+    drawing: CappedBuffer | None = None
 
 
 class Sandbox:
@@ -213,6 +215,7 @@ class Sandbox:
             run = launch(
                 self, lang, command, source, None, stdin, limits,
                 build_dir=build_dir, build_writable=build_writable,
+                drawing=lang.drawing and not build_writable,
             )  # fmt: skip
         except (OSError, CgroupError) as exc:
             return RunResult.internal_error(f"sandbox set-up failed: {exc}", _ms_since(started))
@@ -230,9 +233,13 @@ class Sandbox:
         deadline = started + self.config.wall_clock_s(limits)
         cpu_limit_ms = limits.cpu_time_s * 1000
         streams = {run.stdout: stdout, run.stderr: stderr}
+        drawing = None
+        if run.drawing is not None:
+            drawing = streams[run.drawing] = CappedBuffer(DRAWING_BYTES)
         with selectors.DefaultSelector() as selector:
-            for fd in (run.stdout, run.stderr, run.status):
-                selector.register(fd, selectors.EVENT_READ)
+            for fd in (run.stdout, run.stderr, run.status, run.drawing):
+                if fd is not None:
+                    selector.register(fd, selectors.EVENT_READ)
             while selector.get_map():
                 now = time.monotonic()
                 if now >= deadline:
@@ -246,7 +253,7 @@ class Sandbox:
                         run.status_raw += chunk
                     else:
                         streams[key.fd].feed(chunk)
-                if stdout.exceeded or stderr.exceeded:
+                if stdout.exceeded or stderr.exceeded or (drawing and drawing.exceeded):
                     break
                 if run.group.cpu_ms() > cpu_limit_ms:
                     cpu_exceeded = True
@@ -262,6 +269,7 @@ class Sandbox:
             usage=usage,
             timed_out=timed_out,
             cpu_exceeded=cpu_exceeded,
+            drawing=drawing,
         )
 
 
@@ -277,6 +285,7 @@ def _verdict(outcome: _Outcome, limits: Limits) -> RunResult:
         or outcome.cpu_exceeded
         or outcome.stdout.exceeded
         or outcome.stderr.exceeded
+        or (outcome.drawing is not None and outcome.drawing.exceeded)
     )
     if "child-pid" not in outcome.status or (
         exit_status is None and not killed_by_us and not usage.oom_killed
@@ -284,7 +293,7 @@ def _verdict(outcome: _Outcome, limits: Limits) -> RunResult:
         stderr = outcome.stderr.bytes()
         reason = to_text(stderr[-2000:]).strip() or "bwrap exited without running the code"
         return RunResult.internal_error(f"sandbox did not start: {reason}", outcome.wall_ms)
-    return classify(
+    result = classify(
         Observed(
             exit_status=exit_status,
             stdout=outcome.stdout.bytes(),
@@ -300,3 +309,6 @@ def _verdict(outcome: _Outcome, limits: Limits) -> RunResult:
         ),
         limits,
     )
+    if outcome.drawing is None:
+        return result
+    return with_drawing(result, outcome.drawing.bytes(), outcome.drawing.exceeded)
