@@ -191,7 +191,7 @@ def test_harness_refuses_to_run_outside_the_sandbox(tmp_path: object) -> None:
     import subprocess
     from pathlib import Path
 
-    harness = Path(__file__).parents[2] / "src/coderunner/sandbox/python_batch.py"
+    harness = Path(__file__).parents[2] / "src/coderunner/sandbox/guest/batch.py"
     done = subprocess.run(
         ["/usr/bin/python3", "-I", "-S", str(harness), "/dev/null", "1", "10"],
         input=b"1\nx",

@@ -1,4 +1,4 @@
-"""Grading many inputs in one sandbox: the host side of the batch harness (python_batch.py).
+"""Grading many inputs in one sandbox: the host side of the batch harness (guest/batch.py).
 
 One bubblewrap sandbox and one cgroup serve all inputs of a submission; the harness forks a
 fresh process per input. The host feeds one input at a time, resets the peak-memory counter and

@@ -18,13 +18,18 @@ SANDBOX_ENV = {
     "LANG": "C.UTF-8",
     "TMPDIR": "/tmp",
 }
-_ETC = Path(__file__).resolve().parent / "etc"
+# Our files (guest/: the boot wrapper, batch harness and init, passwd and group), one bind mount
+# for all of them: each bind is a mount, a read-only remount and a path walk in bwrap.
+GUEST_DIR = str(Path(__file__).resolve().parent / "guest")
+GUEST_MOUNT = "/usr/lib/coderunner"
 # What a program of any language expects of a normal machine, read-only: a passwd and group entry
-# for its uid (getpass.getuser, ~), time zones, and the C.UTF-8 locale. Optional host paths are
-# skipped when the host lacks them.
+# for its uid (getpass.getuser, ~; links into the guest mount, no mounts of their own), time
+# zones, and the C.UTF-8 locale. Optional host paths are skipped when the host lacks them.
+SYSTEM_LINKS: tuple[tuple[str, str], ...] = (
+    (f"{GUEST_MOUNT}/passwd", "/etc/passwd"),
+    (f"{GUEST_MOUNT}/group", "/etc/group"),
+)
 SYSTEM_DATA: tuple[tuple[str, str, bool], ...] = (
-    (str(_ETC / "passwd"), "/etc/passwd", False),
-    (str(_ETC / "group"), "/etc/group", False),
     ("/usr/share/zoneinfo", "/usr/share/zoneinfo", True),
     ("/usr/lib/locale/C.utf8", "/usr/lib/locale/C.utf8", True),
 )
@@ -36,7 +41,6 @@ _INIT_PYTHON = "/usr/bin/python3.11"
 _INIT_MOUNTS = (
     (_INIT_PYTHON, _INIT_PYTHON),
     ("/usr/lib/python3.11", "/usr/lib/python3.11"),
-    (str(Path(__file__).resolve().parent / "python_init.py"), "/usr/lib/coderunner/init.py"),
 )
 INIT_COMMAND = (_INIT_PYTHON, "-s", "-P", "-S", "-B", "/usr/lib/coderunner/init.py")
 
@@ -98,12 +102,15 @@ def build_argv(
             argv += ["--symlink", os.readlink(mount.source), mount.target]
         else:
             argv += ["--ro-bind", mount.source, mount.target]
+    argv += ["--ro-bind", GUEST_DIR, GUEST_MOUNT]
     if not language.own_init:
         targets = {m.target for m in language.present_mounts()}
         for source, target in _INIT_MOUNTS:
             if target not in targets:
                 argv += ["--ro-bind", source, target]
         command = [*INIT_COMMAND, *command]
+    for source, target in SYSTEM_LINKS:
+        argv += ["--symlink", source, target]
     for source, target, optional in SYSTEM_DATA:
         if not optional or os.path.isdir(source):
             argv += ["--ro-bind", source, target]

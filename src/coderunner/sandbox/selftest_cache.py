@@ -22,12 +22,12 @@ CACHE_PATH = Path("/run/coderunner/selftest")
 _PACKAGE = Path(__file__).resolve().parent
 _POLICY_FILES = (
     "languages.yaml",
-    "python_boot.py",
-    "python_batch.py",
-    "python_init.py",
+    "guest/boot.py",
+    "guest/batch.py",
+    "guest/init.py",
     "bwrap.py",
-    "etc/passwd",
-    "etc/group",
+    "guest/passwd",
+    "guest/group",
 )
 
 
