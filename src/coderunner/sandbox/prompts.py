@@ -2,7 +2,7 @@
 
 Graded runs (`Sandbox.run_batch`): the text of Python's `input(prompt)` is not part of the
 program's output, so `name = input("Your name? ")` is judged on what it prints, not on its
-questions. The harness (python_boot.py, python_batch.py) replaces `input` with one that reads
+questions. The harness (guest/boot.py, guest/batch.py) replaces `input` with one that reads
 the line and drops the prompt when `CODERUNNER_PROMPTS=hidden` is in its environment.
 
 Console runs (`sandbox.interactive`): output reaches the learner as it is printed
