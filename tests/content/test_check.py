@@ -16,7 +16,7 @@ from coderunner.content.check import check_problem as check_with_minimum
 from coderunner.content.cli import content_group
 from coderunner.content.constructs import load_constructs
 from coderunner.content.schema import Cheatsheet, Problem
-from coderunner.sandbox import RunResult, Sandbox, Verdict
+from coderunner.sandbox import RunResult, Sandbox, SandboxConfig, Verdict
 from coderunner.sandbox.limits import Limits
 
 SOLUTION = "print(input())\n"
@@ -64,6 +64,7 @@ class ScriptedRunner:
     calls: list[tuple[str, str, Limits | None]] = field(default_factory=list)
     batches: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    config: SandboxConfig = field(default_factory=SandboxConfig)
 
     def run_batch(
         self,
@@ -143,11 +144,19 @@ def test_problem_limits_go_to_the_runner() -> None:
     runner = ScriptedRunner()
     check_problem(problem, runner)
     limits = {call[2] for call in runner.calls}
-    assert limits == {problem_limits(problem)}
+    assert limits == {problem_limits(problem, runner.config)}
     (only,) = limits
     assert only is not None
     assert (only.wall_time_s, only.cpu_time_s, only.memory_mb) == (2.0, 2.0, 64)
-    assert problem_limits(make_problem()) == Limits()
+    assert problem_limits(make_problem(), runner.config) == Limits()
+
+
+def test_a_problem_in_java_keeps_the_languages_limits() -> None:
+    """The language's limits apply under the problem's, as for a submission."""
+    java = make_problem(language="java", limits={"timeLimitS": 3.0})
+    limits = problem_limits(java, SandboxConfig())
+    assert (limits.memory_mb, limits.max_processes) == (384, 128)  # languages.yaml's
+    assert (limits.wall_time_s, limits.cpu_time_s) == (3.0, 3.0)
 
 
 WRONG_FIRST = "print(input()) # only the first\n"

@@ -3,9 +3,14 @@ that never enter the sandbox."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
 
-from coderunner.execution.grading import TestSpec, grade
+from coderunner.execution.grading import submission_result
+from coderunner.grading.grader import Comparison, Grade, TestSpec, grade, grading_limits
+from coderunner.kernel.verdicts import Verdict
 from coderunner.sandbox import Sandbox, get_sandbox
 
 pytestmark = pytest.mark.sandbox
@@ -14,6 +19,33 @@ pytestmark = pytest.mark.sandbox
 @pytest.fixture(scope="module")
 def sandbox() -> Sandbox:
     return get_sandbox()
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A grade and the submission result stored from it."""
+
+    grade: Grade
+    submission_result: dict[str, Any]
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.grade.verdict
+
+
+def _submit(
+    sandbox: Sandbox,
+    code: str,
+    tests: list[TestSpec],
+    comparison: dict[str, Any] | None = None,
+    age_group: str | None = None,
+    rules: dict[str, Any] | None = None,
+) -> Submitted:
+    """Grade as the worker grades a Python submission."""
+    limits = grading_limits(sandbox.config, "python", None)
+    graded = grade(sandbox, code, "python", tests, Comparison.stored(comparison), limits, rules)
+    assert graded.internal_error is None
+    return Submitted(graded, submission_result(graded, code, age_group, "python"))
 
 
 def _spec(expected: str, given: str = "", hidden: bool = False, index: int = 0) -> TestSpec:
@@ -36,8 +68,7 @@ def _spec(expected: str, given: str = "", hidden: bool = False, index: int = 0) 
 def test_comparison_modes(
     sandbox: Sandbox, mode: str, printed: str, expected: str, passes: bool
 ) -> None:
-    graded = grade(sandbox, printed, "python", [_spec(expected)], {"mode": mode}, None)
-    assert graded.internal_error is None
+    graded = _submit(sandbox, printed, [_spec(expected)], {"mode": mode})
     assert graded.verdict == ("ACCEPTED" if passes else "WRONG_ANSWER")
     assert graded.submission_result["tests"][0]["passed"] is passes
 
@@ -61,7 +92,7 @@ for root, dirs, files in os.walk("/"):
             pass
 print("FOUND" if found else "not found")
 """
-    graded = grade(sandbox, code, "python", [_spec(marker, given="hello")], {"mode": "exact"}, None)
+    graded = _submit(sandbox, code, [_spec(marker, given="hello")], {"mode": "exact"})
     test = graded.submission_result["tests"][0]
     assert test["actual"] == "not found\n", test
     assert graded.verdict == "WRONG_ANSWER"
@@ -72,7 +103,7 @@ def test_grading_keeps_every_detail_of_hidden_tests_for_staff(sandbox: Sandbox) 
         _spec("1", given="1", index=0),
         _spec("SECRET-OUT", given="SECRET-IN", hidden=True, index=1),
     ]
-    graded = grade(sandbox, "print(input())\nraise SystemExit(3)", "python", tests, None, None)
+    graded = _submit(sandbox, "print(input())\nraise SystemExit(3)", tests)
     visible, hidden = graded.submission_result["tests"]
     assert visible["verdict"] == "RUNTIME_ERROR"
     assert "input" in visible
@@ -84,12 +115,12 @@ def test_grading_keeps_every_detail_of_hidden_tests_for_staff(sandbox: Sandbox) 
     )
     assert {"verdict", "timeMs", "memoryKb", "stderr"} <= set(hidden)
     assert graded.verdict == "RUNTIME_ERROR"
-    assert (graded.passed, graded.total, graded.pass_rate) == (0, 2, 0.0)
+    assert (graded.grade.passed, graded.grade.total, graded.grade.pass_rate) == (0, 2, 0.0)
 
 
 def test_failed_tests_carry_an_explanation(sandbox: Sandbox) -> None:
     tests = [_spec("1", given="0", index=0), _spec("1", given="0", hidden=True, index=1)]
-    graded = grade(sandbox, "print(1 // int(input()))", "python", tests, None, None, "7-9")
+    graded = _submit(sandbox, "print(1 // int(input()))", tests, None, "7-9")
     visible, hidden = graded.submission_result["tests"]
     assert visible["verdict"] == "RUNTIME_ERROR"
     assert visible["explanation"]["kind"] == "ZeroDivisionError"
@@ -102,7 +133,7 @@ def test_a_failed_hidden_test_shows_its_hint_and_a_passed_one_does_not(sandbox: 
         TestSpec(1, "t1", "2", "3\n", True, "a bigger number"),
         TestSpec(2, "t2", "3", "9\n", True, None),
     ]
-    graded = grade(sandbox, "print(input())", "python", tests, None, None)
+    graded = _submit(sandbox, "print(input())", tests)
     passed, failed, no_hint = graded.submission_result["tests"]
     assert "hint" not in passed
     assert failed["hint"] == "a bigger number"
@@ -140,29 +171,27 @@ def test_max_comparisons_fails_a_linear_search_on_the_hidden_tests(sandbox: Sand
         TestSpec(1, "long", f"{numbers}\n1998\n", "999\n", True, "a very long list"),
     ]
     rules = {"maxComparisons": 30}
-    fast = grade(sandbox, BINARY, "python", tests, None, None, rules=rules)
+    fast = _submit(sandbox, BINARY, tests, rules=rules)
     assert fast.verdict == "ACCEPTED", fast.submission_result
-    slow = grade(sandbox, LINEAR, "python", tests, None, None, rules=rules)
+    slow = _submit(sandbox, LINEAR, tests, rules=rules)
     small, long = slow.submission_result["tests"]
     assert small["passed"]  # visible tests run the learner's code as written
     assert not long["passed"]
     assert long["hint"].startswith("This puzzle asks for binary search: your program compared")
     assert "at most 30" in long["hint"]
     # without the rule the same program is accepted: the rule is what catches it
-    assert grade(sandbox, LINEAR, "python", tests, None, None).verdict == "ACCEPTED"
+    assert _submit(sandbox, LINEAR, tests).verdict == "ACCEPTED"
 
 
 def test_a_prompt_in_input_does_not_fail_a_test(sandbox: Sandbox) -> None:
     code = 'name = input("Enter your name: ")\nprint("Hi", name)\n'
-    one = grade(sandbox, code, "python", [_spec("Hi Ann", "Ann\n")], None, None)
+    one = _submit(sandbox, code, [_spec("Hi Ann", "Ann\n")])
     assert one.verdict == "ACCEPTED", one.submission_result
-    two = grade(
+    two = _submit(
         sandbox,
         code,
-        "python",
         [_spec("Hi Ann\n", "Ann\n"), _spec("Hi Bob\n", "Bob\n", index=1)],
         {"mode": "exact"},
-        None,
     )
     assert two.verdict == "ACCEPTED", two.submission_result
     assert [t["actual"] for t in two.submission_result["tests"]] == ["Hi Ann\n", "Hi Bob\n"]

@@ -29,11 +29,11 @@ from coderunner.classes.schemas import (
 from coderunner.db.base import utcnow
 from coderunner.execution.models import ExecutionJob, JobType
 from coderunner.kernel.errors import AppError, NotFound
+from coderunner.kernel.verdicts import Verdict
 from coderunner.learning import repository as learning_repository
 from coderunner.problems.models import Problem
 from coderunner.progress.models import Progress, ProgressStatus
 
-ACCEPTED = "ACCEPTED"
 HIDDEN_NAME = "A classmate"
 
 
@@ -145,7 +145,7 @@ async def _solved_by(
                 ExecutionJob.user_id.in_(user_ids),
                 ExecutionJob.problem_id.in_(problem_ids),
                 ExecutionJob.type == JobType.SUBMIT.value,
-                ExecutionJob.verdict == ACCEPTED,
+                ExecutionJob.verdict == Verdict.ACCEPTED,
                 ExecutionJob.created_at >= challenge.opens_at,
                 ExecutionJob.created_at < challenge.closes_at,
             )

@@ -3,8 +3,9 @@
 For every problem: the solution passes every test and keeps the problem's rules; the starter
 code does not pass; each known-wrong solution fails at least one test or breaks a rule; every
 hint's code is valid Python. For every cheatsheet example: it solves no problem. All code is
-graded by `execution.grading.grade`, the function that grades learners' submissions, through
-one sandbox batch per program.
+graded by `grading.grade`, the function that grades learners' submissions, under the same
+limits (`grading_limits`: the language's, then the problem's), through one sandbox batch per
+program.
 
 The runner is injected (anything with `Sandbox.run_batch`), so the logic is testable without
 bubblewrap; the CLI passes the real sandbox.
@@ -20,11 +21,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from coderunner.execution.grading import ACCEPTED, BatchRunner, Graded, TestSpec, grade
 from coderunner.grading import compare_output, describe_difference
+from coderunner.grading.grader import (
+    BatchRunner,
+    Comparison,
+    Grade,
+    TestGrade,
+    TestSpec,
+    grade,
+    grading_limits,
+)
 from coderunner.grading.rules import rule_breaks
-from coderunner.sandbox.limits import DEFAULT_LIMITS, Limits
-from coderunner.sandbox.result import RunResult, Verdict
+from coderunner.kernel.verdicts import Verdict
+from coderunner.sandbox import Limits, RunResult, SandboxConfig
+from coderunner.sandbox import Verdict as RunVerdict
 
 from .constructs import ConstructsTable
 from .schema import Cheatsheet, Problem, TestCase
@@ -107,6 +117,10 @@ class CachingRunner:
         self.runs = 0
         self._lock = threading.Lock()
 
+    @property
+    def config(self) -> SandboxConfig:
+        return self.runner.config
+
     @staticmethod
     def key(code: str, stdin: str) -> tuple[str, str]:
         # a program that never reads its input prints the same for every input: run it once
@@ -133,13 +147,16 @@ class CachingRunner:
         return [self.results[key] for key in keys]
 
 
-class _Recorder:
-    """Passes batches through and keeps the results, to explain a failure afterwards."""
+class _Counter:
+    """Passes batches through and counts the runs."""
 
     def __init__(self, runner: BatchRunner) -> None:
         self.runner = runner
-        self.last: dict[str, RunResult] = {}
         self.runs = 0
+
+    @property
+    def config(self) -> SandboxConfig:
+        return self.runner.config
 
     def run_batch(
         self,
@@ -150,17 +167,13 @@ class _Recorder:
     ) -> list[RunResult]:
         results = self.runner.run_batch(code, language, stdins, limits)
         self.runs += len(results)
-        keys = [s.decode() if isinstance(s, bytes) else s for s in stdins]
-        self.last = dict(zip(keys, results, strict=True))
         return results
 
 
-def problem_limits(problem: Problem) -> Limits:
-    """The sandbox limits of one problem: the defaults with the problem's own overrides."""
-    seconds = problem.limits.time_limit_s
-    return DEFAULT_LIMITS.with_overrides(
-        wall_time_s=seconds, cpu_time_s=seconds, memory_mb=problem.limits.memory_mb
-    )
+def problem_limits(problem: Problem, config: SandboxConfig) -> Limits:
+    """The limits a submission to `problem` is graded under (the language's, then its own)."""
+    stored = problem.limits.model_dump(by_alias=True, exclude_none=True)
+    return grading_limits(config, problem.language, stored)
 
 
 def test_specs(problem: Problem) -> list[TestSpec]:
@@ -178,16 +191,15 @@ def rules_of(problem: Problem) -> dict[str, object] | None:
     return problem.rules.model_dump(by_alias=True, exclude_none=True)
 
 
-def grade_problem(problem: Problem, code: str, runner: BatchRunner) -> Graded:
+def grade_problem(problem: Problem, code: str, runner: BatchRunner) -> Grade:
     """Grade `code` on `problem` exactly as a submission is graded."""
     return grade(
         runner,
         code,
         problem.language,
         test_specs(problem),
-        problem.comparison.model_dump(by_alias=True),
-        problem_limits(problem),
-        problem.age_group,
+        Comparison.stored(problem.comparison.model_dump(by_alias=True)),
+        problem_limits(problem, runner.config),
         rules_of(problem),
     )
 
@@ -203,13 +215,13 @@ def _stderr_tail(stderr: str) -> str:
     return " | ".join(lines[-_STDERR_LINES:]) or "no error output"
 
 
-def _why(problem: Problem, test: TestCase, run: RunResult | None) -> str:
-    if run is None:
-        return "not run"
-    if run.verdict != Verdict.OK:
-        return f"{run.verdict.value}: {_stderr_tail(run.stderr)}"
+def _why(problem: Problem, test: TestCase, graded: TestGrade) -> str:
+    if graded.run.verdict != RunVerdict.OK:
+        return f"{graded.verdict.value}: {_stderr_tail(graded.run.stderr)}"
+    if graded.spec.hint and graded.spec.hint != test.hint:  # a rule the run broke
+        return graded.spec.hint
     why = describe_difference(
-        test.output, run.stdout, problem.comparison.mode, problem.comparison.tolerance
+        test.output, graded.run.stdout, problem.comparison.mode, problem.comparison.tolerance
     )
     return why or "wrong output"
 
@@ -249,20 +261,18 @@ def check_problem(
             return ProblemReport(problem.id, [f"{problem.id}: code is not Python: {exc}"])
         if constructs is not None:
             errors.extend(construct_errors(problem, constructs))
-    recorder = _Recorder(runner)
+    recorder = _Counter(runner)
     rules = rules_of(problem)
 
     solved = grade_problem(problem, problem.solution, recorder)
-    for index, (test, entry) in enumerate(
-        zip(problem.tests, solved.submission_result["tests"], strict=True), start=1
-    ):
-        if not entry["passed"]:
-            why = _why(problem, test, recorder.last.get(test.input))
+    for index, (test, graded) in enumerate(zip(problem.tests, solved.tests, strict=True), start=1):
+        if not graded.passed:
+            why = _why(problem, test, graded)
             errors.append(f"{problem.id}: solution fails {_label(index, test)}: {why}")
     for broken in rule_breaks(problem.solution, rules):
         errors.append(f"{problem.id}: solution breaks its own rule: {broken.message}")
 
-    if grade_problem(problem, problem.starter_code, recorder).verdict == ACCEPTED:
+    if grade_problem(problem, problem.starter_code, recorder).verdict == Verdict.ACCEPTED:
         errors.append(f"{problem.id}: starter code passes all {len(problem.tests)} tests")
 
     if len(problem.wrong_solutions) < min_wrong:
@@ -273,7 +283,7 @@ def check_problem(
     for number, wrong in enumerate(problem.wrong_solutions, start=1):
         if rule_breaks(wrong.code, rules):
             continue  # refused at Submit before it runs
-        if grade_problem(problem, wrong.code, recorder).verdict == ACCEPTED:
+        if grade_problem(problem, wrong.code, recorder).verdict == Verdict.ACCEPTED:
             errors.append(
                 f"{problem.id}: wrongSolutions[{number}] ({wrong.why}) passes every test "
                 "and breaks no rule: add a test that catches it"
@@ -306,14 +316,15 @@ def _solved(code: str, problems: Sequence[Problem], runner: CachingRunner) -> li
     """The problems `code` solves: tried on every first test (one batch), then graded in full
     on the problems whose first test it passes."""
     firsts = [problem.tests[0] for problem in problems]
-    runs = runner.run_batch(code, "python", [test.input for test in firsts], DEFAULT_LIMITS)
+    limits = grading_limits(runner.config, "python", None)
+    runs = runner.run_batch(code, "python", [test.input for test in firsts], limits)
     solved = []
     for problem, first, run in zip(problems, firsts, runs, strict=True):
-        if run.verdict != Verdict.OK or not compare_output(
+        if run.verdict != RunVerdict.OK or not compare_output(
             first.output, run.stdout, problem.comparison.mode, problem.comparison.tolerance
         ):
             continue
-        if grade_problem(problem, code, runner).verdict == ACCEPTED:
+        if grade_problem(problem, code, runner).verdict == Verdict.ACCEPTED:
             solved.append(problem)
     return solved
 

@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from coderunner.grading import compare_output, describe_difference
+from coderunner.kernel.verdicts import Verdict
 from coderunner.sandbox.limits import DEFAULT_LIMITS
 
 from .check import Runner, _stderr_tail
@@ -86,7 +87,7 @@ def parsons_failure(parsons: Parsons, code: str, runner: Runner) -> tuple[str | 
     for index, test in enumerate(parsons.tests, start=1):
         runs += 1
         result = runner.run(code, language="python", stdin=test.input, limits=DEFAULT_LIMITS)
-        if str(result.verdict) != "OK":
+        if str(result.verdict) != Verdict.OK:
             return f"test {index}: {result.verdict}: {_stderr_tail(result.stderr)}", runs
         why = describe_difference(test.output, result.stdout, "trailing")
         if why is not None:
@@ -103,7 +104,7 @@ def check_lesson(loaded: LoadedLesson, runner: Runner, stored: dict[str, str]) -
         result = runner.run(
             snippet.code, language="python", stdin=snippet.stdin, limits=DEFAULT_LIMITS
         )
-        if str(result.verdict) != "OK":
+        if str(result.verdict) != Verdict.OK:
             report.errors.append(
                 f"{report.name}: {where} does not run: {result.verdict}: "
                 f"{_stderr_tail(result.stderr)}"

@@ -15,6 +15,8 @@ from coderunner.db.base import Base, UTCDateTime, new_id, utcnow
 class JobType(enum.StrEnum):
     RUN = "run"
     SUBMIT = "submit"
+    # a teacher's reference solution graded against a draft problem (not yet saved)
+    CHECK = "check"
 
 
 class JobStatus(enum.StrEnum):
@@ -32,7 +34,11 @@ class QueueName(enum.StrEnum):
     SUBMISSION = "code-submission"
 
 
-QUEUE_FOR_TYPE = {JobType.RUN: QueueName.EXECUTION, JobType.SUBMIT: QueueName.SUBMISSION}
+QUEUE_FOR_TYPE = {
+    JobType.RUN: QueueName.EXECUTION,
+    JobType.SUBMIT: QueueName.SUBMISSION,
+    JobType.CHECK: QueueName.SUBMISSION,
+}
 
 
 class ExecutionJob(Base):
@@ -56,6 +62,8 @@ class ExecutionJob(Base):
     stdin: Mapped[str] = mapped_column(Text, default="")
     # requested overrides only ({timeLimitS, memoryMb}); defaults and maxima apply at run time
     limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # a check (JobType.CHECK): the draft problem's {tests, comparison, rules}
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker_id: Mapped[str | None] = mapped_column(String(100))

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from coderunner.auth.models import Role
 from coderunner.execution.schemas import JobOut, SubmissionResultOut, TestResultOut
+from coderunner.kernel.verdicts import Verdict
 
 STAFF = frozenset({Role.TEACHER, Role.ADMIN})
-ACCEPTED = "ACCEPTED"
-HIDDEN_TEST_FAILED = "HIDDEN_TEST_FAILED"
+HIDDEN_TEST_FAILED = Verdict.HIDDEN_TEST_FAILED.value
 
 
 def _hidden(test: TestResultOut) -> TestResultOut:

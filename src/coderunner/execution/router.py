@@ -22,6 +22,7 @@ from coderunner.execution.models import TERMINAL, ExecutionJob
 from coderunner.execution.pipeline import Pipeline
 from coderunner.execution.redaction import for_viewer
 from coderunner.execution.schemas import JobOut, RunRequest, SubmitRequest
+from coderunner.grading.schemas import DraftCheckIn
 from coderunner.kernel.errors import Unavailable
 from coderunner.kernel.lifecycle import is_starting
 from coderunner.kernel.schemas import ERROR_RESPONSES, ErrorOut
@@ -137,6 +138,23 @@ async def submit(
         return response
     job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
     await session.commit()  # the edge: committed before it is sent; a wait holds no connection
+    return await _start(pipeline, job, wait, user.role)
+
+
+@router.post("/check", status_code=202, response_model=JobOut, responses=_RESPONSES)
+async def check(
+    body: DraftCheckIn,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    pipeline: RunningPipelineDep,
+    wait: WaitQuery = False,
+) -> JSONResponse:
+    """Teachers: grade a reference solution against a draft problem's tests, limits, comparison
+    and rules before it is saved (queue `code-submission`; every test's verdict in the result).
+    """
+    job = service.new_check(settings, user, body)
+    job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
     return await _start(pipeline, job, wait, user.role)
 
 

@@ -36,7 +36,7 @@ class SubmitRequest(InputModel):
     model_config = InputModel.model_config | {"str_strip_whitespace": False}
 
 
-JobTypeOut = Literal["run", "submit"]
+JobTypeOut = Literal["run", "submit", "check"]
 JobStatusOut = Literal["pending", "processing", "completed", "failed"]
 
 

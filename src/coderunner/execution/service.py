@@ -16,6 +16,7 @@ from coderunner.execution import metrics, repository
 from coderunner.execution.models import QUEUE_FOR_TYPE, ExecutionJob, JobStatus, JobType
 from coderunner.execution.schemas import JobOut, RunRequest, SubmissionResultOut, SubmitRequest
 from coderunner.grading.rules import first_rule_break
+from coderunner.grading.schemas import DraftCheckIn
 from coderunner.kernel.errors import (
     AppError,
     Conflict,
@@ -24,6 +25,7 @@ from coderunner.kernel.errors import (
     PayloadTooLarge,
     Unprocessable,
 )
+from coderunner.kernel.verdicts import UNSTEADY_VERDICTS
 from coderunner.learning import access
 from coderunner.sandbox import registry
 
@@ -118,6 +120,27 @@ async def new_submission(
     return _job(user, JobType.SUBMIT, body.language, body.code, "", {}, problem.id)
 
 
+class ChecksForStaff(Forbidden):
+    code = "CHECKS_FOR_STAFF"
+
+
+def new_check(settings: Settings, user: User, body: DraftCheckIn) -> ExecutionJob:
+    """A teacher's reference solution graded against a draft problem's tests, as a submission
+    to that problem would be once it is saved (its limits, comparison and rules)."""
+    if not access.is_staff(user):
+        raise ChecksForStaff("only a teacher can check a solution against draft tests")
+    check_sizes(settings, body.code)
+    check_language(body.language)
+    rules = body.stored_draft()["rules"]
+    broken = first_rule_break(body.code, rules) if body.language == "python" else None
+    if broken is not None:
+        raise RuleBroken(f"the solution breaks the problem's own rule: {broken.message}")
+    limits = body.limits.model_dump(by_alias=True, exclude_none=True)
+    job = _job(user, JobType.CHECK, body.language, body.code, "", limits, None)
+    job.draft = body.stored_draft()
+    return job
+
+
 def _job(
     user: User,
     type_: JobType,
@@ -180,7 +203,7 @@ async def admit(
 
 
 # verdicts that may differ on a second run of the same code (a busy machine, our own failure)
-NOT_REUSED_VERDICTS = frozenset({"TIME_LIMIT_EXCEEDED", "INTERNAL_ERROR"})
+NOT_REUSED_VERDICTS = frozenset(verdict.value for verdict in UNSTEADY_VERDICTS)
 
 
 async def identical_submission(

@@ -22,10 +22,11 @@ from coderunner.execution import repository
 from coderunner.execution.models import ExecutionJob, JobStatus, QueueName
 from coderunner.kernel.schemas import ERROR_RESPONSES
 from coderunner.kernel.unit_of_work import SessionDep
+from coderunner.kernel.verdicts import Verdict
 
 # the newest finished jobs the percentiles are computed over (bounded work per page view)
 SAMPLE_LIMIT = 5000
-PLATFORM_FAILURE_VERDICTS = ("INTERNAL_ERROR",)
+PLATFORM_FAILURE_VERDICTS = (Verdict.INTERNAL_ERROR.value,)
 
 
 class _Out(BaseModel):

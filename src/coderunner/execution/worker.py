@@ -28,22 +28,22 @@ from coderunner.db.base import utcnow
 from coderunner.execution import metrics, repository
 from coderunner.execution.events import EventBus
 from coderunner.execution.explaining import explanation_for
-from coderunner.execution.grading import ACCEPTED, TestSpec, grade
+from coderunner.execution.grading import submission_result
 from coderunner.execution.models import ExecutionJob, JobStatus, JobType
 from coderunner.execution.throttle import QueueThrottle
+from coderunner.grading.grader import Comparison, TestSpec, grade, grading_limits
 from coderunner.kernel.errors import NotFound
+from coderunner.kernel.verdicts import Verdict
 from coderunner.problems.models import Problem, TestCase
 from coderunner.progress.service import record_submission
 from coderunner.sandbox import (
-    Limits,
     RunResult,
     Sandbox,
     SandboxUnavailableError,
     UnknownLanguageError,
-    Verdict,
-    get_language,
     get_sandbox,
 )
+from coderunner.sandbox import Verdict as RunVerdict
 
 log = structlog.get_logger("coderunner.execution.worker")
 
@@ -78,7 +78,7 @@ class Work:
     requested: dict[str, Any]
     age_group: str | None
     tests: list[TestSpec] = field(default_factory=list)
-    comparison: dict[str, Any] | None = None
+    comparison: Comparison = field(default_factory=Comparison)
     rules: dict[str, Any] | None = None
     submitted_at: datetime | None = None  # dates the learner's progress (not grading's end)
 
@@ -91,20 +91,6 @@ class Outcome:
     submission_result: dict[str, Any] | None = None
     pass_rate: float = 0.0
     reason: str | None = None
-
-
-def requested_limits(sandbox: Sandbox, language: str, requested: dict[str, Any]) -> Limits | None:
-    """The language's limits with the job's overrides ({timeLimitS, memoryMb}, or separate
-    {cpuTimeS, wallTimeS} from the Judge0 API); None if none."""
-    time_s = requested.get("timeLimitS")
-    cpu_s = requested.get("cpuTimeS", time_s)
-    wall_s = requested.get("wallTimeS", time_s)
-    memory = requested.get("memoryMb")
-    if cpu_s is None and wall_s is None and memory is None:
-        return None
-    lang = get_language(language, sandbox.config.languages)
-    base = sandbox.resolve_limits(lang, None)
-    return base.with_overrides(wall_time_s=wall_s, cpu_time_s=cpu_s, memory_mb=memory)
 
 
 def _run_result(
@@ -122,10 +108,10 @@ def execute(sandbox_factory: Callable[[], Sandbox], work: Work) -> Outcome:
     """Blocking: run one job's code in the sandbox. Never raises."""
     try:
         sandbox = sandbox_factory()
-        limits = requested_limits(sandbox, work.language, work.requested)
+        limits = grading_limits(sandbox.config, work.language, work.requested)
         if work.type == JobType.RUN:
             run = sandbox.run(work.code, work.language, work.stdin, limits)
-            if run.verdict == Verdict.INTERNAL_ERROR:
+            if run.verdict == RunVerdict.INTERNAL_ERROR:
                 return Outcome("retry", reason=run.internal_reason or "sandbox internal error")
             return Outcome(
                 "completed",
@@ -133,21 +119,14 @@ def execute(sandbox_factory: Callable[[], Sandbox], work: Work) -> Outcome:
                 result=_run_result(run, work.code, work.age_group, work.language),
             )
         graded = grade(
-            sandbox,
-            work.code,
-            work.language,
-            work.tests,
-            work.comparison,
-            limits,
-            work.age_group,
-            work.rules,
+            sandbox, work.code, work.language, work.tests, work.comparison, limits, work.rules
         )
         if graded.internal_error is not None:
             return Outcome("retry", reason=graded.internal_error)
         return Outcome(
             "completed",
-            verdict=graded.verdict,
-            submission_result=graded.submission_result,
+            verdict=graded.verdict.value,
+            submission_result=submission_result(graded, work.code, work.age_group, work.language),
             pass_rate=graded.pass_rate,
         )
     except SandboxUnavailableError as exc:
@@ -325,10 +304,27 @@ class JobProcessor:
                 for i, c in enumerate(cases)
             ]
             if problem is not None:
-                work.comparison = dict(problem.comparison or {})
+                work.comparison = Comparison.stored(problem.comparison)
                 work.rules = dict(problem.rules) if problem.rules else None
                 # the problem's limits, then the request's (runs only carry their own)
                 work.requested = {**(problem.limits or {}), **work.requested}
+        elif job.type == JobType.CHECK and job.draft is not None:
+            # a teacher's draft problem: its tests, comparison and rules travel with the job
+            # (and its limits in job.limits, as a problem's are stored)
+            draft = job.draft
+            work.tests = [
+                TestSpec(
+                    i,
+                    str(t.get("name") or f"Test {i + 1}"),
+                    str(t.get("input", "")),
+                    str(t.get("expectedOutput", "")),
+                    bool(t.get("hidden", False)),
+                    t.get("hint"),
+                )
+                for i, t in enumerate(draft.get("tests") or [])
+            ]
+            work.comparison = Comparison.stored(draft.get("comparison"))
+            work.rules = draft.get("rules") or None
         return work
 
     async def _heartbeat(self, claim: Claim) -> None:
@@ -459,7 +455,7 @@ class JobProcessor:
                 work.user_id,
                 work.problem_id,
                 outcome.pass_rate,
-                solved=outcome.verdict == ACCEPTED,
+                solved=outcome.verdict == Verdict.ACCEPTED,
                 submitted_at=work.submitted_at,
             )
 

@@ -6,6 +6,8 @@ limits) and returns an `Explanation`, or None when there is nothing to explain.
 
 from __future__ import annotations
 
+from coderunner.kernel.verdicts import Verdict
+
 from .java import explain_java
 from .javascript import explain_javascript
 from .model import Explanation
@@ -15,26 +17,28 @@ from .traceback import ParsedError, parse_traceback
 __all__ = ["Explanation", "ParsedError", "explain", "parse_traceback"]
 
 _LIMITS: dict[str, Words] = {
-    "TIME_LIMIT_EXCEEDED": Words(
+    Verdict.TIME_LIMIT_EXCEEDED: Words(
         "The program took too long",
         "Your program was still running when time ran out. Often a loop never stops, like a "
         "`while` loop whose condition always stays true. It can also be waiting for input.",
         "Check that every `while` loop changes something so it can end, and that the program "
         "does not do much more work than it needs.",
     ),
-    "MEMORY_LIMIT_EXCEEDED": Words(
+    Verdict.MEMORY_LIMIT_EXCEEDED: Words(
         "The program used too much memory",
         "Your program kept too many things at once, like a list that grows and grows.",
         "Check that a loop does not add to a list forever, and keep only what you need.",
     ),
-    "OUTPUT_LIMIT_EXCEEDED": Words(
+    Verdict.OUTPUT_LIMIT_EXCEEDED: Words(
         "The program printed too much",
         "Your program printed far more than expected. Usually a `print` is inside a loop "
         "that never stops.",
         "Check your loops: does each one end? Is the `print` in the right place?",
     ),
 }
-_QUIET_VERDICTS = frozenset({"OK", "ACCEPTED", "WRONG_ANSWER", "INTERNAL_ERROR"})
+_QUIET_VERDICTS = frozenset(
+    {Verdict.OK, Verdict.ACCEPTED, Verdict.WRONG_ANSWER, Verdict.INTERNAL_ERROR}
+)
 
 
 def explain(
@@ -57,7 +61,7 @@ def explain(
         return explain_java(stderr, verdict, age_group)
     parsed = parse_traceback(stderr)
     if parsed is None:
-        if verdict != "RUNTIME_ERROR":
+        if verdict != Verdict.RUNTIME_ERROR:
             return None
         return Explanation(
             "The program stopped",

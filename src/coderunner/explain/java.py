@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from coderunner.kernel.verdicts import Verdict
+
 from .javascript import fill
 from .model import Explanation
 from .rules import Words
@@ -147,7 +149,7 @@ _EXCEPTIONS: list[tuple[str, Words]] = [
 
 
 def explain_java(stderr: str, verdict: str, age_group: str | None) -> Explanation | None:
-    if verdict == "COMPILATION_ERROR":
+    if verdict == Verdict.COMPILATION_ERROR:
         found = _COMPILE.search(stderr)
         if found is None:
             return None

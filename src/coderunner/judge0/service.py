@@ -29,6 +29,7 @@ from coderunner.judge0 import catalog, repository
 from coderunner.judge0.models import ApiKey, Judge0Submission
 from coderunner.judge0.schemas import SubmissionIn
 from coderunner.kernel.errors import Conflict, NotFound, Unprocessable
+from coderunner.kernel.verdicts import Verdict
 from coderunner.learning import access
 from coderunner.sandbox import DEFAULT_LIMITS, SERVER_MAXIMA, Limits, registry
 
@@ -259,22 +260,22 @@ def status_id(sub: Judge0Submission, job: ExecutionJob) -> int:
         return 13
     verdict = job.verdict
     result = job.result
-    if verdict == "OK":
+    if verdict == Verdict.OK:
         if sub.expected_output is None:
             return 3
         return 3 if compare_output(sub.expected_output, result.get("stdout", "")) else 4
-    if verdict == "TIME_LIMIT_EXCEEDED":
+    if verdict == Verdict.TIME_LIMIT_EXCEEDED:
         return 5
-    if verdict == "COMPILATION_ERROR":
+    if verdict == Verdict.COMPILATION_ERROR:
         return 6
-    if verdict == "OUTPUT_LIMIT_EXCEEDED":
+    if verdict == Verdict.OUTPUT_LIMIT_EXCEEDED:
         return 8  # Judge0 writes output to a file: too much of it is SIGXFSZ
-    if verdict == "RUNTIME_ERROR":
+    if verdict == Verdict.RUNTIME_ERROR:
         signal = result.get("signal")
         if signal is None:
             return 11
         return _SIGNAL_STATUS.get(int(signal), 12)
-    if verdict == "MEMORY_LIMIT_EXCEEDED":
+    if verdict == Verdict.MEMORY_LIMIT_EXCEEDED:
         return 12  # Judge0 has no status of its own for it; `message` and `verdict` say which
     return 13
 
@@ -283,9 +284,9 @@ def _message(status: int, job: ExecutionJob) -> str | None:
     result = job.result or {}
     if status == 13:
         return "Internal Error: the server could not run this, try again"
-    if job.verdict == "MEMORY_LIMIT_EXCEEDED":
+    if job.verdict == Verdict.MEMORY_LIMIT_EXCEEDED:
         return "Memory limit exceeded"
-    if job.verdict == "OUTPUT_LIMIT_EXCEEDED":
+    if job.verdict == Verdict.OUTPUT_LIMIT_EXCEEDED:
         return "Output limit exceeded"
     if status == 5:
         return "Time limit exceeded"
@@ -320,7 +321,7 @@ def view(
     """The submission as Judge0 shows it, only `fields`; text fields base64 when `encoded`."""
     status = status_id(sub, job)
     result = job.result or {}
-    compiled_badly = job.verdict == "COMPILATION_ERROR"
+    compiled_badly = job.verdict == Verdict.COMPILATION_ERROR
     limits = _effective(job)
     found = catalog.by_id(sub.language_id)
     values: dict[str, Any] = {

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coderunner.auth.models import User
 from coderunner.auth.teaching import may_act_on_learner
 from coderunner.kernel.errors import NotFound
+from coderunner.kernel.verdicts import Verdict
 from coderunner.learning import access, repository
 from coderunner.learning.schemas import (
     EffortBadgeOut,
@@ -24,15 +25,15 @@ from coderunner.progress import service as progress_service
 STREAK_HISTORY_DAYS = 400
 FAILED_VERDICTS = frozenset(
     {
-        "RUNTIME_ERROR",
-        "TIME_LIMIT_EXCEEDED",
-        "MEMORY_LIMIT_EXCEEDED",
-        "OUTPUT_LIMIT_EXCEEDED",
-        "COMPILATION_ERROR",
-        "WRONG_ANSWER",
+        Verdict.RUNTIME_ERROR,
+        Verdict.TIME_LIMIT_EXCEEDED,
+        Verdict.MEMORY_LIMIT_EXCEEDED,
+        Verdict.OUTPUT_LIMIT_EXCEEDED,
+        Verdict.COMPILATION_ERROR,
+        Verdict.WRONG_ANSWER,
     }
 )
-GOOD_VERDICTS = frozenset({"OK", "ACCEPTED"})
+GOOD_VERDICTS = frozenset(verdict for verdict in Verdict if verdict.good)
 HINT_FREE_SOLVES = 5
 
 

@@ -16,6 +16,7 @@ from coderunner.execution.models import JobStatus
 from coderunner.execution.pipeline import Pipeline
 from coderunner.execution.schemas import RunRequest
 from coderunner.kernel.errors import AppError
+from coderunner.kernel.verdicts import Verdict
 from coderunner.lessons.service import ProgramResult
 
 RETRY_AFTER_S = 5
@@ -62,7 +63,7 @@ class PipelineRunner:
             )
         result = found.result or {}
         stdout = str(result.get("stdout") or "")
-        if found.verdict == "OK":
+        if found.verdict == Verdict.OK:
             return ProgramResult(True, stdout, None)
         detail = _last_line(str(result.get("stderr") or ""))
         return ProgramResult(

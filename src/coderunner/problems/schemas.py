@@ -7,6 +7,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+# the grading part of a problem is grading's own shapes (a draft is checked with them too)
+from coderunner.grading.schemas import ComparisonIn as ComparisonIn
+from coderunner.grading.schemas import LimitsIn as LimitsIn
+from coderunner.grading.schemas import RulesIn as RulesIn
+from coderunner.grading.schemas import TestCaseIn as TestCaseIn
 from coderunner.kernel.ages import AgeGroup
 from coderunner.kernel.schemas import APIModel, InputModel, PageMeta
 
@@ -32,17 +37,6 @@ class TestCaseOut(APIModel):
     expected_output: str
     hidden: bool
     hint: str | None = None
-
-
-class TestCaseIn(InputModel):
-    __test__ = False
-    name: str = Field(default="", max_length=200)
-    input: str = Field(default="", max_length=65536)
-    expected_output: str = Field(max_length=65536)
-    hidden: bool = False
-    hint: str | None = Field(
-        default=None, max_length=500, description="what the test checks, shown when it fails"
-    )
 
 
 class ProblemSummary(APIModel):
@@ -88,32 +82,6 @@ class ProblemAdminOut(ProblemSummary):
 
 class ProblemPage(PageMeta):
     items: list[ProblemSummary]
-
-
-class ComparisonIn(InputModel):
-    """How output is compared: stored as `{mode, tolerance}` (the grader's keys)."""
-
-    mode: Literal["exact", "trailing", "tokens", "float"] = "trailing"
-    tolerance: float = Field(default=1e-6, gt=0, le=1)
-
-
-class LimitsIn(InputModel):
-    """Per-problem sandbox limits: stored as `{timeLimitS, memoryMb}` (the worker's keys)."""
-
-    time_limit_s: float | None = Field(default=None, gt=0, le=20)
-    memory_mb: int | None = Field(default=None, ge=16, le=512)
-
-
-class RulesIn(InputModel):
-    """Rules the statement sets on the code: stored as `{forbiddenNames, requiredDefs, ...}`."""
-
-    forbidden_names: list[str] = Field(
-        default_factory=list, max_length=20, description="names or calls the code may not use"
-    )
-    required_defs: list[str] = Field(
-        default_factory=list, max_length=20, description="functions the code must define"
-    )
-    max_comparisons: int | None = Field(default=None, ge=1, le=10000)
 
 
 class ProblemFields(InputModel):

@@ -177,14 +177,14 @@ async def save_problem(request: Request) -> Response:
     errors = _form_errors(problem)
     if errors:
         return _editor(request, problem, editing=editing, errors=errors, status_code=422)
-    comparison = problem["comparison"]
-    checks = await check_solution(
-        api(request),
-        problem["referenceSolution"],
-        [normalise_test(t) for t in problem["tests"]],
-        comparison["mode"],
-        comparison["tolerance"],
-    )
+    try:
+        checks = await check_solution(api(request), problem)
+    except ApiError as exc:
+        if exc.status not in (400, 413, 422):
+            raise
+        return _editor(
+            request, problem, editing=editing, errors=[exc.message], status_code=exc.status
+        )
     failing = [c for c in checks if not c.passed]
     if failing or text(form, "action") == "check":
         status = 422 if failing else 200
