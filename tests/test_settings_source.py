@@ -14,10 +14,14 @@ from coderunner.config import Settings, load_settings
 SRC = Path(__file__).resolve().parents[1] / "src" / "coderunner"
 CONFIG = SRC / "config.py"
 ENV_NAMES = frozenset({"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"})
-# Modules allowed to touch the environment besides config.py, each with its reason. Programs that
-# run inside the sandbox and must see the sandbox's own environment belong here; today they are
-# source text inside string literals (sandbox/selftest.py's probe), which this scan does not read.
-ALLOWED: dict[str, str] = {}
+# Modules allowed to touch the environment besides config.py, each with its reason: programs
+# that run inside the sandbox, where the environment is the one the sandbox gives the learner's
+# program (never the service's settings). Probes kept as source text in string literals
+# (sandbox/selftest.py's) are not read by this scan.
+ALLOWED: dict[str, str] = {
+    "sandbox/python_batch.py": "the in-sandbox batch harness reads CODERUNNER_PROMPTS",
+    "sandbox/python_boot.py": "the in-sandbox boot harness reads CODERUNNER_PROMPTS",
+}
 
 
 def _modules() -> list[Path]:
