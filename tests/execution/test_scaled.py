@@ -25,6 +25,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis import Redis
+from redis.exceptions import RedisError
 
 from coderunner.api.app import create_app
 from coderunner.execution.models import ExecutionJob
@@ -234,7 +235,7 @@ def _start_redis(port: int, tmp: Path) -> subprocess.Popen[bytes]:
             with Redis(port=port) as probe:
                 probe.ping()
             return process
-        except Exception:
+        except RedisError:
             assert process.poll() is None, "redis-server exited"
             assert time.monotonic() < deadline, "redis-server did not start"
             time.sleep(0.05)

@@ -114,7 +114,7 @@ class ErrorBoundary:
 
         try:
             await self.app(scope, receive, send_wrapper)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the last handler: any failure is a JSON 500
             request_id = scope.get("state", {}).get("request_id")
             response = failure_response(exc, str(scope.get("path", "")), request_id)
             if started:

@@ -65,7 +65,7 @@ class RateLimitMiddleware:
             return True
         try:
             seen = await limiter.storage.incr(f"page:{page[:64]}", window_s)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - storage down: fail open
             storage_error(exc)
             return True
         return seen <= 1

@@ -59,7 +59,8 @@ class LoginThrottle:
                 if await self.storage.get(f"auth-wait:{key}") > 0:
                     until = await self.storage.get_expiry(f"auth-wait:{key}")
                     return max(1, math.ceil(until - time.time()))
-        except Exception as exc:  # storage down: fail open (the password hash still costs)
+        # storage down (whatever its client raises): fail open, the password hash still costs
+        except Exception as exc:  # noqa: BLE001
             log.warning("login_throttle_storage_error", error=repr(exc)[:200])
         return None
 
@@ -72,7 +73,8 @@ class LoginThrottle:
                     wait = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(count - limit, 10))
                     await self.storage.clear(f"auth-wait:{key}")
                     await self.storage.incr(f"auth-wait:{key}", wait)
-        except Exception as exc:  # one line, no traceback: Redis down logs it per request
+        # storage down: one line, no traceback (logged per request)
+        except Exception as exc:  # noqa: BLE001
             log.warning("login_throttle_storage_error", error=repr(exc)[:200])
 
     async def succeeded(self, username: str, address: str) -> None:
@@ -80,5 +82,6 @@ class LoginThrottle:
             key = _key("pair", username.casefold(), address)
             await self.storage.clear(f"auth-fail:{key}")
             await self.storage.clear(f"auth-wait:{key}")
-        except Exception as exc:  # one line, no traceback: Redis down logs it per request
+        # storage down: one line, no traceback (logged per request)
+        except Exception as exc:  # noqa: BLE001
             log.warning("login_throttle_storage_error", error=repr(exc)[:200])

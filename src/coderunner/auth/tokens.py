@@ -9,6 +9,7 @@ from functools import cache
 
 import jwt
 from pwdlib import PasswordHash
+from pwdlib.exceptions import PwdlibError
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
 
@@ -95,5 +96,5 @@ def verify_password(password: str, hashed: str | None) -> tuple[bool, str | None
         return False, None
     try:
         return password_hash.verify_and_update(password, hashed)
-    except Exception:  # unknown/corrupt hash format
+    except (PwdlibError, ValueError):  # an unknown format, or a corrupt bcrypt hash
         return False, None

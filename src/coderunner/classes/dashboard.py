@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -93,6 +94,92 @@ async def learner_rows(
     return await build_grid(session, classroom, only=learner_ids)
 
 
+@dataclass
+class _Activity:
+    """What the grid shows of its learners' work, read in one place."""
+
+    progress: dict[str, dict[str, Progress]] = field(default_factory=lambda: defaultdict(dict))
+    verdicts: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    job_times: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+    last_job: dict[str, datetime] = field(default_factory=dict)
+    unlocks: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    last_solve: dict[str, datetime] = field(default_factory=dict)
+
+
+async def _activity(
+    session: AsyncSession,
+    classroom: Classroom,
+    learner_ids: list[str],
+    problem_ids: list[str],
+    now: datetime,
+) -> _Activity:
+    """Progress, latest verdicts, recent jobs and teacher unlocks of these learners."""
+    found_activity = _Activity()
+    if not learner_ids:
+        return found_activity
+    progress, verdicts = found_activity.progress, found_activity.verdicts
+    job_times, unlocks = found_activity.job_times, found_activity.unlocks
+    last_solve = found_activity.last_solve
+    rows = await session.scalars(select(Progress).where(Progress.user_id.in_(learner_ids)))
+    for row in rows:
+        progress[row.user_id][row.problem_id] = row
+        if row.first_solved_at is not None:
+            seen = last_solve.get(row.user_id)
+            last_solve[row.user_id] = max(seen or row.first_solved_at, row.first_solved_at)
+    if problem_ids:
+        # the latest submission's verdict per learner and problem
+        latest = (
+            select(
+                ExecutionJob.user_id,
+                ExecutionJob.problem_id,
+                func.max(ExecutionJob.created_at).label("at"),
+            )
+            .where(
+                ExecutionJob.user_id.in_(learner_ids),
+                ExecutionJob.problem_id.in_(problem_ids),
+                ExecutionJob.type == JobType.SUBMIT.value,
+                ExecutionJob.verdict.is_not(None),
+            )
+            .group_by(ExecutionJob.user_id, ExecutionJob.problem_id)
+            .subquery()
+        )
+        found = await session.execute(
+            select(ExecutionJob.user_id, ExecutionJob.problem_id, ExecutionJob.verdict).join(
+                latest,
+                (latest.c.user_id == ExecutionJob.user_id)
+                & (latest.c.problem_id == ExecutionJob.problem_id)
+                & (latest.c.at == ExecutionJob.created_at),
+            )
+        )
+        for uid, pid, verdict in found.all():
+            if pid is not None:
+                verdicts[(uid, pid)] = verdict
+    recent = await session.execute(
+        select(ExecutionJob.user_id, ExecutionJob.created_at).where(
+            ExecutionJob.user_id.in_(learner_ids),
+            ExecutionJob.created_at >= now - timedelta(hours=HISTORY_HOURS),
+        )
+    )
+    for uid, created in recent.all():
+        job_times[uid].append(created)
+    latest_any = await session.execute(
+        select(ExecutionJob.user_id, func.max(ExecutionJob.created_at))
+        .where(ExecutionJob.user_id.in_(learner_ids))
+        .group_by(ExecutionJob.user_id)
+    )
+    found_activity.last_job = {uid: at for uid, at in latest_any.all() if at is not None}
+    unlocked = await session.execute(
+        select(LevelUnlock.user_id, LevelUnlock.level_number).where(
+            LevelUnlock.user_id.in_(learner_ids),
+            LevelUnlock.age_group == classroom.age_group,
+        )
+    )
+    for uid, number in unlocked.all():
+        unlocks[uid].add(number)
+
+    return found_activity
+
+
 async def build_grid(
     session: AsyncSession, classroom: Classroom, *, only: Collection[str] | None = None
 ) -> GridOut:
@@ -107,69 +194,9 @@ async def build_grid(
     problem_ids = [p.id for p in problems]
     level_of = {p.id: p.level_number for p in problems}
 
-    progress: dict[str, dict[str, Progress]] = defaultdict(dict)
-    verdicts: dict[tuple[str, str], str | None] = {}
-    job_times: dict[str, list[datetime]] = defaultdict(list)
-    last_job: dict[str, datetime] = {}
-    unlocks: dict[str, set[int]] = defaultdict(set)
-    last_solve: dict[str, datetime] = {}
-    if learner_ids:
-        rows = await session.scalars(select(Progress).where(Progress.user_id.in_(learner_ids)))
-        for row in rows:
-            progress[row.user_id][row.problem_id] = row
-            if row.first_solved_at is not None:
-                seen = last_solve.get(row.user_id)
-                last_solve[row.user_id] = max(seen or row.first_solved_at, row.first_solved_at)
-        if problem_ids:
-            # the latest submission's verdict per learner and problem
-            latest = (
-                select(
-                    ExecutionJob.user_id,
-                    ExecutionJob.problem_id,
-                    func.max(ExecutionJob.created_at).label("at"),
-                )
-                .where(
-                    ExecutionJob.user_id.in_(learner_ids),
-                    ExecutionJob.problem_id.in_(problem_ids),
-                    ExecutionJob.type == JobType.SUBMIT.value,
-                    ExecutionJob.verdict.is_not(None),
-                )
-                .group_by(ExecutionJob.user_id, ExecutionJob.problem_id)
-                .subquery()
-            )
-            found = await session.execute(
-                select(ExecutionJob.user_id, ExecutionJob.problem_id, ExecutionJob.verdict).join(
-                    latest,
-                    (latest.c.user_id == ExecutionJob.user_id)
-                    & (latest.c.problem_id == ExecutionJob.problem_id)
-                    & (latest.c.at == ExecutionJob.created_at),
-                )
-            )
-            for uid, pid, verdict in found.all():
-                if pid is not None:
-                    verdicts[(uid, pid)] = verdict
-        recent = await session.execute(
-            select(ExecutionJob.user_id, ExecutionJob.created_at).where(
-                ExecutionJob.user_id.in_(learner_ids),
-                ExecutionJob.created_at >= now - timedelta(hours=HISTORY_HOURS),
-            )
-        )
-        for uid, created in recent.all():
-            job_times[uid].append(created)
-        latest_any = await session.execute(
-            select(ExecutionJob.user_id, func.max(ExecutionJob.created_at))
-            .where(ExecutionJob.user_id.in_(learner_ids))
-            .group_by(ExecutionJob.user_id)
-        )
-        last_job = {uid: at for uid, at in latest_any.all() if at is not None}
-        unlocked = await session.execute(
-            select(LevelUnlock.user_id, LevelUnlock.level_number).where(
-                LevelUnlock.user_id.in_(learner_ids),
-                LevelUnlock.age_group == classroom.age_group,
-            )
-        )
-        for uid, number in unlocked.all():
-            unlocks[uid].add(number)
+    activity = await _activity(session, classroom, learner_ids, problem_ids, now)
+    progress, verdicts, job_times = activity.progress, activity.verdicts, activity.job_times
+    last_job, unlocks, last_solve = activity.last_job, activity.unlocks, activity.last_solve
 
     totals = await learning_repository.level_totals(session, classroom.age_group)
     for level in levels:

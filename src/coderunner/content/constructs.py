@@ -64,44 +64,58 @@ def _targets(node: ast.Assign | ast.For | ast.comprehension) -> list[ast.expr]:
     return list(node.targets) if isinstance(node, ast.Assign) else [node.target]
 
 
+def _if(node: ast.If) -> Iterator[str]:
+    yield "if"
+    if node.orelse:
+        chained = len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If)
+        yield "elif" if chained else "else"
+
+
+def _call(node: ast.Call) -> Iterator[str]:
+    func = node.func
+    if isinstance(func, ast.Name) and func.id in _BUILTINS:
+        yield f"{func.id}()"
+    elif isinstance(func, ast.Attribute):
+        module = isinstance(func.value, ast.Name) and func.value.id in _MODULES
+        yield "import" if module else f".{func.attr}()"
+    for keyword in node.keywords:
+        if keyword.arg is not None:
+            yield f"{keyword.arg}="
+
+
+def _compare(node: ast.Compare) -> Iterator[str]:
+    if any(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
+        yield "in"
+    if len(node.ops) > 1:
+        yield "chained comparison"
+
+
+def _shaped(node: ast.AST) -> Iterator[str]:
+    """The constructs a node's kind alone does not name: they depend on its parts."""
+    if isinstance(node, ast.If):
+        yield from _if(node)
+    elif isinstance(node, ast.Call):
+        yield from _call(node)
+    elif isinstance(node, ast.Compare):
+        yield from _compare(node)
+    elif isinstance(node, ast.Subscript):
+        yield "slice" if isinstance(node.slice, ast.Slice) else "index"
+    elif isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        yield _OPERATORS[type(node.op)]
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        yield "not"
+    elif isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+        yield "format spec"
+    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
+        yield "decorator"
+
+
 def _walk(tree: ast.AST) -> Iterator[str]:
     for node in ast.walk(tree):
         name = _NODES.get(type(node))
         if name is not None:
             yield name
-        if isinstance(node, ast.If):
-            yield "if"
-            if node.orelse:
-                yield (
-                    "elif"
-                    if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If)
-                    else "else"
-                )
-        elif isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Name) and func.id in _BUILTINS:
-                yield f"{func.id}()"
-            elif isinstance(func, ast.Attribute):
-                module = isinstance(func.value, ast.Name) and func.value.id in _MODULES
-                yield "import" if module else f".{func.attr}()"
-            for keyword in node.keywords:
-                if keyword.arg is not None:
-                    yield f"{keyword.arg}="
-        elif isinstance(node, ast.Subscript):
-            yield "slice" if isinstance(node.slice, ast.Slice) else "index"
-        elif isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-            yield _OPERATORS[type(node.op)]
-        elif isinstance(node, ast.Compare):
-            if any(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
-                yield "in"
-            if len(node.ops) > 1:
-                yield "chained comparison"
-        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            yield "not"
-        elif isinstance(node, ast.FormattedValue) and node.format_spec is not None:
-            yield "format spec"
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.decorator_list:
-            yield "decorator"
+        yield from _shaped(node)
         if isinstance(node, ast.Assign | ast.For | ast.comprehension) and any(
             isinstance(target, ast.Tuple | ast.List) for target in _targets(node)
         ):

@@ -91,7 +91,7 @@ async def metrics_endpoint(request: Request) -> Response:
         try:
             async with pipeline.sessionmaker() as session:
                 metrics.set_depths(await repository.depths(session), pipeline.queues.queues)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - metrics are served even if the depths are not
             log.warning("queue_depth_refresh_failed", error=type(exc).__name__)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -157,7 +157,7 @@ class JobQueues:
                             await redis.xgroup_delconsumer(
                                 broker.queue_name, broker.consumer_group_name, broker.consumer_name
                             )
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - shutdown goes on; the tidy removes it later
                 log.warning("consumer_remove_failed", queue=broker.queue_name, error=repr(exc))
 
     async def tidy(self, stale_consumer_idle_ms: int) -> dict[str, int]:
@@ -225,7 +225,7 @@ class JobQueues:
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - the listener outlives any failure
                 log.warning("queue_listen_failed", queue=queue, error=repr(exc), retry_in=delay)
                 first = False
                 with contextlib.suppress(TimeoutError):

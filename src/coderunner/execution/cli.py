@@ -95,7 +95,7 @@ async def _check_database(engine: AsyncEngine) -> str | None:
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1 FROM execution_jobs LIMIT 1"))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any reason is reported, by its name
         return (
             f"cannot read the jobs table ({type(exc).__name__}); "
             "is DATABASE_URL right and migrated (`coderunner migrate`)?"

@@ -98,7 +98,7 @@ class RedisEventBus(EventBus):
         self._deliver(job_id, JobEvent(status, job, job_id))
         try:
             await self.redis.publish(self.channel(job_id), status)
-        except Exception as exc:  # listeners poll the row too
+        except Exception as exc:  # noqa: BLE001 - transport down: listeners poll the row too
             log.warning("job_event_publish_failed", job_id=job_id, error=type(exc).__name__)
 
     async def _read_forever(self) -> None:
@@ -119,7 +119,7 @@ class RedisEventBus(EventBus):
                             )
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - the reader reconnects after any failure
                 self.connected.clear()
                 log.warning("job_events_reconnecting", error=type(exc).__name__)
                 await asyncio.sleep(delay)

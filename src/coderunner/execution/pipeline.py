@@ -160,7 +160,7 @@ class Pipeline:
         """Send a committed job; if the transport is down the sweeper sends it later."""
         try:
             await self.queues.kick(job.queue, job.id)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - transport down: the sweeper sends it later
             log.warning("job_enqueue_failed", job_id=job.id, error=type(exc).__name__)
             async with self.sessionmaker() as session:
                 await session.execute(

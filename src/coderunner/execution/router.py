@@ -94,7 +94,8 @@ async def _start(
             await pipeline.enqueue(job)
             if wait:
                 found = await pipeline.wait_finished(job.id, changes, pipeline.options.wait_s)
-    except Exception as exc:
+    # the job is committed: whatever broke the wait, answer with its row (202 while it runs)
+    except Exception as exc:  # noqa: BLE001
         log.warning("job_wait_interrupted", job_id=job.id, error=repr(exc)[:300])
     job = found or job
     return _json(job, 200 if job.status in TERMINAL else 202, role)

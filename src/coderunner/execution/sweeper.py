@@ -73,7 +73,7 @@ class Sweeper:
         for job_id, queue in jobs:
             try:
                 await self.kick(queue, job_id)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - transport down: the next sweep retries
                 log.warning("job_send_failed", job_id=job_id, error=type(exc).__name__)
                 break  # the transport is down: the next sweep tries again
             sent.append(job_id)
@@ -167,7 +167,7 @@ class Sweeper:
                     await self.housekeeping()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - the sweeper outlives any failed sweep
                 log.warning("sweep_failed", error=repr(exc))
             await asyncio.sleep(interval)
 

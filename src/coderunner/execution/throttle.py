@@ -50,7 +50,7 @@ class QueueThrottle:
                     return time.monotonic() - started
                 stats = await self.strategy.get_window_stats(item, "queue", queue)
                 pause = stats.reset_time - time.time()
-            except Exception as exc:  # storage down: don't stop the queue, say so
+            except Exception as exc:  # noqa: BLE001 - storage down: don't stop the queue, say so
                 log.warning("job_rate_limit_storage_error", queue=queue, error=type(exc).__name__)
                 return time.monotonic() - started
             await asyncio.sleep(min(1.0, max(0.005, pause)))

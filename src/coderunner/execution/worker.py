@@ -336,7 +336,7 @@ class JobProcessor:
                         session, claim.job_id, self.worker_id, claim.attempt, utcnow()
                     )
                     await session.commit()
-            except Exception as exc:  # a database blip: try again next beat
+            except Exception as exc:  # noqa: BLE001 - a database blip: try again next beat
                 log.warning("job_heartbeat_failed", job_id=claim.job_id, error=type(exc).__name__)
                 continue
             if not alive:
@@ -424,7 +424,7 @@ class JobProcessor:
                             await self._record_progress(session, work, outcome)
                         await session.commit()
                     return written
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - retried until the deadline, then logged
                     left = deadline - loop.time()
                     log.warning(
                         "job_result_write_failed",
@@ -466,7 +466,7 @@ class JobProcessor:
                     session, claim.job_id, self.worker_id, claim.attempt, refund=refund
                 )
                 await session.commit()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the sweeper reclaims an unreleased job
             log.warning("job_release_failed", job_id=claim.job_id, error=repr(exc))
             return
         if not released:

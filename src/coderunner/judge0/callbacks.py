@@ -62,5 +62,5 @@ async def deliver(pipeline: Any, token: str, job_id: str, url: str, encoded: boo
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(1.0)
-    except Exception as exc:  # a callback must never take the API down
+    except Exception as exc:  # noqa: BLE001 - a callback must never take the API down
         log.warning("judge0_callback_failed", token=token, error=type(exc).__name__)

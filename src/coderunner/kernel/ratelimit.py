@@ -87,7 +87,8 @@ class RateLimiter:
             if await self.strategy.hit(item, *ids):
                 return None
             return await self._retry_after(item, *ids)
-        except Exception as exc:  # storage down: fail open, one line per request (no traceback)
+        # storage down (whatever its client raises): fail open, one line per request
+        except Exception as exc:  # noqa: BLE001
             storage_error(exc)
             return None
 

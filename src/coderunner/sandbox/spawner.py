@@ -90,7 +90,8 @@ def _child(request: "dict[str, object]", fds: "list[int]") -> None:
         argv = [str(a) for a in request["argv"]]  # type: ignore[attr-defined]
         env = {str(k): str(v) for k, v in request["env"].items()}  # type: ignore[attr-defined]
         os.execve(argv[0], argv, env)  # noqa: S606 - a fixed argv, no shell
-    except BaseException as exc:
+    # in the forked child: whatever happens, say why and never return into the parent's code
+    except BaseException as exc:  # noqa: BLE001
         try:
             os.write(2, f"sandbox launcher: {exc}\n".encode())
         finally:

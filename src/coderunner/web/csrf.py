@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
@@ -31,7 +31,7 @@ def _cookie_token(scope: Scope) -> str | None:
             jar: SimpleCookie = SimpleCookie()
             try:
                 jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed Cookie header means "no token"
+            except CookieError:  # a malformed Cookie header means "no token"
                 return None
             morsel = jar.get(CSRF_COOKIE)
             if morsel is not None and len(morsel.value) >= 32:
