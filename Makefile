@@ -35,7 +35,7 @@ pytest: ## pytest only (PYTEST_ARGS=... to pass options)
 	$(VENV)/pytest $(PYTEST_ARGS)
 
 loadtest: install ## A class of 30 children for 60 s (Locust) against a local server; SCALED=1 for scaled out
-	$(VENV)/python bench/loadtest.py --users $(or $(USERS),30) --seconds $(or $(SECONDS),60) $(if $(SCALED),--scaled)
+	$(VENV)/python -m bench.loadtest --users $(or $(USERS),30) --seconds $(or $(SECONDS),60) $(if $(SCALED),--scaled)
 
 selftest: install ## Prove the sandbox isolates and limits code on this host
 	$(VENV)/coderunner selftest
@@ -50,7 +50,7 @@ bench-languages: install ## Per-language benchmark (Python, JavaScript, Java) ag
 	$(VENV)/python bench/languages.py
 
 bench-pipeline: install ## Pipeline benchmark over HTTP (starts its own server)
-	$(VENV)/python bench/pipeline.py
+	$(VENV)/python -m bench.pipeline
 
 web: ## Rebuild the committed editor bundle (needs Node and npm)
 	cd web && npm ci && npm run build

@@ -4,7 +4,7 @@ Starts the product on free ports on 127.0.0.1 (embedded `coderunner serve`, or w
 `coderunner api` + `coderunner web` + one `coderunner worker` on PostgreSQL and Redis), runs
 Locust headless for a bounded time, prints the percentiles per request and stops everything.
 
-    .venv/bin/python bench/loadtest.py --users 30 --seconds 60 [--scaled]
+    .venv/bin/python -m bench.loadtest --users 30 --seconds 60 [--scaled]
 
 The per-address request limit is lifted (a whole class shares one address); the per-user job
 rate limits and caps stay at their defaults, as in a school.
@@ -20,40 +20,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import httpx
-from redis import Redis
-
-from pipeline import CODERUNNER, PG_ADMIN, REDIS_URL, free_port
+from tests.support.env import REDIS_URL, delete_redis_keys, scratch_database
+from tests.support.ports import free_port
+from tests.support.serve import CODERUNNER, Processes
 
 HERE = Path(__file__).resolve().parent
 LOCUST = str(Path(sys.executable).with_name("locust"))
-
-
-def _psql(sql: str) -> None:
-    subprocess.run(["psql", PG_ADMIN, "-q", "-c", sql], check=True, capture_output=True)
-
-
-def _wait(url: str, procs: list[subprocess.Popen[bytes]], logs: list[Path]) -> None:
-    deadline = time.monotonic() + 300
-    last = "no answer"
-    while time.monotonic() < deadline:
-        for proc, log in zip(procs, logs, strict=True):
-            if proc.poll() is not None:
-                raise SystemExit(f"server exited early:\n{log.read_text()[-3000:]}")
-        try:
-            response = httpx.get(url, timeout=5)
-            if response.status_code == 200:
-                return
-            last = f"{response.status_code} {response.text[:500]}"
-        except httpx.HTTPError as exc:
-            last = type(exc).__name__
-        time.sleep(0.5)
-    raise SystemExit(f"{url} did not answer 200 in 300 s (last: {last})")
 
 
 @contextmanager
@@ -69,58 +45,31 @@ def server(scaled: bool) -> Iterator[tuple[str, Path]]:
         "CODERUNNER_API_URL": f"http://127.0.0.1:{api_port}",
         "CODERUNNER_TRUSTED_PROXIES": "127.0.0.1/32",
     }
-    database = f"coderunner_load_{secrets.token_hex(4)}"
-    procs: list[subprocess.Popen[bytes]] = []
-    logs: list[Path] = []
-
-    def spawn(name: str, argv: list[str], extra: dict[str, str] | None = None) -> None:
-        log = tmp / f"{name}.log"
-        logs.append(log)
-        with log.open("wb") as handle:
-            procs.append(
-                subprocess.Popen(
-                    argv, env={**env, **(extra or {})}, stdout=handle, stderr=subprocess.STDOUT
-                )
-            )
-
-    try:
+    prefix = f"load-{secrets.token_hex(4)}"
+    with ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
+        servers = Processes(tmp, env)
         if scaled:
-            _psql(f'CREATE DATABASE "{database}"')
-            env["DATABASE_URL"] = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
-            env["REDIS_URL"] = REDIS_URL
-            env["CODERUNNER_REDIS_PREFIX"] = f"load-{secrets.token_hex(4)}"
-            subprocess.run([CODERUNNER, "migrate"], env=env, check=True, capture_output=True)
-            spawn(
-                "api",
-                [CODERUNNER, "api", "--port", str(api_port)],
-                {"CODERUNNER_EMBEDDED_WORKERS": "false"},
+            servers.env["DATABASE_URL"] = cleanup.enter_context(scratch_database("coderunner_load"))
+            servers.env["REDIS_URL"] = REDIS_URL
+            servers.env["CODERUNNER_REDIS_PREFIX"] = prefix
+            cleanup.callback(delete_redis_keys, prefix)
+            subprocess.run(
+                [CODERUNNER, "migrate"], env=servers.env, check=True, capture_output=True
             )
-            spawn("worker", [CODERUNNER, "worker"])
-            spawn("web", [CODERUNNER, "web", "--port", str(web_port)])
+        cleanup.callback(servers.stop_all)
+        if scaled:
+            api = [CODERUNNER, "api", "--port", str(api_port)]
+            servers.start("api", api, CODERUNNER_EMBEDDED_WORKERS="false")
+            servers.start("worker", [CODERUNNER, "worker"])
+            servers.start("web", [CODERUNNER, "web", "--port", str(web_port)])
         else:
-            spawn(
-                "serve",
-                [CODERUNNER, "serve", "--api-port", str(api_port), "--web-port", str(web_port)],
-            )
-        _wait(f"http://127.0.0.1:{api_port}/health", procs, logs)
-        _wait(f"http://127.0.0.1:{web_port}/login", procs, logs)
+            ports = ["--api-port", str(api_port), "--web-port", str(web_port)]
+            servers.start("serve", [CODERUNNER, "serve", *ports])
+        # a class's server may start slowly on a loaded machine: the default generous deadline
+        servers.wait_until_answers(f"http://127.0.0.1:{api_port}/health")
+        servers.wait_until_answers(f"http://127.0.0.1:{web_port}/login")
         yield f"http://127.0.0.1:{web_port}", tmp
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if scaled:
-            _psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            with Redis.from_url(REDIS_URL) as redis:
-                keys = list(redis.scan_iter(match=f"{env['CODERUNNER_REDIS_PREFIX']}*"))
-                if keys:
-                    redis.delete(*keys)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def report(stats_csv: Path) -> int:

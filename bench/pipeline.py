@@ -1,6 +1,6 @@
 """Pipeline benchmark: the whole execution path over HTTP against bare sandboxed Python.
 
-    .venv/bin/python bench/pipeline.py [--rounds R] [--runs N] [--seconds S] [--submissions M]
+    .venv/bin/python -m bench.pipeline [--rounds R] [--runs N] [--seconds S] [--submissions M]
                                        [--scaled] [--url URL] [--json]
 
 Without --url it starts the product itself on free ports with a fresh data dir:
@@ -30,25 +30,23 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-from redis import Redis
+
+from tests.support.env import REDIS_URL, delete_redis_keys, scratch_database
+from tests.support.ports import free_port
+from tests.support.serve import CODERUNNER, Processes
 
 HERE = Path(__file__).resolve().parent
-CODERUNNER = str(Path(sys.executable).with_name("coderunner"))
 PASSWORD = "bench-password-12345"
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-REDIS_URL = "redis://127.0.0.1:6379/4"
 
 
 def _sandbox_bench() -> Any:
@@ -58,12 +56,6 @@ def _sandbox_bench() -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -82,25 +74,6 @@ def summary(samples: list[float]) -> dict[str, float]:
 # servers ------------------------------------------------------------------------------------
 
 
-def _wait_http(url: str, procs: list[subprocess.Popen[bytes]], logs: list[Path]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        for proc, log in zip(procs, logs, strict=True):
-            if proc.poll() is not None:
-                raise SystemExit(f"server exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url + "/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("server did not become healthy in 120 s")
-
-
-def _psql(sql: str) -> None:
-    subprocess.run(["psql", PG_ADMIN, "-q", "-c", sql], check=True, capture_output=True)
-
-
 @contextmanager
 def start_server(scaled: bool) -> Iterator[tuple[str, str]]:
     """Start the product; yields (api url, description)."""
@@ -115,67 +88,35 @@ def start_server(scaled: bool) -> Iterator[tuple[str, str]]:
         "LOG_LEVEL": "warning",
         "CODERUNNER_ADMIN_PASSWORD": PASSWORD,
     }
-    database = f"coderunner_bench_{secrets.token_hex(4)}"
-    procs: list[subprocess.Popen[bytes]] = []
-    logs: list[Path] = []
-
-    def spawn(name: str, argv: list[str], extra: dict[str, str] | None = None) -> None:
-        log = tmp / f"{name}.log"
-        logs.append(log)
-        procs.append(
-            subprocess.Popen(
-                argv, env={**env, **(extra or {})}, stdout=log.open("wb"), stderr=subprocess.STDOUT
-            )
-        )
-
-    try:
+    prefix = f"bench-{secrets.token_hex(4)}"
+    with ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
         if scaled:
-            _psql(f'CREATE DATABASE "{database}"')
-            env["DATABASE_URL"] = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
+            env["DATABASE_URL"] = cleanup.enter_context(scratch_database("coderunner_bench"))
             env["REDIS_URL"] = REDIS_URL
-            env["CODERUNNER_REDIS_PREFIX"] = f"bench-{secrets.token_hex(4)}"
+            env["CODERUNNER_REDIS_PREFIX"] = prefix
             env["CODERUNNER_ENV"] = "development"
+            cleanup.callback(delete_redis_keys, prefix)
         subprocess.run(
             [CODERUNNER, "create-admin", "--username", "benchadmin"],
             env=env,
             check=True,
             capture_output=True,
         )
+        servers = Processes(tmp, env)
+        cleanup.callback(servers.stop_all)
         if scaled:
-            spawn(
-                "api",
-                [CODERUNNER, "api", "--port", str(api_port)],
-                {"CODERUNNER_EMBEDDED_WORKERS": "false"},
-            )
-            spawn("worker", [CODERUNNER, "worker"])
+            api = [CODERUNNER, "api", "--port", str(api_port)]
+            servers.start("api", api, CODERUNNER_EMBEDDED_WORKERS="false")
+            servers.start("worker", [CODERUNNER, "worker"])
             description = "scaled out: coderunner api + 1 coderunner worker, PostgreSQL + Redis"
         else:
-            spawn(
-                "serve",
-                [CODERUNNER, "serve", "--api-port", str(api_port), "--web-port", str(web_port)],
-            )
+            ports = ["--api-port", str(api_port), "--web-port", str(web_port)]
+            servers.start("serve", [CODERUNNER, "serve", *ports])
             description = "embedded: coderunner serve (SQLite, in-process queue and workers)"
         url = f"http://127.0.0.1:{api_port}"
-        _wait_http(url, procs, logs)
+        servers.wait_until_answers(f"{url}/health")
         yield url, description
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if scaled:
-            _psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            prefix = env.get("CODERUNNER_REDIS_PREFIX")
-            if prefix:
-                with Redis.from_url(REDIS_URL) as redis:
-                    keys = list(redis.scan_iter(match=f"{prefix}*"))
-                    if keys:
-                        redis.delete(*keys)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # HTTP measurements ---------------------------------------------------------------------------

@@ -6,8 +6,7 @@ import httpx
 from fastapi import FastAPI
 
 from coderunner.auth.tokens import decode_token
-
-from .conftest import PASSWORD, TEST_SECRET, Account, register
+from tests.support.app import PASSWORD, TEST_SECRET, Account, register
 
 
 async def test_register_returns_token_and_camel_case_user(client: httpx.AsyncClient) -> None:

@@ -17,8 +17,7 @@ from click.testing import CliRunner
 from coderunner.api.app import create_app
 from coderunner.api.cli import create_admin_command, migrate_command
 from coderunner.config import load_settings
-
-from .conftest import TEST_SECRET
+from tests.support.app import TEST_SECRET
 
 
 @pytest.fixture

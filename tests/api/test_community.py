@@ -8,8 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from coderunner.progress.service import record_submission
-
-from .conftest import Account, create_account
+from tests.support.app import Account, create_account
 
 
 async def _solve(app: FastAPI, user_id: str, problem_id: str, attempts: int = 1) -> None:

@@ -8,8 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from coderunner.cheatsheets.models import Cheatsheet
-
-from .conftest import Account, problem_payload
+from tests.support.app import Account, problem_payload
 
 
 async def _level(client: httpx.AsyncClient, who: Account, age: str, number: int) -> None:

@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from coderunner.auth.names import ADJECTIVES, ANIMALS, clean_display_name
-
-from .conftest import Account, register
+from tests.support.app import Account, register
 
 REFUSED = [
     "Ms Smith (teacher)",

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from .conftest import Account
+from tests.support.app import Account, problem_payload
 
 
 async def test_unknown_route_and_method_are_json(client: httpx.AsyncClient) -> None:
@@ -122,8 +122,6 @@ async def test_nul_characters_are_refused_not_500(
 async def test_problem_comparison_and_limits_are_validated_and_stored_camel_case(
     client: httpx.AsyncClient, teacher: Account
 ) -> None:
-    from .conftest import problem_payload
-
     for bad in (
         {"comparison": {"mode": "fuzzy"}},
         {"comparison": {"mode": "float", "tolerance": -1}},

@@ -12,8 +12,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from coderunner.api.app import create_app
-
-from .conftest import METRICS_HEADERS, make_settings
+from tests.support.app import METRICS_HEADERS, make_settings
 
 
 async def _client(app: Any, address: str) -> httpx.AsyncClient:

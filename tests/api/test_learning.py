@@ -15,8 +15,7 @@ from coderunner.db.base import utcnow
 from coderunner.kernel.errors import NotFound
 from coderunner.progress.service import record_submission
 from coderunner.sessions.models import LearningSession
-
-from .conftest import Account
+from tests.support.app import Account
 
 
 async def _age_heartbeat(app: FastAPI, session_id: str, seconds: int) -> None:

@@ -17,8 +17,7 @@ from limits.aio.storage import MemoryStorage
 
 from coderunner.auth.models import Role
 from coderunner.auth.throttle import BACKOFF_BASE_S, BACKOFF_CAP_S, LoginThrottle
-
-from .conftest import PASSWORD, create_account, make_settings
+from tests.support.app import PASSWORD, create_account, make_settings
 
 Connect = Callable[[str], AbstractAsyncContextManager[httpx.AsyncClient]]
 

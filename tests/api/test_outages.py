@@ -8,7 +8,6 @@ where the app meets it.
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +22,8 @@ from sqlalchemy.exc import OperationalError
 from coderunner.api.app import create_app
 from coderunner.execution import app as execution_app
 from coderunner.kernel.outage import outage_of
-
-from .conftest import PASSWORD, Account, make_settings, register, truncate_all
+from tests.support.app import PASSWORD, Account, make_settings, register, truncate_all
+from tests.support.ports import dead_port
 
 
 @pytest.fixture
@@ -32,9 +31,8 @@ def dead_redis_url() -> Iterator[str]:
     """A Redis URL where nothing can listen: the port stays bound (not listening) by this test,
     so a connection is refused at once and no other process (a parallel test's server) can take
     the port meanwhile."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    with dead_port() as port:
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 def _is_refusal(response: httpx.Response) -> None:

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from coderunner.api.app import create_app
 from coderunner.auth.models import RevokedToken
 from coderunner.config import Settings
-
-from .conftest import PASSWORD, REDIS_TEST_URL, Account, register
+from tests.support.app import PASSWORD, Account, make_settings, register, truncate_all
+from tests.support.env import REDIS_URL
 
 
 async def test_health_reports_db_and_redis(client: httpx.AsyncClient, settings: Settings) -> None:
@@ -181,7 +181,7 @@ async def test_forwarded_for_only_from_trusted_proxies(
 async def redis_prefix() -> AsyncIterator[str]:
     prefix = f"crtest-{secrets.token_hex(6)}"
     yield prefix
-    redis = Redis.from_url(REDIS_TEST_URL)
+    redis = Redis.from_url(REDIS_URL)
     keys = [key async for key in redis.scan_iter(match=f"{prefix}*")]
     if keys:
         await redis.delete(*keys)
@@ -189,7 +189,7 @@ async def redis_prefix() -> AsyncIterator[str]:
 
 
 async def _redis_keys(prefix: str) -> list[bytes]:
-    redis = Redis.from_url(REDIS_TEST_URL)
+    redis = Redis.from_url(REDIS_URL)
     try:
         return [key async for key in redis.scan_iter(match=f"{prefix}*")]
     finally:
@@ -200,12 +200,10 @@ async def _redis_keys(prefix: str) -> list[bytes]:
 async def test_redis_rate_limit_is_shared_between_processes(
     database_url: str, tmp_path: Any, redis_prefix: str
 ) -> None:
-    from .conftest import make_settings
-
     settings = make_settings(
         database_url,
         tmp_path / "data",
-        redis_url=REDIS_TEST_URL,
+        redis_url=REDIS_URL,
         redis_prefix=redis_prefix,
         rate_limit_max_requests=4,
     )
@@ -234,12 +232,10 @@ async def test_redis_rate_limit_is_shared_between_processes(
 async def test_redis_revocation_and_login_failures(
     database_url: str, tmp_path: Any, redis_prefix: str
 ) -> None:
-    from .conftest import make_settings, truncate_all
-
     settings = make_settings(
         database_url,
         tmp_path / "data",
-        redis_url=REDIS_TEST_URL,
+        redis_url=REDIS_URL,
         redis_prefix=redis_prefix,
         auth_failure_limit=2,
     )

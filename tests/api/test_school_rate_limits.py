@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from .conftest import create_account
+from tests.support.app import create_account
 
 SCHOOL = "203.0.113.7"
 PAGE_CALLS = ("/auth/me", "/levels/7-9", "/progress", "/learning/streak", "/learning/badges")

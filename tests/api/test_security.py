@@ -15,8 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from coderunner.auth.tokens import ISSUER, issue_token
-
-from .conftest import (
+from tests.support.app import (
     PASSWORD,
     SECRET_MARKERS,
     TEST_SECRET,

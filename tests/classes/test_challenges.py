@@ -14,11 +14,9 @@ from sqlalchemy import update
 from coderunner.auth.models import Role, User
 from coderunner.classes.exports import safe_cell
 from coderunner.progress.service import record_submission
+from tests.support.app import Account, create_account
 
-from .conftest import api
 from .test_dashboard import add_job, class_with
-
-Account = api.Account
 
 
 def iso(delta_minutes: float) -> str:
@@ -39,15 +37,15 @@ async def test_a_contest_ranks_the_class_by_solved_then_time(
     learner: Account,
     problem: dict[str, Any],
 ) -> None:
-    fast = await api.create_account(app, "fast", age_group="10-12")
-    late = await api.create_account(app, "=cmd", age_group="10-12")  # a hostile username
-    shy = await api.create_account(app, "shy", age_group="10-12")
+    fast = await create_account(app, "fast", age_group="10-12")
+    late = await create_account(app, "=cmd", age_group="10-12")  # a hostile username
+    shy = await create_account(app, "shy", age_group="10-12")
     async with app.state.sessionmaker() as session:
         await session.execute(
             update(User).where(User.id == shy.id).values(leaderboard_opt_out=True)
         )
         await session.commit()
-    outsider = await api.create_account(app, "outsider", age_group="10-12")
+    outsider = await create_account(app, "outsider", age_group="10-12")
     class_id = await class_with(client, teacher, learner, fast, late, shy)
     pid = problem["id"]
     body = {
@@ -139,7 +137,7 @@ async def test_challenges_are_checked_and_hidden_until_they_open(
     assert (await client.get("/challenges/open", headers=learner.headers)).json()[
         "challenges"
     ] == []
-    other = await api.create_account(app, "teacher2", Role.TEACHER)
+    other = await create_account(app, "teacher2", Role.TEACHER)
     assert (await client.get(path, headers=other.headers)).status_code == 404
     assert (await client.post(path, json=later, headers=other.headers)).status_code == 404
     assert (await client.post(path, json=later, headers=learner.headers)).status_code == 403
@@ -162,7 +160,7 @@ async def test_progress_csv_is_the_grid(
     assert table[0][:2] == ["username", "solved"]
     assert table[1][0] == "learner1"
     assert table[1][-1] == "solved (1 tries)"
-    other = await api.create_account(app, "teacher2", Role.TEACHER)
+    other = await create_account(app, "teacher2", Role.TEACHER)
     denied = await client.get(f"/classes/{class_id}/progress.csv", headers=other.headers)
     assert denied.status_code == 404
 
@@ -187,7 +185,7 @@ async def test_a_childs_leaderboard_is_their_class_and_opt_in(
             "/auth/login", json={"username": kid["username"], "password": kid["password"]}
         )
         tokens[kid["username"]] = {"Authorization": f"Bearer {login.json()['token']}"}
-    outsider = await api.create_account(app, "outsider", age_group="10-12")
+    outsider = await create_account(app, "outsider", age_group="10-12")
     for kid in (ana, ben):
         async with app.state.sessionmaker() as session:
             await record_submission(session, kid["id"], problem["id"], 1.0, True)

@@ -12,10 +12,7 @@ from fastapi import FastAPI
 
 from coderunner.auth.models import Role
 from coderunner.classes import codes
-
-from .conftest import api
-
-Account = api.Account
+from tests.support.app import Account, create_account
 
 
 async def make_class(
@@ -116,7 +113,7 @@ async def test_a_wrong_code_is_kind_and_guessing_is_rate_limited(
 async def test_teachers_do_not_join_with_a_code_but_are_added_as_co_teachers(
     app: FastAPI, client: httpx.AsyncClient, teacher: Account, learner: Account
 ) -> None:
-    other = await api.create_account(app, "teacher2", Role.TEACHER)
+    other = await create_account(app, "teacher2", Role.TEACHER)
     made = await make_class(client, teacher)
     refused = await join(client, other, made["joinCode"])
     assert refused.status_code == 403
@@ -262,12 +259,12 @@ ACCESS_TABLE: list[tuple[str, str, dict[str, Any] | None, tuple[int, ...]]] = [
 @pytest.mark.parametrize("who", WHO)
 async def test_access_table(app: FastAPI, client: httpx.AsyncClient, who: str) -> None:
     """Every row of ACCESS_TABLE for one person, each row against a fresh class of A's."""
-    admin = await api.create_account(app, "admin1", Role.ADMIN)
+    admin = await create_account(app, "admin1", Role.ADMIN)
     people = {
-        "A": await api.create_account(app, "teacherA", Role.TEACHER),
-        "B": await api.create_account(app, "teacherB", Role.TEACHER),
-        "member": await api.create_account(app, "member1", age_group="7-9"),
-        "outsider": await api.create_account(app, "outsider1", age_group="7-9"),
+        "A": await create_account(app, "teacherA", Role.TEACHER),
+        "B": await create_account(app, "teacherB", Role.TEACHER),
+        "member": await create_account(app, "member1", age_group="7-9"),
+        "outsider": await create_account(app, "outsider1", age_group="7-9"),
         "admin": admin,
     }
     for number in (1, 2):

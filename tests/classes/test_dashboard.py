@@ -12,10 +12,7 @@ from coderunner.auth.models import Role
 from coderunner.classes.dashboard import idle_since
 from coderunner.execution.models import ExecutionJob
 from coderunner.progress.service import record_submission
-
-from .conftest import api
-
-Account = api.Account
+from tests.support.app import Account, create_account
 
 
 def test_idle_since_is_the_start_of_the_current_stretch_without_a_solve() -> None:
@@ -92,9 +89,9 @@ async def test_grid_shows_each_learners_cells_and_who_needs_help(
     learner: Account,
     problem: dict[str, Any],
 ) -> None:
-    steady = await api.create_account(app, "steady", age_group="10-12")
-    busy = await api.create_account(app, "busy", age_group="10-12")
-    outsider = await api.create_account(app, "outsider", age_group="10-12")
+    steady = await create_account(app, "steady", age_group="10-12")
+    busy = await create_account(app, "busy", age_group="10-12")
+    outsider = await create_account(app, "outsider", age_group="10-12")
     class_id = await class_with(client, teacher, learner, steady, busy)
     pid = problem["id"]
     await fail(app, learner.id, pid, 3)  # failed the same problem N=3 times
@@ -155,10 +152,10 @@ async def test_a_cell_shows_the_latest_code_read_only(
     assert body["latestCode"] == "print('newest')"
     assert body["latestJob"]["verdict"] == "WRONG_ANSWER"
     assert body["learner"]["username"] == "learner1"
-    other = await api.create_account(app, "teacher2", Role.TEACHER)
+    other = await create_account(app, "teacher2", Role.TEACHER)
     assert (await client.get(path, headers=other.headers)).status_code == 404
     assert (await client.get(path, headers=learner.headers)).status_code == 403
-    stranger = await api.create_account(app, "stranger", age_group="10-12")
+    stranger = await create_account(app, "stranger", age_group="10-12")
     outside = f"/classes/{class_id}/learners/{stranger.id}/problems/{pid}"
     assert (await client.get(outside, headers=teacher.headers)).status_code == 404
     # read-only: nothing to write at that address
@@ -179,7 +176,7 @@ async def test_unlock_and_relock_a_level_for_one_learner_or_the_class(
 ) -> None:
     level = {"ageGroup": "10-12", "number": 2, "title": "Loops", "concepts": ["loops"]}
     assert (await client.post("/levels", json=level, headers=teacher.headers)).status_code == 201
-    other = await api.create_account(app, "pal", age_group="10-12")
+    other = await create_account(app, "pal", age_group="10-12")
     class_id = await class_with(client, teacher, learner, other)
     assert (await _open_levels(client, learner))[2] is False
 
@@ -215,14 +212,14 @@ async def test_unlock_and_relock_a_level_for_one_learner_or_the_class(
         f"/classes/{class_id}/unlocks", json={"levelNumber": 9}, headers=teacher.headers
     )
     assert missing.status_code == 404
-    stranger = await api.create_account(app, "stranger", age_group="10-12")
+    stranger = await create_account(app, "stranger", age_group="10-12")
     not_here = await client.post(
         f"/classes/{class_id}/unlocks",
         json={"levelNumber": 2, "learnerId": stranger.id},
         headers=teacher.headers,
     )
     assert not_here.status_code == 404
-    other_teacher = await api.create_account(app, "teacher2", Role.TEACHER)
+    other_teacher = await create_account(app, "teacher2", Role.TEACHER)
     denied = await client.post(
         f"/classes/{class_id}/unlocks", json={"levelNumber": 2}, headers=other_teacher.headers
     )

@@ -22,11 +22,10 @@ from coderunner.classes.models import Classroom
 from coderunner.classes.schemas import GridOut
 from coderunner.db.base import utcnow
 from coderunner.execution.models import ExecutionJob
+from tests.support.app import Account, create_account
 
-from .conftest import api
 from .test_dashboard import class_with
 
-Account = api.Account
 # the fixture problem's hidden test is not a reversal (its output is a marker)
 SOLUTION = 'w = input()\nprint("HIDDEN-OUTPUT-7781" if w == "HIDDEN-INPUT-7781" else w[::-1])\n'
 WAIT_S = 90.0  # a busy 2-core machine: generous, and only ever a ceiling
@@ -63,7 +62,8 @@ class Events:
         self.seen: list[tuple[str, dict[str, Any]]] = []
 
     async def _read(self) -> tuple[str, dict[str, Any]]:
-        name, data = "message", []
+        name = "message"
+        data: list[str] = []
         async for line in self._lines:
             if not line:
                 if data:
@@ -105,8 +105,8 @@ async def test_a_learners_submission_reaches_their_teacher_and_no_other(
 ) -> None:
     pid = problem["id"]
     class_a = await class_with(client, teacher, learner)
-    other_teacher = await api.create_account(app, "teacher2", Role.TEACHER)
-    other_learner = await api.create_account(app, "learner2", age_group="10-12")
+    other_teacher = await create_account(app, "teacher2", Role.TEACHER)
+    other_learner = await create_account(app, "learner2", age_group="10-12")
     class_b = await class_with(client, other_teacher, other_learner)
 
     async with httpx.AsyncClient(base_url=served, timeout=WAIT_S) as http:
@@ -197,8 +197,8 @@ async def test_finished_jobs_update_one_row_not_the_whole_grid(
 ) -> None:
     """N finished jobs of a class's learner cost N one-learner reads, not N whole grids; jobs
     of learners outside the class cost the dashboard no read at all."""
-    quiet = await api.create_account(app, "quiet", age_group="10-12")
-    outsider = await api.create_account(app, "outsider", age_group="10-12")
+    quiet = await create_account(app, "quiet", age_group="10-12")
+    outsider = await create_account(app, "outsider", age_group="10-12")
     class_id = await class_with(client, teacher, learner, quiet)
     monkeypatch.setattr(live, "GRID_REFRESH_S", 3600.0)  # no timed refresh here
     builds: list[Collection[str] | None] = []

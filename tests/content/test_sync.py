@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -24,16 +20,7 @@ from coderunner.db.engine import create_engine_for_url, create_sessionmaker
 from coderunner.db.migrate import upgrade_url
 from coderunner.levels.models import Level
 from coderunner.problems.models import Problem, TestCase
-
-PG_ADMIN_DSN = os.environ.get("CODERUNNER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+from tests.support.env import scratch_database
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +39,9 @@ def database_url(migrated: Path, tmp_path: Path) -> str:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    name = f"coderunner_content_{secrets.token_hex(4)}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    with scratch_database("coderunner_content") as url:
         upgrade_url(url)
         yield url
-    finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -19,8 +16,8 @@ from sqlalchemy.pool import NullPool
 from coderunner.db.engine import create_engine_for_url
 from coderunner.db.migrate import alembic_config, downgrade_url, upgrade_url
 from coderunner.db.registry import metadata
+from tests.support.env import scratch_database
 
-PG_ADMIN_DSN = os.environ.get("CODERUNNER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 EXPECTED_TABLES = {
     "users",
     "revoked_tokens",
@@ -33,25 +30,13 @@ EXPECTED_TABLES = {
 }
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'migrate.db'}"
         return
-    name = f"coderunner_migrate_{secrets.token_hex(4)}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database("coderunner_migrate") as url:
+        yield url
 
 
 def _inspect(url: str) -> tuple[set[str], list[object], dict[str, str]]:

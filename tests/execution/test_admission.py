@@ -12,8 +12,9 @@ from sqlalchemy import func, select, update
 
 from coderunner.execution.models import ExecutionJob
 from coderunner.problems.models import Problem
+from tests.support.app import METRICS_HEADERS, register
 
-from .conftest import SOLUTION, add_problem, api, register, wait_job
+from .conftest import SOLUTION, add_problem, wait_job
 
 SLEEP = "import time\ntime.sleep({s})\nprint('slept')"
 
@@ -116,7 +117,7 @@ async def test_per_user_cap_answers_429_with_retry_after(
     await wait_job(client, second.json()["jobId"], learner.headers)
     again = await client.post("/execution/run", json={"code": "print(5)"}, headers=learner.headers)
     assert again.status_code == 202
-    metrics = (await client.get("/metrics", headers=api.METRICS_HEADERS)).text
+    metrics = (await client.get("/metrics", headers=METRICS_HEADERS)).text
     assert 'coderunner_execution_rejections_total{queue="code-execution",reason="user_cap"}' in (
         metrics
     )
@@ -167,7 +168,7 @@ async def test_health_and_metrics_describe_the_pipeline(
     queues = health["checks"]["queues"]
     assert queues["workers"] == "embedded"
     assert set(queues["queues"]) == {"code-execution", "code-submission"}
-    metrics = (await client.get("/metrics", headers=api.METRICS_HEADERS)).text
+    metrics = (await client.get("/metrics", headers=METRICS_HEADERS)).text
     for name in (
         'coderunner_queue_depth{queue="code-execution",status="pending"}',
         'coderunner_jobs_total{queue="code-execution",status="completed"}',

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 from redis.asyncio import Redis
@@ -20,10 +21,11 @@ from coderunner.execution.events import EventBus
 from coderunner.execution.sweeper import Sweeper
 from coderunner.logs import prune_log_files
 from coderunner.sandbox import get_sandbox
+from tests.support.app import make_settings
+from tests.support.env import REDIS_URL
 
-from .conftest import make_settings
-
-REDIS_URL = os.environ.get("CODERUNNER_TEST_REDIS", "redis://127.0.0.1:6379/1")
+# a stream's entries as redis-py returns them without decode_responses: (id, fields)
+Entries = list[tuple[bytes, dict[bytes, bytes]]]
 
 
 async def _nothing(queue: str, job_id: str) -> None:
@@ -51,7 +53,10 @@ async def test_tidy_trims_finished_entries_and_stale_consumers_never_pending(
         for i in range(5):
             await queues.kick("code-execution", f"job-{i}")
         # a worker that died holding its last message, and one that stopped with nothing
-        got = await redis.xreadgroup(group, "dead-worker", {stream: ">"}, count=5)
+        got = cast(
+            list[tuple[bytes, Entries]],
+            await redis.xreadgroup(group, "dead-worker", {stream: ">"}, count=5),
+        )
         ids = [entry_id for entry_id, _ in got[0][1]]
         await redis.xack(stream, group, *ids[:4])
         await redis.xgroup_createconsumer(stream, group, "stopped-worker")
@@ -60,15 +65,14 @@ async def test_tidy_trims_finished_entries_and_stale_consumers_never_pending(
         names = {c["name"] for c in await redis.xinfo_consumers(stream, group)}
         assert b"stopped-worker" not in names
         assert b"dead-worker" in names  # it still holds a pending message
-        left = [entry_id for entry_id, _ in await redis.xrange(stream)]
+        left = [entry_id for entry_id, _ in cast(Entries, await redis.xrange(stream))]
         assert left == [ids[4]]  # the four finished entries went, the pending one stays
         assert done == {"consumers": 1, "entries": 4}
         # a message sent but not yet delivered is never trimmed either
         await queues.kick("code-execution", "job-new")
         await redis.xack(stream, group, ids[4])
         await queues.tidy(stale_consumer_idle_ms=10)
-        left = await redis.xrange(stream)
-        assert len(left) == 1  # the undelivered one
+        assert len(cast(Entries, await redis.xrange(stream))) == 1  # the undelivered one
         # a stopping process removes its own consumer (nothing pending)
         own = queues.brokers["code-execution"]
         assert isinstance(own, RedisStreamBroker)

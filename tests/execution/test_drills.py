@@ -14,7 +14,6 @@ import errno
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,13 +25,12 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from redis import Redis as SyncRedis
-from redis.exceptions import RedisError
 
 from coderunner.api.app import create_app
 from coderunner.db.migrate import upgrade_url
-
-from .conftest import make_settings, register, truncate_all
+from tests.support.app import make_settings, register, truncate_all
+from tests.support.ports import free_port
+from tests.support.redis_server import start_redis, stop_redis
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -202,42 +200,11 @@ async def test_drill_disk_full(
 # Redis stopped and restarted without persistence -----------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_redis(port: int, tmp: Path) -> subprocess.Popen[bytes]:
-    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    argv += ["--appendonly", "no", "--dir", str(tmp)]
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with SyncRedis(port=port) as probe:
-                probe.ping()
-            return process
-        except RedisError:
-            assert process.poll() is None, "redis-server exited"
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-
-
-def _stop_redis(port: int, process: subprocess.Popen[bytes]) -> None:
-    subprocess.run(
-        ["redis-cli", "-p", str(port), "shutdown", "nosave"], check=False, capture_output=True
-    )
-    if process.poll() is None:
-        process.kill()
-    process.wait(10)
-
-
 @pytest.mark.redis
 @pytest.mark.timeout(240)
 async def test_drill_redis_down(sqlite_url: str, tmp_path: Path) -> None:
-    port = _free_port()
-    redis = _start_redis(port, tmp_path)
+    port = free_port()
+    redis = start_redis(port, tmp_path)
     try:
         settings = make_settings(
             sqlite_url,
@@ -275,7 +242,7 @@ async def test_drill_redis_down(sqlite_url: str, tmp_path: Path) -> None:
                 other = {"Authorization": f"Bearer {login.json()['token']}"}
                 answers.check("logout", await client.post("/auth/logout", headers=kid.headers))
 
-                await asyncio.to_thread(_stop_redis, port, redis)
+                await asyncio.to_thread(stop_redis, port, redis)
                 accepted: list[str] = []
                 for i in range(3):
                     me = answers.check("me", await client.get("/auth/me", headers=other))
@@ -298,7 +265,7 @@ async def test_drill_redis_down(sqlite_url: str, tmp_path: Path) -> None:
                 assert health.json()["checks"]["redis"]["status"] == "down"
 
                 redis = await asyncio.to_thread(
-                    _start_redis, port, tmp_path
+                    start_redis, port, tmp_path
                 )  # empty: no persistence
                 assert (await client.get("/auth/me", headers=kid.headers)).status_code == 401
                 for job_id in accepted:  # accepted during the outage: sent again, run once
@@ -317,7 +284,7 @@ async def test_drill_redis_down(sqlite_url: str, tmp_path: Path) -> None:
                 assert not [s for s in answers.seen if s[1] == 500]
                 print("drill redis down:", sorted({(w, c) for w, c, _ in answers.seen}))
     finally:
-        _stop_redis(port, redis)
+        stop_redis(port, redis)
 
 
 # PostgreSQL stopped and started again ----------------------------------------------------------
@@ -337,7 +304,7 @@ class OwnPostgres:
         self.root = Path(tempfile.mkdtemp(prefix="coderunner-drill-pg-"))
         self.root.chmod(0o755)
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         shutil.chown(self.root, "postgres", "postgres")
         self._as_postgres(
             _pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"

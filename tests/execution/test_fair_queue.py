@@ -15,8 +15,10 @@ from fastapi import FastAPI
 
 from coderunner.api.app import create_app
 from coderunner.execution.worker import fair_share
+from tests.support.app import make_settings, register, truncate_all
+from tests.support.env import REDIS_URL
 
-from .conftest import api, make_settings, register, truncate_all, wait_job
+from .conftest import wait_job
 
 SLOW = "import time\ntime.sleep(4)\nprint('slow')"
 
@@ -69,7 +71,7 @@ async def test_fair_share_holds_scaled_out(database_url: str, tmp_path: Path) ->
     """Scaled out: the API sends through Redis and a separate worker pipeline runs the jobs."""
     prefix = f"fairq-{time.time_ns()}"
     common: dict[str, Any] = {
-        "redis_url": api.REDIS_TEST_URL,
+        "redis_url": REDIS_URL,
         "redis_prefix": prefix,
         "execution_concurrency": 5,
         "execution_rate_limit": 0,

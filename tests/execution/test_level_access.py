@@ -15,8 +15,9 @@ import pytest
 from fastapi import FastAPI
 
 from coderunner.auth.models import Role
+from tests.support.app import create_account, problem_payload
 
-from .conftest import SOLUTION, api, problem_payload
+from .conftest import SOLUTION
 
 AGE = "10-12"
 OPEN, LOCKED, UNPUBLISHED, MISSING = "p-open", "p-locked", "p-draft", "nope"
@@ -93,10 +94,10 @@ def expected(route: str, role: str, pid: str) -> int:
 
 
 async def _seed(app: FastAPI, client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
-    teacher = await api.create_account(app, "teach", Role.TEACHER)
-    admin = await api.create_account(app, "boss", Role.ADMIN)
-    kid = await api.create_account(app, "kid", age_group=AGE)
-    unlocked = await api.create_account(app, "kid2", age_group=AGE)
+    teacher = await create_account(app, "teach", Role.TEACHER)
+    admin = await create_account(app, "boss", Role.ADMIN)
+    kid = await create_account(app, "kid", age_group=AGE)
+    unlocked = await create_account(app, "kid2", age_group=AGE)
     for number in (1, 2):
         level = {"ageGroup": AGE, "number": number, "title": f"L{number}", "concepts": ["x"]}
         created = await client.post("/levels", json=level, headers=teacher.headers)

@@ -13,8 +13,9 @@ from coderunner.api.app import create_app
 from coderunner.config import Settings
 from coderunner.db.engine import create_engine, create_sessionmaker
 from coderunner.execution.models import ExecutionJob
+from tests.support.app import register, truncate_all
 
-from .conftest import register, truncate_all, wait_job
+from .conftest import wait_job
 
 
 @pytest.mark.timeout(90)

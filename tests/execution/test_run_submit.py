@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from coderunner.progress.models import Progress
 from coderunner.sandbox import SERVER_MAXIMA
+from tests.support.app import SECRET_MARKERS, register
 
-from .conftest import SECRET_MARKERS, SOLUTION, add_problem, register, wait_job
+from .conftest import SOLUTION, add_problem, wait_job
 
 
 async def test_run_with_wait_answers_the_finished_job(

@@ -12,9 +12,7 @@ import asyncio
 import os
 import secrets
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -25,25 +23,24 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis import Redis
-from redis.exceptions import RedisError
 
 from coderunner.api.app import create_app
 from coderunner.execution.models import ExecutionJob
+from tests.support.app import TEST_SECRET, make_settings, register, sessions, truncate_all
+from tests.support.env import REDIS_URL, delete_redis_keys
+from tests.support.ports import free_port
+from tests.support.redis_server import shut_down, start_redis, stop_redis
+from tests.support.serve import CODERUNNER
+from tests.support.uids import Purpose, sandbox_env
 
-from .conftest import TEST_SECRET, make_settings, register, truncate_all, wait_job
+from .conftest import wait_job
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.sandbox]
 
-CODERUNNER = str(Path(sys.executable).with_name("coderunner"))
-SHARED_REDIS = os.environ.get("CODERUNNER_TEST_REDIS", "redis://127.0.0.1:6379/1")
-STALE_S = 3
+# a worker that misses this long of heartbeats (every 0.5 s) is dead: generous, so a worker that
+# a loaded machine starves for a few seconds is not taken for dead
+STALE_S = 10
 SLEEPER = "import time\ntime.sleep({s})\nprint('done')"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -72,12 +69,14 @@ class Stack:
 
 
 class Worker:
-    def __init__(self, stack: Stack, name: str) -> None:
+    def __init__(self, stack: Stack, name: str, part: int = 0) -> None:
+        """`part`: which third of this test's sandbox uids it runs programs as (workers that run
+        at the same time need different ones)."""
         self.log = stack.tmp / f"{name}.log"
         self.handle = self.log.open("wb")
         self.process = subprocess.Popen(
             [CODERUNNER, "worker", "--concurrency-execution", "1", "--concurrency-submission", "1"],
-            env=stack.env(),
+            env={**stack.env(), **sandbox_env(Purpose.OTHER_SERVER, part=part, parts=3)},
             stdout=self.handle,
             stderr=subprocess.STDOUT,
         )
@@ -103,14 +102,8 @@ class Worker:
 @pytest.fixture
 def stack(postgres_url: str, tmp_path: Path) -> Iterator[Stack]:
     prefix = f"crtest-{secrets.token_hex(4)}"
-    yield Stack(postgres_url, SHARED_REDIS, prefix, tmp_path)
-    client = Redis.from_url(SHARED_REDIS)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+    yield Stack(postgres_url, REDIS_URL, prefix, tmp_path)
+    delete_redis_keys(prefix)
 
 
 @pytest.fixture
@@ -142,7 +135,7 @@ async def api(stack: Stack) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
 
 
 async def _row(app: FastAPI, job_id: str) -> ExecutionJob:
-    async with app.state.sessionmaker() as session:
+    async with sessions(app)() as session:
         job = await session.get(ExecutionJob, job_id)
         assert job is not None
         return job
@@ -163,7 +156,7 @@ async def test_kill_9_of_a_worker_mid_job_then_sigterm_drains(
     stack: Stack, workers: list[Worker], api: tuple[FastAPI, httpx.AsyncClient]
 ) -> None:
     app, client = api
-    workers.extend([Worker(stack, "w1"), Worker(stack, "w2")])
+    workers.extend([Worker(stack, "w1", part=0), Worker(stack, "w2", part=1)])
     for worker in workers:
         await asyncio.to_thread(worker.wait_started)
     learner = await register(client, "scaled-kid")
@@ -172,19 +165,21 @@ async def test_kill_9_of_a_worker_mid_job_then_sigterm_drains(
     )
     assert posted.status_code == 202
     job_id = posted.json()["jobId"]
-    running = await _wait_status(app, job_id, "processing", within_s=20)
+    running = await _wait_status(app, job_id, "processing", within_s=120)
     assert running.worker_id is not None
     victim_pid = int(running.worker_id.split(":")[1])
     victim = next(w for w in workers if w.pid == victim_pid)
     survivor = next(w for w in workers if w is not victim)
     os.kill(victim_pid, signal.SIGKILL)
-    victim.process.wait(10)
+    victim.process.wait(60)
 
-    job = await wait_job(client, job_id, learner.headers, within_s=40)
+    job = await wait_job(client, job_id, learner.headers, within_s=120)
     assert job["status"] == "completed", job
     assert job["attempts"] == 2
     assert job["result"]["stdout"] == "done\n"
-    assert (await _row(app, job_id)).worker_id.split(":")[1] == str(survivor.pid)
+    finished_by = (await _row(app, job_id)).worker_id
+    assert finished_by is not None
+    assert finished_by.split(":")[1] == str(survivor.pid)
 
     # SIGTERM: the running job finishes, the queued one stays pending for someone else
     first = (
@@ -192,20 +187,20 @@ async def test_kill_9_of_a_worker_mid_job_then_sigterm_drains(
             "/execution/run", json={"code": SLEEPER.format(s=2)}, headers=learner.headers
         )
     ).json()["jobId"]
-    await _wait_status(app, first, "processing", within_s=20)
+    await _wait_status(app, first, "processing", within_s=120)
     second = (
         await client.post("/execution/run", json={"code": "print(2)"}, headers=learner.headers)
     ).json()["jobId"]
     survivor.process.send_signal(signal.SIGTERM)
-    assert await asyncio.to_thread(survivor.process.wait, 30) == 0
-    done = await wait_job(client, first, learner.headers, within_s=5)
+    assert await asyncio.to_thread(survivor.process.wait, 120) == 0
+    done = await wait_job(client, first, learner.headers, within_s=60)
     assert done["status"] == "completed"
     assert done["attempts"] == 1
     assert (await _row(app, second)).status == "pending"
     # a new worker picks up what was left
-    workers.append(Worker(stack, "w3"))
+    workers.append(Worker(stack, "w3", part=2))
     await asyncio.to_thread(workers[-1].wait_started)
-    late = await wait_job(client, second, learner.headers, within_s=30)
+    late = await wait_job(client, second, learner.headers, within_s=120)
     assert late["result"]["stdout"] == "2\n"
 
 
@@ -225,22 +220,6 @@ def _redis_argv(port: int, tmp: Path) -> list[str]:
     ]
 
 
-def _start_redis(port: int, tmp: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        _redis_argv(port, tmp), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with Redis(port=port) as probe:
-                probe.ping()
-            return process
-        except RedisError:
-            assert process.poll() is None, "redis-server exited"
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-
-
 def _run_id(port: int) -> str:
     with Redis(port=port) as probe:
         return str(probe.info("server")["run_id"])
@@ -250,18 +229,11 @@ def _run_id(port: int) -> str:
 def private_redis(tmp_path: Path) -> Iterator[int]:
     """A redis-server of this test's own on a free port; whatever runs there is shut at the end."""
     port = free_port()
-    first = _start_redis(port, tmp_path)
+    first = start_redis(port, tmp_path)
     try:
         yield port
     finally:
-        subprocess.run(
-            ["redis-cli", "-p", str(port), "shutdown", "nosave"],
-            check=False,
-            capture_output=True,
-        )
-        if first.poll() is None:
-            first.kill()
-        first.wait(10)
+        stop_redis(port, first)
 
 
 @pytest.mark.timeout(420)
@@ -301,16 +273,11 @@ async def test_redis_restart_with_jobs_queued_loses_nothing(
                     ids.append(posted.json()["jobId"])
                 # one job runs, three wait in the stream: now Redis forgets everything
                 before = _run_id(port)
-                subprocess.run(
-                    ["redis-cli", "-p", str(port), "shutdown", "nosave"],
-                    check=False,
-                    capture_output=True,
-                )
-                await asyncio.sleep(1.0)
-                restarted = await asyncio.to_thread(_start_redis, port, tmp_path)
+                await asyncio.to_thread(shut_down, port)
+                restarted = await asyncio.to_thread(start_redis, port, tmp_path)
                 assert _run_id(port) != before
                 for i, job_id in enumerate(ids):
-                    job = await wait_job(client, job_id, learner.headers, within_s=60)
+                    job = await wait_job(client, job_id, learner.headers, within_s=120)
                     assert job["status"] == "completed", job
                     assert job["result"]["stdout"] == f"{i}\n"
         # the worker did see the outage (and recovered from it)

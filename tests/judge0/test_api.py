@@ -12,8 +12,7 @@ from fastapi import FastAPI
 
 from coderunner.judge0 import service
 from coderunner.judge0.models import ApiKey
-
-from .conftest import create_account
+from tests.support.app import create_account
 
 pytestmark = pytest.mark.sandbox
 

@@ -4,12 +4,7 @@ answer, a time limit and a compilation error, all through the real sandbox."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,33 +13,31 @@ import pytest
 
 import judge0
 from judge0 import Status, Submission
+from tests.support.ports import free_port
+from tests.support.serve import CODERUNNER, clean_env, spawn, stop, wait_until_answers
+from tests.support.uids import Purpose, sandbox_env
 
 pytestmark = pytest.mark.sandbox
 
 PYTHON, JAVASCRIPT, JAVA = 92, 93, 91
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _env(tmp: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CODERUNNER_", "PYTEST_"))
-        and k not in ("DATABASE_URL", "REDIS_URL", "JWT_SECRET", "PORT", "LOG_DIR")
-    }
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    base = int(os.environ.get("CODERUNNER_TEST_UID_BASE", "64100"))
-    env["CODERUNNER_SANDBOX_UID"] = str(base + 40 + int(worker or 0))
-    env["CODERUNNER_ADMIN_PASSWORD"] = "a-long-admin-password"
-    env["RATE_LIMIT_MAX_REQUESTS"] = "100000"
-    env["LOG_DIR"] = str(tmp / "logs")
-    return env
+    return clean_env(
+        CODERUNNER_ADMIN_PASSWORD="a-long-admin-password",
+        RATE_LIMIT_MAX_REQUESTS="100000",
+        LOG_DIR=str(tmp / "logs"),
+        **sandbox_env(Purpose.JUDGE0_SERVER),
+    )
+
+
+def _sandbox_ok(response: httpx.Response) -> bool:
+    """/health says the sandbox passed its self-test (the server can run programs)."""
+    try:
+        checks = response.json()["checks"]
+    except (ValueError, KeyError):
+        return False
+    return bool(checks.get("sandbox", {}).get("status") == "ok")
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +46,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     tmp = tmp_path_factory.mktemp("judge0")
     data_dir = tmp / "data"
     env = _env(tmp)
-    coderunner = str(Path(sys.executable).parent / "coderunner")
     common = ["--data-dir", str(data_dir)]
-    subprocess.run([coderunner, "create-admin", "--username", "sdkadmin", *common], env=env,
+    subprocess.run([CODERUNNER, "create-admin", "--username", "sdkadmin", *common], env=env,
                    check=True, capture_output=True)  # fmt: skip
     made = subprocess.run(
-        [coderunner, "create-api-key", "--username", "sdkadmin", "--name", "sdk test", *common],
+        [CODERUNNER, "create-api-key", "--username", "sdkadmin", "--name", "sdk test", *common],
         env=env,
         check=True,
         capture_output=True,
@@ -66,35 +58,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     )
     key = made.stdout.strip().splitlines()[-1]
     assert key.startswith("cr_")
-    api_port, web_port = _free_port(), _free_port()
-    log_path = tmp / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [coderunner, "serve", "--api-port", str(api_port), "--web-port", str(web_port),
-             *common],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{api_port}"
-            deadline = time.monotonic() + 90
-            while True:
-                assert process.poll() is None, log_path.read_text()[-3000:]
-                assert time.monotonic() < deadline, "the server did not start"
-                try:
-                    health = httpx.get(f"{base}/health", timeout=2).json()
-                    if health["checks"].get("sandbox", {}).get("status") == "ok":
-                        break
-                except (httpx.TransportError, ValueError, KeyError):
-                    pass
-                time.sleep(0.3)
-            yield f"{base}/judge0", key
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    api_port, web_port = free_port(), free_port()
+    argv = [CODERUNNER, "serve", "--api-port", str(api_port), "--web-port", str(web_port)]
+    watched = spawn([*argv, *common], env, tmp / "serve.log")
+    try:
+        base = f"http://127.0.0.1:{api_port}"
+        wait_until_answers(f"{base}/health", [watched], ready=_sandbox_ok)
+        yield f"{base}/judge0", key
+    finally:
+        stop(watched[0])
 
 
 @pytest.fixture(scope="module")

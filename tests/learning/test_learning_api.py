@@ -12,8 +12,7 @@ from coderunner.execution.models import ExecutionJob
 from coderunner.levels.models import Level
 from coderunner.problems.models import Problem
 from coderunner.progress.service import record_submission
-
-from .conftest import api
+from tests.support.app import Account
 
 AGE = "10-12"
 
@@ -81,7 +80,7 @@ async def levels(
 
 
 async def test_levels_unlock_as_most_of_the_previous_is_solved(
-    app: FastAPI, client: httpx.AsyncClient, learner: api.Account
+    app: FastAPI, client: httpx.AsyncClient, learner: Account
 ) -> None:
     await seed_levels(app)
     before = await levels(client, learner.headers)
@@ -94,9 +93,7 @@ async def test_levels_unlock_as_most_of_the_previous_is_solved(
     assert after[1]["completed"] is False
 
 
-async def put_in_a_class(
-    client: httpx.AsyncClient, teacher: api.Account, learner: api.Account
-) -> None:
+async def put_in_a_class(client: httpx.AsyncClient, teacher: Account, learner: Account) -> None:
     made = await client.post(
         "/classes", json={"name": "Class", "ageGroup": AGE}, headers=teacher.headers
     )
@@ -106,7 +103,7 @@ async def put_in_a_class(
 
 
 async def test_teacher_unlocks_a_level_for_one_learner(
-    app: FastAPI, client: httpx.AsyncClient, learner: api.Account, teacher: api.Account
+    app: FastAPI, client: httpx.AsyncClient, learner: Account, teacher: Account
 ) -> None:
     await seed_levels(app)
     body = {"userId": learner.id, "ageGroup": AGE, "levelNumber": 3}
@@ -131,7 +128,7 @@ async def test_teacher_unlocks_a_level_for_one_learner(
 
 
 async def test_unlock_of_unknown_user_or_level_is_404(
-    app: FastAPI, client: httpx.AsyncClient, learner: api.Account, teacher: api.Account
+    app: FastAPI, client: httpx.AsyncClient, learner: Account, teacher: Account
 ) -> None:
     await seed_levels(app)
     await put_in_a_class(client, teacher, learner)
@@ -145,7 +142,7 @@ async def test_unlock_of_unknown_user_or_level_is_404(
 
 
 async def test_streak_counts_days_with_code_and_forgives_one_missed_day(
-    app: FastAPI, client: httpx.AsyncClient, learner: api.Account
+    app: FastAPI, client: httpx.AsyncClient, learner: Account
 ) -> None:
     await add_jobs(app, learner.id, [0, 2, 3, 4], ["OK"] * 4)
     response = await client.get("/learning/streak", headers=learner.headers)
@@ -158,7 +155,7 @@ async def test_streak_counts_days_with_code_and_forgives_one_missed_day(
 
 
 async def test_effort_badges_first_run_and_first_fix(
-    app: FastAPI, client: httpx.AsyncClient, learner: api.Account
+    app: FastAPI, client: httpx.AsyncClient, learner: Account
 ) -> None:
     empty = await client.get("/learning/badges", headers=learner.headers)
     assert not any(b["earned"] for b in empty.json()["badges"])
@@ -173,7 +170,7 @@ async def test_effort_badges_first_run_and_first_fix(
 
 
 async def test_hints_count_and_spoil_the_solo_badge(
-    app: FastAPI, client: httpx.AsyncClient, learner: api.Account
+    app: FastAPI, client: httpx.AsyncClient, learner: Account
 ) -> None:
     await seed_levels(app)
     await solve(app, learner.id, "p1-0", "p1-1", "p1-2", "p1-3", "p1-4")
@@ -198,7 +195,7 @@ async def test_learning_routes_need_a_login(client: httpx.AsyncClient) -> None:
 
 
 async def test_the_api_refuses_a_locked_level_to_a_learner(
-    app: FastAPI, client: httpx.AsyncClient, learner: api.Account, teacher: api.Account
+    app: FastAPI, client: httpx.AsyncClient, learner: Account, teacher: Account
 ) -> None:
     await seed_levels(app)
     listed = await client.get(f"/levels/{AGE}", headers=learner.headers)

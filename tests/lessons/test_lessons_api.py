@@ -11,10 +11,7 @@ from fastapi import FastAPI
 
 from coderunner.content.sync import sync_content
 from coderunner.progress.service import record_submission
-
-from .conftest import api
-
-Account = api.Account
+from tests.support.app import Account
 
 
 async def seed(app: FastAPI) -> None:

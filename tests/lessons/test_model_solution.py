@@ -8,10 +8,8 @@ from fastapi import FastAPI
 from coderunner.content.sync import sync_content
 from coderunner.problems.models import Problem
 from coderunner.progress.service import record_submission
+from tests.support.app import Account
 
-from .conftest import api
-
-Account = api.Account
 PROBLEM = "hello-you"
 
 

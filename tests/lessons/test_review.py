@@ -13,16 +13,13 @@ from coderunner.content.sync import sync_content
 from coderunner.db.base import utcnow
 from coderunner.progress.models import Progress
 from coderunner.progress.service import record_submission
-
-from .conftest import api
-
-Account = api.Account
+from tests.support.app import register
 
 
 async def test_a_problem_solved_in_an_earlier_level_comes_back_after_a_rest(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    learner = await api.register(client, "reviewer", ageGroup="7-9")
+    learner = await register(client, "reviewer", ageGroup="7-9")
     async with app.state.sessionmaker() as session:
         await sync_content(session)
         await session.commit()

@@ -13,8 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from coderunner.execution.models import ExecutionJob
-
-from .conftest import api
+from tests.support.app import problem_payload, register
 
 SOLUTION = "print(input()[::-1])\n"
 
@@ -73,7 +72,7 @@ async def test_a_locked_level_never_answers_304(
     """A tag taken by a viewer who may read a level gets nothing for one who may not."""
     level2 = {"ageGroup": "10-12", "number": 2, "title": "Loops", "concepts": ["loops"]}
     assert (await client.post("/levels", json=level2, headers=teacher.headers)).status_code == 201
-    payload = api.problem_payload("locked-one", levelNumber=2)
+    payload = problem_payload("locked-one", levelNumber=2)
     assert (
         await client.post("/problems", json=payload, headers=teacher.headers)
     ).status_code == 201
@@ -139,7 +138,7 @@ async def test_identical_resubmission_reuses_the_result(
     assert (
         await client.post("/execution/submit", json=changed, headers=learner.headers)
     ).status_code == 202
-    other = await api.register(client, "other-kid", ageGroup="10-12")
+    other = await register(client, "other-kid", ageGroup="10-12")
     assert (
         await client.post("/execution/submit", json=body, headers=other.headers)
     ).status_code == 202

@@ -20,7 +20,9 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import DEPLOY, ROOT, free_port
+from tests.support.ports import free_port
+
+from .conftest import DEPLOY, ROOT
 from .nginx import render_site, write_main_config
 
 BIN = Path(sys.executable).parent

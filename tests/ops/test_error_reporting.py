@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -27,8 +28,7 @@ from fastapi import Request
 from coderunner.api.app import create_app
 from coderunner.logs import configure_logging
 from coderunner.observability import scrub, setup_error_reporting, stop_error_reporting
-
-from .conftest import make_settings, register
+from tests.support.app import make_settings, register
 
 USERNAME = "maya-w-2015"
 CODE = "print('my secret treasure map 7731')"
@@ -37,7 +37,7 @@ STDOUT = "hello from stdout 5521"
 
 
 class _Capture(BaseHTTPRequestHandler):
-    bodies: list[bytes]
+    bodies: ClassVar[list[bytes]]
 
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
@@ -48,7 +48,7 @@ class _Capture(BaseHTTPRequestHandler):
         elif encoding == "deflate":
             body = zlib.decompress(body)
         elif encoding == "br":
-            import brotli  # type: ignore[import-not-found]
+            import brotli
 
             body = brotli.decompress(body)
         type(self).bodies.append(body)
@@ -80,7 +80,10 @@ def production_logging() -> Iterator[None]:
 
 @pytest.fixture
 def sentry_endpoint() -> Iterator[tuple[str, list[bytes]]]:
-    handler = type("Capture", (_Capture,), {"bodies": []})
+    class Capture(_Capture):
+        bodies: ClassVar[list[bytes]] = []  # this fixture's own list
+
+    handler = Capture
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

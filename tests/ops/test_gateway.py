@@ -15,7 +15,6 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -24,20 +23,21 @@ from pathlib import Path
 
 import httpx
 import pytest
-from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from coderunner.db.migrate import upgrade_url
 from coderunner.execution.models import ExecutionJob
+from tests.support.app import TEST_SECRET, register
+from tests.support.env import REDIS_URL, delete_redis_keys, scratch_database
+from tests.support.ports import free_port
+from tests.support.serve import CODERUNNER, answers_200, wait_until_answers
+from tests.support.uids import Purpose, sandbox_env
 
-from .conftest import TEST_SECRET, api, free_port
 from .nginx import render_site, write_main_config
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.sandbox]
 
-CODERUNNER = str(Path(sys.executable).with_name("coderunner"))
-REDIS_URL = os.environ.get("CODERUNNER_TEST_REDIS", "redis://127.0.0.1:6379/1")
 LOAD_BEFORE_KILL_S = 4.0
 LOAD_AFTER_KILL_S = 8.0
 CLIENTS = 8
@@ -85,29 +85,14 @@ class Gateway:
 
 @pytest.fixture
 def database() -> Iterator[str]:
-    name = f"coderunner_gateway_{secrets.token_hex(4)}"
-    asyncio.run(api._pg_admin(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    try:
+    with scratch_database("coderunner_gateway") as url:
         upgrade_url(url)
         yield url
-    finally:
-        asyncio.run(api._pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def _wait_http(url: str, process: Process, within_s: float = 120) -> None:
-    deadline = time.monotonic() + within_s
-    while True:
-        assert process.alive(), f"{process.name} died:\n{process.log.read_text()[-4000:]}"
-        try:
-            if httpx.get(url, timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, (
-            f"{url} never answered 200:\n{process.log.read_text()[-4000:]}"
-        )
-        time.sleep(0.2)
+def _wait_http(url: str, process: Process) -> None:
+    assert process.process is not None, f"{process.name} was not started"
+    wait_until_answers(url, [(process.process, process.log)], ready=answers_200)
 
 
 @pytest.fixture
@@ -137,7 +122,11 @@ def gateway(database: str, tmp_path: Path) -> Iterator[Gateway]:
     apis = []
     try:
         for i, port in enumerate(api_ports):
-            env = {**base_env, "CODERUNNER_DATA_DIR": str(tmp_path / f"api{i}")}
+            env = {
+                **base_env,
+                "CODERUNNER_DATA_DIR": str(tmp_path / f"api{i}"),
+                **sandbox_env(Purpose.OTHER_SERVER, part=i, parts=len(api_ports)),
+            }
             proc = Process(
                 f"api{i}",
                 [CODERUNNER, "api", "--host", "127.0.0.1", "--port", str(port)],
@@ -175,8 +164,8 @@ def gateway(database: str, tmp_path: Path) -> Iterator[Gateway]:
         )
         nginx.start()
         started.append(nginx)
-        _wait_http(f"http://127.0.0.1:{public_port}/static/favicon.svg", nginx, within_s=30)
-        _wait_http(f"http://127.0.0.1:{internal_port}/health", nginx, within_s=30)
+        _wait_http(f"http://127.0.0.1:{public_port}/static/favicon.svg", nginx)
+        _wait_http(f"http://127.0.0.1:{internal_port}/health", nginx)
         yield Gateway(
             f"http://127.0.0.1:{public_port}",
             f"http://127.0.0.1:{internal_port}",
@@ -190,13 +179,7 @@ def gateway(database: str, tmp_path: Path) -> Iterator[Gateway]:
     finally:
         for proc in reversed(started):
             proc.stop()
-        client = Redis.from_url(REDIS_URL)
-        try:
-            keys = list(client.scan_iter(match=f"{prefix_key}*"))
-            if keys:
-                client.delete(*keys)
-        finally:
-            client.close()
+        delete_redis_keys(prefix_key)
 
 
 @dataclass
@@ -247,7 +230,7 @@ async def _load(
 async def test_one_api_killed_mid_load_fails_no_get(gateway: Gateway) -> None:
     gw = gateway
     async with httpx.AsyncClient(base_url=gw.internal, timeout=30) as client:
-        learner = await api.register(client, f"gw-{secrets.token_hex(3)}", ageGroup="10-12")
+        learner = await register(client, f"gw-{secrets.token_hex(3)}", ageGroup="10-12")
     tally = Tally()
     killed = asyncio.Event()
     started = time.monotonic()

@@ -14,8 +14,9 @@ from asgi_lifespan import LifespanManager
 
 from coderunner.api.app import create_app
 from coderunner.execution import metrics
+from tests.support.app import make_settings
 
-from .conftest import DEPLOY, make_settings
+from .conftest import DEPLOY
 from .test_deploy_files import as_promql, dashboard_exprs
 
 # Prometheus' own series and PromQL words that look like names

@@ -8,24 +8,15 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 
-from coderunner.sandbox import Sandbox, SandboxConfig, build_sandbox
+from coderunner.sandbox import Limits, RunResult, Sandbox, SandboxConfig, build_sandbox
 from coderunner.sandbox.cgroups import CgroupV1, CgroupV2
+from tests.support.uids import SLOTS, Purpose, sandbox_uid
 
 pytestmark = pytest.mark.sandbox
-
-
-UID_SLOTS = 8
-
-
-def _worker_uid() -> int:
-    # each xdist worker gets its own host uids, so "no process of our uids" is a per-worker fact
-    # CODERUNNER_TEST_UID_BASE separates suites that run at the same time on one host
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    base = int(os.environ.get("CODERUNNER_TEST_UID_BASE", "64100"))
-    return base + int(worker or 0) * UID_SLOTS
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -46,7 +37,9 @@ def busy_host() -> Iterator[int]:
 def sandbox() -> Iterator[Sandbox]:
     if os.geteuid() != 0:
         pytest.fail("the sandbox attack suite needs root (cgroups); run it as CI does")
-    built = build_sandbox(SandboxConfig(host_uid=_worker_uid(), uid_slots=UID_SLOTS))
+    # uids of this worker's own, so "no process of our uids" after a test is a per-worker fact
+    config = SandboxConfig(host_uid=sandbox_uid(Purpose.ATTACK_SUITE), uid_slots=SLOTS)
+    built = build_sandbox(config)
     yield built
     built.close()
 
@@ -115,3 +108,19 @@ def host_stays_clean(sandbox: Sandbox) -> Iterator[None]:
     assert left == [], f"a sandboxed process outlived its run: {describe(left)}"
     assert leftover_cgroups(sandbox) == [], "a run's cgroup was left behind"
     assert set(leftover_tempdirs()) - before_tmp == set(), "a build dir was left behind"
+
+
+class LimitOverrides(TypedDict, total=False):
+    wall_time_s: float
+    cpu_time_s: float
+    memory_mb: int
+    output_kb: int
+
+
+def batch(
+    sandbox: Sandbox, code: str, stdins: list[str], **limits: Unpack[LimitOverrides]
+) -> list[RunResult]:
+    """One Python program over several inputs in one sandbox (the grading batch)."""
+    results = sandbox.run_batch(code, "python", stdins, Limits(**limits) if limits else None)
+    assert len(results) == len(stdins)
+    return results

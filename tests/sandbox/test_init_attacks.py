@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from coderunner.sandbox import Limits, RunResult, Sandbox, Verdict
+from coderunner.sandbox import Sandbox, Verdict
+
+from .conftest import batch
 
 pytestmark = pytest.mark.sandbox
-
-
-def batch(sandbox: Sandbox, code: str, stdins: list[str], **limits: float) -> list[RunResult]:
-    results = sandbox.run_batch(code, "python", stdins, Limits(**limits) if limits else None)
-    assert len(results) == len(stdins)
-    return results
 
 
 # Tries every way to reach another process's memory or descriptors; prints what worked.

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from tests.support.env import worker
+from tests.support.ports import free_port
+from tests.support.serve import CODERUNNER, spawn, stop, wait_until_answers
+from tests.support.uids import Purpose, sandbox_env
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -33,16 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-CODERUNNER = str(Path(sys.executable).with_name("coderunner"))
 SCREENSHOTS = REPO / "test-results" / "screenshots"
-START_TIMEOUT_S = 120
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -64,23 +57,6 @@ class Server:
         )
 
 
-def _wait_until_up(proc: subprocess.Popen[bytes], urls: list[str], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    pending = list(urls)
-    while pending:
-        if proc.poll() is not None:
-            raise RuntimeError(f"coderunner serve exited ({proc.returncode}):\n{log.read_text()}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"coderunner serve did not come up:\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(pending[0], timeout=2).status_code < 500:
-                pending.pop(0)
-                continue
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("coderunner-data")
@@ -93,43 +69,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "RATE_LIMIT_MAX_REQUESTS": "100000",
         "CODERUNNER_AUTH_FAILURE_LIMIT": "1000",
         "LOG_LEVEL": "warning",
+        **sandbox_env(Purpose.WEB_SERVER),
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     # kept where CI keeps test output, so the server's side of a failure can be read afterwards
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    log = REPO / "test-results" / f"web-serve-{worker}.log"
+    log = REPO / "test-results" / f"web-serve-{worker()}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                CODERUNNER,
-                "serve",
-                "--api-port",
-                str(api_port),
-                "--web-port",
-                str(web_port),
-                "--data-dir",
-                str(data_dir),
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    argv = [CODERUNNER, "serve", "--api-port", str(api_port), "--web-port", str(web_port)]
+    watched = spawn([*argv, "--data-dir", str(data_dir)], env, log)
     api_url = f"http://127.0.0.1:{api_port}"
     web_url = f"http://127.0.0.1:{web_port}"
     try:
-        _wait_until_up(proc, [f"{api_url}/health", f"{web_url}/"], log)
+        wait_until_answers(f"{api_url}/health", [watched])
+        wait_until_answers(f"{web_url}/", [watched])
         yield Server(web_url=web_url, api_url=api_url, data_dir=data_dir, env=env)
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop(watched[0])
 
 
 _counter = iter(range(1, 1_000_000))

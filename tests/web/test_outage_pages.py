@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import socket
+from collections.abc import Iterator
 
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
 
 from coderunner.config import Settings
 from coderunner.web.app import create_web_app
+from tests.support.ports import dead_port
 
 
-def _dead_url() -> str:
-    with socket.socket() as sock:  # free a moment ago: nothing listens there
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+@pytest.fixture
+def dead_api_url() -> Iterator[str]:
+    with dead_port() as port:  # held, never listening: a connection is refused at once
+        yield f"http://127.0.0.1:{port}"
 
 
-async def test_pages_and_proxy_answer_503_kindly_when_the_api_is_unreachable() -> None:
-    app = create_web_app(Settings(api_url=_dead_url()))
+async def test_pages_and_proxy_answer_503_kindly_when_the_api_is_unreachable(
+    dead_api_url: str,
+) -> None:
+    app = create_web_app(Settings(api_url=dead_api_url))
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import time
+from pathlib import Path
 
 import httpx
 import pytest
 
-from .conftest import (
-    CODERUNNER,
-    Server,
-    csrf_from,
-    free_port,
-    make_teacher,
-    sign_up,
-    unique_name,
-)
+from tests.support.ports import free_port
+from tests.support.serve import CODERUNNER, answers_200, spawn, stop, wait_until_answers
+
+from .conftest import Server, csrf_from, make_teacher, sign_up, unique_name
 
 PASSWORD = "correct horse battery"
 
@@ -308,35 +302,21 @@ def test_home_offers_the_problem_last_tried(web: httpx.Client) -> None:
     assert f'href="/levels/7-9/1?problem={problem_id}"' in home.text
 
 
-def test_coderunner_web_runs_alone_against_the_api(server: Server) -> None:
+def test_coderunner_web_runs_alone_against_the_api(server: Server, tmp_path: Path) -> None:
     """Scaled-out mode: `coderunner web` in its own process, talking to the API over HTTP."""
     port = free_port()
-    proc = subprocess.Popen(
-        [CODERUNNER, "web", "--port", str(port), "--api-url", server.api_url],
-        env=server.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    argv = [CODERUNNER, "web", "--port", str(port), "--api-url", server.api_url]
+    watched = spawn(argv, server.env, tmp_path / "web.log")
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "coderunner web exited"
-            assert time.monotonic() < deadline, "coderunner web did not start"
-            time.sleep(0.3)
+        wait_until_answers(url + "/", [watched], ready=answers_200)
         with httpx.Client(base_url=url) as client:
             sign_up(client, unique_name(), PASSWORD)
             level_map = client.get("/levels/7-9")
             assert level_map.status_code == 200
             assert "Level 1" in level_map.text
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(watched[0])
 
 
 def test_teacher_edit_form_round_trips_a_curriculum_problem(

@@ -1,26 +1,25 @@
-"""API test fixtures: the real app over SQLite *and* PostgreSQL, real Redis where asked.
+"""The real app's fixtures, for every suite (registered in tests/conftest.py): the app over
+SQLite *and* PostgreSQL (`database_url` is parametrized), an HTTP client, accounts, a problem.
 
 Each xdist worker migrates one SQLite file and one fresh PostgreSQL database
 (`coderunner_test_<worker>_<random>`, dropped at the end); every test starts from empty tables.
+A suite changes the app's settings by overriding `settings_overrides`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import os
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coderunner.api.app import create_app
 from coderunner.auth.models import Role, User
@@ -29,24 +28,12 @@ from coderunner.config import Settings, load_settings
 from coderunner.db.migrate import upgrade_url
 from coderunner.db.registry import metadata
 
-PG_ADMIN_DSN = os.environ.get("CODERUNNER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_TEST_URL = os.environ.get("CODERUNNER_TEST_REDIS", "redis://127.0.0.1:6379/1")
+from .env import scratch_database
+
 TEST_SECRET = "tq8Zr3xVb1N4mK7pL0sD9fG2hJ5wE6yUoIaPcBnM1vX4zQ7rT0eW3uY6iO9pA2sD"  # strong, 64 chars
 PASSWORD = "correct-horse-battery"
 METRICS_TOKEN = "metrics-Zk4pQ9wX2vB7nR5t"  # /metrics needs it from a non-loopback client
 METRICS_HEADERS = {"Authorization": f"Bearer {METRICS_TOKEN}"}
-
-
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
-
-
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -59,14 +46,9 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    name = f"coderunner_test_{_worker()}_{secrets.token_hex(4)}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    try:
+    with scratch_database("coderunner_test") as url:
         upgrade_url(url)
         yield url
-    finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(
@@ -104,6 +86,12 @@ def settings_overrides() -> dict[str, Any]:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, settings_overrides: dict[str, Any]) -> Settings:
     return make_settings(database_url, tmp_path / "data", **settings_overrides)
+
+
+def sessions(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+    """The app's session factory (typed: `app.state` is not)."""
+    factory: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    return factory
 
 
 async def truncate_all(app: FastAPI) -> None:

@@ -1,4 +1,4 @@
-"""The process-wide real sandbox for the tests marked `sandbox`, closed at the end."""
+"""The process-wide real sandbox, for tests that run code without the app (marked `sandbox`)."""
 
 from __future__ import annotations
 

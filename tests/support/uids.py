@@ -1,0 +1,46 @@
+"""The host uids this run's sandboxes use, so suites on one host never share one.
+
+A sandbox runs each program as one host uid out of a block; two sandboxes with the same uid
+would count each other's processes (RLIMIT_NPROC is per uid) and a test could see the other's
+processes as leftovers. Each (xdist worker, purpose) pair gets its own block of `SLOTS` uids
+above CODERUNNER_TEST_UID_BASE: a run with W workers uses W x len(Purpose) x SLOTS uids.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import IntEnum
+
+from .env import worker_number
+
+SLOTS = 8  # uids per sandbox: one per concurrent run
+
+
+class Purpose(IntEnum):
+    ATTACK_SUITE = 0  # tests/sandbox: its own sandbox, checked for leftovers after each test
+    IN_PROCESS = 1  # the process-wide sandbox (get_sandbox) of apps inside the test process
+    WEB_SERVER = 2  # tests/web's `coderunner serve` (alive for the whole session)
+    JUDGE0_SERVER = 3  # tests/judge0's server (alive for its module)
+    OTHER_SERVER = 4  # a server a single test starts and stops
+
+
+def uid_base() -> int:
+    return int(os.environ.get("CODERUNNER_TEST_UID_BASE", "64100"))
+
+
+def sandbox_uid(purpose: Purpose) -> int:
+    """The first uid of this worker's block for `purpose`."""
+    block = worker_number() * len(Purpose) + purpose
+    return uid_base() + block * SLOTS
+
+
+def sandbox_env(purpose: Purpose, part: int = 0, parts: int = 1) -> dict[str, str]:
+    """The environment that gives a `coderunner` process its block, or part `part` of `parts`
+    equal parts of it when several processes run at once for one purpose."""
+    size = SLOTS // parts
+    if not (0 <= part < parts and size >= 1):
+        raise ValueError(f"a block of {SLOTS} uids has no part {part} of {parts}")
+    return {
+        "CODERUNNER_SANDBOX_UID": str(sandbox_uid(purpose) + part * size),
+        "CODERUNNER_SANDBOX_UID_SLOTS": str(size),
+    }
