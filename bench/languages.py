@@ -15,6 +15,7 @@ Needs root (cgroups).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import statistics
@@ -82,7 +83,7 @@ def bare_runner(lang: Language, code: str) -> tuple[Callable[[], None], Callable
     return run, lambda: shutil.rmtree(source_dir, ignore_errors=True)
 
 
-def timed(fn: Callable[[], None], runs: int) -> list[float]:
+def timed(fn: Callable[[], object], runs: int) -> list[float]:
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -119,7 +120,7 @@ def java_startup(lang: Language, runs: int) -> dict[str, float]:
         figures = {}
         for name, command in variants.items():
             argv = bare_argv(lang, source_dir, build, command)
-            samples = timed(lambda a=argv: subprocess.run(a, check=True), runs)
+            samples = timed(functools.partial(subprocess.run, argv, check=True), runs)
             figures[name + "MedianMs"] = round(statistics.median(samples), 1)
         return figures
     finally:

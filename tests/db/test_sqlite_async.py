@@ -7,7 +7,7 @@ connection's thread that the module exists to make rare.
 from __future__ import annotations
 
 import collections
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 def trips(monkeypatch: pytest.MonkeyPatch) -> collections.Counter[str]:
     """Calls into the connection thread, by the function sent there."""
     counted: collections.Counter[str] = collections.Counter()
-    real = aiosqlite.Connection._execute
+    real: Callable[..., Awaitable[Any]] = aiosqlite.Connection._execute
 
     async def counting(
         self: aiosqlite.Connection, fn: Callable[..., Any], *a: Any, **k: Any

@@ -29,7 +29,7 @@ if nibble % 3 == 1:
 print(data)
 """
 
-_TESTS = [
+_TESTS: list[dict[str, Any]] = [
     {"name": "visible", "input": "visible", "expectedOutput": "ok"},
     {"name": "hidden", "input": "", "expectedOutput": "never", "hidden": True, "hint": "big ones"},
 ]

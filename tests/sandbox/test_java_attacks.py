@@ -353,8 +353,8 @@ def test_compile_limits_are_the_languages_not_the_runs(sandbox: Sandbox) -> None
     result = java(
         sandbox, 'System.out.println("ok");', "", Limits(memory_mb=64, wall_time_s=2, cpu_time_s=2)
     )
+    # not COMPILATION_ERROR: javac ran with the language's own limits
     assert result.verdict in {Verdict.OK, Verdict.MEMORY_LIMIT_EXCEEDED, Verdict.RUNTIME_ERROR}
-    assert result.verdict is not Verdict.COMPILATION_ERROR
 
 
 def test_grading_batch_runs_each_input_fresh(sandbox: Sandbox) -> None:

@@ -3,6 +3,8 @@ host can't give a run its cgroup (a stand-in backend plays a host without cgroup
 
 from __future__ import annotations
 
+import atexit
+
 import pytest
 
 from coderunner.sandbox import Limits, Sandbox, run_selftest
@@ -76,7 +78,7 @@ def test_a_failed_start_up_is_retried_after_a_back_off(monkeypatch: pytest.Monke
     reports = iter([failed, SelfTestReport(True, "test", 1, [Check("time limit", True)])])
     monkeypatch.setattr(module, "build_sandbox", build)
     monkeypatch.setattr(module, "run_selftest", lambda sandbox: next(reports))
-    monkeypatch.setattr(module.atexit, "register", lambda fn: fn)
+    monkeypatch.setattr(atexit, "register", lambda fn: fn)
 
     with pytest.raises(SandboxUnavailableError, match="time limit"):
         get_sandbox()

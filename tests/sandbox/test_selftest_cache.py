@@ -3,6 +3,7 @@ only a record that root wrote and nobody else could have."""
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
 from pathlib import Path
@@ -60,7 +61,7 @@ def test_exec_runs_the_selftest_once_per_boot(
     monkeypatch.setattr(module, "_retry_at", 0.0)
     monkeypatch.setattr(selftest_cache, "CACHE_PATH", tmp_path / "run" / "selftest")
     monkeypatch.setattr(module, "build_sandbox", lambda config=None: sandbox)
-    monkeypatch.setattr(module.atexit, "register", lambda fn: fn)
+    monkeypatch.setattr(atexit, "register", lambda fn: fn)
     tests: list[int] = []
 
     def selftest(built: Sandbox) -> SelfTestReport:
