@@ -16,8 +16,9 @@ from coderunner.sandbox import Sandbox, get_sandbox
 from coderunner.web.api_client import ApiClient
 from coderunner.web.checking import check_solution
 from coderunner.web.session import SESSION_COOKIE
+from tests.support.app import Account
 
-from .conftest import Account, add_problem, wait_job
+from .conftest import add_problem, wait_job
 
 pytestmark = pytest.mark.sandbox
 
