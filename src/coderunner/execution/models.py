@@ -17,6 +17,7 @@ class JobType(enum.StrEnum):
     SUBMIT = "submit"
     # a teacher's reference solution graded against a draft problem (not yet saved)
     CHECK = "check"
+    TRACE = "trace"  # step mode: a run under the tracer (`sandbox.tracing`)
 
 
 class JobStatus(enum.StrEnum):
@@ -38,6 +39,7 @@ QUEUE_FOR_TYPE = {
     JobType.RUN: QueueName.EXECUTION,
     JobType.SUBMIT: QueueName.SUBMISSION,
     JobType.CHECK: QueueName.SUBMISSION,
+    JobType.TRACE: QueueName.EXECUTION,
 }
 
 

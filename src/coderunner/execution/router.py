@@ -21,7 +21,7 @@ from coderunner.execution.events import JobEvent
 from coderunner.execution.models import TERMINAL, ExecutionJob
 from coderunner.execution.pipeline import Pipeline
 from coderunner.execution.redaction import for_viewer
-from coderunner.execution.schemas import JobOut, RunRequest, SubmitRequest
+from coderunner.execution.schemas import JobOut, RunRequest, SubmitRequest, TraceRequest
 from coderunner.grading.schemas import DraftCheckIn
 from coderunner.kernel.errors import Unavailable
 from coderunner.kernel.lifecycle import is_starting
@@ -112,6 +112,23 @@ async def run(
 ) -> JSONResponse:
     """Run code with optional stdin (queue `code-execution`)."""
     job = service.new_run(settings, user, body)
+    job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
+    await session.commit()  # the edge: committed before it is sent; a wait holds no connection
+    return await _start(pipeline, job, wait, user.role)
+
+
+@router.post("/trace", status_code=202, response_model=JobOut, responses=_RESPONSES)
+async def trace(
+    body: TraceRequest,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    pipeline: RunningPipelineDep,
+    wait: WaitQuery = False,
+) -> JSONResponse:
+    """Run Python code step by step under a tracer (queue `code-execution`, like a run): the
+    finished job's `result.trace` holds the steps (see docs/api.md)."""
+    job = service.new_trace(settings, user, body)
     job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
     await session.commit()  # the edge: committed before it is sent; a wait holds no connection
     return await _start(pipeline, job, wait, user.role)

@@ -28,6 +28,16 @@ class RunRequest(InputModel):
     model_config = InputModel.model_config | {"str_strip_whitespace": False}
 
 
+class TraceRequest(InputModel):
+    """Step mode: the program runs under a tracer; its result carries the steps."""
+
+    code: str
+    language: str = Field(default="python", min_length=1, max_length=32)
+    stdin: str = ""
+
+    model_config = InputModel.model_config | {"str_strip_whitespace": False}
+
+
 class SubmitRequest(InputModel):
     problem_id: str = Field(min_length=1, max_length=100)
     code: str
@@ -36,7 +46,7 @@ class SubmitRequest(InputModel):
     model_config = InputModel.model_config | {"str_strip_whitespace": False}
 
 
-JobTypeOut = Literal["run", "submit", "check"]
+JobTypeOut = Literal["run", "submit", "check", "trace"]
 JobStatusOut = Literal["pending", "processing", "completed", "failed"]
 
 

@@ -14,7 +14,13 @@ from coderunner.config import Settings
 from coderunner.db.base import new_id, utcnow
 from coderunner.execution import metrics, repository
 from coderunner.execution.models import QUEUE_FOR_TYPE, ExecutionJob, JobStatus, JobType
-from coderunner.execution.schemas import JobOut, RunRequest, SubmissionResultOut, SubmitRequest
+from coderunner.execution.schemas import (
+    JobOut,
+    RunRequest,
+    SubmissionResultOut,
+    SubmitRequest,
+    TraceRequest,
+)
 from coderunner.grading.rules import first_rule_break
 from coderunner.grading.schemas import DraftCheckIn
 from coderunner.kernel.errors import (
@@ -97,6 +103,16 @@ def new_run(settings: Settings, user: User, body: RunRequest) -> ExecutionJob:
         )
     limits = body.limits.model_dump(by_alias=True, exclude_none=True) if body.limits else {}
     return _job(user, JobType.RUN, body.language, body.code, body.stdin, limits, None)
+
+
+def new_trace(settings: Settings, user: User, body: TraceRequest) -> ExecutionJob:
+    """Step mode: a run under the tracer, with the language's default limits."""
+    check_sizes(settings, body.code, body.stdin)
+    if body.language != "python":
+        raise Unprocessable(
+            "stepping through a program works for Python programs only", code="STEP_PYTHON_ONLY"
+        )
+    return _job(user, JobType.TRACE, body.language, body.code, body.stdin, {}, None)
 
 
 async def new_submission(

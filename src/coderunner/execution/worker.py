@@ -30,6 +30,7 @@ from coderunner.execution.events import EventBus
 from coderunner.execution.explaining import explanation_for
 from coderunner.execution.grading import submission_result
 from coderunner.execution.models import ExecutionJob, JobStatus, JobType
+from coderunner.execution.stepping import trace_result
 from coderunner.execution.throttle import QueueThrottle
 from coderunner.grading.grader import Comparison, TestSpec, grade, grading_limits
 from coderunner.kernel.errors import NotFound
@@ -109,6 +110,11 @@ def execute(sandbox_factory: Callable[[], Sandbox], work: Work) -> Outcome:
     try:
         sandbox = sandbox_factory()
         limits = grading_limits(sandbox.config, work.language, work.requested)
+        if work.type == JobType.TRACE:
+            traced, data = trace_result(sandbox, work.code, work.stdin, limits, work.age_group)
+            if traced.verdict == RunVerdict.INTERNAL_ERROR:
+                return Outcome("retry", reason=traced.internal_reason or "sandbox internal error")
+            return Outcome("completed", verdict=traced.verdict.value, result=data)
         if work.type == JobType.RUN:
             run = sandbox.run(work.code, work.language, work.stdin, limits)
             if run.verdict == RunVerdict.INTERNAL_ERROR:
