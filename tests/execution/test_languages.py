@@ -63,3 +63,41 @@ async def test_a_problem_is_solved_in_its_own_language(
     visible = job["submissionResult"]["tests"][0]
     assert visible["passed"], job  # graded in JavaScript (the payload's hidden test is a marker)
     assert visible["actual"] == "cba\n"
+
+
+async def test_a_learner_chooses_among_the_languages_a_problem_allows(
+    client: httpx.AsyncClient, teacher: Any, learner: Any
+) -> None:
+    await add_problem(
+        client, teacher, "reverse-either", language="python",
+        referenceSolution="print(input()[::-1])\n", starterCode="word = input()\n",
+        otherLanguages={"javascript": {"starterCode": "// read a word\n", "solution": JS_SOLUTION}},
+    )  # fmt: skip
+    shown = (await client.get("/problems/reverse-either", headers=learner.headers)).json()
+    assert shown["languages"] == ["python", "javascript"]
+    # (input models strip surrounding whitespace)
+    assert shown["starters"] == {"python": "word = input()", "javascript": "// read a word"}
+    java = await client.post(
+        "/execution/submit",
+        json={"problemId": "reverse-either", "code": "class Main {}", "language": "java"},
+        headers=learner.headers,
+    )
+    assert java.status_code == 422
+    assert java.json()["error"]["code"] == "WRONG_LANGUAGE"
+    assert "Python or JavaScript" in java.json()["error"]["message"]
+    for language, code in (("javascript", JS_SOLUTION), ("python", "print(input()[::-1])\n")):
+        posted = await client.post(
+            "/execution/submit?wait=true",
+            json={"problemId": "reverse-either", "code": code, "language": language},
+            headers=learner.headers,
+        )
+        assert posted.status_code in (200, 202), posted.text
+        job = await wait_job(client, posted.json()["jobId"], learner.headers, within_s=60)
+        assert job["language"] == language
+        assert job["submissionResult"]["tests"][0]["passed"], job
+    full = (await client.get("/problems/reverse-either/full", headers=teacher.headers)).json()
+    assert full["otherLanguages"]["javascript"]["solution"] == JS_SOLUTION.strip()
+    # staff see it always (a learner after solving: the payload's hidden test is a marker)
+    solutions = await client.get("/problems/reverse-either/solution", headers=teacher.headers)
+    assert solutions.status_code == 200, solutions.text
+    assert solutions.json()["solutions"]["javascript"] == JS_SOLUTION.strip()

@@ -64,6 +64,18 @@ class WrongSolution(ContentModel):
     why: Text
 
 
+Language = Literal["python", "javascript", "java"]
+
+
+class LanguageVariant(ContentModel):
+    """The same puzzle in another language the learner may choose: its own starter code,
+    reference solution and wrong solutions (`content check` proves each)."""
+
+    starter_code: str
+    solution: Text
+    wrong_solutions: list[WrongSolution] = Field(default_factory=list)
+
+
 class Rules(ContentModel):
     """Rules the statement sets on the code, checked with the AST at Submit (before running)."""
 
@@ -90,8 +102,10 @@ class Problem(ContentModel):
     hints: list[Text] = Field(min_length=2, max_length=5)
     comparison: Comparison = Comparison()
     limits: ProblemLimits = ProblemLimits()
-    language: Literal["python", "javascript", "java"] = "python"
+    language: Language = "python"
     solution: Text
+    # more languages the learner may choose for this puzzle (the first is `language`)
+    also_in: dict[Language, LanguageVariant] = Field(default_factory=dict)
     tests: list[TestCase]
     wrong_solutions: list[WrongSolution] = Field(default_factory=list)
     rules: Rules | None = None
@@ -108,7 +122,14 @@ class Problem(ContentModel):
         names = [test.name for test in self.tests if test.name]
         if len(names) != len(set(names)):
             raise ValueError("test names must be unique within a problem")
+        if self.language in self.also_in:
+            raise ValueError(f"alsoIn repeats the problem's own language {self.language!r}")
         return self
+
+    @property
+    def languages(self) -> list[str]:
+        """Every language the puzzle may be solved in, its own first."""
+        return [self.language, *self.also_in]
 
     @property
     def visible_tests(self) -> list[TestCase]:

@@ -80,6 +80,10 @@ def problem_values(problem: Problem) -> dict[str, Any]:
         "comparison": problem.comparison.model_dump(by_alias=True),
         "limits": limits,
         "language": problem.language,
+        "other_languages": {
+            name: {"starterCode": variant.starter_code, "solution": variant.solution}
+            for name, variant in problem.also_in.items()
+        },
         "reference_solution": problem.solution,
         "another_way": problem.another_way,
         "rules": None

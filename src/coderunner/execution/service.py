@@ -123,10 +123,12 @@ async def new_submission(
     problem = await access.problem_for(session, user, body.problem_id)
     if not await repository.test_count(session, problem.id):
         raise Conflict("this problem has no test cases yet")
-    if body.language != problem.language:
+    allowed = problem.languages
+    if body.language not in allowed:
+        names = " or ".join(_NAMES.get(name, name) for name in allowed)
         raise Unprocessable(
-            f"this puzzle is solved in {_NAMES.get(problem.language, problem.language)}: "
-            "write your answer in that language and try again",
+            f"this puzzle is solved in {names}: choose one of them above the editor, "
+            "write your answer in it and try again",
             code="WRONG_LANGUAGE",
         )
     # the rules are about Python code ("without max()"); checked before anything runs

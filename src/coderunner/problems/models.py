@@ -29,6 +29,8 @@ class Problem(Base):
     comparison: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     language: Mapped[str] = mapped_column(String(32), default="python")
+    # more languages a learner may choose: {language: {"starterCode", "solution"}}
+    other_languages: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reference_solution: Mapped[str] = mapped_column(Text, default="")
     # {forbiddenNames, requiredDefs, maxComparisons}: checked with the AST at Submit
     rules: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
@@ -41,6 +43,11 @@ class Problem(Base):
     is_published: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def languages(self) -> list[str]:
+        """Every language the problem may be solved in, its own first."""
+        return [self.language, *sorted(self.other_languages or {})]
 
     test_cases: Mapped[list[TestCase]] = relationship(
         back_populates="problem",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 # the grading part of a problem is grading's own shapes (a draft is checked with them too)
 from coderunner.grading.schemas import ComparisonIn as ComparisonIn
@@ -57,6 +57,9 @@ class ProblemOut(ProblemSummary):
     starter_code: str
     hints: list[Any]
     language: str
+    # every language the learner may choose, `language` first, and each one's starter code
+    languages: list[str]
+    starters: dict[str, str]
     limits: dict[str, Any]
     tests: list[VisibleTestOut]
 
@@ -68,6 +71,7 @@ class ProblemAdminOut(ProblemSummary):
     starter_code: str
     hints: list[Any]
     language: str
+    other_languages: dict[str, Any]
     limits: dict[str, Any]
     comparison: dict[str, Any]
     reference_solution: str
@@ -84,6 +88,21 @@ class ProblemPage(PageMeta):
     items: list[ProblemSummary]
 
 
+LANGUAGE_PATTERN = r"^[a-z0-9+#-]{1,32}$"
+
+
+class LanguageVariantIn(InputModel):
+    """The problem in one more language a learner may choose."""
+
+    starter_code: str = Field(default="", max_length=65536)
+    solution: str = Field(default="", max_length=65536)
+
+
+OtherLanguages = dict[
+    Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)], LanguageVariantIn
+]
+
+
 class ProblemFields(InputModel):
     title: str = Field(min_length=1, max_length=200)
     age_group: AgeGroup
@@ -97,7 +116,8 @@ class ProblemFields(InputModel):
     xp: int = Field(default=10, ge=0, le=10000)
     comparison: ComparisonIn = Field(default_factory=ComparisonIn)
     limits: LimitsIn = Field(default_factory=LimitsIn)
-    language: str = Field(default="python", pattern=r"^[a-z0-9+#-]{1,32}$")
+    language: str = Field(default="python", pattern=LANGUAGE_PATTERN)
+    other_languages: OtherLanguages = Field(default_factory=dict, max_length=4)
     reference_solution: str = Field(default="", max_length=65536)
     rules: RulesIn | None = None
     is_published: bool = True
@@ -121,7 +141,8 @@ class ProblemUpdate(InputModel):
     xp: int | None = Field(default=None, ge=0, le=10000)
     comparison: ComparisonIn | None = None
     limits: LimitsIn | None = None
-    language: str | None = Field(default=None, pattern=r"^[a-z0-9+#-]{1,32}$")
+    language: str | None = Field(default=None, pattern=LANGUAGE_PATTERN)
+    other_languages: OtherLanguages | None = Field(default=None, max_length=4)
     reference_solution: str | None = Field(default=None, max_length=65536)
     rules: RulesIn | None = None
     is_published: bool | None = None
@@ -133,4 +154,6 @@ class ModelSolutionOut(APIModel):
 
     problem_id: str
     solution: str
+    # the reference solution in each language the problem allows
+    solutions: dict[str, str]
     another_way: str | None

@@ -16,6 +16,7 @@ from coderunner.problems import repository
 from coderunner.problems.models import Problem, TestCase
 from coderunner.problems.schemas import (
     ModelSolutionOut,
+    OtherLanguages,
     ProblemAdminOut,
     ProblemCreate,
     ProblemOut,
@@ -77,6 +78,22 @@ async def _load(session: AsyncSession, problem_id: str, viewer: User | None) -> 
     return problem
 
 
+def starters_of(problem: Problem) -> dict[str, str]:
+    """The starter code in each language the problem allows."""
+    others = problem.other_languages or {}
+    return {problem.language: problem.starter_code} | {
+        name: str(variant.get("starterCode", "")) for name, variant in others.items()
+    }
+
+
+def solutions_of(problem: Problem) -> dict[str, str]:
+    """The reference solution in each language the problem allows."""
+    others = problem.other_languages or {}
+    return {problem.language: problem.reference_solution} | {
+        name: str(variant.get("solution", "")) for name, variant in others.items()
+    }
+
+
 def learner_view(problem: Problem) -> ProblemOut:
     """The learner-facing problem: visible tests only, no solution, no comparison settings."""
     return ProblemOut(
@@ -92,6 +109,8 @@ def learner_view(problem: Problem) -> ProblemOut:
         starter_code=problem.starter_code,
         hints=list(problem.hints),
         language=problem.language,
+        languages=problem.languages,
+        starters=starters_of(problem),
         limits=dict(problem.limits),
         tests=[
             VisibleTestOut(name=t.name, input=t.input, expected_output=t.expected_output)
@@ -109,6 +128,7 @@ def staff_view(problem: Problem) -> ProblemAdminOut:
         starter_code=problem.starter_code,
         hints=list(problem.hints),
         language=problem.language,
+        other_languages=dict(problem.other_languages or {}),
         limits=dict(problem.limits),
         comparison=dict(problem.comparison),
         reference_solution=problem.reference_solution,
@@ -147,6 +167,7 @@ async def model_solution(session: AsyncSession, problem_id: str, viewer: User) -
     return ModelSolutionOut(
         problem_id=problem.id,
         solution=problem.reference_solution,
+        solutions=solutions_of(problem),
         another_way=problem.another_way,
     )
 
@@ -174,12 +195,17 @@ def _test_cases(tests: list[TestCaseIn]) -> list[TestCase]:
     ]
 
 
+def _variants(variants: OtherLanguages) -> dict[str, Any]:
+    return {name: variant.model_dump(by_alias=True) for name, variant in variants.items()}
+
+
 async def create(session: AsyncSession, data: ProblemCreate, author: User) -> ProblemAdminOut:
     if await repository.get(session, data.id) is not None:
         raise Conflict("a problem with this id exists", code="PROBLEM_EXISTS")
-    fields = data.model_dump(exclude={"tests", "comparison", "limits", "rules"})
+    fields = data.model_dump(exclude={"tests", "comparison", "limits", "rules", "other_languages"})
     problem = Problem(
         **fields,
+        other_languages=_variants(data.other_languages),
         comparison=_stored(data.comparison),
         limits=_stored(data.limits),
         rules=_stored(data.rules) if data.rules is not None else None,
@@ -197,8 +223,10 @@ async def update(
 ) -> ProblemAdminOut:
     problem = await _load(session, problem_id, editor)
     changes = data.model_dump(
-        exclude_unset=True, exclude={"tests", "comparison", "limits", "rules"}
+        exclude_unset=True, exclude={"tests", "comparison", "limits", "rules", "other_languages"}
     )
+    if data.other_languages is not None:
+        changes["other_languages"] = _variants(data.other_languages)
     for key, value in changes.items():
         if value is not None:
             setattr(problem, key, value)

@@ -259,6 +259,12 @@ async def problem_page(request: Request) -> Response:
         "levelNumber": number,
         "starterCode": starter_for(language, problem.get("starterCode")),
         "language": language,
+        # a problem may allow several languages: the learner picks one above the editor
+        "languages": [str(name) for name in problem.get("languages") or [language]],
+        "starters": {
+            str(name): starter_for(str(name), code)
+            for name, code in (problem.get("starters") or {}).items()
+        },
         "hints": hints(problem),
         # "Run with the example": the first visible test's input, for problems that read one
         "exampleInput": str(tests[0].get("input") or "") if tests else "",
@@ -281,6 +287,9 @@ async def problem_page(request: Request) -> Response:
         "page_data": page_data,
         "model_solution": model_solution if isinstance(model_solution, dict) else None,
         "language_name": name_of(language),
+        "language_choices": [
+            (str(name), name_of(str(name))) for name in problem.get("languages") or [language]
+        ],
     }
     return render(request, "problem.html", context, user=user)
 

@@ -6,8 +6,12 @@ import { showExplanation, showOutput, showSubmission, verdictText } from "./resu
 import { setupHints } from "./hints.js";
 import { setupDrawer } from "./drawer.js";
 import { trackSession } from "./sessions.js";
+import { chosenLanguage, draftId, setupLanguagePicker, starterOf } from "./language.js";
 
 const data = JSON.parse(document.getElementById("page-data").textContent);
+// a problem may allow several languages: start in the learner's last choice
+data.language = chosenLanguage(data);
+data.starterCode = starterOf(data, data.language);
 const voice = data.voice || {};
 const $ = (id) => document.getElementById(id);
 
@@ -31,7 +35,7 @@ const STATUS_WORDS = {
 };
 
 const nonceMeta = document.querySelector('meta[name="csp-nonce"]');
-const saved = loadCode(data.userId, data.problemId);
+const saved = loadCode(data.userId, draftId(data, data.language));
 const editorHost = $("editor");
 const placeholder = $("editor-placeholder");
 const loading = $("editor-loading");
@@ -46,13 +50,25 @@ try {
   throw err;
 }
 if (placeholder) placeholder.remove();
-const editor = createEditor(editorHost, {
-  doc: saved ?? data.starterCode,
-  language: data.language || "python",
-  label: editorHost.dataset.label || "Code editor",
-  nonce: nonceMeta ? nonceMeta.content : "",
-  onRun: () => run(),
-  onChange: (code) => saveCode(data.userId, data.problemId, code),
+function makeEditor(doc) {
+  return createEditor(editorHost, {
+    doc,
+    language: data.language || "python",
+    label: editorHost.dataset.label || "Code editor",
+    nonce: nonceMeta ? nonceMeta.content : "",
+    onRun: () => run(),
+    onChange: (code) => saveCode(data.userId, draftId(data, data.language), code),
+  });
+}
+let editor = makeEditor(saved ?? data.starterCode);
+// switching language: the editor is rebuilt in the new language's mode with that language's
+// draft (or its starter code); the other language's draft stays saved
+setupLanguagePicker(data, (language) => {
+  data.language = language;
+  data.starterCode = starterOf(data, language);
+  editor.view.destroy();
+  editor = makeEditor(loadCode(data.userId, draftId(data, language)) ?? data.starterCode);
+  editor.focus();
 });
 
 function lock(value) {
@@ -191,7 +207,7 @@ submitButton.addEventListener("click", () => submit());
 $("reset-button").addEventListener("click", () => {
   if (!window.confirm("Go back to the starter code? Your changes to this puzzle will be lost.")) return;
   editor.setCode(data.starterCode);
-  clearCode(data.userId, data.problemId);
+  clearCode(data.userId, draftId(data, data.language));
   editor.focus();
 });
 // Ctrl/Cmd+Enter runs from anywhere on the page (the editor handles it itself too)
