@@ -318,3 +318,25 @@ def test_a_cheatsheet_example_beyond_its_level_is_an_error() -> None:
         "cheatsheet s#1 uses what level 1 has not taught yet: `len()` (track 7-9 teaches it in "
         "level 5)"
     )
+
+
+JS_SOLUTION = 'console.log(require("fs").readFileSync(0, "utf8").trim());\n'
+JS_BROKEN = 'console.log("w0");\n'
+
+
+def test_every_language_a_problem_allows_is_proved() -> None:
+    also = {"javascript": {"starterCode": "// start\n", "solution": JS_SOLUTION}}
+    runner = ScriptedRunner(programs={JS_SOLUTION: lambda stdin: stdin})
+    report = check_problem(make_problem(alsoIn=also), runner)
+    assert report.ok, report.errors
+    assert any(code == JS_SOLUTION for code, _, _ in runner.calls)  # the variant was run
+    broken = {"javascript": {"starterCode": "// start\n", "solution": JS_BROKEN}}
+    runner = ScriptedRunner(programs={JS_BROKEN: lambda stdin: "w0\n"})
+    errors = check_problem(make_problem(alsoIn=broken), runner).errors
+    assert len(errors) == 5  # every test but the first
+    assert all(e.startswith("echo: alsoIn.javascript: solution fails") for e in errors)
+
+
+def test_a_language_may_be_listed_once() -> None:
+    with pytest.raises(ValueError, match="repeats the problem's own language"):
+        make_problem(alsoIn={"python": {"starterCode": "", "solution": SOLUTION}})

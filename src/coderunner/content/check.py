@@ -37,7 +37,7 @@ from coderunner.sandbox import Limits, RunResult, SandboxConfig
 from coderunner.sandbox import Verdict as RunVerdict
 
 from .constructs import ConstructsTable
-from .schema import Cheatsheet, Problem, TestCase
+from .schema import Cheatsheet, LanguageVariant, Problem, TestCase
 from .snippets import code_snippets, code_trees, python_blocks, syntax_error, with_inputs
 
 DEFAULT_WORKERS = 2
@@ -191,12 +191,15 @@ def rules_of(problem: Problem) -> dict[str, object] | None:
     return problem.rules.model_dump(by_alias=True, exclude_none=True)
 
 
-def grade_problem(problem: Problem, code: str, runner: BatchRunner) -> Grade:
-    """Grade `code` on `problem` exactly as a submission is graded."""
+def grade_problem(
+    problem: Problem, code: str, runner: BatchRunner, language: str | None = None
+) -> Grade:
+    """Grade `code` on `problem` exactly as a submission is graded (in `language`, one the
+    problem allows; its own by default)."""
     return grade(
         runner,
         code,
-        problem.language,
+        language or problem.language,
         test_specs(problem),
         Comparison.stored(problem.comparison.model_dump(by_alias=True)),
         problem_limits(problem, runner.config),
@@ -289,6 +292,16 @@ def check_problem(
                 "and breaks no rule: add a test that catches it"
             )
 
+    for name, variant in problem.also_in.items():  # the other languages the learner may choose
+        errors.extend(_variant_errors(problem, name, variant, recorder, min_wrong))
+
+    errors.extend(_hint_errors(problem))
+    return ProblemReport(problem.id, errors, recorder.runs)
+
+
+def _hint_errors(problem: Problem) -> list[str]:
+    """A Python problem's hints may show code: it must be Python."""
+    errors = []
     for number, hint in enumerate(problem.hints if problem.language == "python" else [], start=1):
         for snippet in code_snippets(hint):
             error = syntax_error(snippet)
@@ -296,7 +309,36 @@ def check_problem(
                 errors.append(
                     f"{problem.id}: hints[{number}]: code {snippet!r} is not Python: {error}"
                 )
-    return ProblemReport(problem.id, errors, recorder.runs)
+    return errors
+
+
+def _variant_errors(
+    problem: Problem, language: str, variant: LanguageVariant, runner: BatchRunner, min_wrong: int
+) -> list[str]:
+    """The same proofs for a language the learner may choose: its solution passes every test,
+    its starter code does not, each of its wrong solutions fails one."""
+    where = f"{problem.id}: alsoIn.{language}"
+    errors = []
+    solved = grade_problem(problem, variant.solution, runner, language)
+    for index, (test, graded) in enumerate(zip(problem.tests, solved.tests, strict=True), start=1):
+        if not graded.passed:
+            errors.append(
+                f"{where}: solution fails {_label(index, test)}: {_why(problem, test, graded)}"
+            )
+    if grade_problem(problem, variant.starter_code, runner, language).verdict == Verdict.ACCEPTED:
+        errors.append(f"{where}: starter code passes all {len(problem.tests)} tests")
+    if len(variant.wrong_solutions) < min_wrong:
+        errors.append(
+            f"{where}: wrongSolutions: has {len(variant.wrong_solutions)}, "
+            f"needs at least {min_wrong}"
+        )
+    for number, wrong in enumerate(variant.wrong_solutions, start=1):
+        if grade_problem(problem, wrong.code, runner, language).verdict == Verdict.ACCEPTED:
+            errors.append(
+                f"{where}: wrongSolutions[{number}] ({wrong.why}) passes every test: "
+                "add a test that catches it"
+            )
+    return errors
 
 
 def cheatsheet_examples(cheatsheets: Iterable[Cheatsheet]) -> list[tuple[str, str]]:
