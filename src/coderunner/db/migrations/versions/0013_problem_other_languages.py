@@ -1,7 +1,7 @@
 """problem_other_languages: more languages a learner may choose for one problem
 
-Revision ID: 0012_problem_other_languages
-Revises: 0011_user_session_epoch
+Revision ID: 0013_problem_other_languages
+Revises: 0012_job_draft
 Create Date: 2026-12-04 21:00:00.000000
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_problem_other_languages"
-down_revision: str | Sequence[str] | None = "0011_user_session_epoch"
+revision: str = "0013_problem_other_languages"
+down_revision: str | Sequence[str] | None = "0012_job_draft"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
