@@ -173,6 +173,15 @@ class Settings(BaseSettings):
     auth_address_failure_limit: int = Field(
         50, ge=1, validation_alias=_env("CODERUNNER_AUTH_ADDRESS_FAILURE_LIMIT")
     )
+    # password hashing (coderunner.auth.password_pool): hashes at once (0: one per core, at most
+    # 4), hashes allowed to wait beyond those, and the longest wait before a 503 + Retry-After
+    password_workers: int = Field(
+        0, ge=0, le=64, validation_alias=_env("CODERUNNER_PASSWORD_WORKERS")
+    )
+    password_queue: int = Field(64, ge=0, validation_alias=_env("CODERUNNER_PASSWORD_QUEUE"))
+    password_wait_s: float = Field(
+        5.0, gt=0, le=60, validation_alias=_env("CODERUNNER_PASSWORD_WAIT_S")
+    )
     # seconds in which the same code submitted again to an unchanged problem gets the earlier
     # result instead of a new run (0: always run)
     resubmit_window_s: float = Field(

@@ -20,13 +20,14 @@ from coderunner.api.middleware import (
     SecurityHeadersMiddleware,
 )
 from coderunner.api.ratelimit import RateLimitMiddleware
+from coderunner.auth.password_pool import PasswordPool
 from coderunner.auth.revocation import DatabaseRevocationStore
 from coderunner.auth.router import router as auth_router
 from coderunner.cheatsheets.router import router as cheatsheets_router
 from coderunner.classes.router import challenges_router
 from coderunner.classes.router import router as classes_router
 from coderunner.config import Settings
-from coderunner.db.engine import create_engine, create_sessionmaker
+from coderunner.db.engine import create_engine, create_sessionmaker, writer
 from coderunner.judge0.router import router as judge0_router
 from coderunner.kernel.ratelimit import build_limiter
 from coderunner.learning.router import router as learning_router
@@ -75,6 +76,9 @@ def _lifespan(settings: Settings) -> object:
         redis = Redis(connection_pool=pool) if pool is not None else None
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        # for requests that write: connects and locks at the first statement, not at the start
+        app.state.write_sessionmaker = create_sessionmaker(writer(engine))
+        app.state.passwords = PasswordPool.from_settings(settings)
         app.state.redis = redis
         app.state.limiter = build_limiter(settings, pool)
         # in the database even with Redis: authentication must survive a Redis outage
@@ -91,6 +95,7 @@ def _lifespan(settings: Settings) -> object:
                     await hook(app)
                 except Exception:
                     log.exception("shutdown_hook_failed")
+            app.state.passwords.close()
             if redis is not None and pool is not None:
                 await redis.aclose()
                 await pool.disconnect()

@@ -120,16 +120,19 @@ def migrate_command(data_dir: Path | None) -> None:
 
 
 async def _create_admin(settings: Settings, username: str, password: str) -> str:
+    from coderunner.auth.password_pool import PasswordPool
     from coderunner.auth.service import create_admin
     from coderunner.db.engine import create_engine, create_sessionmaker
 
     engine = create_engine(settings)
+    passwords = PasswordPool(workers=1, queue=0, max_wait_s=60)
     try:
         async with create_sessionmaker(engine)() as session:
-            user = await create_admin(session, username, password)
+            user = await create_admin(session, username, password, passwords)
             await session.commit()
             return user.id
     finally:
+        passwords.close()
         await engine.dispose()
 
 

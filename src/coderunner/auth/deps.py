@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth import service as auth_service
 from coderunner.auth.models import Role, User
+from coderunner.auth.password_pool import PasswordPool
 from coderunner.auth.revocation import RevocationStore
 from coderunner.auth.tokens import TokenClaims
 from coderunner.config import Settings
@@ -27,6 +28,14 @@ async def get_revocations(request: Request) -> RevocationStore:
 
 
 RevocationsDep = Annotated[RevocationStore, Depends(get_revocations)]
+
+
+async def get_passwords(request: Request) -> PasswordPool:
+    pool: PasswordPool = request.app.state.passwords
+    return pool
+
+
+PasswordsDep = Annotated[PasswordPool, Depends(get_passwords)]
 
 
 async def _authenticate(

@@ -5,7 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from coderunner.auth import service
-from coderunner.auth.deps import AdminUser, CurrentUser, RevocationsDep, StaffUser, TokenClaimsDep
+from coderunner.auth.deps import (
+    AdminUser,
+    CurrentUser,
+    PasswordsDep,
+    RevocationsDep,
+    StaffUser,
+    TokenClaimsDep,
+)
+from coderunner.auth.password_pool import PasswordsBusy
 from coderunner.auth.schemas import (
     LoginIn,
     LogoutOut,
@@ -20,7 +28,7 @@ from coderunner.auth.throttle import LoginThrottle
 from coderunner.kernel.errors import AppError, NotFound, RateLimited
 from coderunner.kernel.ratelimit import RateLimiter
 from coderunner.kernel.schemas import ERROR_RESPONSES
-from coderunner.kernel.unit_of_work import SessionDep, SettingsDep
+from coderunner.kernel.unit_of_work import SessionDep, SettingsDep, end_read
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
@@ -44,11 +52,17 @@ async def _guard(request: Request, username: str) -> LoginThrottle:
 
 @router.post("/register", response_model=TokenOut, status_code=201)
 async def register(
-    body: RegisterIn, request: Request, session: SessionDep, settings: SettingsDep
+    body: RegisterIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
 ) -> TokenOut:
     logins = await _guard(request, body.username)
     try:
-        token, user = await service.register(session, body, settings.secret)
+        token, user = await service.register(session, body, settings.secret, passwords)
+    except PasswordsBusy:
+        raise  # not a failed try: nothing was checked
     except AppError:  # e.g. probing taken usernames: counted for the address only
         await logins.failed(None, _address(request))
         raise
@@ -57,11 +71,19 @@ async def register(
 
 @router.post("/login", response_model=TokenOut)
 async def login(
-    body: LoginIn, request: Request, session: SessionDep, settings: SettingsDep
+    body: LoginIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
 ) -> TokenOut:
     logins = await _guard(request, body.username)
+    account = await service.account_for_login(session, body.username)
+    await end_read(session)  # no connection or write lock held while the password is checked
     try:
-        token, user = await service.login(session, body.username, body.password, settings.secret)
+        token, user = await service.login(account, body.password, settings.secret, passwords)
+    except PasswordsBusy:
+        raise  # not a failed try: nothing was checked
     except AppError:
         await logins.failed(body.username, _address(request))
         raise

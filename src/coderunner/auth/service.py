@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth import repository
 from coderunner.auth.models import Role, User
 from coderunner.auth.names import default_name, friendly_name
+from coderunner.auth.password_pool import PasswordPool
 from coderunner.auth.revocation import RevocationStore
 from coderunner.auth.schemas import ProfileUpdate, RegisterIn
 from coderunner.auth.tokens import (
     InvalidToken,
     TokenClaims,
     decode_token,
-    hash_password,
     issue_token,
-    verify_password,
 )
 from coderunner.kernel.ages import CHILD_AGE_GROUPS
 from coderunner.kernel.errors import Conflict, NotFound, Unauthorized
@@ -26,12 +23,16 @@ from coderunner.kernel.errors import Conflict, NotFound, Unauthorized
 INVALID_CREDENTIALS = "invalid username or password"
 
 
-async def register(session: AsyncSession, data: RegisterIn, secret: str) -> tuple[str, User]:
+async def register(
+    session: AsyncSession, data: RegisterIn, secret: str, passwords: PasswordPool
+) -> tuple[str, User]:
+    # hashed before the first query: no connection or write lock is held while it waits
+    password_hash = await passwords.hash(data.password)
     if await repository.get_user_by_username(session, data.username) is not None:
         raise Conflict("that username is taken", code="USERNAME_TAKEN")
     user = User(
         username=data.username,
-        password_hash=await asyncio.to_thread(hash_password, data.password),
+        password_hash=password_hash,
         display_name=default_name(data.display_name, data.age_group),
         age_group=data.age_group,
         role=Role.LEARNER,
@@ -46,23 +47,21 @@ async def register(session: AsyncSession, data: RegisterIn, secret: str) -> tupl
     return token, user
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> User:
-    """The user for these credentials; one identical error for unknown user or bad password."""
-    user = await repository.get_user_by_username(session, username)
-    valid, new_hash = await asyncio.to_thread(
-        verify_password, password, user.password_hash if user else None
-    )
-    if user is None or not valid:
-        raise Unauthorized(INVALID_CREDENTIALS, code="INVALID_CREDENTIALS")
-    if new_hash is not None:
-        user.password_hash = new_hash
-    return user
+async def account_for_login(session: AsyncSession, username: str) -> User | None:
+    """The account a login names (None for no such user: the check still costs the same)."""
+    return await repository.get_user_by_username(session, username)
 
 
 async def login(
-    session: AsyncSession, username: str, password: str, secret: str
+    user: User | None, password: str, secret: str, passwords: PasswordPool
 ) -> tuple[str, User]:
-    user = await authenticate(session, username, password)
+    """A token for `user` if `password` is theirs; one identical error for unknown user or bad
+    password. Needs no database: the caller holds none while the pool checks the password."""
+    valid, new_hash = await passwords.verify(password, user.password_hash if user else None)
+    if user is None or not valid:
+        raise Unauthorized(INVALID_CREDENTIALS, code="INVALID_CREDENTIALS")
+    if new_hash is not None:
+        user.password_hash = new_hash  # saved when the request's unit of work commits
     token, _ = issue_token(user.id, secret, epoch=user.session_epoch)
     return token, user
 
@@ -121,19 +120,22 @@ async def get_user(session: AsyncSession, user_id: str) -> User:
     return user
 
 
-async def create_admin(session: AsyncSession, username: str, password: str) -> User:
+async def create_admin(
+    session: AsyncSession, username: str, password: str, passwords: PasswordPool
+) -> User:
     """Create an admin, or promote and reset the password of an existing user."""
+    password_hash = await passwords.hash(password)
     user = await repository.get_user_by_username(session, username)
     if user is None:
         user = User(
             username=username,
-            password_hash=await asyncio.to_thread(hash_password, password),
+            password_hash=password_hash,
             role=Role.ADMIN,
             leaderboard_opt_out=True,
         )
         await repository.add_user(session, user)
     else:
         user.role = Role.ADMIN
-        user.password_hash = await asyncio.to_thread(hash_password, password)
+        user.password_hash = password_hash
     await session.flush()
     return user

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from limits import RateLimitItemPerSecond
 from sse_starlette import EventSourceResponse
 
-from coderunner.auth.deps import CurrentUser, StaffUser
+from coderunner.auth.deps import CurrentUser, PasswordsDep, StaffUser
 from coderunner.classes import challenges, dashboard, exports, live, service
 from coderunner.classes.schemas import (
     CellDetailOut,
@@ -36,7 +36,7 @@ from coderunner.classes.schemas import (
 from coderunner.kernel.errors import AppError
 from coderunner.kernel.ratelimit import RateLimiter
 from coderunner.kernel.schemas import ERROR_RESPONSES
-from coderunner.kernel.unit_of_work import SessionDep
+from coderunner.kernel.unit_of_work import SessionDep, end_read
 
 log = structlog.get_logger("coderunner.classes")
 router = APIRouter(prefix="/classes", tags=["classes"], responses=ERROR_RESPONSES)
@@ -150,10 +150,11 @@ async def leave_class(class_id: str, user: CurrentUser, session: SessionDep) -> 
 
 @router.post("/{class_id}/learners", status_code=201, response_model=CreatedAccountsOut)
 async def create_learners(
-    class_id: str, body: NamesIn, staff: StaffUser, session: SessionDep
+    class_id: str, body: NamesIn, staff: StaffUser, session: SessionDep, passwords: PasswordsDep
 ) -> CreatedAccountsOut:
     """Accounts from first names (not stored): usernames and passwords, shown this once."""
-    return await service.create_accounts(session, staff, class_id, body.names)
+    await end_read(session)  # who is asking is known: hash with no lock or connection held
+    return await service.create_accounts(session, staff, class_id, body.names, passwords)
 
 
 @router.delete("/{class_id}/learners/{learner_id}", status_code=204)
@@ -167,10 +168,11 @@ async def remove_learner(
 
 @router.post("/{class_id}/learners/{learner_id}/password", response_model=PasswordOut)
 async def reset_password(
-    class_id: str, learner_id: str, staff: StaffUser, session: SessionDep
+    class_id: str, learner_id: str, staff: StaffUser, session: SessionDep, passwords: PasswordsDep
 ) -> PasswordOut:
     """A new password for an account this class made; shown this once."""
-    return await service.reset_password(session, staff, class_id, learner_id)
+    await end_read(session)  # who is asking is known: hash with no lock or connection held
+    return await service.reset_password(session, staff, class_id, learner_id, passwords)
 
 
 @router.get("/{class_id}/progress", response_model=GridOut)

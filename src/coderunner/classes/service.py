@@ -6,7 +6,6 @@ age group; anyone else gets 404, as if it did not exist.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coderunner.auth import repository as auth_repository
 from coderunner.auth import service as auth_service
 from coderunner.auth.models import Role, User
-from coderunner.auth.tokens import hash_password
+from coderunner.auth.password_pool import PasswordPool
 from coderunner.classes import codes, repository
 from coderunner.classes.models import ClassMember, Classroom
 from coderunner.classes.schemas import (
@@ -229,11 +228,13 @@ async def _free_username(session: AsyncSession, first_name: str, taken: set[str]
 
 
 async def create_accounts(
-    session: AsyncSession, user: User, class_id: str, names: list[str]
+    session: AsyncSession, user: User, class_id: str, names: list[str], passwords: PasswordPool
 ) -> CreatedAccountsOut:
     """Accounts for a class from first names. The names are not stored; each account gets a
-    generated username and a simple password, returned only here."""
-    classroom = await teaches(session, user, class_id)
+    generated username and a simple password, returned only here.
+
+    The passwords are hashed before the first query, so the caller holds no database lock or
+    connection while the pool hashes them."""
     wanted = [n for n in (name.strip() for name in names) if n]
     if not wanted or any(len(n) > 40 for n in wanted):
         raise AppError(
@@ -241,11 +242,12 @@ async def create_accounts(
             code="BAD_NAMES",
             status_code=422,
         )
-    passwords = [codes.new_password() for _ in wanted]
-    hashes = await asyncio.gather(*(asyncio.to_thread(hash_password, p) for p in passwords))
+    new_passwords = [codes.new_password() for _ in wanted]
+    hashes = await passwords.hash_many(new_passwords)
+    classroom = await teaches(session, user, class_id)
     created: list[CreatedAccount] = []
     taken: set[str] = set()
-    for name, password, password_hash in zip(wanted, passwords, hashes, strict=True):
+    for name, password, password_hash in zip(wanted, new_passwords, hashes, strict=True):
         for _ in range(3):  # a concurrent sign-up may take the same name between check and insert
             username = await _free_username(session, name, taken)
             learner = User(
@@ -273,10 +275,12 @@ async def create_accounts(
 
 
 async def reset_password(
-    session: AsyncSession, user: User, class_id: str, learner_id: str
+    session: AsyncSession, user: User, class_id: str, learner_id: str, passwords: PasswordPool
 ) -> PasswordOut:
     """A new simple password for an account this class made (never for a learner's own); every
-    session the child had open ends at once."""
+    session the child had open ends at once. Hashed before the first query (as above)."""
+    password = codes.new_password()
+    password_hash = await passwords.hash(password)
     await teaches(session, user, class_id)
     member = await repository.membership(session, class_id, learner_id)
     if member is None:
@@ -289,8 +293,7 @@ async def reset_password(
     learner = await auth_repository.get_user(session, learner_id)
     if learner is None:
         raise NotFound("no such learner in this class")
-    password = codes.new_password()
-    learner.password_hash = await asyncio.to_thread(hash_password, password)
+    learner.password_hash = password_hash
     auth_service.end_all_sessions(learner)  # whoever had the old password is logged out now
     await session.flush()
     return PasswordOut(id=learner.id, username=learner.username, password=password)

@@ -58,14 +58,29 @@ async def begin_write(session: AsyncSession) -> None:
         await session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
 
 
+def writer(engine: AsyncEngine) -> AsyncEngine:
+    """`engine` (same pool) whose transactions begin as writers, each at its first statement
+    (SQLite: BEGIN IMMEDIATE; PostgreSQL: as usual). A session bound to it holds no connection
+    and no lock until it first touches the database, so work before that (a password hash) does
+    not keep other writers waiting."""
+    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+
+
 def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
     """The async engine for `settings.database_url`; SQLite gets WAL, foreign keys and one trip to
     the driver's thread per statement (`sqlite_async`)."""
     return create_engine_for_url(settings.database_url, **kwargs)
 
 
+# seconds a request waits for a pooled connection before its 503 + Retry-After: under the web
+# process's wait for the API (coderunner.web.config), so the API answers first
+POOL_TIMEOUT_S = 10
+
+
 def create_engine_for_url(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
+    if "poolclass" not in kwargs and parsed.database != ":memory:":
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,6 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coderunner.config import Settings
-from coderunner.db.engine import begin_write
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -23,17 +22,34 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the endpoint returns, else rolled back."""
-    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    """One transaction per request: committed when the endpoint returns, else rolled back.
+
+    A request that may write gets a writer session (SQLite: BEGIN IMMEDIATE, `db.engine.writer`);
+    it connects at its first statement, so nothing is held while the endpoint does work before
+    it (a password hash).
+    """
+    state = request.app.state
+    writes = request.method not in SAFE_METHODS
+    factory: async_sessionmaker[AsyncSession] = (
+        state.write_sessionmaker if writes else state.sessionmaker
+    )
     async with factory() as session:
         try:
-            if request.method not in SAFE_METHODS:
-                await begin_write(session)
             yield session
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+
+
+async def end_read(session: AsyncSession) -> None:
+    """At the edge, before slow work that needs no database (a password check): end the
+    request's transaction so its connection goes back to the pool and a SQLite write lock is
+    released. Only while nothing is written yet; loaded objects stay usable, and the next
+    statement begins the unit of work anew (committed when the endpoint returns, as usual)."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read: the session has unsaved changes")
+    await session.commit()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
