@@ -109,7 +109,9 @@ class Settings(BaseSettings):
     # the web's cookies carry Secure even over plain HTTP (behind a TLS proxy that does not
     # forward the scheme)
     secure_cookies: bool = Field(False, validation_alias=_env("CODERUNNER_SECURE_COOKIES"))
-    # seconds the web waits for the API on a page render (live event streams have no limit)
+    # seconds the web waits for the API on a page or form, then a 503 that says so (live event
+    # streams have no limit); longer than every wait the API bounds itself (a password hash 5 s
+    # in the queue, a database lock 5 s, a pooled connection 10 s), so the API answers first
     web_api_timeout_s: float = Field(
         15.0, gt=0, le=300, validation_alias=_env("CODERUNNER_WEB_API_TIMEOUT_S")
     )

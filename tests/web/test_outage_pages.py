@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import httpx
@@ -35,3 +36,81 @@ async def test_pages_and_proxy_answer_503_kindly_when_the_api_is_unreachable(
             assert proxied.status_code == 503
             assert int(proxied.headers["retry-after"]) >= 1
             assert proxied.json()["error"]["code"] == "API_UNREACHABLE"
+
+
+def _silent_api() -> tuple[socket.socket, str]:
+    """An address that takes the connection and never answers (the kernel accepts it)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    return sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+async def _sign_up(client: httpx.AsyncClient, username: str) -> httpx.Response:
+    await client.get("/signup")
+    password = "busy-day-password"
+    form = {
+        "username": username,
+        "password": password,
+        "password2": password,
+        "ageGroup": "10-12",
+        "csrf_token": client.cookies.get("cr_csrf", ""),
+    }
+    return await client.post("/signup", data=form)
+
+
+async def test_an_api_too_busy_to_answer_in_time_is_said_so_honestly() -> None:
+    sock, url = _silent_api()
+    app = create_web_app(Settings(api_url=url, web_api_timeout_s=1.0))
+    try:
+        async with LifespanManager(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
+                signup = await _sign_up(client, "slowday1")
+                assert signup.status_code == 503, signup.text
+                assert int(signup.headers["retry-after"]) >= 1
+                # the account may have been made: the page says so, and what to do
+                assert "try to log in with the username and password you just picked" in (
+                    signup.text
+                )
+                assert "short break" not in signup.text
+                page = await client.get("/levels/7-9")
+                assert page.status_code == 503
+                assert int(page.headers["retry-after"]) >= 1
+                assert "didn&#39;t answer in time" in page.text
+    finally:
+        sock.close()
+
+
+async def test_a_busy_password_pool_is_passed_on_with_its_words_and_retry_after(
+    dead_api_url: str,
+) -> None:
+    busy = {"code": "BUSY", "message": "Lots of people are logging in right now. Wait."}
+
+    def api(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, json={"error": busy}, headers={"Retry-After": "3"})
+
+    app = create_web_app(Settings(api_url=dead_api_url))
+    async with LifespanManager(app):
+        app.state.http = httpx.AsyncClient(
+            transport=httpx.MockTransport(api), base_url="http://api"
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
+            signup = await _sign_up(client, "busyday1")
+            assert signup.status_code == 503, signup.text
+            assert signup.headers["retry-after"] == "3"
+            assert "Lots of people are logging in right now" in signup.text
+            await client.get("/login")
+            login = await client.post(
+                "/login",
+                data={
+                    "username": "busyday1",
+                    "password": "busy-day-password",
+                    "csrf_token": client.cookies.get("cr_csrf", ""),
+                },
+            )
+            assert login.status_code == 503, login.text
+            assert login.headers["retry-after"] == "3"
+            assert "Lots of people are logging in right now" in login.text
+        await app.state.http.aclose()

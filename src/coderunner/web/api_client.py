@@ -26,6 +26,12 @@ FALLBACK_MESSAGES = {
 
 UNREACHABLE_MESSAGE = "Code Runner is taking a short break. Please wait a minute and try again."
 UNREACHABLE_RETRY_AFTER_S = 5
+# the API was reached but did not answer within the web's wait (WebConfig.api_timeout_s): it is
+# busy, not down, and what was asked may still happen
+TIMEOUT_MESSAGE = (
+    "The computers are very busy and didn't answer in time. Please wait a moment and try again."
+)
+TIMEOUT_RETRY_AFTER_S = 10
 
 
 class ApiError(Exception):
@@ -56,6 +62,11 @@ class ApiError(Exception):
             elif isinstance(body.get("detail"), str):
                 message = body["detail"]
         return cls(response.status_code, code, message, response.headers.get("retry-after"))
+
+
+def unreachable() -> ApiError:
+    """The API could not be reached (refused, reset, no route): down or restarting."""
+    return ApiError(503, "API_UNREACHABLE", UNREACHABLE_MESSAGE, str(UNREACHABLE_RETRY_AFTER_S))
 
 
 def forwarded_headers(conn: HTTPConnection) -> dict[str, str]:
@@ -106,10 +117,12 @@ class ApiClient:
                 params=clean_params or None,
                 headers=self._headers(token or self.token),
             )
+        except httpx.ConnectTimeout as exc:
+            raise unreachable() from exc
+        except httpx.TimeoutException as exc:
+            raise ApiError(503, "API_TIMEOUT", TIMEOUT_MESSAGE, str(TIMEOUT_RETRY_AFTER_S)) from exc
         except httpx.HTTPError as exc:
-            raise ApiError(
-                503, "API_UNREACHABLE", UNREACHABLE_MESSAGE, str(UNREACHABLE_RETRY_AFTER_S)
-            ) from exc
+            raise unreachable() from exc
         if response.status_code >= 400:
             raise ApiError.from_response(response)
         if response.status_code == 204 or not response.content:

@@ -26,6 +26,20 @@ FRIENDLY_FIELDS = {
     "displayName": "The name to show can be 1 to 64 characters.",
 }
 LOGIN_FAILED = "That username and password don't match. Check them and try again."
+# 503 codes whose message is already written for a child (the API's busy password pool, or the
+# web's own words when the API could not be reached or did not answer in time)
+OWN_WORDS_503 = frozenset({"API_UNREACHABLE", "API_TIMEOUT", "BUSY"})
+# the API did not answer in time: the account may exist, and saying "failed" would be a lie
+SIGNUP_UNSURE = (
+    "The computers were too busy to finish in time. Wait a minute, then try to log in with the "
+    "username and password you just picked. If that doesn't work, sign up again."
+)
+
+
+def _with_retry_after(response: Response, exc: ApiError) -> Response:
+    if exc.retry_after and response.status_code in (429, 503):
+        response.headers["retry-after"] = exc.retry_after
+    return response
 
 
 async def landing(request: Request) -> Response:
@@ -50,8 +64,8 @@ def _form_error(exc: ApiError, fallback: str) -> tuple[str, int]:
     if exc.status == 429:
         wait = f" Try again in {exc.retry_after} seconds." if exc.retry_after else ""
         return ("Too many tries in a row." + wait, 429)
-    if exc.status == 503:  # down or restarting: it passes, and the child can wait for it
-        return (exc.message if exc.code == "API_UNREACHABLE" else UNREACHABLE_MESSAGE, 503)
+    if exc.status == 503:  # down, restarting or busy: it passes, and the child can wait for it
+        return (exc.message if exc.code in OWN_WORDS_503 else UNREACHABLE_MESSAGE, 503)
     if exc.status >= 500:  # the server's trouble, not the child's: say so, without its words
         return ("Something went wrong on our side. Please try again in a moment.", 502)
     return (exc.message or fallback, exc.status)
@@ -82,7 +96,7 @@ async def login_submit(request: Request) -> Response:
         if exc.status == 401:
             message = LOGIN_FAILED
         context["error"] = message
-        return render(request, "login.html", context, status_code=status)
+        return _with_retry_after(render(request, "login.html", context, status_code=status), exc)
     return _signed_in(request, body, target)
 
 
@@ -121,9 +135,12 @@ async def signup_submit(request: Request) -> Response:
         body = await api(request).post("/auth/register", payload)
     except ApiError as exc:
         message, status = _form_error(exc, "We couldn't create that account.")
-        return render(
+        if exc.code == "API_TIMEOUT":
+            message = SIGNUP_UNSURE
+        page = render(
             request, "signup.html", {"form": values, "errors": [message]}, status_code=status
         )
+        return _with_retry_after(page, exc)
     if values["character"] and isinstance(body, dict) and body.get("token"):
         # a character is a nice-to-have at sign-up; the profile page can set it later
         with contextlib.suppress(ApiError):
