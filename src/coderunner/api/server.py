@@ -21,6 +21,13 @@ class Server(uvicorn.Server):
         yield
 
 
+# seconds an idle keep-alive connection stays open: longer than the clients in front keep theirs
+# (nginx's upstream keepalive_timeout 60 s, the web's httpx pool 5 s), so it is always the client
+# that closes an idle connection, never the server just as the client sends a request on it
+# (a reset the client cannot tell from a failure: nginx answers a POST with 502)
+KEEP_ALIVE_S = 75
+
+
 def make_server(app: object, host: str, port: int) -> Server:
     config = uvicorn.Config(
         app,  # type: ignore[arg-type]
@@ -32,6 +39,7 @@ def make_server(app: object, host: str, port: int) -> Server:
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=15,
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     return Server(config)
 

@@ -35,6 +35,10 @@ PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # smaller bodies gain nothing from gzip; text/event-stream is never compressed (Starlette's
 # default exclusions), so server-sent events still arrive one by one
 GZIP_MINIMUM_SIZE = 500
+# seconds an idle connection to the API is kept for reuse: under the API's own keep-alive
+# (coderunner.api.server.KEEP_ALIVE_S), so this side closes first and never sends on a connection
+# the API is closing
+API_KEEPALIVE_S = 30.0
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
@@ -127,7 +131,9 @@ def create_web_app(settings: Settings | None = None) -> Starlette:
         async with httpx.AsyncClient(
             base_url=config.api_url,
             timeout=config.api_timeout_s,
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            limits=httpx.Limits(
+                max_connections=200, max_keepalive_connections=50, keepalive_expiry=API_KEEPALIVE_S
+            ),
         ) as http:
             app.state.http = http
             yield

@@ -6,6 +6,9 @@ from typing import Any
 
 import click
 
+# seconds an idle keep-alive connection stays open (as coderunner.api.server.KEEP_ALIVE_S)
+KEEP_ALIVE_S = 75
+
 
 @click.command("web")
 @click.option("--host", default=None, help="Interface to listen on [default: $CODERUNNER_HOST].")
@@ -41,4 +44,7 @@ def web_command(host: str | None, port: int | None, api_url: str | None) -> None
         port=port or settings.web_port,
         proxy_headers=True,
         forwarded_allow_ips=",".join(settings.trusted_proxies) or "127.0.0.1",
+        # longer than nginx keeps an idle upstream connection (60 s): nginx closes it first, and
+        # never sends a request on a connection this side is closing (a 502 for a POST)
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
