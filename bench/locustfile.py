@@ -7,17 +7,28 @@ server on free ports; never point it at a machine that is not yours.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from typing import Any
 
 from locust import HttpUser, between, task
+from locust.exception import StopUser
 
 PASSWORD = "load-test-password-1"
 AGE_GROUP = "10-12"
 RUN_CODE = "name = 'Kai'\nfor i in range(3):\n    print('hello', name, i)\n"
 FINISHED = {"completed", "failed"}
 WATCH_LIMIT_S = 60
+SIGNUP_TRIES = 5
+_ERROR_CODE = re.compile(r'Code: ([A-Z_0-9]+)<|"code":\s*"([A-Z_0-9]+)"')
+
+
+def _short(response: Any) -> str:
+    """The status and our error code, not a whole page (a page differs by its CSRF token)."""
+    found = _ERROR_CODE.search(response.text or "")
+    code = (found.group(1) or found.group(2)) if found else ""
+    return f"{response.status_code} {code}".strip()
 
 
 class Child(HttpUser):
@@ -25,6 +36,24 @@ class Child(HttpUser):
 
     def on_start(self) -> None:
         self.username = f"kid{secrets.token_hex(5)}"
+        for _ in range(SIGNUP_TRIES):
+            wait = self._sign_up()
+            if wait is None:
+                break
+            time.sleep(wait)  # asked to wait (503 + Retry-After): a child tries again later
+        else:
+            error = RuntimeError(f"asked to wait {SIGNUP_TRIES} times")
+            self._record("signup: never got in", time.monotonic(), error)
+            raise StopUser  # sends no requests without a session
+        self.csrf = {"X-CSRF-Token": self.client.cookies.get("cr_csrf", "")}
+        problems = self.client.get(
+            f"/api/problems?ageGroup={AGE_GROUP}&level=1", name="/api/problems"
+        )
+        items = problems.json().get("items", []) if problems.ok else []
+        self.problem_id: str | None = items[0]["id"] if items else None
+
+    def _sign_up(self) -> float | None:
+        """Sign up: None once signed in, the seconds to wait when asked to; StopUser on failure."""
         self.client.get("/signup", name="/signup")
         form = {
             "username": self.username,
@@ -37,14 +66,19 @@ class Child(HttpUser):
             "/signup", data=form, name="/signup (log in)", allow_redirects=False,
             catch_response=True,
         ) as response:  # fmt: skip
-            if response.status_code != 303:
-                response.failure(f"{response.status_code}: {response.text[:200]}")
-        self.csrf = {"X-CSRF-Token": self.client.cookies.get("cr_csrf", "")}
-        problems = self.client.get(
-            f"/api/problems?ageGroup={AGE_GROUP}&level=1", name="/api/problems"
-        )
-        items = problems.json().get("items", []) if problems.ok else []
-        self.problem_id: str | None = items[0]["id"] if items else None
+            if response.status_code == 303:
+                return None
+            retry_after = response.headers.get("retry-after", "")
+            if response.status_code == 503 and retry_after.isdigit():
+                response.success()  # the platform asked to wait: not an error
+                asked_to_wait = float(retry_after)
+            else:
+                response.failure(_short(response))
+                asked_to_wait = None
+        if asked_to_wait is None:
+            raise StopUser
+        self._record("signup: asked to wait", time.monotonic(), None)
+        return asked_to_wait
 
     @task(3)
     def open_level_map(self) -> None:
@@ -76,7 +110,7 @@ class Child(HttpUser):
                 response.success()
                 return
             if response.status_code not in (200, 202):
-                response.failure(f"{response.status_code}: {response.text[:200]}")
+                response.failure(_short(response))
                 return
             job = response.json()
         self._watch(job, kind)
