@@ -90,8 +90,10 @@ class RedisEventBus(EventBus):
     async def stop(self) -> None:
         if self._reader is not None:
             self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+            # wait() never raises the reader's CancelledError, so one aimed at the caller (a boot
+            # cancelled at shutdown) still reaches it: suppressing it here kept a retrying
+            # boot loop alive after shutdown for as long as Redis stayed down
+            await asyncio.wait([self._reader])
         await self.redis.aclose()
 
     async def publish(self, job_id: str, status: str, job: ExecutionJob | None = None) -> None:
