@@ -7,6 +7,7 @@ import { setupHints } from "./hints.js";
 import { setupDrawer } from "./drawer.js";
 import { trackSession } from "./sessions.js";
 import { chosenLanguage, draftId, setupLanguagePicker, starterOf } from "./language.js";
+import { setupStep } from "./step.js";
 
 const data = JSON.parse(document.getElementById("page-data").textContent);
 // a problem may allow several languages: start in the learner's last choice
@@ -231,3 +232,11 @@ for (const button of [runButton, submitButton, $("reset-button"), exampleButton]
   button.removeAttribute("aria-describedby");
 }
 if (loading) loading.remove();
+// Step mode (step.js): the same code and input, one line at a time
+setupStep({
+  button: $("step-button"),
+  getCode: () => editor.getCode(),
+  stdinBox: stdin,
+  exampleInput: data.exampleInput || "",
+  language: () => data.language || "python",
+});
