@@ -305,3 +305,18 @@ async def test_count(session: AsyncSession, problem_id: str) -> int:
         select(func.count()).select_from(TestCase).where(TestCase.problem_id == problem_id)
     )
     return int(found or 0)
+
+
+async def status_of(session: AsyncSession, job_id: str) -> str | None:
+    found: str | None = await session.scalar(
+        select(ExecutionJob.status).where(ExecutionJob.id == job_id)
+    )
+    return found
+
+
+async def tests_of(session: AsyncSession, problem_id: str) -> list[TestCase]:
+    """A problem's test cases in order: what a submission is graded on."""
+    found = await session.scalars(
+        select(TestCase).where(TestCase.problem_id == problem_id).order_by(TestCase.position)
+    )
+    return list(found.all())

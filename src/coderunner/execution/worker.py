@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coderunner.auth.models import User
@@ -35,7 +34,7 @@ from coderunner.execution.throttle import QueueThrottle
 from coderunner.grading.grader import Comparison, TestSpec, grade, grading_limits
 from coderunner.kernel.errors import NotFound
 from coderunner.kernel.verdicts import Verdict
-from coderunner.problems.models import Problem, TestCase
+from coderunner.problems.models import Problem
 from coderunner.progress.service import record_submission
 from coderunner.sandbox import (
     RunResult,
@@ -227,9 +226,7 @@ class JobProcessor:
 
     async def _is_pending(self, job_id: str) -> bool:
         async with self.sessionmaker() as session:
-            status = await session.scalar(
-                select(ExecutionJob.status).where(ExecutionJob.id == job_id)
-            )
+            status = await repository.status_of(session, job_id)
         return status == JobStatus.PENDING
 
     async def _handle(self, queue: str, job_id: str, *, retry: bool = False) -> bool:
@@ -298,13 +295,7 @@ class JobProcessor:
         )
         if job.type == JobType.SUBMIT and job.problem_id is not None:
             problem = await session.get(Problem, job.problem_id)
-            cases = (
-                await session.scalars(
-                    select(TestCase)
-                    .where(TestCase.problem_id == job.problem_id)
-                    .order_by(TestCase.position)
-                )
-            ).all()
+            cases = await repository.tests_of(session, job.problem_id)
             work.tests = [
                 TestSpec(i, c.name or f"Test {i + 1}", c.input, c.expected_output, c.hidden, c.hint)
                 for i, c in enumerate(cases)
