@@ -163,9 +163,12 @@ async def test_api_listens_at_once_and_reports_starting(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     self_test_done = asyncio.Event()
+    real_self_test = execution_app._self_test
 
     async def slow_self_test() -> None:  # the real one takes ~10 s on a cold start
         await self_test_done.wait()
+        # then the real one: "ok" must not depend on an earlier test having run it
+        await real_self_test()
 
     monkeypatch.setattr(execution_app, "_self_test", slow_self_test)
     settings = make_settings(database_url, tmp_path / "data", ready_before_listen=False)

@@ -57,7 +57,7 @@ async def test_shutdown_releases_running_jobs_and_restart_runs_them(settings: Se
     async with LifespanManager(second, startup_timeout=60, shutdown_timeout=60):
         transport = httpx.ASGITransport(app=second, client=("10.1.1.1", 1))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            done = await wait_job(client, job_id, learner.headers, within_s=30)
+            done = await wait_job(client, job_id, learner.headers, within_s=120)
     assert done["status"] == "completed"
     # 1, or 2 when the sandbox reported a platform error once and the job was retried (seen
     # here right after a shutdown abandoned a run: "bwrap exited without running the code")

@@ -29,10 +29,10 @@ def test_concurrent_runs_get_their_own_uid_and_per_user_limits(sandbox: Sandbox)
     limits = Limits(open_files=200, wall_time_s=20.0, cpu_time_s=5.0)
     with ThreadPoolExecutor(2) as pool:
         runs = [pool.submit(sandbox.run, _HOLD_INOTIFY, limits=limits) for _ in range(2)]
-        # both runs alive at once, each under its own host uid
-        deadline = time.monotonic() + 15
+        # both runs alive at once, each under its own host uid: looked for until a run ends
+        # (each lives 20 s), however slowly a loaded host starts them
         both = False
-        while time.monotonic() < deadline and not both:
+        while not both and not any(run.done() for run in runs):
             alive = [uid for uid in sandbox.uids.uids if processes_of(uid)]
             both = len(alive) == 2
             time.sleep(0.05)
