@@ -3,7 +3,7 @@
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-busy lint typecheck pytest bench bench-languages bench-pipeline loadtest selftest content-check web clean
+.PHONY: help install run test test-fast test-busy lint fix typecheck pytest bench bench-languages bench-pipeline loadtest selftest content-check web clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,13 +22,19 @@ test: ## Run the whole suite: lint, types, unit, sandbox attacks, API (SQLite+Po
 	$(VENV)/lint-imports
 	$(VENV)/pytest -n 2 $(PYTEST_ARGS)
 
+test-fast: ## The inner loop: the suite without sandbox, server, browser, PostgreSQL or slow tests
+	$(VENV)/pytest -n 2 -m "not sandbox and not serve and not browser and not postgres and not slow" $(PYTEST_ARGS)
+
 lint: ## ruff check, format check and the import layers (import-linter)
 	$(VENV)/ruff check . && $(VENV)/ruff format --check . && $(VENV)/lint-imports
 
-typecheck: ## mypy (strict)
+fix: ## Let ruff fix what it can, then format
+	$(VENV)/ruff check --fix . && $(VENV)/ruff format .
+
+typecheck: ## mypy (strict: src, tests and bench)
 	$(VENV)/mypy
 
-test-busy: install ## The sandbox suites beside 2 CPU hogs per core: verdicts must not change
+test-busy: install ## The sandbox suites beside 2 CPU hogs per core (CODERUNNER_TEST_BUSY=N works with any run)
 	CODERUNNER_TEST_BUSY=$$(( 2 * $$(nproc) )) $(VENV)/pytest -n 0 tests/sandbox $(PYTEST_ARGS)
 
 pytest: ## pytest only (PYTEST_ARGS=... to pass options)

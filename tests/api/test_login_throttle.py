@@ -19,6 +19,9 @@ from coderunner.auth.models import Role
 from coderunner.auth.throttle import BACKOFF_BASE_S, BACKOFF_CAP_S, LoginThrottle
 from tests.support.app import PASSWORD, create_account, make_settings
 
+# each sign-in verifies a real Argon2 hash (slow on purpose) and these tests make dozens
+pytestmark = pytest.mark.slow
+
 Connect = Callable[[str], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 

@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.ports import free_port
 from tests.support.serve import (
@@ -17,6 +18,8 @@ from tests.support.serve import (
     wait_until_answers,
 )
 from tests.support.uids import Purpose, sandbox_env
+
+pytestmark = pytest.mark.serve
 
 
 def test_serve_boots_api_and_web_and_stops_on_sigterm(tmp_path: Path) -> None:

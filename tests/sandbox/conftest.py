@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,20 +15,6 @@ from coderunner.sandbox.cgroups import CgroupV1, CgroupV2
 from tests.support.uids import SLOTS, Purpose, sandbox_uid
 
 pytestmark = pytest.mark.sandbox
-
-
-@pytest.fixture(scope="session", autouse=True)
-def busy_host() -> Iterator[int]:
-    """CODERUNNER_TEST_BUSY=N (`make test-busy`): N processes spin on the host's CPUs for the
-    whole session, so the suite proves that verdicts and tests don't depend on the load."""
-    count = int(os.environ.get("CODERUNNER_TEST_BUSY", "0"))
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
-    try:
-        yield count
-    finally:
-        for hog in hogs:
-            hog.kill()
-            hog.wait()
 
 
 @pytest.fixture(scope="session")
