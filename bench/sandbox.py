@@ -113,7 +113,7 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[-1]
 
 
-def leftovers(uids: range) -> dict[str, int]:
+def leftovers(uids: range, backend: object) -> dict[str, int]:
     procs = 0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -123,11 +123,13 @@ def leftovers(uids: range) -> dict[str, int]:
                 continue
             uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
             procs += int(uid_line.split()[1]) in uids
+    # our runs' groups only, under the sandbox's own parents: other services' runs come and go
+    parents = [*getattr(backend, "parents", {}).values(), getattr(backend, "base", None)]
     cgroups = sum(
         1
-        for parent in Path("/sys/fs/cgroup").rglob("coderunner-sandbox")
-        for child in parent.iterdir()
-        if child.name.startswith(f"run-{os.getpid()}-")
+        for parent in parents
+        if isinstance(parent, Path)
+        for child in parent.glob(f"run-{os.getpid()}-*")
     )
     return {
         "processes": procs,
@@ -154,7 +156,7 @@ def main() -> int:
             raise RuntimeError(result)
 
     ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER, for bare runs' inits
-    mounts_before = leftovers(sandbox.uids.uids)["mounts"]
+    mounts_before = leftovers(sandbox.uids.uids, sandbox.cgroups)["mounts"]
     for _ in range(10):  # warm caches for both
         bare_run()
         sandbox_run()
@@ -172,7 +174,7 @@ def main() -> int:
         sandbox_cpu += cpu_per_run(sandbox_run, 10, sandbox.spawner.pid) / chunks
     bare_tput = throughput(bare_run, args.runs, 2)
     sandbox_tput = throughput(sandbox_run, args.runs, 2)
-    left = leftovers(sandbox.uids.uids)
+    left = leftovers(sandbox.uids.uids, sandbox.cgroups)
     left["mounts"] -= mounts_before
     figures = {
         "runs": len(bare_seq),
