@@ -111,3 +111,21 @@ except FileNotFoundError as exc:
     for result in both(sandbox, code):
         assert result.stdout == "32512\nno ls\n"
         assert "no shell" in result.stderr
+
+
+def test_the_programs_garbage_is_collected_and_deleted_at_exit(sandbox: Sandbox) -> None:
+    """The init freezes start-up's objects before the fork: the program's own are still
+    collected, cycles and all, and their __del__ still runs when the program ends."""
+    code = """
+import gc, weakref
+class Node:
+    def __del__(self):
+        print("bye", self.name)
+loop = Node(); loop.name = "loop"; loop.me = loop
+seen = weakref.ref(loop)
+del loop
+print(gc.collect() > 0, seen() is None)
+last = Node(); last.name = "last"
+"""
+    result = sandbox.run(code)
+    assert (result.verdict, result.stdout) == (Verdict.OK, "bye loop\nTrue True\nbye last\n")
