@@ -61,6 +61,16 @@ async def test_input_and_an_error_with_its_explanation(
     assert "line 2" in trace["message"]
 
 
+async def test_code_python_cannot_read_has_no_steps(
+    client: httpx.AsyncClient, learner: Any
+) -> None:
+    job = await _trace(client, learner.headers, code="x = 1\nprint(x\n")
+    trace = job["result"]["trace"]
+    assert (trace["end"], trace["steps"]) == ("error", [])
+    assert trace["message"] == "Python could not start your program: look at line 2."
+    assert job["result"]["explanation"]
+
+
 async def test_the_step_limit_is_said_in_words(client: httpx.AsyncClient, learner: Any) -> None:
     job = await _trace(client, learner.headers, code="while True:\n    pass\n")
     trace = job["result"]["trace"]

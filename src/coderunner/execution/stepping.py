@@ -28,6 +28,8 @@ def _message(trace: TraceRun, shown: int) -> str:
         "steps before it stopped.",
         "memory": "Your program used too much memory. Here are the steps before it stopped.",
     }
+    if trace.end == "error" and not shown:  # it never started: Python could not read it
+        words["error"] = f"Python could not start your program: look at line {trace.error_line}."
     text = words.get(
         trace.end, "Your program stopped before it finished. Here are the steps it made."
     )
