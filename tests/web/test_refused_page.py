@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from coderunner.web import create_web_app
 from coderunner.web.session import LOOK_COOKIE, SESSION_COOKIE
 
+# GET /auth/me as the API answers it (UserOut: the web reads it through that schema)
 USER = {
     "id": "u1",
     "username": "zara",
@@ -22,6 +23,8 @@ USER = {
     "role": "learner",
     "ageGroup": "7-9",
     "character": "nila",
+    "leaderboardOptOut": True,
+    "createdAt": "2026-12-01T09:00:00Z",
 }
 
 

@@ -99,3 +99,31 @@ class JobOut(APIModel):
     result: dict[str, Any] | None = None
     submission_result: SubmissionResultOut | None = None
     failure_reason: str | None = None
+
+
+class QueueDepth(APIModel):
+    queue: str
+    pending: int
+    processing: int
+
+
+class Percentiles(APIModel):
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+
+
+class StatsOut(APIModel):
+    """GET /admin/stats: the pipeline's figures over the last `window_hours`."""
+
+    window_hours: int
+    queues: list[QueueDepth]
+    finished: int
+    completed: int
+    failed: int
+    success_rate: float | None
+    verdicts: dict[str, int]
+    sandbox_failures: int
+    run_time: Percentiles
+    queue_wait: Percentiles
+    sampled: int

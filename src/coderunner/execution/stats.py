@@ -11,8 +11,6 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +18,7 @@ from coderunner.auth.deps import AdminUser
 from coderunner.db.base import utcnow
 from coderunner.execution import repository
 from coderunner.execution.models import ExecutionJob, JobStatus, QueueName
+from coderunner.execution.schemas import Percentiles, QueueDepth, StatsOut
 from coderunner.kernel.schemas import ERROR_RESPONSES
 from coderunner.kernel.unit_of_work import SessionDep
 from coderunner.kernel.verdicts import Verdict
@@ -27,36 +26,6 @@ from coderunner.kernel.verdicts import Verdict
 # the newest finished jobs the percentiles are computed over (bounded work per page view)
 SAMPLE_LIMIT = 5000
 PLATFORM_FAILURE_VERDICTS = (Verdict.INTERNAL_ERROR.value,)
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-
-class QueueDepth(_Out):
-    queue: str
-    pending: int
-    processing: int
-
-
-class Percentiles(_Out):
-    p50_ms: float | None
-    p95_ms: float | None
-    p99_ms: float | None
-
-
-class StatsOut(_Out):
-    window_hours: int
-    queues: list[QueueDepth]
-    finished: int
-    completed: int
-    failed: int
-    success_rate: float | None
-    verdicts: dict[str, int]
-    sandbox_failures: int
-    run_time: Percentiles
-    queue_wait: Percentiles
-    sampled: int
 
 
 def percentiles(values: list[float]) -> Percentiles:

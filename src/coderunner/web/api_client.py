@@ -1,11 +1,17 @@
-"""The web process's client of the API: httpx, the learner's token, errors as `ApiError`."""
+"""The web process's client of the API: httpx, the learner's token, errors as `ApiError`.
+
+Bodies are read through the API's own response schemas (`read`, `read_list`): the page gets
+the shape the API promises, or a `502 BAD_API_RESPONSE` when the API sent something else.
+`wire` gives a template the body as the API sent it (camelCase keys).
+"""
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import HTTPConnection
 
 from .session import session_token
@@ -22,6 +28,31 @@ FALLBACK_MESSAGES = {
     429: "Whoa, that's a lot of clicks! Take a breath and try again in a moment.",
     503: "The computers are very busy right now. Try again in a moment.",
 }
+
+
+BAD_RESPONSE_MESSAGE = "The server sent something odd."
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def parse(model: type[Model], body: Any) -> Model:
+    """`body` as the API's schema `model`; 502 when it is not that shape."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise ApiError(502, "BAD_API_RESPONSE", BAD_RESPONSE_MESSAGE) from exc
+
+
+def parse_list(model: type[Model], body: Any) -> list[Model]:
+    try:
+        return TypeAdapter(list[model]).validate_python(body)  # type: ignore[valid-type]
+    except ValidationError as exc:
+        raise ApiError(502, "BAD_API_RESPONSE", BAD_RESPONSE_MESSAGE) from exc
+
+
+def wire(model: BaseModel) -> dict[str, Any]:
+    """A parsed body as the API sent it (camelCase, JSON types), for a template."""
+    return model.model_dump(mode="json", by_alias=True)
 
 
 UNREACHABLE_MESSAGE = "Code Runner is taking a short break. Please wait a minute and try again."
@@ -130,10 +161,18 @@ class ApiClient:
         try:
             return response.json()
         except ValueError as exc:
-            raise ApiError(502, "BAD_API_RESPONSE", "The server sent something odd.") from exc
+            raise ApiError(502, "BAD_API_RESPONSE", BAD_RESPONSE_MESSAGE) from exc
 
     async def get(self, path: str, **params: Any) -> Any:
         return await self.request("GET", path, params=params)
+
+    async def read(self, model: type[Model], path: str, **params: Any) -> Model:
+        """GET `path` as the API's response schema `model`."""
+        return parse(model, await self.get(path, **params))
+
+    async def read_list(self, model: type[Model], path: str, **params: Any) -> list[Model]:
+        """GET `path`, a JSON list of `model`."""
+        return parse_list(model, await self.get(path, **params))
 
     async def post(self, path: str, json: Any = None, *, token: str | None = None) -> Any:
         return await self.request("POST", path, json=json, token=token)

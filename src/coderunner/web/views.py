@@ -9,7 +9,9 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 
-from .api_client import ApiClient, ApiError
+from coderunner.auth.schemas import UserOut
+
+from .api_client import ApiClient, ApiError, wire
 from .session import session_token
 
 TEACHING_ROLES = frozenset({"teacher", "admin"})
@@ -47,12 +49,10 @@ async def optional_user(request: Request) -> dict[str, Any] | None:
     user = None
     if session_token(request):
         try:
-            body = await api(request).get("/auth/me")
+            user = wire(await api(request).read(UserOut, "/auth/me"))
         except ApiError as exc:
             if exc.status != 401:
                 raise
-        else:
-            user = body.get("user", body) if isinstance(body, dict) else None
     request.state.user = user
     return user
 
@@ -76,18 +76,6 @@ def safe_next(value: object, default: str = "/home") -> str:
     if isinstance(value, str) and value.startswith("/") and not value.startswith(("//", "/\\")):
         return value
     return default
-
-
-def items(body: Any, *keys: str) -> list[Any]:
-    """A list from an API body that is either the list itself or wraps it under one of keys."""
-    if isinstance(body, list):
-        return body
-    if isinstance(body, dict):
-        for key in (*keys, "items", "data", "results"):
-            value = body.get(key)
-            if isinstance(value, list):
-                return value
-    return []
 
 
 async def gather(*calls: Awaitable[Any]) -> list[Any]:

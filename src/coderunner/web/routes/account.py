@@ -9,12 +9,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from coderunner.auth.schemas import UserOut
+from coderunner.classes.schemas import ClassesOut, ClassLeaderboardOut
 from coderunner.kernel.ages import AGE_GROUPS, PUBLIC_AGE_GROUPS
+from coderunner.progress.schemas import LeaderboardOut
 
-from ..api_client import ApiError
+from ..api_client import ApiError, parse, wire
 from ..characters import all_characters
 from ..templating import render
-from ..views import api, gather, items, require_user
+from ..views import api, gather, require_user
 from .forms import read_form, text
 
 LEADERBOARD_PATH = "/progress/leaderboard"
@@ -41,7 +44,7 @@ async def profile_submit(request: Request) -> Response:
     if age_group in AGE_GROUPS:
         changes["ageGroup"] = age_group
     try:
-        body = await api(request).patch("/auth/me", changes)
+        parse(UserOut, await api(request).patch("/auth/me", changes))
     except ApiError as exc:
         if exc.status not in (400, 409, 422):
             raise
@@ -49,19 +52,18 @@ async def profile_submit(request: Request) -> Response:
         return render(
             request, "profile.html", {"error": exc.message}, user=edited, status_code=exc.status
         )
-    del body
     return RedirectResponse("/profile?saved=1", status_code=303)
 
 
-async def _class_boards(request: Request) -> list[Any]:
+async def _class_boards(request: Request) -> list[dict[str, Any]]:
     try:
-        mine = items(await api(request).get("/classes"), "classes")
+        mine = await api(request).read(ClassesOut, "/classes")
         calls = [
-            api(request).get(f"/classes/{quote(str(c['id']), safe='')}/leaderboard")
-            for c in mine
-            if isinstance(c, dict) and c.get("role") == "learner"
+            api(request).read(ClassLeaderboardOut, f"/classes/{quote(c.id, safe='')}/leaderboard")
+            for c in mine.classes
+            if c.role == "learner"
         ]
-        return list(await gather(*calls))
+        return [wire(board) for board in await gather(*calls)]
     except ApiError as exc:
         if exc.status != 404:
             raise
@@ -73,17 +75,19 @@ async def leaderboard(request: Request) -> Response:
     boards = await _class_boards(request)
     staff = user.get("role") in ("teacher", "admin")
     teen = user.get("ageGroup") in PUBLIC_AGE_GROUPS
-    rows: list[Any] = []
+    rows: list[dict[str, Any]] = []
     unavailable = False
     if teen or staff:
         try:
-            body = await api(request).get(LEADERBOARD_PATH, ageGroup=PUBLIC_AGE_GROUPS[0])
+            body = await api(request).read(
+                LeaderboardOut, LEADERBOARD_PATH, ageGroup=PUBLIC_AGE_GROUPS[0]
+            )
         except ApiError as exc:
             if exc.status != 404:
                 raise
             unavailable = True
         else:
-            rows = items(body, "entries", "leaderboard", "rows")
+            rows = [wire(entry) for entry in body.entries]
     context = {
         "boards": boards,
         "show_public": teen or staff,

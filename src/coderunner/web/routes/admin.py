@@ -8,12 +8,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..api_client import ApiError
+from coderunner.execution.schemas import StatsOut
+
+from ..api_client import ApiError, wire
 from ..templating import render
 from ..views import api, require_teacher
 
 WINDOWS = (1, 24)
 BAR_WIDTH = 240  # px of the widest bar in the SVG charts
+
+
+def _most(item: tuple[str, int]) -> int:
+    return -item[1]
 
 
 def bars(values: dict[str, float | int | None]) -> list[dict[str, Any]]:
@@ -35,25 +41,25 @@ async def admin_page(request: Request) -> Response:
     if user.get("role") != "admin":
         raise ApiError(403, "FORBIDDEN", "This page is for admins.")
     hours = 24 if request.query_params.get("hours") == "24" else 1
-    stats: dict[str, Any] = await api(request).get("/admin/stats", hours=hours)
-    run, wait = stats["runTime"], stats["queueWait"]
+    stats = await api(request).read(StatsOut, "/admin/stats", hours=hours)
+    run, wait = stats.run_time, stats.queue_wait
     charts = {
         "queues": bars(
             {
-                f"{q['queue']} {state}": q[state]
-                for q in stats["queues"]
+                f"{q.queue} {state}": getattr(q, state)
+                for q in stats.queues
                 for state in ("pending", "processing")
             }
         ),
         "verdicts": bars(
-            {k: int(v) for k, v in sorted(stats["verdicts"].items(), key=lambda kv: -int(kv[1]))}
+            {verdict: count for verdict, count in sorted(stats.verdicts.items(), key=_most)}
         ),
-        "run": bars({"p50": run["p50Ms"], "p95": run["p95Ms"], "p99": run["p99Ms"]}),
-        "wait": bars({"p50": wait["p50Ms"], "p95": wait["p95Ms"], "p99": wait["p99Ms"]}),
+        "run": bars({"p50": run.p50_ms, "p95": run.p95_ms, "p99": run.p99_ms}),
+        "wait": bars({"p50": wait.p50_ms, "p95": wait.p95_ms, "p99": wait.p99_ms}),
     }
-    rate = stats["successRate"]
+    rate = stats.success_rate
     context = {
-        "stats": stats,
+        "stats": wire(stats),
         "charts": charts,
         "hours": hours,
         "windows": WINDOWS,

@@ -11,11 +11,22 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from coderunner.classes.schemas import (
+    CellDetailOut,
+    ChallengeResultsOut,
+    ChallengesOut,
+    ClassDetailOut,
+    ClassesOut,
+    ClassOut,
+    CreatedAccountsOut,
+    GridOut,
+    PasswordOut,
+)
 from coderunner.kernel.ages import AGE_GROUPS
 
-from ..api_client import ApiError
+from ..api_client import ApiError, parse, wire
 from ..templating import render
-from ..views import api, gather, items, require_teacher, require_user
+from ..views import api, gather, require_teacher, require_user
 from .forms import read_form, text
 
 MAX_NAMES = 40
@@ -28,8 +39,8 @@ def _class_path(request: Request) -> str:
 async def class_list(request: Request) -> Response:
     """The teacher's home: their classes and a form to make one."""
     user = await require_teacher(request)
-    body = await api(request).get("/classes")
-    context = {"classes": items(body, "classes"), "errors": []}
+    body = await api(request).read(ClassesOut, "/classes")
+    context = {"classes": [wire(c) for c in body.classes], "errors": []}
     return render(request, "teach_classes.html", context, user=user)
 
 
@@ -44,11 +55,13 @@ async def create_class(request: Request) -> Response:
     if age_group not in AGE_GROUPS:
         errors.append("Pick the age group of the class.")
     if errors:
-        body = await api(request).get("/classes")
-        context = {"classes": items(body, "classes"), "errors": errors}
+        body = await api(request).read(ClassesOut, "/classes")
+        context = {"classes": [wire(c) for c in body.classes], "errors": errors}
         return render(request, "teach_classes.html", context, status_code=422, user=user)
-    made = await api(request).post("/classes", {"name": name[:64], "ageGroup": age_group})
-    return RedirectResponse(f"/teach/classes/{quote(str(made['id']), safe='')}", 303)
+    made = parse(
+        ClassOut, await api(request).post("/classes", {"name": name[:64], "ageGroup": age_group})
+    )
+    return RedirectResponse(f"/teach/classes/{quote(made.id, safe='')}", 303)
 
 
 async def class_page(request: Request) -> Response:
@@ -56,15 +69,15 @@ async def class_page(request: Request) -> Response:
     user = await require_teacher(request)
     path = _class_path(request)
     detail, grid, challenges = await gather(
-        api(request).get(path),
-        api(request).get(path + "/progress"),
-        api(request).get(path + "/challenges"),
+        api(request).read(ClassDetailOut, path),
+        api(request).read(GridOut, path + "/progress"),
+        api(request).read(ChallengesOut, path + "/challenges"),
     )
     context: dict[str, Any] = {
-        "klass": detail,
-        "grid": grid,
-        "challenges": items(challenges, "challenges"),
-        "page_data": {"classId": detail["id"]},
+        "klass": wire(detail),
+        "grid": wire(grid),
+        "challenges": [wire(c) for c in challenges.challenges],
+        "page_data": {"classId": detail.id},
         "notice": request.query_params.get("notice"),
     }
     return render(request, "teach_class.html", context, user=user)
@@ -83,19 +96,21 @@ async def create_accounts(request: Request) -> Response:
     if not names or len(names) > MAX_NAMES:
         message = f"Write between 1 and {MAX_NAMES} first names, one per line."
         raise ApiError(422, "BAD_NAMES", message)
-    created = await api(request).post(path + "/learners", {"names": names})
-    detail = await api(request).get(path)
-    cards = items(created, "accounts")
-    context = {"klass": detail, "cards": cards, "fresh": True}
+    created = parse(
+        CreatedAccountsOut, await api(request).post(path + "/learners", {"names": names})
+    )
+    detail = await api(request).read(ClassDetailOut, path)
+    cards = [wire(account) for account in created.accounts]
+    context = {"klass": wire(detail), "cards": cards, "fresh": True}
     return render(request, "class_cards.html", context, user=user)
 
 
 async def cards(request: Request) -> Response:
     """Cards for every learner, without passwords (those were shown when made or reset)."""
     user = await require_teacher(request)
-    detail = await api(request).get(_class_path(request))
-    cards = [{"username": row["username"]} for row in items(detail, "learners")]
-    context = {"klass": detail, "cards": cards, "fresh": False}
+    detail = await api(request).read(ClassDetailOut, _class_path(request))
+    cards = [{"username": learner.username} for learner in detail.learners]
+    context = {"klass": wire(detail), "cards": cards, "fresh": False}
     return render(request, "class_cards.html", context, user=user)
 
 
@@ -104,9 +119,9 @@ async def reset_password(request: Request) -> Response:
     await read_form(request)
     learner_id = quote(str(request.path_params["learner_id"]), safe="")
     path = _class_path(request)
-    done = await api(request).post(f"{path}/learners/{learner_id}/password", {})
-    detail = await api(request).get(path)
-    context = {"klass": detail, "cards": [done], "fresh": True}
+    done = parse(PasswordOut, await api(request).post(f"{path}/learners/{learner_id}/password", {}))
+    detail = await api(request).read(ClassDetailOut, path)
+    context = {"klass": wire(detail), "cards": [wire(done)], "fresh": True}
     return render(request, "class_cards.html", context, user=user)
 
 
@@ -151,10 +166,11 @@ async def cell(request: Request) -> Response:
     problem_id = quote(str(request.path_params["problem_id"]), safe="")
     path = _class_path(request)
     detail, found = await gather(
-        api(request).get(path),
-        api(request).get(f"{path}/learners/{learner_id}/problems/{problem_id}"),
+        api(request).read(ClassDetailOut, path),
+        api(request).read(CellDetailOut, f"{path}/learners/{learner_id}/problems/{problem_id}"),
     )
-    return render(request, "class_cell.html", {"klass": detail, "found": found}, user=user)
+    context = {"klass": wire(detail), "found": wire(found)}
+    return render(request, "class_cell.html", context, user=user)
 
 
 async def add_teacher(request: Request) -> Response:
@@ -210,9 +226,10 @@ async def challenge_results(request: Request) -> Response:
     path = _class_path(request)
     challenge_id = quote(str(request.path_params["challenge_id"]), safe="")
     detail, results = await gather(
-        api(request).get(path), api(request).get(f"{path}/challenges/{challenge_id}/results")
+        api(request).read(ClassDetailOut, path),
+        api(request).read(ChallengeResultsOut, f"{path}/challenges/{challenge_id}/results"),
     )
-    context = {"klass": detail, "results": results}
+    context = {"klass": wire(detail), "results": wire(results)}
     return render(request, "class_challenge.html", context, user=user)
 
 

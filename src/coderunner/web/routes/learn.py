@@ -10,24 +10,21 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from coderunner.cheatsheets.schemas import CheatsheetOut, CheatsheetSummary
+from coderunner.classes.schemas import ChallengesOut, ClassesOut
 from coderunner.kernel.ages import AGE_GROUP_LABELS, AGE_GROUPS
+from coderunner.learning.schemas import EffortBadgesOut, LevelStatesOut, StreakOut
+from coderunner.lessons.schemas import LessonsOut, ReviewOut
+from coderunner.levels.schemas import LevelDetail, LevelOut
+from coderunner.problems.schemas import ModelSolutionOut, ProblemOut, ProblemSummary
+from coderunner.progress.models import ProgressStatus
+from coderunner.progress.schemas import BadgesOut, ProblemProgressOut, ProgressOut
 
-from ..api_client import ApiError
+from ..api_client import ApiError, Model, parse, wire
 from ..characters import character_for, voice_for
-from ..shapes import (
-    hints,
-    level_number,
-    level_state,
-    merge_level_progress,
-    merge_level_states,
-    problem_progress,
-    problem_status,
-    split_level,
-    visible_tests,
-)
 from ..starters import name_of, starter_for
 from ..templating import render
-from ..views import api, gather, items, optional_user, require_user
+from ..views import api, gather, optional_user, require_user
 from .forms import read_form, text
 
 MAX_SHEETS = 4
@@ -40,14 +37,66 @@ def _age_group(request: Request) -> str:
     return age_group
 
 
-async def _optional(request: Request, path: str, **params: Any) -> Any:
+async def _optional(request: Request, model: type[Model], path: str, **params: Any) -> Model | None:
     """A part of a page the page can live without (badges, say): None when it fails."""
     try:
-        return await api(request).get(path, **params)
+        return await api(request).read(model, path, **params)
     except ApiError as exc:
         if exc.status in (401, 502) or exc.code == "API_UNREACHABLE":
             raise
         return None
+
+
+def level_view(level: LevelOut, state: Any = None, summary: Any = None) -> dict[str, Any]:
+    """A level as the pages show it: the API's level with the learner's counts and lock state
+    (`state`: a `LevelStateOut`, `summary`: a `LevelSummaryOut`, either may be missing)."""
+    view = wire(level)
+    view["problemCount"] = level.problem_count or (summary.total_problems if summary else 0)
+    view["solvedCount"] = level.solved or (summary.solved if summary else 0)
+    view["unlockedByTeacher"] = False
+    if state is not None:
+        view.update(
+            locked=state.locked,
+            completed=state.completed,
+            unlockedByTeacher=state.unlocked_by_teacher,
+            solvedCount=state.solved,
+            problemCount=state.total or view["problemCount"],
+        )
+    view["state"] = "completed" if view["completed"] else "locked" if view["locked"] else "open"
+    return view
+
+
+def level_state(level: dict[str, Any]) -> str:
+    """'completed', 'locked' or 'open' (a `level_view`)."""
+    return str(level["state"])
+
+
+def level_number(level: dict[str, Any]) -> int:
+    return int(level["number"])
+
+
+def level_views(
+    levels: list[LevelOut], progress: ProgressOut | None, states: LevelStatesOut | None
+) -> list[dict[str, Any]]:
+    by_number = {state.number: state for state in states.levels} if states else {}
+    summaries = {(s.age_group, s.level_number): s for s in progress.levels} if progress else {}
+    return [
+        level_view(
+            level, by_number.get(level.number), summaries.get((level.age_group, level.number))
+        )
+        for level in sorted(levels, key=lambda lv: lv.number)
+    ]
+
+
+def _progress_rows(progress: ProgressOut | None) -> dict[str, ProblemProgressOut]:
+    return {row.problem_id: row for row in progress.problems} if progress else {}
+
+
+def problem_status(row: ProblemProgressOut | None) -> str:
+    """'solved', 'attempted' or 'new'."""
+    if row is None or row.status == ProgressStatus.NOT_STARTED:
+        return "new"
+    return "solved" if row.status == ProgressStatus.SOLVED else "attempted"
 
 
 def _first_open_level(levels: list[dict[str, Any]], age_group: str) -> dict[str, Any] | None:
@@ -58,24 +107,20 @@ def _first_open_level(levels: list[dict[str, Any]], age_group: str) -> dict[str,
 
 
 async def _continue_target(
-    request: Request, levels: list[dict[str, Any]], age_group: str, progress: Any
+    request: Request, levels: list[dict[str, Any]], age_group: str, progress: ProgressOut | None
 ) -> dict[str, Any] | None:
     """The problem last worked on and not solved yet, else the first open, unfinished level."""
-    rows = [
-        r
-        for r in items(progress, "problems")
-        if isinstance(r, dict) and problem_status(r) == "attempted" and r.get("problemId")
-    ]
-    rows.sort(key=lambda r: str(r.get("updatedAt") or ""), reverse=True)
+    rows = [r for r in _progress_rows(progress).values() if problem_status(r) == "attempted"]
+    rows.sort(key=lambda r: r.updated_at, reverse=True)
     if rows:
-        problem = await _optional(request, f"/problems/{quote(str(rows[0]['problemId']))}")
-        if isinstance(problem, dict) and problem.get("ageGroup") == age_group:
-            number = problem.get("levelNumber")
+        problem = await _optional(request, ProblemOut, f"/problems/{quote(rows[0].problem_id)}")
+        if problem is not None and problem.age_group == age_group:
+            number = problem.level_number
             level = next((lv for lv in levels if level_number(lv) == number), {"number": number})
             return {
-                "url": f"/levels/{age_group}/{number}?problem={quote(str(problem['id']))}",
+                "url": f"/levels/{age_group}/{number}?problem={quote(problem.id)}",
                 "level": level,
-                "problem": problem,
+                "problem": wire(problem),
             }
     return _first_open_level(levels, age_group)
 
@@ -86,15 +131,14 @@ async def _none() -> None:
 
 async def _levels_for(request: Request, age_group: str, *, signed_in: bool) -> list[dict[str, Any]]:
     """The age group's levels; for a signed-in learner with progress, locks and completion."""
-    level_list, progress, states = await gather(
-        api(request).get(f"/levels/{age_group}"),
-        _optional(request, "/progress") if signed_in else _none(),
-        _optional(request, f"/learning/levels/{age_group}") if signed_in else _none(),
+    levels, progress, states = await gather(
+        api(request).read_list(LevelOut, f"/levels/{age_group}"),
+        _optional(request, ProgressOut, "/progress") if signed_in else _none(),
+        _optional(request, LevelStatesOut, f"/learning/levels/{age_group}")
+        if signed_in
+        else _none(),
     )
-    levels = sorted(items(level_list, "levels"), key=level_number)
-    if signed_in:
-        levels = merge_level_states(merge_level_progress(levels, progress), states)
-    return levels
+    return level_views(levels, progress, states)
 
 
 async def home(request: Request) -> Response:
@@ -115,32 +159,37 @@ async def home(request: Request) -> Response:
         classes,
         challenges,
     ) = await gather(
-        _optional(request, "/progress"),
-        _optional(request, "/learning/streak") if has_group else _none(),
-        _optional(request, "/progress/badges"),
-        _optional(request, "/learning/badges"),
-        api(request).get(f"/levels/{age_group}") if has_group else _none(),
-        _optional(request, f"/learning/levels/{age_group}") if has_group else _none(),
-        _optional(request, "/lessons/review") if has_group else _none(),
-        _optional(request, "/classes"),
-        _optional(request, "/challenges/open"),
+        _optional(request, ProgressOut, "/progress"),
+        _optional(request, StreakOut, "/learning/streak") if has_group else _none(),
+        _optional(request, BadgesOut, "/progress/badges"),
+        _optional(request, EffortBadgesOut, "/learning/badges"),
+        api(request).read_list(LevelOut, f"/levels/{age_group}") if has_group else _none(),
+        _optional(request, LevelStatesOut, f"/learning/levels/{age_group}")
+        if has_group
+        else _none(),
+        _optional(request, ReviewOut, "/lessons/review") if has_group else _none(),
+        _optional(request, ClassesOut, "/classes"),
+        _optional(request, ChallengesOut, "/challenges/open"),
     )
-    levels = sorted(items(level_list, "levels"), key=level_number)
-    levels = merge_level_states(merge_level_progress(levels, progress), states)
-    badges = items(badges_a, "badges") + items(badges_b, "badges")
-    badges.sort(key=lambda b: not (isinstance(b, dict) and b.get("earned", True)))
-    summary = progress.get("summary", progress) if isinstance(progress, dict) else {}
+    levels = level_views(level_list or [], progress, states)
+    badges = [
+        wire(b)
+        for b in [*(badges_a.badges if badges_a else []), *(badges_b.badges if badges_b else [])]
+    ]
+    badges.sort(key=lambda b: not b["earned"])
     context = {
-        "age_group": age_group if age_group in AGE_GROUPS else None,
+        "age_group": age_group if has_group else None,
         "levels": levels,
         "level_number": level_number,
         "level_state": level_state,
-        "summary": summary if isinstance(summary, dict) else {},
+        "summary": {"totalXp": progress.total_xp, "solvedCount": progress.solved_count}
+        if progress
+        else {},
         "badges": badges,
-        "streak": streak if isinstance(streak, dict) else None,
-        "review": review.get("review") if isinstance(review, dict) else None,
-        "classes": items(classes, "classes"),
-        "challenges": items(challenges, "challenges"),
+        "streak": wire(streak) if streak else None,
+        "review": wire(review.review) if review and review.review else None,
+        "classes": [wire(c) for c in classes.classes] if classes else [],
+        "challenges": [wire(c) for c in challenges.challenges] if challenges else [],
         "join": request.query_params.get("join"),
         "continue_at": (
             await _continue_target(request, levels, str(age_group), progress) if levels else None
@@ -164,18 +213,13 @@ async def level_map(request: Request) -> Response:
     user = await optional_user(request)
     levels, lessons = await gather(
         _levels_for(request, age_group, signed_in=bool(user)),
-        _optional(request, f"/lessons/{age_group}"),
+        _optional(request, LessonsOut, f"/lessons/{age_group}"),
     )
-    label = AGE_GROUP_LABELS[age_group]
-    by_level = {
-        lesson.get("level"): lesson
-        for lesson in items(lessons, "lessons")
-        if isinstance(lesson, dict)
-    }
+    by_level = {lesson.level: wire(lesson) for lesson in lessons.lessons} if lessons else {}
     context = {
         "age_group": age_group,
-        "age_label": label,
-        "levels": sorted(levels, key=level_number),
+        "age_label": AGE_GROUP_LABELS[age_group],
+        "levels": levels,
         "level_number": level_number,
         "level_state": level_state,
         "lesson_of": lambda level: by_level.get(level_number(level)),
@@ -184,21 +228,26 @@ async def level_map(request: Request) -> Response:
 
 
 async def _cheatsheets(
-    request: Request, level: dict[str, Any], age_group: str, number: int
+    request: Request, level: LevelOut, age_group: str, number: int
 ) -> list[dict[str, Any]]:
     """The level's cheatsheet first, then any other sheet filed under the level, with bodies."""
-    slugs: list[str] = []
-    if isinstance(level.get("cheatsheetSlug"), str):
-        slugs.append(level["cheatsheetSlug"])
-    listed = await _optional(request, "/cheatsheets", ageGroup=age_group, level=number)
-    for sheet in items(listed, "cheatsheets"):
-        slug = sheet.get("slug") if isinstance(sheet, dict) else None
-        if isinstance(slug, str) and slug not in slugs:
-            slugs.append(slug)
+    slugs: list[str] = [level.cheatsheet_slug] if level.cheatsheet_slug else []
+    try:
+        listed = await api(request).read_list(
+            CheatsheetSummary, "/cheatsheets", ageGroup=age_group, level=number
+        )
+    except ApiError as exc:
+        if exc.status in (401, 502) or exc.code == "API_UNREACHABLE":
+            raise
+        listed = []
+    slugs += [sheet.slug for sheet in listed if sheet.slug not in slugs]
     bodies = await gather(
-        *(_optional(request, f"/cheatsheets/{quote(slug)}") for slug in slugs[:MAX_SHEETS])
+        *(
+            _optional(request, CheatsheetOut, f"/cheatsheets/{quote(slug)}")
+            for slug in slugs[:MAX_SHEETS]
+        )
     )
-    return [b for b in bodies if isinstance(b, dict)]
+    return [wire(body) for body in bodies if body is not None]
 
 
 def _locked(request: Request, age_group: str, number: int, message: str | None) -> Response:
@@ -213,65 +262,65 @@ async def problem_page(request: Request) -> Response:
     try:
         body, states, progress_body = await gather(
             api(request).get(f"/levels/{age_group}/{number}"),
-            _optional(request, f"/learning/levels/{age_group}"),
-            _optional(request, "/progress"),
+            _optional(request, LevelStatesOut, f"/learning/levels/{age_group}"),
+            _optional(request, ProgressOut, "/progress"),
         )
     except ApiError as exc:
         if exc.status == 403 or exc.code.upper().endswith("LOCKED"):
             return _locked(request, age_group, number, exc.message)
         raise
-    level, problems = split_level(body)
-    level = merge_level_states([level], states)[0] if level else level
+    detail = parse(LevelDetail, body)
+    state = next((s for s in states.levels if s.number == number), None) if states else None
+    level = level_view(detail, state)
     if level_state(level) == "locked" and user.get("role") not in ("teacher", "admin"):
         return _locked(request, age_group, number, None)
-    if not problems:
+    summaries: list[ProblemSummary] = sorted(detail.problems, key=lambda p: (p.order, p.title))
+    if not summaries:
         return render(request, "empty_level.html", {"age_group": age_group, "level": level})
 
     wanted = request.query_params.get("problem")
-    chosen = next((p for p in problems if str(p.get("id")) == wanted), None)
-    progress = problem_progress(progress_body)
+    chosen = next((p for p in summaries if p.id == wanted), None)
+    progress = _progress_rows(progress_body)
     if chosen is None:
         if wanted:
             raise HTTPException(404)
-        unsolved = [p for p in problems if problem_status(progress.get(str(p["id"]))) != "solved"]
-        chosen = (unsolved or problems)[0]
-    problem, cheatsheets = await gather(
-        api(request).get(f"/problems/{quote(str(chosen['id']))}"),
-        _cheatsheets(request, level, age_group, number),
+        unsolved = [p for p in summaries if problem_status(progress.get(p.id)) != "solved"]
+        chosen = (unsolved or summaries)[0]
+    problem_out, cheatsheets = await gather(
+        api(request).read(ProblemOut, f"/problems/{quote(chosen.id)}"),
+        _cheatsheets(request, detail, age_group, number),
     )
-    problem = problem.get("problem", problem) if isinstance(problem, dict) else {}
-    solved = problem_status(progress.get(str(chosen["id"]))) == "solved"
+    solved = problem_status(progress.get(chosen.id)) == "solved"
     model_solution = (
-        await _optional(request, f"/problems/{quote(str(chosen['id']))}/solution")
+        await _optional(request, ModelSolutionOut, f"/problems/{quote(chosen.id)}/solution")
         if solved
         else None
     )
 
-    index = next(i for i, p in enumerate(problems) if p["id"] == chosen["id"])
-    following = problems[index + 1] if index + 1 < len(problems) else None
+    index = next(i for i, p in enumerate(summaries) if p.id == chosen.id)
+    following = summaries[index + 1] if index + 1 < len(summaries) else None
     character = character_for(user.get("character"))
-    language = str(problem.get("language") or "python")
-    tests = visible_tests(problem)
+    language = problem_out.language
+    tests = [
+        {"name": t.name, "input": t.input, "output": t.expected_output} for t in problem_out.tests
+    ]
     page_data = {
-        "problemId": str(problem.get("id", chosen["id"])),
+        "problemId": problem_out.id,
         "userId": str(user.get("id", "")),
         "ageGroup": age_group,
         "levelNumber": number,
-        "starterCode": starter_for(language, problem.get("starterCode")),
+        "starterCode": starter_for(language, problem_out.starter_code),
         "language": language,
         # a problem may allow several languages: the learner picks one above the editor
-        "languages": [str(name) for name in problem.get("languages") or [language]],
-        "starters": {
-            str(name): starter_for(str(name), code)
-            for name, code in (problem.get("starters") or {}).items()
-        },
-        "hints": hints(problem),
+        "languages": problem_out.languages or [language],
+        "starters": {name: starter_for(name, code) for name, code in problem_out.starters.items()},
+        "hints": [str(hint) for hint in problem_out.hints],
         # "Run with the example": the first visible test's input, for problems that read one
-        "exampleInput": str(tests[0].get("input") or "") if tests else "",
+        "exampleInput": tests[0]["input"] if tests else "",
         "voice": voice_for(
             character, age_group, str(user.get("displayName") or user.get("username") or "")
         ),
-        "nextUrl": f"/levels/{age_group}/{number}?problem={following['id']}"
+        "nextUrl": f"/levels/{age_group}/{number}?problem={following.id}"
         if following
         else f"/levels/{age_group}",
     }
@@ -279,17 +328,15 @@ async def problem_page(request: Request) -> Response:
         "age_group": age_group,
         "level": level,
         "number": number,
-        "problems": problems,
-        "problem": problem,
+        "problems": [wire(p) for p in summaries],
+        "problem": wire(problem_out),
         "tests": tests,
         "status_of": lambda p: problem_status(progress.get(str(p.get("id")))),
         "cheatsheets": cheatsheets,
         "page_data": page_data,
-        "model_solution": model_solution if isinstance(model_solution, dict) else None,
+        "model_solution": wire(model_solution) if model_solution else None,
         "language_name": name_of(language),
-        "language_choices": [
-            (str(name), name_of(str(name))) for name in problem.get("languages") or [language]
-        ],
+        "language_choices": [(name, name_of(name)) for name in problem_out.languages or [language]],
     }
     return render(request, "problem.html", context, user=user)
 

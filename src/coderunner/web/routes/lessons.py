@@ -6,7 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..api_client import ApiError
+from coderunner.lessons.schemas import LessonOut
+
+from ..api_client import ApiError, wire
 from ..templating import render
 from ..views import api, require_user
 from .learn import _age_group, _locked
@@ -17,7 +19,7 @@ async def lesson_page(request: Request) -> Response:
     number = int(request.path_params["number"])
     user = await require_user(request)
     try:
-        lesson = await api(request).get(f"/lessons/{age_group}/{number}")
+        lesson = await api(request).read(LessonOut, f"/lessons/{age_group}/{number}")
     except ApiError as exc:
         if exc.status == 403:
             return _locked(request, age_group, number, exc.message)
@@ -25,10 +27,15 @@ async def lesson_page(request: Request) -> Response:
     page_data = {
         "ageGroup": age_group,
         "level": number,
-        "indentsMatter": bool(lesson["parsons"]["indentsMatter"]),
-        "stepsTotal": lesson["stepsTotal"],
+        "indentsMatter": lesson.parsons.indents_matter,
+        "stepsTotal": lesson.steps_total,
     }
-    context = {"age_group": age_group, "number": number, "lesson": lesson, "page_data": page_data}
+    context = {
+        "age_group": age_group,
+        "number": number,
+        "lesson": wire(lesson),
+        "page_data": page_data,
+    }
     return render(request, "lesson.html", context, user=user)
 
 

@@ -10,9 +10,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from coderunner.auth.schemas import TokenOut
 from coderunner.kernel.ages import AGE_GROUPS
 
-from ..api_client import UNREACHABLE_MESSAGE, ApiError
+from ..api_client import UNREACHABLE_MESSAGE, ApiError, parse
 from ..session import clear_session, session_token, set_font, set_session
 from ..templating import render
 from ..views import api, optional_user, safe_next
@@ -71,12 +72,9 @@ def _form_error(exc: ApiError, fallback: str) -> tuple[str, int]:
     return (exc.message or fallback, exc.status)
 
 
-def _signed_in(request: Request, body: Any, target: str) -> Response:
-    token = body.get("token") if isinstance(body, dict) else None
-    if not isinstance(token, str) or not token:
-        raise ApiError(502, "BAD_API_RESPONSE", "The server didn't give us a session.")
+def _signed_in(request: Request, body: TokenOut, target: str) -> Response:
     response = RedirectResponse(target, status_code=303)
-    set_session(response, request, token)
+    set_session(response, request, body.token)
     return response
 
 
@@ -90,7 +88,10 @@ async def login_submit(request: Request) -> Response:
         context["error"] = "Please type your username and your password."
         return render(request, "login.html", context, status_code=422)
     try:
-        body = await api(request).post("/auth/login", {"username": username, "password": password})
+        body = parse(
+            TokenOut,
+            await api(request).post("/auth/login", {"username": username, "password": password}),
+        )
     except ApiError as exc:
         message, status = _form_error(exc, LOGIN_FAILED)
         if exc.status == 401:
@@ -132,7 +133,7 @@ async def signup_submit(request: Request) -> Response:
         if values[key]:
             payload[key] = values[key]
     try:
-        body = await api(request).post("/auth/register", payload)
+        body = parse(TokenOut, await api(request).post("/auth/register", payload))
     except ApiError as exc:
         message, status = _form_error(exc, "We couldn't create that account.")
         if exc.code == "API_TIMEOUT":
@@ -141,11 +142,11 @@ async def signup_submit(request: Request) -> Response:
             request, "signup.html", {"form": values, "errors": [message]}, status_code=status
         )
         return _with_retry_after(page, exc)
-    if values["character"] and isinstance(body, dict) and body.get("token"):
+    if values["character"]:
         # a character is a nice-to-have at sign-up; the profile page can set it later
         with contextlib.suppress(ApiError):
             await api(request).request(
-                "PATCH", "/auth/me", json={"character": values["character"]}, token=body["token"]
+                "PATCH", "/auth/me", json={"character": values["character"]}, token=body.token
             )
     target = f"/levels/{values['ageGroup']}" if values["ageGroup"] else "/home"
     return _signed_in(request, body, target)

@@ -14,14 +14,15 @@ from starlette.routing import Route
 
 from coderunner.grading import COMPARISON_MODES
 from coderunner.kernel.ages import AGE_GROUPS
+from coderunner.problems.schemas import ProblemAdminOut, ProblemPage, ProblemSummary
+from coderunner.progress.schemas import LearnersOut
 
-from ..api_client import ApiError
+from ..api_client import ApiError, wire
 from ..checking import check_solution
 from ..csrf import check_header
 from ..markdown import render_markdown
-from ..shapes import normalise_test
 from ..templating import render
-from ..views import api, items, require_teacher
+from ..views import api, require_teacher
 from .forms import read_form, text
 
 LEARNERS_PATH = "/progress/learners"
@@ -117,7 +118,16 @@ def _editor(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    rows = [normalise_test(t) for t in problem.get("tests") or [] if isinstance(t, dict)]
+    # the API's tests (`TestCaseOut`) and the form's (`TestCaseIn`) both carry these keys
+    rows = [
+        {
+            "name": t["name"],
+            "input": t["input"],
+            "output": t["expectedOutput"],
+            "hidden": t["hidden"],
+        }
+        for t in problem.get("tests") or []
+    ]
     rows += [{"name": "", "input": "", "output": "", "hidden": False}] * BLANK_TEST_ROWS
     context = {
         "problem": problem,
@@ -135,18 +145,20 @@ async def problem_list(request: Request) -> Response:
     await require_teacher(request)
     age_group = request.query_params.get("ageGroup")
     params: dict[str, Any] = {"ageGroup": age_group if age_group in AGE_GROUPS else None}
-    problems: list[dict[str, Any]] = []
+    problems: list[ProblemSummary] = []
     for page in range(1, MAX_LIST_PAGES + 1):
-        body = await api(request).get("/problems", page=page, pageSize=PAGE_SIZE, **params)
-        batch = items(body, "problems")
-        problems += batch
-        total = body.get("total", 0) if isinstance(body, dict) else 0
-        if len(batch) < PAGE_SIZE or len(problems) >= total:
+        body = await api(request).read(
+            ProblemPage, "/problems", page=page, pageSize=PAGE_SIZE, **params
+        )
+        problems += body.items
+        if len(body.items) < PAGE_SIZE or len(problems) >= body.total:
             break
-    problems.sort(
-        key=lambda p: (str(p.get("ageGroup")), p.get("levelNumber") or 0, p.get("order") or 0)
-    )
-    context = {"problems": problems, "age_group": params["ageGroup"], "saved": None}
+    problems.sort(key=lambda p: (p.age_group, p.level_number, p.order))
+    context = {
+        "problems": [wire(p) for p in problems],
+        "age_group": params["ageGroup"],
+        "saved": None,
+    }
     context["saved"] = request.query_params.get("saved")
     return render(request, "teach_problems.html", context)
 
@@ -161,9 +173,8 @@ async def new_problem(request: Request) -> Response:
 async def edit_problem(request: Request) -> Response:
     await require_teacher(request)
     problem_id = quote(str(request.path_params["problem_id"]))
-    body = await api(request).get(f"/problems/{problem_id}/full")
-    problem = body if isinstance(body, dict) else {}
-    return _editor(request, problem, editing=True)
+    problem = await api(request).read(ProblemAdminOut, f"/problems/{problem_id}/full")
+    return _editor(request, wire(problem), editing=True)
 
 
 async def save_problem(request: Request) -> Response:
@@ -233,17 +244,18 @@ async def _require_admin(request: Request) -> None:
 async def learners(request: Request) -> Response:
     await _require_admin(request)
     age_group = request.query_params.get("ageGroup")
+    rows: list[dict[str, Any]] = []
     try:
-        body = await api(request).get(
-            LEARNERS_PATH, ageGroup=age_group if age_group in AGE_GROUPS else None
+        body = await api(request).read(
+            LearnersOut, LEARNERS_PATH, ageGroup=age_group if age_group in AGE_GROUPS else None
         )
     except ApiError as exc:
         if exc.status != 404:
             raise
-        body, unavailable = None, True
+        unavailable = True
     else:
-        unavailable = False
-    context: dict[str, Any] = {"learners": items(body, "learners"), "age_group": age_group}
+        rows, unavailable = [wire(row) for row in body.learners], False
+    context: dict[str, Any] = {"learners": rows, "age_group": age_group}
     context["unavailable"] = unavailable
     context["unlocked"] = request.query_params.get("unlocked")
     return render(request, "teach_learners.html", context)
