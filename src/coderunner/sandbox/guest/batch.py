@@ -20,6 +20,7 @@ standard library only.
 
 import _ctypes
 import builtins
+import gc
 import os
 import posix
 import select
@@ -29,7 +30,7 @@ import time
 import warnings
 from _sitebuiltins import Quitter
 from binascii import b2a_base64
-from types import CodeType, TracebackType
+from types import CodeType, ModuleType, TracebackType
 
 builtins.exit = Quitter("exit", "Ctrl-D (i.e. EOF)")
 builtins.quit = Quitter("quit", "Ctrl-D (i.e. EOF)")
@@ -185,6 +186,7 @@ def _child(code: "CodeType | None", path: str, stdin_fd: int, out_fd: int, err_f
         import atexit
 
         atexit._run_exitfuncs()
+        _clear_module(main)
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -192,6 +194,21 @@ def _child(code: "CodeType | None", path: str, stdin_fd: int, out_fd: int, err_f
                 pass
     finally:
         os._exit(status)
+
+
+def _clear_module(module: ModuleType) -> None:
+    """What interpreter exit does to a module's names (CPython's _PyModule_ClearDict): first
+    those with one leading underscore, then all but __builtins__, then a collection. The
+    program's objects are deleted and their __del__ prints as at the end of a single run; we
+    end the process with os._exit, which does none of it."""
+    names = module.__dict__
+    for name in list(names):
+        if name[:1] == "_" and name[1:2] != "_":
+            names[name] = None
+    for name in list(names):
+        if name != "__builtins__":
+            names[name] = None
+    gc.collect()
 
 
 def _reap(reaped: "dict[int, int]") -> None:
