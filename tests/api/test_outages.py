@@ -71,6 +71,9 @@ async def test_authentication_works_while_redis_is_down(
             _is_refusal(health)
             assert health.json()["checks"]["redis"]["status"] == "down"
             assert health.json()["checks"]["db"]["status"] == "ok"
+            ready = await client.get("/health/ready")  # logins and pages still work
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["status"] == "degraded"
             # the job queue is on Redis: running code is refused with Retry-After, not a 500
             run = await client.post(
                 "/execution/run", json={"code": "print(1)"}, headers=second.headers
@@ -181,6 +184,10 @@ async def test_api_listens_at_once_and_reports_starting(
             health = await client.get("/health")
             _is_refusal(health)
             assert health.json()["status"] == "starting"
+            ready = await client.get("/health/ready")
+            _is_refusal(ready)
+            assert ready.json()["status"] == "starting"
+            assert (await client.get("/health/live")).status_code == 200
             kid = await register(client, "early_kid")
             run = await client.post(
                 "/execution/run", json={"code": "print(1)"}, headers=kid.headers
@@ -191,6 +198,7 @@ async def test_api_listens_at_once_and_reports_starting(
             await app.state.execution_boot
             assert not app.state.starting
             assert (await client.get("/health")).json()["status"] == "ok"
+            assert (await client.get("/health/ready")).status_code == 200
             run = await client.post(
                 "/execution/run", json={"code": "print(1)"}, headers=kid.headers
             )

@@ -263,6 +263,12 @@ async def test_drill_redis_down(sqlite_url: str, tmp_path: Path) -> None:
                 health = answers.check("health", await client.get("/health"))
                 assert health.status_code == 503
                 assert health.json()["checks"]["redis"]["status"] == "down"
+                # still ready: logins and pages work, so a balancer keeps sending them here
+                ready = answers.check("ready", await client.get("/health/ready"))
+                assert ready.status_code == 200, ready.text
+                assert ready.json()["status"] == "degraded"
+                assert ready.json()["checks"]["redis"]["status"] == "down"
+                assert (await client.get("/health/live")).status_code == 200
 
                 redis = await asyncio.to_thread(
                     start_redis, port, tmp_path
@@ -407,6 +413,11 @@ async def test_drill_database_down(own_postgres: OwnPostgres, tmp_path: Path) ->
             health = answers.check("health while down", await client.get("/health"))
             assert health.status_code == 503
             assert health.json()["checks"]["db"]["status"] == "down"
+            # not ready without its database (nothing can be served), yet alive (no restart)
+            ready = answers.check("ready while down", await client.get("/health/ready"))
+            assert ready.status_code == 503, ready.text
+            assert ready.json()["status"] == "down"
+            assert (await client.get("/health/live")).status_code == 200
 
             await asyncio.to_thread(own_postgres.start)
             done = await _finished(client, waited.json()["jobId"], kid.headers, answers, 120)

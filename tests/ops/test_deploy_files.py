@@ -171,7 +171,7 @@ def test_compose_runs_the_sandbox_privileged_and_the_web_locked_down() -> None:
     assert services["web"]["read_only"] is True
     assert services["web"]["cap_drop"] == ["ALL"]
     assert "privileged" not in services["web"]
-    assert "/health" in " ".join(services["api"]["healthcheck"]["test"])
+    assert "/health/ready" in " ".join(services["api"]["healthcheck"]["test"])
 
 
 # Kubernetes ---------------------------------------------------------------------------------
@@ -210,8 +210,10 @@ def test_kubernetes_has_what_a_deployment_needs() -> None:
     assert any(kind == "Ingress" for kind, _ in kinds)
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
     api = deployments["coderunner-api"]["spec"]["template"]["spec"]["containers"][0]
-    assert api["readinessProbe"]["httpGet"]["path"] == "/health"
-    assert api["startupProbe"]["httpGet"]["path"] == "/health"
+    # ready: not while starting or without a database; alive: no dependency asked
+    assert api["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert api["startupProbe"]["httpGet"]["path"] == "/health/ready"
+    assert api["livenessProbe"]["httpGet"]["path"] == "/health/live"
     for name in ("coderunner-api", "coderunner-worker"):
         container = deployments[name]["spec"]["template"]["spec"]["containers"][0]
         assert container["securityContext"]["privileged"] is True

@@ -1,4 +1,10 @@
-"""GET /health and /health/redis, over a registry of named async checks.
+"""GET /health, /health/live, /health/ready and /health/redis, over a registry of named checks.
+
+- `/health/live`: the process answers HTTP (liveness: restart it only when this fails).
+- `/health/ready`: it can serve (readiness: route requests to it): 503 while it is `starting` or
+  while its database is `down`; otherwise 200, `ok` or `degraded` with each part (with Redis or
+  the queues down, logins, pages and progress still work; only running code waits).
+- `/health`: every part for people and monitoring: 503 `degraded` when any part is not ok.
 
 Other packages add checks to the app's registry, at build time or start-up:
 `app.state.health_checks["sandbox"] = my_check`, where `my_check` is `async () -> dict` returning
@@ -48,7 +54,7 @@ class CheckResult(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "degraded", "starting"]
+    status: Literal["ok", "degraded", "starting", "down"]
     timestamp: datetime
     service: str
     checks: dict[str, CheckResult]
@@ -137,18 +143,25 @@ def install_default_checks(app: FastAPI) -> None:
     checks["redis"] = redis_check(app.state.redis)
 
 
-def _respond(checks: dict[str, dict[str, Any]], *, starting: bool = False) -> JSONResponse:
+Status = Literal["ok", "degraded", "starting", "down"]
+
+
+def _respond(
+    checks: dict[str, dict[str, Any]], *, starting: bool = False, ready: bool = False
+) -> JSONResponse:
+    """`/health` (ready=False): 200 only when every part is ok. Readiness (ready=True): 200 unless
+    starting or the database is down; a degraded part is reported, not refused."""
     healthy = all(c.get("status") in HEALTHY for c in checks.values())
-    status: Literal["ok", "degraded", "starting"] = (
-        "starting" if starting else "ok" if healthy else "degraded"
-    )
+    status: Status = "starting" if starting else "ok" if healthy else "degraded"
+    if not starting and checks.get("db", {}).get("status") == "down":
+        status = "down"
     body = HealthOut(
         status=status,
         timestamp=datetime.now(UTC),
         service=SERVICE_NAME,
         checks={name: CheckResult(**c) for name, c in checks.items()},
     )
-    if status == "ok":
+    if status == "ok" or (ready and status == "degraded"):
         return JSONResponse(body.model_dump(mode="json"))
     return JSONResponse(
         body.model_dump(mode="json"),
@@ -157,12 +170,36 @@ def _respond(checks: dict[str, dict[str, Any]], *, starting: bool = False) -> JS
     )
 
 
-@router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
-async def health(request: Request) -> JSONResponse:
+async def _run_all(request: Request) -> dict[str, dict[str, Any]]:
     registry: dict[str, HealthCheck] = request.app.state.health_checks
     names = list(registry)
     results = await asyncio.gather(*(run_check(registry[n]) for n in names))
-    return _respond(dict(zip(names, results, strict=True)), starting=is_starting(request.app))
+    return dict(zip(names, results, strict=True))
+
+
+@router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
+async def health(request: Request) -> JSONResponse:
+    """Every part: 200 `ok`, else 503 (`degraded`, `down` or `starting`) with Retry-After."""
+    return _respond(await _run_all(request), starting=is_starting(request.app))
+
+
+class LiveOut(BaseModel):
+    status: Literal["alive"]
+    timestamp: datetime
+    service: str
+
+
+@router.get("/health/live", response_model=LiveOut)
+async def health_live() -> LiveOut:
+    """Liveness: the process answers (no dependency is asked: an outage is no reason to restart)."""
+    return LiveOut(status="alive", timestamp=datetime.now(UTC), service=SERVICE_NAME)
+
+
+@router.get("/health/ready", response_model=HealthOut, responses={503: {"model": HealthOut}})
+async def health_ready(request: Request) -> JSONResponse:
+    """Readiness: 200 (`ok`, or `degraded` with the parts that are not) while this process can
+    serve; 503 with Retry-After while it is starting or its database is down."""
+    return _respond(await _run_all(request), starting=is_starting(request.app), ready=True)
 
 
 @router.get("/health/redis", response_model=HealthOut, responses={503: {"model": HealthOut}})

@@ -142,18 +142,24 @@ def setup(app: FastAPI, settings: Settings) -> None:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
 
+    async def not_open() -> dict[str, Any]:
+        return {"status": "down", "detail": "the job queues are not open yet (is Redis down?)"}
+
     async def boot(app: FastAPI) -> None:
         try:
             await _self_test()
-            if not settings.embedded_workers and not settings.redis_url:
-                log.error("no_workers", detail="embedded workers are off and REDIS_URL is not set")
-            pipeline = await open_pipeline()
-            app.state.execution = pipeline
-            app.state.health_checks["sandbox"] = sandbox_check()
-            app.state.health_checks["queues"] = queues_check(pipeline)
-            log.info("api_ready")
         finally:
+            # "starting" is the self-test: from here the API serves (readiness says so); queues
+            # that cannot open yet (Redis down at start) are a degraded part, not a start-up
+            app.state.health_checks["sandbox"] = sandbox_check()
+            app.state.health_checks["queues"] = not_open
             app.state.starting = False
+        if not settings.embedded_workers and not settings.redis_url:
+            log.error("no_workers", detail="embedded workers are off and REDIS_URL is not set")
+        pipeline = await open_pipeline()
+        app.state.execution = pipeline
+        app.state.health_checks["queues"] = queues_check(pipeline)
+        log.info("api_ready")
 
     async def start(app: FastAPI) -> None:
         # /health says "starting" and job requests answer 503 + Retry-After until boot is done
