@@ -9,6 +9,8 @@ shown to other learners as "A classmate".
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections import defaultdict
 from datetime import datetime
 
@@ -17,24 +19,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
 from coderunner.classes import repository, service
-from coderunner.classes.models import Challenge, ChallengeProblem, Classroom
+from coderunner.classes.models import Challenge, ChallengeProblem, ClassProblem, Classroom
 from coderunner.classes.schemas import (
     ChallengeIn,
     ChallengeOut,
     ChallengeProblemOut,
     ChallengeResultsOut,
     ChallengesOut,
+    ClassProblemIn,
     ResultRow,
 )
-from coderunner.db.base import utcnow
 from coderunner.execution.models import ExecutionJob, JobType
 from coderunner.kernel.errors import AppError, NotFound
 from coderunner.kernel.verdicts import Verdict
-from coderunner.learning import repository as learning_repository
+from coderunner.learning import clock
+from coderunner.levels.models import Level
+from coderunner.problems import service as problems_service
 from coderunner.problems.models import Problem
+from coderunner.problems.schemas import ProblemCreate
 from coderunner.progress.models import Progress, ProgressStatus
 
 HIDDEN_NAME = "A classmate"
+
+
+MAX_PROBLEMS = 20
 
 
 def _state(challenge: Challenge, now: datetime) -> str:
@@ -43,25 +51,27 @@ def _state(challenge: Challenge, now: datetime) -> str:
     return "open" if now < challenge.closes_at else "closed"
 
 
-async def _problems(session: AsyncSession, challenge_id: str) -> list[Problem]:
-    rows = await session.scalars(
-        select(Problem)
+async def _problems(session: AsyncSession, challenge_id: str) -> list[tuple[Problem, bool]]:
+    """The challenge's problems in order, each with whether it was written for the class."""
+    rows = await session.execute(
+        select(Problem, ClassProblem.class_id)
         .join(ChallengeProblem, ChallengeProblem.problem_id == Problem.id)
+        .outerjoin(ClassProblem, ClassProblem.problem_id == Problem.id)
         .where(ChallengeProblem.challenge_id == challenge_id)
         .order_by(ChallengeProblem.position)
     )
-    return list(rows.all())
+    return [(problem, owner is not None) for problem, owner in rows.all()]
 
 
 def _out(
     challenge: Challenge,
     classroom: Classroom,
-    problems: list[Problem],
+    problems: list[tuple[Problem, bool]],
     *,
     teacher: bool,
     solved: list[str] | None = None,
 ) -> ChallengeOut:
-    state = _state(challenge, utcnow())
+    state = _state(challenge, clock.now())
     shown = problems if teacher or state != "upcoming" else []
     return ChallengeOut(
         id=challenge.id,
@@ -74,42 +84,109 @@ def _out(
         state=state,
         problems=[
             ChallengeProblemOut(
-                id=p.id, title=p.title, age_group=p.age_group, level_number=p.level_number
+                id=p.id, title=p.title, age_group=p.age_group, level_number=p.level_number, own=own
             )
-            for p in shown
+            for p, own in shown
         ],
         solved=solved or [],
     )
 
 
+def _refuse(message: str, code: str) -> AppError:
+    return AppError(message, code=code, status_code=422)
+
+
+def _check_window(data: ChallengeIn) -> None:
+    if data.opens_at.tzinfo is None or data.closes_at.tzinfo is None:
+        raise _refuse("give times with a time zone (e.g. 2026-12-04T09:00:00Z)", "NAIVE_TIME")
+    if data.closes_at <= data.opens_at:
+        raise _refuse(
+            "The challenge must close after it opens: pick a later closing time.", "BAD_WINDOW"
+        )
+    if data.closes_at <= clock.now():
+        raise _refuse(
+            "That closing time has already passed: pick a time in the future.", "WINDOW_PASSED"
+        )
+
+
+def _check_new_problem(number: int, draft: ClassProblemIn) -> None:
+    name = f"New puzzle {number} ({draft.title})"
+    if not draft.reference_solution.strip():
+        raise _refuse(f"{name}: add your solution, so the puzzle can be checked.", "NO_SOLUTION")
+    if not draft.tests:
+        raise _refuse(f"{name}: add at least one test (an input and its output).", "NO_TESTS")
+    if all(test.hidden for test in draft.tests):
+        raise _refuse(
+            f"{name}: make at least one test visible, so learners see an example.",
+            "NO_VISIBLE_TEST",
+        )
+
+
+async def _write_problem(
+    session: AsyncSession, user: User, classroom: Classroom, draft: ClassProblemIn
+) -> Problem:
+    """A new problem owned by the class, through the problems domain's own authoring."""
+    words = re.findall(r"[a-z0-9]+", draft.title.lower())
+    slug = "-".join(words)[:60].strip("-") or "puzzle"
+    level = await session.scalar(
+        select(func.min(Level.number)).where(Level.age_group == classroom.age_group)
+    )
+    created = await problems_service.create(
+        session,
+        ProblemCreate(
+            id=f"class-{slug}-{secrets.token_hex(4)}",
+            title=draft.title,
+            age_group=classroom.age_group,
+            level_number=level or 1,
+            statement=draft.statement,
+            starter_code=draft.starter_code,
+            hints=draft.hints,
+            comparison=draft.comparison,
+            reference_solution=draft.reference_solution,
+            tests=draft.tests,
+            is_published=False,  # never in the catalogue: the class's only
+        ),
+        user,
+    )
+    session.add(ClassProblem(problem_id=created.id, class_id=classroom.id))
+    await session.flush()
+    found = await session.get(Problem, created.id)
+    assert found is not None
+    return found
+
+
 async def create(
     session: AsyncSession, user: User, class_id: str, data: ChallengeIn
 ) -> ChallengeOut:
+    """A challenge from picked catalogue problems (or the class's own) and new ones written
+    for the class. It opens nothing now: while it is open, its problems are open to the class
+    (`learning.access`)."""
     classroom = await service.teaches(session, user, class_id)
-    if data.opens_at.tzinfo is None or data.closes_at.tzinfo is None:
-        raise AppError(
-            "give times with a time zone (e.g. 2026-12-04T09:00:00Z)",
-            code="NAIVE_TIME",
-            status_code=422,
-        )
-    if data.closes_at <= data.opens_at:
-        raise AppError(
-            "the challenge must close after it opens", code="BAD_WINDOW", status_code=422
-        )
+    _check_window(data)
     ids = list(dict.fromkeys(data.problem_ids))
+    if not ids and not data.new_problems:
+        raise _refuse("Pick at least one puzzle, or write a new one.", "NO_PROBLEMS")
+    if len(ids) + len(data.new_problems) > MAX_PROBLEMS:
+        raise _refuse(f"A challenge holds at most {MAX_PROBLEMS} puzzles.", "TOO_MANY_PROBLEMS")
+    for number, draft in enumerate(data.new_problems, start=1):
+        _check_new_problem(number, draft)
+    rows = await session.execute(
+        select(Problem, ClassProblem.class_id)
+        .outerjoin(ClassProblem, ClassProblem.problem_id == Problem.id)
+        .where(Problem.id.in_(ids))
+    )
     found = {
-        p.id: p
-        for p in await session.scalars(
-            select(Problem).where(Problem.id.in_(ids), Problem.is_published.is_(True))
-        )
+        problem.id: (problem, owner is not None)
+        for problem, owner in rows.all()
+        # the catalogue's published problems, and this class's own; never another class's
+        if (owner is None and problem.is_published) or owner == class_id
     }
     missing = [pid for pid in ids if pid not in found]
     if missing:
-        raise AppError(
-            f"no such published problem: {', '.join(missing)}",
-            code="NO_SUCH_PROBLEM",
-            status_code=422,
-        )
+        raise _refuse(f"no such published problem: {', '.join(missing)}", "NO_SUCH_PROBLEM")
+    chosen = [found[pid] for pid in ids]
+    for draft in data.new_problems:
+        chosen.append((await _write_problem(session, user, classroom, draft), True))
     challenge = Challenge(
         class_id=class_id,
         title=data.title,
@@ -120,15 +197,12 @@ async def create(
     )
     session.add(challenge)
     await session.flush()
-    for position, pid in enumerate(ids):
-        session.add(ChallengeProblem(challenge_id=challenge.id, problem_id=pid, position=position))
-    # the challenge's problems must open for the class: open their levels for every learner
-    members = [u.id for u, _ in await repository.learners(session, class_id)]
-    for level in sorted({(found[pid].age_group, found[pid].level_number) for pid in ids}):
-        for member_id in members:
-            await learning_repository.add_unlock(session, member_id, level[0], level[1], user.id)
+    for position, (problem, _) in enumerate(chosen):
+        session.add(
+            ChallengeProblem(challenge_id=challenge.id, problem_id=problem.id, position=position)
+        )
     await session.flush()
-    return _out(challenge, classroom, [found[pid] for pid in ids], teacher=True)
+    return _out(challenge, classroom, chosen, teacher=True)
 
 
 async def _solved_by(
@@ -177,7 +251,7 @@ async def list_for_class(session: AsyncSession, user: User, class_id: str) -> Ch
         problems = await _problems(session, challenge.id)
         mine: list[str] = []
         if not found.teaches:
-            solved = await _solved_by(session, challenge, [user.id], [p.id for p in problems])
+            solved = await _solved_by(session, challenge, [user.id], [p.id for p, _ in problems])
             mine = sorted(solved[user.id])
         out.append(_out(challenge, found.classroom, problems, teacher=found.teaches, solved=mine))
     return ChallengesOut(challenges=out)
@@ -185,7 +259,7 @@ async def list_for_class(session: AsyncSession, user: User, class_id: str) -> Ch
 
 async def open_for_learner(session: AsyncSession, user: User) -> ChallengesOut:
     """ "From your teacher": open challenges of every class I am in."""
-    now = utcnow()
+    now = clock.now()
     out = []
     for classroom in await repository.joined(session, user.id):
         rows = await session.scalars(
@@ -199,7 +273,7 @@ async def open_for_learner(session: AsyncSession, user: User) -> ChallengesOut:
         )
         for challenge in rows:
             problems = await _problems(session, challenge.id)
-            solved = await _solved_by(session, challenge, [user.id], [p.id for p in problems])
+            solved = await _solved_by(session, challenge, [user.id], [p.id for p, _ in problems])
             out.append(
                 _out(challenge, classroom, problems, teacher=False, solved=sorted(solved[user.id]))
             )
@@ -215,10 +289,12 @@ async def results(
     if challenge is None or challenge.class_id != class_id:
         raise NotFound("no such challenge")
     problems = await _problems(session, challenge.id)
-    if not found.teaches and _state(challenge, utcnow()) == "upcoming":
+    if not found.teaches and _state(challenge, clock.now()) == "upcoming":
         raise NotFound("no such challenge")
     members = [u for u, _ in await repository.learners(session, class_id)]
-    solved = await _solved_by(session, challenge, [u.id for u in members], [p.id for p in problems])
+    solved = await _solved_by(
+        session, challenge, [u.id for u in members], [p.id for p, _ in problems]
+    )
     scored = []
     for member in members:
         times = solved[member.id]

@@ -12,12 +12,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
 from coderunner.classes import repository, service
-from coderunner.classes.models import Classroom
+from coderunner.classes.models import ClassProblem, Classroom
 from coderunner.classes.schemas import (
     CellDetailOut,
     CellOut,
@@ -32,6 +32,7 @@ from coderunner.db.base import utcnow
 from coderunner.execution import service as execution_service
 from coderunner.execution.models import ExecutionJob, JobType
 from coderunner.kernel.errors import NotFound
+from coderunner.learning import clock
 from coderunner.learning import repository as learning_repository
 from coderunner.learning.models import LevelUnlock
 from coderunner.learning.unlocking import level_states
@@ -44,13 +45,21 @@ STRETCH_GAP_MINUTES = 10
 HISTORY_HOURS = 5  # > the largest help_idle_minutes (240) plus a stretch's start
 
 
-async def _problems(session: AsyncSession, age_group: str) -> list[Problem]:
+async def _problems(session: AsyncSession, classroom: Classroom) -> tuple[list[Problem], set[str]]:
+    """The age group's catalogue problems and the ones written for this class (their ids)."""
+    own = select(ClassProblem.problem_id).where(ClassProblem.class_id == classroom.id)
+    own_ids = set(await session.scalars(own))
     rows = await session.scalars(
         select(Problem)
-        .where(Problem.age_group == age_group, Problem.is_published.is_(True))
+        .where(
+            or_(
+                (Problem.age_group == classroom.age_group) & Problem.is_published.is_(True),
+                Problem.id.in_(own),
+            )
+        )
         .order_by(Problem.level_number, Problem.order, Problem.id)
     )
-    return list(rows.all())
+    return list(rows.all()), own_ids
 
 
 async def _levels(session: AsyncSession, age_group: str) -> list[Level]:
@@ -104,6 +113,8 @@ class _Activity:
     last_job: dict[str, datetime] = field(default_factory=dict)
     unlocks: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     last_solve: dict[str, datetime] = field(default_factory=dict)
+    # levels an open challenge opens for them now (not a teacher's unlock)
+    by_challenge: dict[str, set[int]] = field(default_factory=dict)
 
 
 async def _activity(
@@ -176,7 +187,9 @@ async def _activity(
     )
     for uid, number in unlocked.all():
         unlocks[uid].add(number)
-
+    found_activity.by_challenge = await learning_repository.challenge_levels(
+        session, learner_ids, classroom.age_group, clock.now()
+    )
     return found_activity
 
 
@@ -185,7 +198,7 @@ async def build_grid(
 ) -> GridOut:
     """The class's grid; `only`: just these learners' rows (every query is limited to them)."""
     now = utcnow()
-    problems = await _problems(session, classroom.age_group)
+    problems, own_ids = await _problems(session, classroom)
     levels = await _levels(session, classroom.age_group)
     members = await repository.learners(session, classroom.id)
     if only is not None:
@@ -197,6 +210,7 @@ async def build_grid(
     activity = await _activity(session, classroom, learner_ids, problem_ids, now)
     progress, verdicts, job_times = activity.progress, activity.verdicts, activity.job_times
     last_job, unlocks, last_solve = activity.last_job, activity.unlocks, activity.last_solve
+    by_challenge = activity.by_challenge
 
     totals = await learning_repository.level_totals(session, classroom.age_group)
     for level in levels:
@@ -207,9 +221,11 @@ async def build_grid(
         mine = {pid: row for pid, row in progress[member.id].items() if pid in level_of}
         solved_per_level: dict[int, int] = defaultdict(int)
         for pid, row in mine.items():
-            if row.status == ProgressStatus.SOLVED:
+            if row.status == ProgressStatus.SOLVED and pid not in own_ids:  # levels: catalogue
                 solved_per_level[level_of[pid]] += 1
-        states = level_states(totals, solved_per_level, unlocks[member.id])
+        states = level_states(
+            totals, solved_per_level, unlocks[member.id] | by_challenge.get(member.id, set())
+        )
         cells = {
             pid: CellOut(
                 status=str(row.status),

@@ -84,3 +84,18 @@ class ChallengeProblem(Base):
         String(100), ForeignKey("problems.id", ondelete="CASCADE"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ClassProblem(Base):
+    """A problem a teacher wrote for this class (from the challenge form). It is never in the
+    catalogue (`problems.is_published` is false): the class's teachers see it, and its learners
+    only while a challenge of the class that holds it is open."""
+
+    __tablename__ = "class_problems"
+
+    problem_id: Mapped[str] = mapped_column(
+        String(100), ForeignKey("problems.id", ondelete="CASCADE"), primary_key=True
+    )
+    class_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("classes.id", ondelete="CASCADE"), index=True
+    )

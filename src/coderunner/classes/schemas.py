@@ -9,6 +9,7 @@ from pydantic import Field
 from coderunner.execution.schemas import JobOut
 from coderunner.kernel.ages import AgeGroup
 from coderunner.kernel.schemas import APIModel, InputModel
+from coderunner.problems.schemas import ComparisonIn, TestCaseIn
 from coderunner.progress.schemas import LeaderboardEntry
 
 MAX_NAMES = 40
@@ -150,9 +151,27 @@ class CellDetailOut(APIModel):
     latest_job: JobOut | None
 
 
+class ClassProblemIn(InputModel):
+    """A new puzzle written in the challenge form: it belongs to the class (age group and level
+    are the class's; it is never in the catalogue)."""
+
+    title: str = Field(min_length=1, max_length=200)
+    statement: str = Field(min_length=1, max_length=100_000)
+    starter_code: str = Field(default="", max_length=65536)
+    hints: list[str] = Field(default_factory=list, max_length=20)
+    comparison: ComparisonIn = Field(default_factory=ComparisonIn)
+    reference_solution: str = Field(default="", max_length=65536)
+    tests: list[TestCaseIn] = Field(default_factory=list, max_length=50)
+
+
 class ChallengeIn(InputModel):
     title: str = Field(min_length=1, max_length=80)
-    problem_ids: list[str] = Field(min_length=1, max_length=20)
+    problem_ids: list[str] = Field(
+        default_factory=list, max_length=20, description="puzzles picked from the catalogue"
+    )
+    new_problems: list[ClassProblemIn] = Field(
+        default_factory=list, max_length=5, description="puzzles written for this class now"
+    )
     opens_at: datetime
     closes_at: datetime
     contest: bool = False
@@ -163,6 +182,7 @@ class ChallengeProblemOut(APIModel):
     title: str
     age_group: str
     level_number: int
+    own: bool = Field(default=False, description="written for this class")
 
 
 class ChallengeOut(APIModel):

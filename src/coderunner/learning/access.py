@@ -8,6 +8,12 @@ a learner with no progress: only the first level of each age group is open to th
 Unpublished problems look exactly like missing ones to everyone but staff (the same 404), so ids
 can't be probed. A problem in a locked level answers 403 `LEVEL_LOCKED`.
 
+Challenges: while a class's challenge is open (by `clock.now()`), the levels of its catalogue
+problems are open to the class's learners; before and after, they follow the rules above. A
+problem a teacher wrote for a class (`classes.models.ClassProblem`) is outside the catalogue and
+the levels: its class's teachers and admins always see it; the class's learners only while a
+challenge holding it is open (404 before, 403 `CHALLENGE_CLOSED` after); anyone else gets 404.
+
 Other domains (classes, lessons) call `level_is_open` / `problem_for` rather than repeating it.
 """
 
@@ -19,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coderunner.auth.models import Role, User
 from coderunner.kernel.ages import AGE_GROUPS
 from coderunner.kernel.errors import Forbidden, NotFound
-from coderunner.learning import repository
+from coderunner.learning import clock, repository
 from coderunner.learning.unlocking import LevelState, level_states
 from coderunner.levels.models import Level
 from coderunner.problems.models import Problem
@@ -27,6 +33,15 @@ from coderunner.problems.models import Problem
 
 class LevelLocked(Forbidden):
     code = "LEVEL_LOCKED"
+
+
+class ChallengeClosed(Forbidden):
+    code = "CHALLENGE_CLOSED"
+
+
+CLOSED_MESSAGE = (
+    "This challenge is over, so its puzzles are closed now. Your teacher can set a new one."
+)
 
 
 LOCKED_MESSAGE = "this level is still locked: solve most of the level before it first"
@@ -46,10 +61,14 @@ async def states_for(
         totals.setdefault(number, 0)
     if user is None:
         return level_states(totals, {}, set())
+    opened = await repository.unlocked_levels(session, user.id, age_group)
+    if not is_staff(user):  # staff see every level anyway
+        by_challenge = await repository.challenge_levels(session, [user.id], age_group, clock.now())
+        opened |= by_challenge.get(user.id, set())
     return level_states(
         totals,
         await repository.solved_per_level(session, user.id, age_group),
-        await repository.unlocked_levels(session, user.id, age_group),
+        opened,
         privileged=is_staff(user),
     )
 
@@ -92,11 +111,40 @@ async def open_levels(
     return pairs
 
 
+async def class_problem_gate(session: AsyncSession, user: User | None, problem: Problem) -> bool:
+    """False for a catalogue problem (the level rules apply). For a problem written for a class:
+    True when `user` may open it now, else 404 (or 403 `CHALLENGE_CLOSED` for the class's
+    learners once every challenge holding it has closed)."""
+    owner = await repository.problem_class(session, problem.id)
+    if owner is None:
+        return False
+    if user is not None and user.role == Role.ADMIN:
+        return True
+    if user is None or not await repository.in_class(
+        session, owner, user.id, teacher=user.role == Role.TEACHER
+    ):
+        raise NotFound("no such problem")
+    if user.role == Role.TEACHER:
+        return True
+    now = clock.now()
+    windows = await repository.challenge_windows(session, owner, problem.id)
+    if any(opens <= now < closes for opens, closes in windows):
+        return True
+    if any(opens <= now for opens, _ in windows):
+        raise ChallengeClosed(CLOSED_MESSAGE)
+    raise NotFound("no such problem")  # not open yet: nothing of it shows
+
+
 async def problem_for(session: AsyncSession, user: User | None, problem_id: str) -> Problem:
     """The problem if `user` may work on it: 404 when missing or unpublished (to non-staff),
-    403 `LEVEL_LOCKED` when its level is locked for them."""
+    403 `LEVEL_LOCKED` when its level is locked for them; a class's own problem as
+    `class_problem_gate` says."""
     problem = await session.get(Problem, problem_id) if len(problem_id) <= 100 else None
-    if problem is None or (not problem.is_published and not is_staff(user)):
+    if problem is None:
+        raise NotFound("no such problem")
+    if await class_problem_gate(session, user, problem):
+        return problem
+    if not problem.is_published and not is_staff(user):
         raise NotFound("no such problem")
     await ensure_level_open(session, user, problem.age_group, problem.level_number)
     return problem

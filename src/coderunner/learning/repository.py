@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coderunner.classes.models import (
+    Challenge,
+    ChallengeProblem,
+    ClassMember,
+    ClassProblem,
+    ClassTeacher,
+)
 from coderunner.execution.models import ExecutionJob, JobStatus
 from coderunner.learning.models import LevelUnlock
 from coderunner.levels.models import Level
@@ -130,3 +137,59 @@ async def level_exists(session: AsyncSession, age_group: str, number: int) -> bo
         select(Level.id).where(Level.age_group == age_group, Level.number == number)
     )
     return found is not None
+
+
+async def challenge_levels(
+    session: AsyncSession, user_ids: Collection[str], age_group: str, now: datetime
+) -> dict[str, set[int]]:
+    """Per learner, the levels of `age_group` that an open challenge of their classes opens
+    (the levels of its catalogue problems), between its opening and its closing only."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(ClassMember.user_id, Problem.level_number)
+        .distinct()
+        .join(Challenge, Challenge.class_id == ClassMember.class_id)
+        .join(ChallengeProblem, ChallengeProblem.challenge_id == Challenge.id)
+        .join(Problem, Problem.id == ChallengeProblem.problem_id)
+        .where(
+            ClassMember.user_id.in_(user_ids),
+            Challenge.opens_at <= now,
+            Challenge.closes_at > now,
+            Problem.age_group == age_group,
+            Problem.is_published.is_(True),
+        )
+    )
+    found: dict[str, set[int]] = {}
+    for user_id, number in rows.all():
+        found.setdefault(user_id, set()).add(int(number))
+    return found
+
+
+async def problem_class(session: AsyncSession, problem_id: str) -> str | None:
+    """The class a problem was written for, or None for a catalogue problem."""
+    owner: str | None = await session.scalar(
+        select(ClassProblem.class_id).where(ClassProblem.problem_id == problem_id)
+    )
+    return owner
+
+
+async def in_class(session: AsyncSession, class_id: str, user_id: str, *, teacher: bool) -> bool:
+    """Whether the user teaches (`teacher`) or learns in the class."""
+    table = ClassTeacher if teacher else ClassMember
+    found = await session.scalar(
+        select(table.user_id).where(table.class_id == class_id, table.user_id == user_id)
+    )
+    return found is not None
+
+
+async def challenge_windows(
+    session: AsyncSession, class_id: str, problem_id: str
+) -> list[tuple[datetime, datetime]]:
+    """(opens, closes) of the class's challenges that hold the problem."""
+    rows = await session.execute(
+        select(Challenge.opens_at, Challenge.closes_at)
+        .join(ChallengeProblem, ChallengeProblem.challenge_id == Challenge.id)
+        .where(Challenge.class_id == class_id, ChallengeProblem.problem_id == problem_id)
+    )
+    return [(opens, closes) for opens, closes in rows.all()]

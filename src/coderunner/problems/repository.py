@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import String, and_, cast, false, func, or_, select
+from sqlalchemy import String, and_, cast, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
+from coderunner.classes.models import ClassProblem
 from coderunner.problems.models import Problem
 
 
@@ -25,8 +26,9 @@ def filtered(
     published_only: bool = True,
     levels: list[tuple[str, int]] | None = None,
 ) -> Select[Problem]:
-    """Problems matching the filters; `levels` (when not None) keeps those (age group, level)."""
-    stmt = select(Problem)
+    """Catalogue problems matching the filters; `levels` (when not None) keeps those (age group,
+    level). A problem written for one class is never listed here (its class lists it)."""
+    stmt = select(Problem).where(~exists().where(ClassProblem.problem_id == Problem.id))
     if levels is not None:
         stmt = stmt.where(
             or_(

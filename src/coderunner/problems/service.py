@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
 from coderunner.db.base import utcnow
-from coderunner.kernel.errors import Conflict, Forbidden, NotFound
+from coderunner.kernel.errors import AppError, Conflict, Forbidden, NotFound
 from coderunner.kernel.schemas import InputModel
 from coderunner.learning import access
 from coderunner.learning.access import is_staff
@@ -71,11 +71,17 @@ async def list_problems(
     )
 
 
-async def _load(session: AsyncSession, problem_id: str, viewer: User | None) -> Problem:
+async def _load(
+    session: AsyncSession, problem_id: str, viewer: User | None
+) -> tuple[Problem, bool]:
+    """The problem and whether it is a class's own (which the level rules don't govern)."""
     problem = await repository.get(session, problem_id, with_tests=True)
-    if problem is None or (not problem.is_published and not is_staff(viewer)):
+    if problem is None:
         raise NotFound("no such problem")
-    return problem
+    own = await access.class_problem_gate(session, viewer, problem)
+    if not own and not problem.is_published and not is_staff(viewer):
+        raise NotFound("no such problem")
+    return problem, own
 
 
 def starters_of(problem: Problem) -> dict[str, str]:
@@ -145,8 +151,9 @@ def staff_view(problem: Problem) -> ProblemAdminOut:
 async def get_for_learner(
     session: AsyncSession, problem_id: str, viewer: User | None
 ) -> ProblemOut:
-    problem = await _load(session, problem_id, viewer)
-    await access.ensure_level_open(session, viewer, problem.age_group, problem.level_number)
+    problem, own = await _load(session, problem_id, viewer)
+    if not own:
+        await access.ensure_level_open(session, viewer, problem.age_group, problem.level_number)
     return learner_view(problem)
 
 
@@ -155,9 +162,10 @@ async def model_solution(session: AsyncSession, problem_id: str, viewer: User) -
 
     Never before: a learner who has not solved it gets 403 `NOT_SOLVED_YET`.
     """
-    problem = await _load(session, problem_id, viewer)
+    problem, own = await _load(session, problem_id, viewer)
     if not is_staff(viewer):
-        await access.ensure_level_open(session, viewer, problem.age_group, problem.level_number)
+        if not own:
+            await access.ensure_level_open(session, viewer, problem.age_group, problem.level_number)
         progress = await progress_repository.get(session, viewer.id, problem.id)
         if progress is None or progress.status != ProgressStatus.SOLVED:
             raise Forbidden(
@@ -173,7 +181,8 @@ async def model_solution(session: AsyncSession, problem_id: str, viewer: User) -
 
 
 async def get_for_staff(session: AsyncSession, problem_id: str, viewer: User) -> ProblemAdminOut:
-    return staff_view(await _load(session, problem_id, viewer))
+    problem, _ = await _load(session, problem_id, viewer)
+    return staff_view(problem)
 
 
 def _stored(model: InputModel) -> dict[str, Any]:
@@ -221,7 +230,14 @@ async def create(session: AsyncSession, data: ProblemCreate, author: User) -> Pr
 async def update(
     session: AsyncSession, problem_id: str, data: ProblemUpdate, editor: User
 ) -> ProblemAdminOut:
-    problem = await _load(session, problem_id, editor)
+    problem, own = await _load(session, problem_id, editor)
+    if own and data.is_published:
+        raise AppError(
+            "This puzzle was written for a class, so it stays in that class. "
+            "Write a new puzzle under Problems to share one with everyone.",
+            code="CLASS_PROBLEM",
+            status_code=422,
+        )
     changes = data.model_dump(
         exclude_unset=True, exclude={"tests", "comparison", "limits", "rules", "other_languages"}
     )
@@ -246,6 +262,6 @@ async def update(
 
 
 async def delete(session: AsyncSession, problem_id: str, editor: User) -> None:
-    problem = await _load(session, problem_id, editor)
+    problem, _ = await _load(session, problem_id, editor)
     await session.delete(problem)
     await session.flush()
