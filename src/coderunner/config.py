@@ -156,6 +156,14 @@ class Settings(BaseSettings):
     execution_events_cap_s: float = Field(
         300.0, gt=0, le=3600, validation_alias=_env("CODERUNNER_EXECUTION_EVENTS_CAP_S")
     )
+    # the console (Run with answers typed as the program asks): it ends after this long with
+    # nothing printed, typed or computed, and never lasts longer than the session limit
+    console_idle_s: float = Field(
+        60.0, gt=0, le=3600, validation_alias=_env("CODERUNNER_CONSOLE_IDLE_S")
+    )
+    console_session_s: float = Field(
+        600.0, gt=0, le=7200, validation_alias=_env("CODERUNNER_CONSOLE_SESSION_S")
+    )
     # a stopping worker finishes its running jobs within this
     worker_shutdown_deadline_s: float = Field(
         20.0, ge=0, le=3600, validation_alias=_env("CODERUNNER_WORKER_SHUTDOWN_DEADLINE_S")

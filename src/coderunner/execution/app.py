@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coderunner.config import Settings
 from coderunner.execution import metrics, repository, stats
+from coderunner.execution.console_router import router as console_router
 from coderunner.execution.pipeline import Pipeline
 from coderunner.execution.router import router
 from coderunner.kernel.errors import error_response
@@ -105,6 +106,7 @@ async def _self_test() -> None:
 
 def setup(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
+    app.include_router(console_router)
     app.include_router(stats.router)
     app.add_api_route(
         "/metrics",

@@ -18,6 +18,7 @@ class JobType(enum.StrEnum):
     # a teacher's reference solution graded against a draft problem (not yet saved)
     CHECK = "check"
     TRACE = "trace"  # step mode: a run under the tracer (`sandbox.tracing`)
+    CONSOLE = "console"  # a run whose answers are typed as it asks (execution.console)
 
 
 class JobStatus(enum.StrEnum):
@@ -40,6 +41,7 @@ QUEUE_FOR_TYPE = {
     JobType.SUBMIT: QueueName.SUBMISSION,
     JobType.CHECK: QueueName.SUBMISSION,
     JobType.TRACE: QueueName.EXECUTION,
+    JobType.CONSOLE: QueueName.EXECUTION,
 }
 
 

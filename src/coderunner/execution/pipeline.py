@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from coderunner.config import Settings
 from coderunner.execution import repository
 from coderunner.execution.broker import JobQueues, concurrency_of, rate_of
+from coderunner.execution.console_channel import ConsoleChannel, build_console_channel
 from coderunner.execution.events import EventBus, JobEvent, build_event_bus
 from coderunner.execution.models import TERMINAL, ExecutionJob, JobStatus, QueueName
 from coderunner.execution.sweeper import Sweeper
@@ -62,6 +63,9 @@ class Pipeline:
         self.options = options or Options.from_settings(settings)
         self.run_jobs = run_jobs
         self.events = events or build_event_bus(settings.redis_url, settings.redis_prefix)
+        self.console: ConsoleChannel = build_console_channel(
+            settings.redis_url, settings.redis_prefix, settings.console_session_s
+        )
         names = queues or [q.value for q in QueueName]
         sizes = {q: (concurrency or {}).get(q) or concurrency_of(settings, q) for q in names}
         self.worker_id = new_worker_id()
@@ -78,6 +82,7 @@ class Pipeline:
         self.queues = JobQueues(settings, self._handle, names, sizes)
         if self.processor is not None:
             self.processor.requeue = self.queues.kick
+            self.processor.console = self.console
         self._finish = asyncio.Event()
         self._consumers: list[asyncio.Task[None]] = []
         self.sweeper = Sweeper(
@@ -155,6 +160,7 @@ class Pipeline:
             self.processor.close()
         await self.queues.shutdown()
         await self.events.stop()
+        await self.console.stop()
 
     async def enqueue(self, job: ExecutionJob) -> None:
         """Send a committed job; if the transport is down the sweeper sends it later."""

@@ -110,11 +110,12 @@ async def run(
     pipeline: RunningPipelineDep,
     wait: WaitQuery = False,
 ) -> JSONResponse:
-    """Run code with optional stdin (queue `code-execution`)."""
+    """Run code with optional stdin (queue `code-execution`); `console: true` for a console."""
     job = service.new_run(settings, user, body)
     job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
     await session.commit()  # the edge: committed before it is sent; a wait holds no connection
-    return await _start(pipeline, job, wait, user.role)
+    # a console runs as long as its learner answers: follow it at GET /execution/{id}/console
+    return await _start(pipeline, job, wait and not body.console, user.role)
 
 
 @router.post("/trace", status_code=202, response_model=JobOut, responses=_RESPONSES)

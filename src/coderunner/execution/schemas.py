@@ -24,6 +24,8 @@ class RunRequest(InputModel):
     language: str = Field(default="python", min_length=1, max_length=32)
     stdin: str = ""
     limits: LimitsIn | None = None
+    # true: a console (answers typed while it runs, GET /execution/{id}/console); stdin unused
+    console: bool = False
 
     model_config = InputModel.model_config | {"str_strip_whitespace": False}
 
@@ -46,7 +48,7 @@ class SubmitRequest(InputModel):
     model_config = InputModel.model_config | {"str_strip_whitespace": False}
 
 
-JobTypeOut = Literal["run", "submit", "check", "trace"]
+JobTypeOut = Literal["run", "submit", "check", "trace", "console"]
 JobStatusOut = Literal["pending", "processing", "completed", "failed"]
 
 
@@ -127,3 +129,11 @@ class StatsOut(APIModel):
     run_time: Percentiles
     queue_wait: Percentiles
     sampled: int
+
+
+class ConsoleAnswer(InputModel):
+    """One answer typed in the console: a line (its line end is added)."""
+
+    text: str = Field(max_length=1000)
+
+    model_config = InputModel.model_config | {"str_strip_whitespace": False}

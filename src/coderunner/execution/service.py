@@ -102,6 +102,8 @@ def new_run(settings: Settings, user: User, body: RunRequest) -> ExecutionJob:
             "send your code without limits"
         )
     limits = body.limits.model_dump(by_alias=True, exclude_none=True) if body.limits else {}
+    if body.console:  # answers come from the console, never from stdin
+        return _job(user, JobType.CONSOLE, body.language, body.code, "", limits, None)
     return _job(user, JobType.RUN, body.language, body.code, body.stdin, limits, None)
 
 
@@ -245,6 +247,20 @@ async def job_for(session: AsyncSession, user: User, job_id: str) -> ExecutionJo
     if job is None or not can_read(user, job):
         raise NotFound("no such job")
     return job
+
+
+async def console_for(session: AsyncSession, user: User, job_id: str) -> ExecutionJob:
+    """A console job of `user`'s own: nobody else attaches to it, not even an admin (404)."""
+    job = await repository.get(session, job_id) if len(job_id) <= 36 else None
+    if job is None or job.user_id != user.id or job.type != JobType.CONSOLE:
+        raise NotFound("no such console")
+    return job
+
+
+def check_answer(text: str) -> str:
+    """An answer typed in the console, as the program's stdin gets it (one line)."""
+    _utf8("text", text)
+    return text.removesuffix("\n") + "\n"
 
 
 async def cancel(session: AsyncSession, user: User, job_id: str) -> ExecutionJob:

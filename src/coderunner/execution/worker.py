@@ -25,6 +25,8 @@ from coderunner.auth.models import User
 from coderunner.config import Settings
 from coderunner.db.base import utcnow
 from coderunner.execution import metrics, repository
+from coderunner.execution.console import console_limits, console_outcome, run_console
+from coderunner.execution.console_channel import ConsoleChannel
 from coderunner.execution.events import EventBus
 from coderunner.execution.explaining import explanation_for
 from coderunner.execution.grading import submission_result
@@ -182,6 +184,7 @@ class JobProcessor:
         }
         self.throttle = QueueThrottle(rates, settings.redis_url, settings.redis_prefix)
         self.requeue: Requeue | None = None
+        self.console: ConsoleChannel | None = None  # the console's channel (the pipeline's)
         self.accepting = True
         self.running: set[asyncio.Task[Any]] = set()
         self.claims: dict[str, Claim] = {}
@@ -345,9 +348,12 @@ class JobProcessor:
         beat = asyncio.create_task(self._heartbeat(claim), name=f"heartbeat-{claim.job_id}")
         try:
             loop = asyncio.get_running_loop()
-            outcome = await loop.run_in_executor(
-                self.executors[claim.queue], execute, self.sandbox_factory, work
-            )
+            if work.type == JobType.CONSOLE:
+                outcome = await self._console(claim, work)
+            else:
+                outcome = await loop.run_in_executor(
+                    self.executors[claim.queue], execute, self.sandbox_factory, work
+                )
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -368,6 +374,33 @@ class JobProcessor:
             metrics.SANDBOX_FAILURES.labels(claim.queue, "unavailable").inc()
         await self._finish(claim, work, outcome)
         metrics.RUN_TIME.labels(claim.queue).observe(time.monotonic() - started)
+
+    async def _console(self, claim: Claim, work: Work) -> Outcome:
+        """A console job (`execution.console`): never retried, see there why."""
+        if self.console is None or claim.attempt > 1:
+            return Outcome("failed", reason="the console was interrupted; press Run again")
+        limits = console_limits(self.settings)
+        try:
+            sandbox = self.sandbox_factory()
+            done = await run_console(
+                executor=self.executors[claim.queue],
+                sandbox_factory=lambda: sandbox,
+                channel=self.console,
+                job_id=claim.job_id,
+                code=work.code,
+                language=work.language,
+                limits=requested_limits(sandbox, work.language, work.requested),
+                console_limits=limits,
+            )
+        except SandboxUnavailableError as exc:
+            return Outcome("failed", reason=f"the sandbox is unavailable on this server: {exc}")
+        except UnknownLanguageError as exc:
+            return Outcome("failed", reason=str(exc))
+        if done.run.verdict == Verdict.INTERNAL_ERROR:
+            reason = done.run.internal_reason or "sandbox internal error"
+            return Outcome("failed", verdict=Verdict.INTERNAL_ERROR.value, reason=reason)
+        verdict, result = console_outcome(done, work.code, work.age_group, work.language, limits)
+        return Outcome("completed", verdict=verdict, result=result)
 
     async def _finish(self, claim: Claim, work: Work, outcome: Outcome) -> None:
         now = utcnow()

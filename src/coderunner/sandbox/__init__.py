@@ -15,6 +15,7 @@ import time
 
 from . import selftest_cache
 from .cgroups import CgroupError, detect, sweep_stale
+from .interactive import ConsoleLimits, ConsoleResult, ConsoleRun, Ended
 from .languages import Language, UnknownLanguageError, get_language, registry
 from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
 from .result import RunResult, Verdict
@@ -24,6 +25,10 @@ from .selftest import SelfTestReport, run_selftest
 __all__ = [
     "DEFAULT_LIMITS",
     "SERVER_MAXIMA",
+    "ConsoleLimits",
+    "ConsoleResult",
+    "ConsoleRun",
+    "Ended",
     "Language",
     "Limits",
     "RunResult",

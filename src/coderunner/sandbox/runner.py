@@ -175,30 +175,39 @@ class Sandbox:
             if os.getuid() == 0:
                 uid = self.uids.current()
                 os.chown(build_dir, uid, uid)
-            compile_limits = lang.compile_limits(self.config.default_limits).capped_by(
-                self.config.maxima
-            )
-            built = self._execute(
-                lang, lang.argv(lang.compile), source, b"", compile_limits, build_dir, True
-            )
-            if built.verdict is Verdict.INTERNAL_ERROR:
-                return built
-            if built.verdict is not Verdict.OK:
-                return RunResult(
-                    verdict=Verdict.COMPILATION_ERROR,
-                    exit_code=built.exit_code,
-                    signal=built.signal,
-                    stdout=built.stdout,
-                    stderr=built.stderr + _COMPILER_STOPPED.get(built.verdict, ""),
-                    time_ms=built.time_ms,
-                    wall_ms=built.wall_ms,
-                    memory_kb=built.memory_kb,
-                    truncated=built.truncated,
-                )
+            failed = self.build(lang, source, build_dir)
+            if failed is not None:
+                return failed
             return self._execute(lang, lang.argv(lang.run), source, stdin, limits, build_dir)
         finally:
             # rmtree works on fds and never follows a symlink the build planted.
             shutil.rmtree(build_dir, ignore_errors=True)
+
+    def build(self, lang: Language, source: bytes, build_dir: str) -> RunResult | None:
+        """Compile into `build_dir` (owned by this thread's uid); None when it built, else the
+        COMPILATION_ERROR (or INTERNAL_ERROR) to answer with."""
+        assert lang.compile is not None
+        compile_limits = lang.compile_limits(self.config.default_limits).capped_by(
+            self.config.maxima
+        )
+        built = self._execute(
+            lang, lang.argv(lang.compile), source, b"", compile_limits, build_dir, True
+        )
+        if built.verdict is Verdict.INTERNAL_ERROR:
+            return built
+        if built.verdict is not Verdict.OK:
+            return RunResult(
+                verdict=Verdict.COMPILATION_ERROR,
+                exit_code=built.exit_code,
+                signal=built.signal,
+                stdout=built.stdout,
+                stderr=built.stderr + _COMPILER_STOPPED.get(built.verdict, ""),
+                time_ms=built.time_ms,
+                wall_ms=built.wall_ms,
+                memory_kb=built.memory_kb,
+                truncated=built.truncated,
+            )
+        return None
 
     def _execute(
         self,

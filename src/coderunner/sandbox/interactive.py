@@ -1,0 +1,274 @@
+"""A console run: the program's stdin and stdout stay open while it runs, for a learner to answer
+its `input()` questions as they come.
+
+Same sandbox as every run (bubblewrap, the run's cgroup, rlimits, seccomp, a uid of the pool):
+only the plumbing differs. Stdin is a pipe the host writes answers into; stdout and stderr are
+read as they are printed and handed to `emit` (Python runs unbuffered, `prompts.console`).
+
+Limits: CPU time, memory, processes and output are the language's, as for Run. The wall clock
+is replaced by two limits of the console's own: `idle_s` (nothing printed, no answer typed and
+no CPU used for that long: the program waits for an answer nobody gives, or sleeps) and
+`session_s` (the longest a console lasts). Output past the output limit ends the program
+(OUTPUT_LIMIT_EXCEEDED, as for Run). Back-pressure: while `room()` says the reader is behind,
+the host stops reading the pipes, so a program that floods blocks on its own writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import selectors
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .cgroups import CgroupError
+from .languages import Language, get_language
+from .launch import Launched, launch
+from .limits import Limits
+from .output import CappedBuffer
+from .prompts import console
+from .result import RunResult, Verdict
+from .verdicts import Observed, classify
+
+if TYPE_CHECKING:
+    from .runner import Sandbox
+
+_POLL_S = 0.05
+# CPU use above this between two looks counts as the program doing something (not idle)
+_BUSY_MS = 20
+
+Emit = Callable[[str, bytes], None]  # ("stdout" | "stderr", the bytes just printed)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleLimits:
+    idle_s: float = 60.0  # nothing printed, typed or computed for this long: the console ends
+    session_s: float = 600.0  # a console never lasts longer than this
+    input_bytes: int = 65536  # all answers of one console together
+
+
+class Ended(enum.StrEnum):
+    EXITED = "exited"  # the program ended (or hit a limit of its own: CPU, memory, output)
+    IDLE = "idle"  # it waited idle_s with nothing happening
+    SESSION = "session"  # the console lasted session_s
+    STOPPED = "stopped"  # the learner pressed Stop
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleResult:
+    run: RunResult
+    ended: Ended
+
+
+class ConsoleRun:
+    """One console. `run()` blocks (call it from a worker thread); `send` and `stop` may be called
+    from any thread while it runs."""
+
+    def __init__(self, emit: Emit, room: Callable[[], bool], limits: ConsoleLimits) -> None:
+        self._emit = emit
+        self._room = room
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._pending = bytearray()
+        self._sent = 0
+        self._stopped = threading.Event()
+        self._finished = threading.Event()
+
+    def send(self, data: bytes) -> bool:
+        """Queue an answer for the program's stdin; False when the console has ended or the
+        answers of this console are over `input_bytes`."""
+        with self._lock:
+            if self._finished.is_set() or self._sent + len(data) > self.limits.input_bytes:
+                return False
+            self._sent += len(data)
+            self._pending += data
+            return True
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def run(
+        self, sandbox: Sandbox, language: str, code: str | bytes, limits: Limits | None = None
+    ) -> ConsoleResult:
+        lang = console(get_language(language, sandbox.config.languages))
+        effective = sandbox.resolve_limits(lang, limits)
+        source = code.encode() if isinstance(code, str) else code
+        try:
+            with sandbox.uids.slot():
+                if lang.compile is None:
+                    return self._interact(sandbox, lang, source, effective, None)
+                return self._compile_and_interact(sandbox, lang, source, effective)
+        finally:
+            self._finished.set()
+
+    def _compile_and_interact(
+        self, sandbox: Sandbox, lang: Language, source: bytes, limits: Limits
+    ) -> ConsoleResult:
+        build_dir = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
+        try:
+            if os.getuid() == 0:
+                uid = sandbox.uids.current()
+                os.chown(build_dir, uid, uid)
+            # the build step exactly as a Run builds (its own limits and verdicts)
+            built = sandbox.build(lang, source, build_dir)
+            if built is not None:
+                if built.verdict is not Verdict.INTERNAL_ERROR:
+                    self._emit("stderr", built.stderr.encode())
+                return ConsoleResult(built, Ended.EXITED)
+            return self._interact(sandbox, lang, source, limits, build_dir)
+        finally:
+            shutil.rmtree(build_dir, ignore_errors=True)
+
+    def _interact(
+        self,
+        sandbox: Sandbox,
+        lang: Language,
+        source: bytes,
+        limits: Limits,
+        build_dir: str | None,
+    ) -> ConsoleResult:
+        started = time.monotonic()
+        try:
+            in_r, in_w = os.pipe2(os.O_CLOEXEC)
+        except OSError as exc:
+            return ConsoleResult(RunResult.internal_error(f"no pipe: {exc}", 0), Ended.EXITED)
+        try:
+            run = launch(
+                sandbox, lang, lang.argv(lang.run), source, in_r, b"", limits, build_dir=build_dir
+            )
+        except (OSError, CgroupError) as exc:
+            os.close(in_w)
+            reason = f"sandbox set-up failed: {exc}"
+            return ConsoleResult(RunResult.internal_error(reason, _ms_since(started)), Ended.EXITED)
+        finally:
+            os.close(in_r)  # bwrap holds its own copy
+        os.set_blocking(in_w, False)
+        try:
+            return self._supervise(run, in_w, limits, started)
+        except (OSError, CgroupError) as exc:
+            run.finish()
+            reason = f"sandbox failed: {exc}"
+            return ConsoleResult(RunResult.internal_error(reason, _ms_since(started)), Ended.EXITED)
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(in_w)
+
+    def _write_answers(self, in_w: int) -> bool:
+        """Write what the program may take now; True when something went in."""
+        with self._lock:
+            if not self._pending:
+                return False
+            try:
+                written = os.write(in_w, self._pending)
+            except BlockingIOError:
+                return False
+            except OSError:  # the program closed its stdin: answers go nowhere
+                self._pending.clear()
+                return False
+            del self._pending[:written]
+            return written > 0
+
+    def _supervise(self, run: Launched, in_w: int, limits: Limits, started: float) -> ConsoleResult:
+        stdout = CappedBuffer(limits.output_bytes)
+        stderr = CappedBuffer(limits.output_bytes)
+        streams = {run.stdout: ("stdout", stdout), run.stderr: ("stderr", stderr)}
+        open_streams = set(streams)
+        cpu_limit_ms = limits.cpu_time_s * 1000
+        last_active, last_cpu = started, 0
+        ended = Ended.EXITED
+        cpu_exceeded = False
+        reading = False
+        status_open = True
+        with selectors.DefaultSelector() as selector:
+            selector.register(run.status, selectors.EVENT_READ)
+            while status_open or open_streams:
+                now = time.monotonic()
+                if self._stopped.is_set():
+                    ended = Ended.STOPPED
+                    break
+                if now - started >= self.limits.session_s:
+                    ended = Ended.SESSION
+                    break
+                if now - last_active >= self.limits.idle_s:
+                    ended = Ended.IDLE
+                    break
+                # back-pressure: read the program's output only while the reader keeps up
+                if self._room() != reading:
+                    reading = not reading
+                    for fd in open_streams:
+                        if reading:
+                            selector.register(fd, selectors.EVENT_READ)
+                        else:
+                            selector.unregister(fd)
+                if self._write_answers(in_w):
+                    last_active = now
+                if not reading:
+                    last_active = now  # waiting for the reader is not the program's idling
+                if not selector.get_map():
+                    time.sleep(_POLL_S)  # the reader is behind and the status is read
+                for key, _ in selector.select(_POLL_S):
+                    chunk = os.read(key.fd, 65536)
+                    if key.fd == run.status:
+                        if chunk:
+                            run.status_raw += chunk
+                        else:
+                            status_open = False
+                            selector.unregister(key.fd)
+                        continue
+                    if not chunk:
+                        open_streams.discard(key.fd)
+                        selector.unregister(key.fd)
+                        continue
+                    name, buffer = streams[key.fd]
+                    before = buffer.size
+                    buffer.feed(chunk)
+                    if buffer.size > before:
+                        self._emit(name, chunk[: buffer.size - before])
+                    last_active = now
+                if stdout.exceeded or stderr.exceeded:
+                    break
+                cpu = run.group.cpu_ms()
+                if cpu > cpu_limit_ms:
+                    cpu_exceeded = True
+                    break
+                if cpu - last_cpu > _BUSY_MS:
+                    last_active, last_cpu = now, cpu
+        usage = run.group.usage()
+        status = run.finish()  # whatever still runs dies with the group
+        wall_ms = _ms_since(started)
+        killed = ended is not Ended.EXITED
+        exit_status = status.get("exit-code")
+        if "child-pid" not in status or (
+            exit_status is None
+            and not (killed or cpu_exceeded or stdout.exceeded or stderr.exceeded)
+            and not usage.oom_killed
+        ):
+            reason = "sandbox did not start: bwrap exited without running the code"
+            return ConsoleResult(RunResult.internal_error(reason, wall_ms), ended)
+        result = classify(
+            Observed(
+                exit_status=exit_status,
+                stdout=stdout.bytes(),
+                stderr=stderr.bytes(),
+                stdout_exceeded=stdout.exceeded,
+                stderr_exceeded=stderr.exceeded,
+                timed_out=killed,
+                cpu_exceeded=cpu_exceeded,
+                oom_killed=usage.oom_killed,
+                cpu_ms=usage.cpu_ms,
+                wall_ms=wall_ms,
+                memory_kb=usage.peak_memory_kb,
+            ),
+            limits,
+        )
+        return ConsoleResult(result, ended)
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
