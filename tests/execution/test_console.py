@@ -9,7 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import Account, wait_job
+from tests.support.app import Account
+
+from .conftest import wait_job
 from .console_helpers import TWO_QUESTIONS, answer, follow, start_console
 
 pytestmark = pytest.mark.sandbox

@@ -10,7 +10,9 @@ import pytest
 from fastapi import FastAPI
 from redis import Redis
 
-from .conftest import register, wait_job
+from tests.support.app import register
+
+from .conftest import wait_job
 from .console_helpers import TWO_QUESTIONS, answer, follow, start_console
 from .test_scaled import Stack, Worker, api, stack, workers  # noqa: F401 (fixtures)
 

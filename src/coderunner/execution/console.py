@@ -118,7 +118,7 @@ async def _pump_output(relay: _Relay, channel: ConsoleChannel, job_id: str, stop
         try:
             if merged:
                 await channel.add(job_id, OUT, merged)
-        except Exception as exc:  # nobody can see the program any more: end it
+        except Exception as exc:  # noqa: BLE001 - any relay failure: nobody sees the program
             log.warning("console_output_relay_failed", job_id=job_id, error=type(exc).__name__)
             stop()
         relay.taken(len([g for g in batch if g is not None]))
@@ -132,7 +132,7 @@ async def _pump_input(channel: ConsoleChannel, job_id: str, console: ConsoleRun)
             entries = await channel.read(job_id, IN, after, INPUT_BLOCK_S)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a Redis blip: read again after a pause
             log.warning("console_input_relay_failed", job_id=job_id, error=type(exc).__name__)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)

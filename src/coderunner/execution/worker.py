@@ -389,14 +389,14 @@ class JobProcessor:
                 job_id=claim.job_id,
                 code=work.code,
                 language=work.language,
-                limits=requested_limits(sandbox, work.language, work.requested),
+                limits=grading_limits(sandbox.config, work.language, work.requested),
                 console_limits=limits,
             )
         except SandboxUnavailableError as exc:
             return Outcome("failed", reason=f"the sandbox is unavailable on this server: {exc}")
         except UnknownLanguageError as exc:
             return Outcome("failed", reason=str(exc))
-        if done.run.verdict == Verdict.INTERNAL_ERROR:
+        if done.run.verdict == RunVerdict.INTERNAL_ERROR:
             reason = done.run.internal_reason or "sandbox internal error"
             return Outcome("failed", verdict=Verdict.INTERNAL_ERROR.value, reason=reason)
         verdict, result = console_outcome(done, work.code, work.age_group, work.language, limits)

@@ -175,99 +175,125 @@ class ConsoleRun:
             return written > 0
 
     def _supervise(self, run: Launched, in_w: int, limits: Limits, started: float) -> ConsoleResult:
-        stdout = CappedBuffer(limits.output_bytes)
-        stderr = CappedBuffer(limits.output_bytes)
-        streams = {run.stdout: ("stdout", stdout), run.stderr: ("stderr", stderr)}
-        open_streams = set(streams)
-        cpu_limit_ms = limits.cpu_time_s * 1000
-        last_active, last_cpu = started, 0
+        watch = _Watch(run, limits, started)
         ended = Ended.EXITED
-        cpu_exceeded = False
-        reading = False
-        status_open = True
         with selectors.DefaultSelector() as selector:
             selector.register(run.status, selectors.EVENT_READ)
-            while status_open or open_streams:
+            while watch.status_open or watch.open_streams:
                 now = time.monotonic()
-                if self._stopped.is_set():
-                    ended = Ended.STOPPED
-                    break
-                if now - started >= self.limits.session_s:
-                    ended = Ended.SESSION
-                    break
-                if now - last_active >= self.limits.idle_s:
-                    ended = Ended.IDLE
+                stop = self._ending(watch, now)
+                if stop is not None:
+                    ended = stop
                     break
                 # back-pressure: read the program's output only while the reader keeps up
-                if self._room() != reading:
-                    reading = not reading
-                    for fd in open_streams:
-                        if reading:
-                            selector.register(fd, selectors.EVENT_READ)
-                        else:
-                            selector.unregister(fd)
+                watch.follow_reader(selector, self._room(), now)
                 if self._write_answers(in_w):
-                    last_active = now
-                if not reading:
-                    last_active = now  # waiting for the reader is not the program's idling
+                    watch.last_active = now
                 if not selector.get_map():
                     time.sleep(_POLL_S)  # the reader is behind and the status is read
                 for key, _ in selector.select(_POLL_S):
-                    chunk = os.read(key.fd, 65536)
-                    if key.fd == run.status:
-                        if chunk:
-                            run.status_raw += chunk
-                        else:
-                            status_open = False
-                            selector.unregister(key.fd)
-                        continue
-                    if not chunk:
-                        open_streams.discard(key.fd)
-                        selector.unregister(key.fd)
-                        continue
-                    name, buffer = streams[key.fd]
-                    before = buffer.size
-                    buffer.feed(chunk)
-                    if buffer.size > before:
-                        self._emit(name, chunk[: buffer.size - before])
-                    last_active = now
-                if stdout.exceeded or stderr.exceeded:
+                    watch.read(selector, key.fd, self._emit, now)
+                if watch.over_a_limit(now):
                     break
-                cpu = run.group.cpu_ms()
-                if cpu > cpu_limit_ms:
-                    cpu_exceeded = True
-                    break
-                if cpu - last_cpu > _BUSY_MS:
-                    last_active, last_cpu = now, cpu
-        usage = run.group.usage()
-        status = run.finish()  # whatever still runs dies with the group
-        wall_ms = _ms_since(started)
+        return watch.result(ended)
+
+    def _ending(self, watch: _Watch, now: float) -> Ended | None:
+        """Why the console ends the program now, if it does."""
+        if self._stopped.is_set():
+            return Ended.STOPPED
+        if now - watch.started >= self.limits.session_s:
+            return Ended.SESSION
+        if now - watch.last_active >= self.limits.idle_s:
+            return Ended.IDLE
+        return None
+
+
+class _Watch:
+    """What the host observes of one console run."""
+
+    def __init__(self, run: Launched, limits: Limits, started: float) -> None:
+        self.run = run
+        self.limits = limits
+        self.started = started
+        self.stdout = CappedBuffer(limits.output_bytes)
+        self.stderr = CappedBuffer(limits.output_bytes)
+        self.streams = {run.stdout: ("stdout", self.stdout), run.stderr: ("stderr", self.stderr)}
+        self.open_streams = set(self.streams)
+        self.status_open = True
+        self.reading = False
+        self.last_active = started
+        self.last_cpu = 0
+        self.cpu_exceeded = False
+
+    def follow_reader(self, selector: selectors.BaseSelector, room: bool, now: float) -> None:
+        if room != self.reading:
+            self.reading = room
+            for fd in self.open_streams:
+                if room:
+                    selector.register(fd, selectors.EVENT_READ)
+                else:
+                    selector.unregister(fd)
+        if not self.reading:
+            self.last_active = now  # waiting for the reader is not the program's idling
+
+    def read(self, selector: selectors.BaseSelector, fd: int, emit: Emit, now: float) -> None:
+        chunk = os.read(fd, 65536)
+        if fd == self.run.status:
+            if chunk:
+                self.run.status_raw += chunk
+            else:
+                self.status_open = False
+                selector.unregister(fd)
+            return
+        if not chunk:
+            self.open_streams.discard(fd)
+            selector.unregister(fd)
+            return
+        name, buffer = self.streams[fd]
+        before = buffer.size
+        buffer.feed(chunk)
+        if buffer.size > before:
+            emit(name, chunk[: buffer.size - before])
+        self.last_active = now
+
+    def over_a_limit(self, now: float) -> bool:
+        """Output or CPU time used up (and CPU use counts as activity)."""
+        if self.stdout.exceeded or self.stderr.exceeded:
+            return True
+        cpu = self.run.group.cpu_ms()
+        if cpu > self.limits.cpu_time_s * 1000:
+            self.cpu_exceeded = True
+            return True
+        if cpu - self.last_cpu > _BUSY_MS:
+            self.last_active, self.last_cpu = now, cpu
+        return False
+
+    def result(self, ended: Ended) -> ConsoleResult:
+        usage = self.run.group.usage()
+        status = self.run.finish()  # whatever still runs dies with the group
+        wall_ms = _ms_since(self.started)
         killed = ended is not Ended.EXITED
+        over = self.cpu_exceeded or self.stdout.exceeded or self.stderr.exceeded
         exit_status = status.get("exit-code")
         if "child-pid" not in status or (
-            exit_status is None
-            and not (killed or cpu_exceeded or stdout.exceeded or stderr.exceeded)
-            and not usage.oom_killed
+            exit_status is None and not (killed or over) and not usage.oom_killed
         ):
             reason = "sandbox did not start: bwrap exited without running the code"
             return ConsoleResult(RunResult.internal_error(reason, wall_ms), ended)
-        result = classify(
-            Observed(
-                exit_status=exit_status,
-                stdout=stdout.bytes(),
-                stderr=stderr.bytes(),
-                stdout_exceeded=stdout.exceeded,
-                stderr_exceeded=stderr.exceeded,
-                timed_out=killed,
-                cpu_exceeded=cpu_exceeded,
-                oom_killed=usage.oom_killed,
-                cpu_ms=usage.cpu_ms,
-                wall_ms=wall_ms,
-                memory_kb=usage.peak_memory_kb,
-            ),
-            limits,
+        observed = Observed(
+            exit_status=exit_status,
+            stdout=self.stdout.bytes(),
+            stderr=self.stderr.bytes(),
+            stdout_exceeded=self.stdout.exceeded,
+            stderr_exceeded=self.stderr.exceeded,
+            timed_out=killed,
+            cpu_exceeded=self.cpu_exceeded,
+            oom_killed=usage.oom_killed,
+            cpu_ms=usage.cpu_ms,
+            wall_ms=wall_ms,
+            memory_kb=usage.peak_memory_kb,
         )
-        return ConsoleResult(result, ended)
+        return ConsoleResult(classify(observed, self.limits), ended)
 
 
 def _ms_since(started: float) -> int:
