@@ -153,3 +153,12 @@ def test_stop_ends_the_program_and_its_children(sandbox: Sandbox) -> None:
     timer.join()
     assert done.ended is Ended.STOPPED
     assert seen.text().count(b"both") == 2
+
+
+def test_stop_before_the_program_started_is_a_stop(sandbox: Sandbox) -> None:
+    seen = Seen()
+    console = ConsoleRun(seen.emit, lambda: True, ConsoleLimits(idle_s=60, session_s=60))
+    console.stop()
+    done = console.run(sandbox, "python", "print('never')\n")
+    assert done.ended is Ended.STOPPED
+    assert done.run.verdict is not Verdict.INTERNAL_ERROR

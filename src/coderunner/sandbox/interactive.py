@@ -275,8 +275,9 @@ class _Watch:
         killed = ended is not Ended.EXITED
         over = self.cpu_exceeded or self.stdout.exceeded or self.stderr.exceeded
         exit_status = status.get("exit-code")
-        if "child-pid" not in status or (
-            exit_status is None and not (killed or over) and not usage.oom_killed
+        # ended by the console (Stop, idle) even before the program started: not a failure
+        if not killed and (
+            "child-pid" not in status or (exit_status is None and not over and not usage.oom_killed)
         ):
             reason = "sandbox did not start: bwrap exited without running the code"
             return ConsoleResult(RunResult.internal_error(reason, wall_ms), ended)
