@@ -6,6 +6,7 @@ import { showExplanation, showOutput, showSubmission, verdictText } from "./resu
 import { setupHints } from "./hints.js";
 import { setupDrawer } from "./drawer.js";
 import { trackSession } from "./sessions.js";
+import { runConsole } from "./console.js";
 import { chosenLanguage, draftId, setupLanguagePicker, starterOf } from "./language.js";
 import { setupStep } from "./step.js";
 
@@ -116,11 +117,17 @@ async function run() {
   output.textContent = "";
   setStatus(STATUS_WORDS.pending, "running");
   try {
-    const job = await runJob("run", { code: editor.getCode(), language: data.language || "python", stdin: stdin.value }, handlers);
+    const code = editor.getCode();
+    const language = data.language || "python";
+    // an empty input box: the program runs as a console and asks for its input (console.js)
+    const form = $("console-form");
+    const job = form && !stdin.value
+      ? await runConsole({ code, language, output, form, handlers })
+      : await runJob("run", { code, language, stdin: stdin.value }, handlers);
     if (job.status === "failed") { platformFailed(job); return; }
     const result = job.result || {};
-    showOutput(output, result);
-    showExplanation(explanation, result.explanation);
+    if (job.type !== "console") showOutput(output, result);
+    showExplanation(explanation, (result.console && result.console.message) || result.explanation);
     const ok = result.verdict === "OK" || result.verdict === "ACCEPTED";
     setStatus(ok ? `Done! ${verdictText(result.verdict)}.` : `${voice.error || ""} ${verdictText(result.verdict)}.`.trim(), ok ? "ok" : "error");
   } catch (err) {

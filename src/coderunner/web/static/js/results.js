@@ -1,6 +1,7 @@
 // Showing what a run or a submission did: output, the friendly error explanation, and the
 // per-test results (visible tests with a diff, hidden tests as pass/fail only).
 import { explainDifference, renderDiff } from "./diff.js";
+import { boundLines } from "./lines.js";
 
 const VERDICTS = {
   OK: "Ran fine",
@@ -12,6 +13,7 @@ const VERDICTS = {
   RUNTIME_ERROR: "Crashed with an error",
   COMPILATION_ERROR: "Python couldn't read the code",
   INTERNAL_ERROR: "Our computers had a problem (not your fault)",
+  STOPPED: "Stopped",
   HIDDEN_TEST_FAILED: "A secret test did not pass yet",
 };
 
@@ -61,7 +63,7 @@ export function showOutput(pre, result) {
   if (result && result.stdout) parts.push(result.stdout);
   if (result && result.stderr) parts.push((parts.length ? "\n" : "") + result.stderr);
   if (result && result.truncated) parts.push("\n… (output cut short: it was very long)");
-  pre.textContent = parts.join("") || "(your program printed nothing)";
+  pre.textContent = boundLines(parts.join(""), 100, 100) || "(your program printed nothing)";
 }
 
 function testItem(test) {
@@ -82,7 +84,8 @@ function testItem(test) {
       li.append(el("p", "io-label", "Input"), el("pre", "io", test.input || "(no input)"));
     }
     if (test.expected !== undefined || test.actual !== undefined) {
-      li.append(renderDiff(test.expected ?? "", test.actual ?? ""));
+      // a flood shows its first and last lines only (lines.js)
+      li.append(renderDiff(boundLines(test.expected ?? ""), boundLines(test.actual ?? "")));
       // hints about spaces or capitals only when the output itself was the problem
       if (test.verdict === "WRONG_ANSWER") {
         for (const note of explainDifference(test.expected ?? "", test.actual ?? "")) {
