@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from coderunner.api.app import create_app
 from coderunner.auth.models import RevokedToken
 from coderunner.config import Settings
-from tests.support.app import PASSWORD, Account, make_settings, register, truncate_all
+from tests.support.app import PASSWORD, Account, make_settings, register, running_app
 from tests.support.env import REDIS_URL
 
 
@@ -239,23 +239,19 @@ async def test_redis_revocation_and_login_failures(
         redis_prefix=redis_prefix,
         auth_failure_limit=2,
     )
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
-        await truncate_all(app)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            account: Account = await register(c, "redis_kid")
-            assert (await c.post("/auth/logout", headers=account.headers)).status_code == 200
-            assert (await c.get("/auth/me", headers=account.headers)).status_code == 401
-            # revocations live in the database, never only in Redis (a restart would lose them)
-            assert not [k for k in await _redis_keys(redis_prefix) if b":revoked:" in k]
-            async with app.state.sessionmaker() as session:
-                assert await session.scalar(select(func.count()).select_from(RevokedToken)) == 1
-            bad = {"username": "redis_kid", "password": "nope-nope-nope"}
-            codes = [(await c.post("/auth/login", json=bad)).status_code for _ in range(3)]
-            assert codes == [401, 401, 429]
-            good = {"username": "redis_kid", "password": PASSWORD}
-            assert (await c.post("/auth/login", json=good)).status_code == 429
+    async with running_app(settings) as (app, c):
+        account: Account = await register(c, "redis_kid")
+        assert (await c.post("/auth/logout", headers=account.headers)).status_code == 200
+        assert (await c.get("/auth/me", headers=account.headers)).status_code == 401
+        # revocations live in the database, never only in Redis (a restart would lose them)
+        assert not [k for k in await _redis_keys(redis_prefix) if b":revoked:" in k]
+        async with app.state.sessionmaker() as session:
+            assert await session.scalar(select(func.count()).select_from(RevokedToken)) == 1
+        bad = {"username": "redis_kid", "password": "nope-nope-nope"}
+        codes = [(await c.post("/auth/login", json=bad)).status_code for _ in range(3)]
+        assert codes == [401, 401, 429]
+        good = {"username": "redis_kid", "password": PASSWORD}
+        assert (await c.post("/auth/login", json=good)).status_code == 429
 
 
 async def test_extension_hooks_and_checks_survive_startup(settings: Settings) -> None:

@@ -20,13 +20,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis import Redis
 
-from coderunner.api.app import create_app
 from coderunner.execution.models import ExecutionJob
-from tests.support.app import TEST_SECRET, make_settings, register, sessions, truncate_all
+from tests.support.app import (
+    TEST_SECRET,
+    make_settings,
+    register,
+    running_app,
+    sessions,
+)
 from tests.support.env import REDIS_URL, delete_redis_keys
 from tests.support.ports import free_port
 from tests.support.redis_server import shut_down, start_redis, stop_redis
@@ -126,12 +130,8 @@ async def api(stack: Stack) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
         job_stale_s=STALE_S,
         job_heartbeat_s=0.5,
     )
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
-        await truncate_all(app)
-        transport = httpx.ASGITransport(app=app, client=("10.9.8.7", 1234))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield app, c
+    async with running_app(settings, client=("10.9.8.7", 1234)) as (app, c):
+        yield app, c
 
 
 async def _row(app: FastAPI, job_id: str) -> ExecutionJob:
@@ -256,30 +256,26 @@ async def test_redis_restart_with_jobs_queued_loses_nothing(
             job_stale_s=STALE_S,
             job_heartbeat_s=0.5,
         )
-        app = create_app(settings)
-        async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
-            await truncate_all(app)
-            transport = httpx.ASGITransport(app=app, client=("10.9.8.6", 1234))
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                learner = await register(client, "restart-kid")
-                ids = []
-                for i in range(4):
-                    posted = await client.post(
-                        "/execution/run",
-                        json={"code": f"import time\ntime.sleep(1)\nprint({i})"},
-                        headers=learner.headers,
-                    )
-                    assert posted.status_code == 202, posted.text
-                    ids.append(posted.json()["jobId"])
-                # one job runs, three wait in the stream: now Redis forgets everything
-                before = _run_id(port)
-                await asyncio.to_thread(shut_down, port)
-                restarted = await asyncio.to_thread(start_redis, port, tmp_path)
-                assert _run_id(port) != before
-                for i, job_id in enumerate(ids):
-                    job = await wait_job(client, job_id, learner.headers, within_s=120)
-                    assert job["status"] == "completed", job
-                    assert job["result"]["stdout"] == f"{i}\n"
+        async with running_app(settings, client=("10.9.8.6", 1234)) as (_app, client):
+            learner = await register(client, "restart-kid")
+            ids = []
+            for i in range(4):
+                posted = await client.post(
+                    "/execution/run",
+                    json={"code": f"import time\ntime.sleep(1)\nprint({i})"},
+                    headers=learner.headers,
+                )
+                assert posted.status_code == 202, posted.text
+                ids.append(posted.json()["jobId"])
+            # one job runs, three wait in the stream: now Redis forgets everything
+            before = _run_id(port)
+            await asyncio.to_thread(shut_down, port)
+            restarted = await asyncio.to_thread(start_redis, port, tmp_path)
+            assert _run_id(port) != before
+            for i, job_id in enumerate(ids):
+                job = await wait_job(client, job_id, learner.headers, within_s=120)
+                assert job["status"] == "completed", job
+                assert job["result"]["stdout"] == f"{i}\n"
         # the worker did see the outage (and recovered from it)
         assert b"queue_listen_failed" in worker.log.read_bytes()
     finally:
@@ -300,22 +296,18 @@ async def test_embedded_workers_consume_redis_streams(stack: Stack) -> None:
         embedded_workers=True,
         execution_rate_limit=0,
     )
-    app = create_app(settings)
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30):
-        await truncate_all(app)
-        transport = httpx.ASGITransport(app=app, client=("10.9.8.5", 1234))
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            learner = await register(client, "redis-embedded-kid")
-            response = await client.post(
-                "/execution/run?wait=true",
-                json={"code": "print('via redis')"},
-                headers=learner.headers,
-            )
-            assert response.status_code == 200, response.text
-            assert response.json()["result"]["stdout"] == "via redis\n"
-            events = await client.get(
-                f"/execution/{response.json()['jobId']}/events", headers=learner.headers
-            )
-            assert "event: done" in events.text
-            health = (await client.get("/health")).json()["checks"]["queues"]
-            assert health["transport"] == "redis"
+    async with running_app(settings, client=("10.9.8.5", 1234)) as (_app, client):
+        learner = await register(client, "redis-embedded-kid")
+        response = await client.post(
+            "/execution/run?wait=true",
+            json={"code": "print('via redis')"},
+            headers=learner.headers,
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["result"]["stdout"] == "via redis\n"
+        events = await client.get(
+            f"/execution/{response.json()['jobId']}/events", headers=learner.headers
+        )
+        assert "event: done" in events.text
+        health = (await client.get("/health")).json()["checks"]["queues"]
+        assert health["transport"] == "redis"

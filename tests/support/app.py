@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,20 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
         if pipeline is not None:
             pipeline.options.wait_s = WAIT_TRUE_S
         yield application
+
+
+@asynccontextmanager
+async def running_app(
+    settings: Settings, client: tuple[str, int] = ("10.1.2.3", 5555)
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """An app of a test's own settings, started (lifespan, generous windows) on empty tables, with
+    an HTTP client that calls it from `client` (address, port)."""
+    application = create_app(settings)
+    async with LifespanManager(application, startup_timeout=120, shutdown_timeout=120):
+        await truncate_all(application)
+        transport = httpx.ASGITransport(app=application, client=client)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield application, c
 
 
 @pytest.fixture
