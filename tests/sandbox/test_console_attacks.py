@@ -162,3 +162,15 @@ def test_stop_before_the_program_started_is_a_stop(sandbox: Sandbox) -> None:
     done = console.run(sandbox, "python", "print('never')\n")
     assert done.ended is Ended.STOPPED
     assert done.run.verdict is not Verdict.INTERNAL_ERROR
+
+
+def test_a_turtle_drawing_comes_back_from_the_console(sandbox: Sandbox) -> None:
+    code = "import turtle\nsteps = int(input('How far? '))\nturtle.forward(steps)\nturtle.done()\n"
+    done, seen, _ = run_console(sandbox, code, [(0.2, b"40\n")])
+    assert done.run.verdict is Verdict.OK, done.run.stderr
+    assert seen.text() == b"How far? "
+    drawing = done.run.drawing
+    assert drawing is not None
+    assert drawing["truncated"] is False
+    # the line the answer asked for: 40 steps east from the centre
+    assert any(40.0 in c or 40 in c for c in drawing["commands"]), drawing["commands"]

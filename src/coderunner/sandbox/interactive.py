@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .cgroups import CgroupError
+from .drawing import DRAWING_BYTES, with_drawing
 from .languages import Language, get_language
 from .launch import Launched, launch
 from .limits import Limits
@@ -140,8 +141,9 @@ class ConsoleRun:
             return ConsoleResult(RunResult.internal_error(f"no pipe: {exc}", 0), Ended.EXITED)
         try:
             run = launch(
-                sandbox, lang, lang.argv(lang.run), source, in_r, b"", limits, build_dir=build_dir
-            )
+                sandbox, lang, lang.argv(lang.run), source, in_r, b"", limits,
+                build_dir=build_dir, drawing=lang.drawing,
+            )  # fmt: skip
         except (OSError, CgroupError) as exc:
             os.close(in_w)
             reason = f"sandbox set-up failed: {exc}"
@@ -179,6 +181,8 @@ class ConsoleRun:
         ended = Ended.EXITED
         with selectors.DefaultSelector() as selector:
             selector.register(run.status, selectors.EVENT_READ)
+            if run.drawing is not None:  # a turtle's drawing is kept, never relayed
+                selector.register(run.drawing, selectors.EVENT_READ)
             while watch.status_open or watch.open_streams:
                 now = time.monotonic()
                 stop = self._ending(watch, now)
@@ -219,6 +223,7 @@ class _Watch:
         self.stderr = CappedBuffer(limits.output_bytes)
         self.streams = {run.stdout: ("stdout", self.stdout), run.stderr: ("stderr", self.stderr)}
         self.open_streams = set(self.streams)
+        self.drawing = CappedBuffer(DRAWING_BYTES) if run.drawing is not None else None
         self.status_open = True
         self.reading = False
         self.last_active = started
@@ -238,6 +243,13 @@ class _Watch:
 
     def read(self, selector: selectors.BaseSelector, fd: int, emit: Emit, now: float) -> None:
         chunk = os.read(fd, 65536)
+        if fd == self.run.drawing and self.drawing is not None:
+            if chunk:
+                self.drawing.feed(chunk)
+                self.last_active = now
+            else:
+                selector.unregister(fd)
+            return
         if fd == self.run.status:
             if chunk:
                 self.run.status_raw += chunk
@@ -260,6 +272,8 @@ class _Watch:
         """Output or CPU time used up (and CPU use counts as activity)."""
         if self.stdout.exceeded or self.stderr.exceeded:
             return True
+        if self.drawing is not None and self.drawing.exceeded:
+            return True
         cpu = self.run.group.cpu_ms()
         if cpu > self.limits.cpu_time_s * 1000:
             self.cpu_exceeded = True
@@ -273,7 +287,8 @@ class _Watch:
         status = self.run.finish()  # whatever still runs dies with the group
         wall_ms = _ms_since(self.started)
         killed = ended is not Ended.EXITED
-        over = self.cpu_exceeded or self.stdout.exceeded or self.stderr.exceeded
+        drew_too_much = self.drawing is not None and self.drawing.exceeded
+        over = self.cpu_exceeded or self.stdout.exceeded or self.stderr.exceeded or drew_too_much
         exit_status = status.get("exit-code")
         # ended by the console (Stop, idle) even before the program started: not a failure
         if not killed and (
@@ -294,7 +309,10 @@ class _Watch:
             wall_ms=wall_ms,
             memory_kb=usage.peak_memory_kb,
         )
-        return ConsoleResult(classify(observed, self.limits), ended)
+        result = classify(observed, self.limits)
+        if self.drawing is not None:
+            result = with_drawing(result, self.drawing.bytes(), self.drawing.exceeded)
+        return ConsoleResult(result, ended)
 
 
 def _ms_since(started: float) -> int:
