@@ -85,3 +85,64 @@ def test_cards_joining_and_a_childs_leaderboard(
     assert other.get(class_url).status_code == 200  # a co-teacher now
     for client in (teacher, other):
         client.close()
+
+
+def test_a_teacher_writes_a_puzzle_in_the_challenge_form(
+    server: Server, admin_api: httpx.Client, web: httpx.Client
+) -> None:
+    teacher = log_in(server, make_teacher(server, admin_api, PASSWORD), PASSWORD)
+    page = teacher.get("/teach/classes")
+    made = teacher.post(
+        "/teach/classes",
+        data={"csrf_token": csrf_from(page.text), "name": "Robins", "ageGroup": "10-12"},
+    )
+    class_url = made.headers["location"]
+    page = teacher.get(class_url)
+    assert 'id="new-puzzle"' in page.text  # writing a puzzle is part of the challenge form
+    code = re.search(r'id="join-code">([A-Z0-9-]+)<', page.text)
+    assert code
+    form = {
+        "csrf_token": csrf_from(page.text),
+        "tzOffset": "0",
+        "title": "Doubles",
+        "opensAt": "2020-01-01T00:00",
+        "closesAt": "2099-01-01T00:00",
+        "new-title": "Double <it>",
+        "new-statement": "Read a number and print it **doubled**.",
+        "new-starterCode": "n = int(input())\n",
+        "new-referenceSolution": "print(int(input()) * 3)\n",  # a teacher's slip
+        "new-test-0-input": "3",
+        "new-test-0-output": "6",
+        "new-test-1-input": "50",
+        "new-test-1-output": "100",
+        "new-test-1-hidden": "on",
+    }
+    slipped = teacher.post(class_url + "/challenges", data=form)
+    assert slipped.status_code == 422
+    assert "Your solution failed 2 of 2 tests in the sandbox, so nothing was saved" in slipped.text
+    assert "Double &lt;it&gt;" in slipped.text  # what the teacher wrote is kept (escaped)
+    assert "print(int(input()) * 3)" in slipped.text
+    form["new-referenceSolution"] = "print(int(input()) * 2)\n"
+    form["csrf_token"] = csrf_from(slipped.text)
+    saved = teacher.post(class_url + "/challenges", data=form)
+    assert saved.status_code == 303, saved.text
+    assert "Doubles" in teacher.get(class_url).text
+
+    # a child of the class finds it under "From your teacher" and opens it
+    sign_up(web, unique_name("kid"), PASSWORD, age_group="10-12")
+    home = web.get("/home")
+    web.post("/classes/join", data={"csrf_token": csrf_from(home.text), "joinCode": code.group(1)})
+    home = web.get("/home")
+    link = re.search(r'href="(/classes/[^"]+/puzzles/[^"]+)">Double &lt;it&gt;</a>', home.text)
+    assert link, home.text
+    puzzle = web.get(link.group(1))
+    assert puzzle.status_code == 200
+    assert "<strong>doubled</strong>" in puzzle.text
+    assert "From your teacher: Doubles" in puzzle.text
+    assert "int(input()) * 2" not in puzzle.text  # the solution stays the teacher's
+    # a child of another class cannot open it
+    other = httpx.Client(base_url=server.web_url, timeout=60)
+    sign_up(other, unique_name("kid"), PASSWORD, age_group="10-12")
+    assert other.get(link.group(1)).status_code == 404
+    for client in (teacher, other):
+        client.close()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -25,6 +26,7 @@ from coderunner.classes.schemas import (
 from coderunner.kernel.ages import AGE_GROUPS
 
 from ..api_client import ApiError, parse, wire
+from ..checking import check_solution
 from ..templating import render
 from ..views import api, gather, require_teacher, require_user
 from .forms import read_form, text
@@ -195,6 +197,75 @@ def _form_time(value: str, offset_minutes: int) -> str | None:
     return (local.replace(tzinfo=UTC) + timedelta(minutes=offset_minutes)).isoformat()
 
 
+NEW_TEST_ROWS = 3
+COMPARISON = {"mode": "trailing", "tolerance": 1e-6}  # the default, as on the API
+
+
+def _new_puzzle(form: FormData) -> dict[str, Any] | None:
+    """The puzzle written in the challenge form, or None when its fields are all empty."""
+
+    def field(name: str) -> str:
+        return text(form, f"new-{name}").replace("\r\n", "\n")
+
+    tests: list[dict[str, Any]] = []
+    for i in range(NEW_TEST_ROWS):
+        test_input, output = field(f"test-{i}-input"), field(f"test-{i}-output")
+        if test_input or output:
+            tests.append(
+                {
+                    "name": f"Test {len(tests) + 1}",
+                    "input": test_input,
+                    "expectedOutput": output,
+                    "hidden": text(form, f"new-test-{i}-hidden") == "on",
+                }
+            )
+    puzzle = {
+        "title": field("title").strip()[:200],
+        "statement": field("statement"),
+        "starterCode": field("starterCode"),
+        "hints": [h.strip() for h in field("hints").split("\n") if h.strip()],
+        "referenceSolution": field("referenceSolution"),
+        "tests": tests,
+    }
+    filled = any(puzzle[k] for k in ("title", "statement", "referenceSolution", "tests"))
+    return puzzle if filled else None
+
+
+def _puzzle_errors(puzzle: dict[str, Any]) -> list[str]:
+    errors = []
+    if not puzzle["title"]:
+        errors.append("New puzzle: give it a title.")
+    if not puzzle["statement"].strip():
+        errors.append("New puzzle: say what the program should do.")
+    if not puzzle["referenceSolution"].strip():
+        errors.append("New puzzle: add your solution, so we can check the tests with it.")
+    if not puzzle["tests"]:
+        errors.append("New puzzle: add at least one test (an input and its output).")
+    elif all(t["hidden"] for t in puzzle["tests"]):
+        errors.append("New puzzle: leave at least one test visible, so learners see an example.")
+    return errors
+
+
+async def _challenge_form(
+    request: Request, draft: dict[str, Any], *, errors: list[str], checks: Any = None
+) -> Response:
+    """The form again with the teacher's answers kept, and what to fix."""
+    user = await require_teacher(request)
+    path = _class_path(request)
+    detail, grid = await gather(
+        api(request).read(ClassDetailOut, path), api(request).read(GridOut, path + "/progress")
+    )
+    context: dict[str, Any] = {
+        "klass": wire(detail),
+        "grid": wire(grid),
+        "draft": draft,
+        "challenge_errors": errors,
+        "checks": checks,
+        "new_test_rows": NEW_TEST_ROWS,
+    }
+    return render(request, "class_challenge_form.html", context, status_code=422, user=user)
+
+
 async def create_challenge(request: Request) -> Response:
     await require_teacher(request)
     form = await read_form(request)
@@ -206,17 +277,54 @@ async def create_challenge(request: Request) -> Response:
     closes = _form_time(text(form, "closesAt"), offset)
     problem_ids = [v for v in form.getlist("problemIds") if isinstance(v, str) and v]
     title = text(form, "title").strip()[:80]
-    if not title or not opens or not closes or not problem_ids:
-        message = "Give the challenge a title, pick at least one puzzle, and set both times."
-        raise ApiError(422, "BAD_CHALLENGE", message)
+    puzzle = _new_puzzle(form)
+    draft = {
+        "title": title,
+        "problemIds": problem_ids,
+        "opensAt": text(form, "opensAt"),
+        "closesAt": text(form, "closesAt"),
+        "contest": text(form, "contest") == "on",
+        "new": puzzle or {},
+    }
+    errors = []
+    if not title:
+        errors.append("Give the challenge a title.")
+    if not opens or not closes:
+        errors.append("Set when the challenge opens and when it closes.")
+    if not problem_ids and puzzle is None:
+        errors.append("Pick at least one puzzle from the list, or write a new one.")
+    if puzzle is not None:
+        errors += _puzzle_errors(puzzle)
+    if errors:
+        return await _challenge_form(request, draft, errors=errors)
+    if puzzle is not None:  # the teacher's solution must pass the teacher's tests
+        try:
+            checks = await check_solution(api(request), {**puzzle, "comparison": COMPARISON})
+        except ApiError as exc:
+            if exc.status not in (400, 413, 422):
+                raise
+            return await _challenge_form(request, draft, errors=[exc.message])
+        failing = [c for c in checks if not c.passed]
+        if failing:
+            message = (
+                f"Your solution failed {len(failing)} of {len(checks)} tests in the sandbox, "
+                "so nothing was saved. Fix the solution or the expected output."
+            )
+            return await _challenge_form(request, draft, errors=[message], checks=checks)
     body = {
         "title": title,
         "problemIds": problem_ids[:20],
+        "newProblems": [puzzle] if puzzle is not None else [],
         "opensAt": opens,
         "closesAt": closes,
-        "contest": text(form, "contest") == "on",
+        "contest": draft["contest"],
     }
-    await api(request).post(_class_path(request) + "/challenges", body)
+    try:
+        await api(request).post(_class_path(request) + "/challenges", body)
+    except ApiError as exc:
+        if exc.status not in (400, 409, 413, 422):
+            raise
+        return await _challenge_form(request, draft, errors=[exc.message])
     class_id = quote(str(request.path_params["class_id"]), safe="")
     return RedirectResponse(f"/teach/classes/{class_id}?notice=challenge#challenges-title", 303)
 

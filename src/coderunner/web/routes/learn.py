@@ -341,9 +341,80 @@ async def problem_page(request: Request) -> Response:
     return render(request, "problem.html", context, user=user)
 
 
+async def challenge_puzzle_page(request: Request) -> Response:
+    """A puzzle a teacher wrote for the class, inside its challenge (not in any level). The API
+    decides what shows: nothing before the window opens, a kind 403 after it closes."""
+    user = await require_user(request)
+    class_id = quote(str(request.path_params["class_id"]), safe="")
+    challenge_id = str(request.path_params["challenge_id"])
+    wanted = str(request.path_params["problem_id"])
+    listed, progress_body = await gather(
+        api(request).read(ChallengesOut, f"/classes/{class_id}/challenges"),
+        _optional(request, ProgressOut, "/progress"),
+    )
+    challenge = next((c for c in listed.challenges if c.id == challenge_id), None)
+    own = [p for p in (challenge.problems if challenge else []) if p.own]
+    chosen = next((p for p in own if p.id == wanted), None)
+    if challenge is None or chosen is None:
+        raise HTTPException(404)
+    problem_out = await api(request).read(ProblemOut, f"/problems/{quote(wanted, safe='')}")
+    progress = _progress_rows(progress_body)
+    solved = problem_status(progress.get(wanted)) == "solved"
+    model_solution = (
+        await _optional(request, ModelSolutionOut, f"/problems/{quote(wanted, safe='')}/solution")
+        if solved
+        else None
+    )
+    url = f"/classes/{class_id}/challenges/{quote(challenge_id, safe='')}/puzzles/"
+    index = own.index(chosen)
+    following = own[index + 1] if index + 1 < len(own) else None
+    language = problem_out.language
+    tests = [
+        {"name": t.name, "input": t.input, "output": t.expected_output} for t in problem_out.tests
+    ]
+    page_data = {
+        "problemId": problem_out.id,
+        "userId": str(user.get("id", "")),
+        "ageGroup": problem_out.age_group,
+        "levelNumber": problem_out.level_number,
+        "starterCode": starter_for(language, problem_out.starter_code),
+        "language": language,
+        "languages": problem_out.languages or [language],
+        "starters": {name: starter_for(name, code) for name, code in problem_out.starters.items()},
+        "hints": [str(hint) for hint in problem_out.hints],
+        "exampleInput": tests[0]["input"] if tests else "",
+        "voice": voice_for(
+            character_for(user.get("character")),
+            problem_out.age_group,
+            str(user.get("displayName") or user.get("username") or ""),
+        ),
+        "nextUrl": url + quote(following.id, safe="") if following else "/home",
+    }
+    context = {
+        "age_group": problem_out.age_group,
+        "level": {},
+        "number": problem_out.level_number,
+        "problems": [wire(p) for p in own],
+        "problem": wire(problem_out),
+        "tests": tests,
+        "status_of": lambda p: problem_status(progress.get(str(p.get("id")))),
+        "cheatsheets": [],
+        "page_data": page_data,
+        "model_solution": wire(model_solution) if model_solution else None,
+        "language_name": name_of(language),
+        "language_choices": [(name, name_of(name)) for name in problem_out.languages or [language]],
+        "challenge": {"title": challenge.title, "url": url},
+    }
+    return render(request, "problem.html", context, user=user)
+
+
 routes = [
     Route("/home", home),
     Route("/age-group", choose_age_group, methods=["POST"]),
     Route("/levels/{age_group}", level_map),
     Route("/levels/{age_group}/{number:int}", problem_page),
+    Route(
+        "/classes/{class_id}/challenges/{challenge_id}/puzzles/{problem_id}",
+        challenge_puzzle_page,
+    ),
 ]
