@@ -345,6 +345,43 @@ def test_teacher_edit_form_round_trips_a_curriculum_problem(
         assert after["updatedAt"] == before["updatedAt"]
 
 
+def test_checking_an_edit_grades_with_the_problems_stored_limits(
+    server: Server, admin_api: httpx.Client
+) -> None:
+    """The form has no limits: saving keeps the stored ones, and the check grades with them."""
+    problem_id = unique_name("slow-echo").replace("_", "-").lower()
+    created = admin_api.post(
+        "/problems",
+        json={
+            "id": problem_id,
+            "title": "Echo slowly",
+            "ageGroup": "7-9",
+            "levelNumber": 1,
+            "statement": "Print the line.",
+            "limits": {"timeLimitS": 0.5},
+            # 1.5 s of CPU: within the default limit, over this problem's
+            "referenceSolution": "import time\nwhile time.process_time() < 1.5:\n    pass\n"
+            "print(input())\n",
+            "tests": [{"name": "one", "input": "hi", "expectedOutput": "hi"}],
+            "isPublished": False,
+        },
+    )
+    assert created.status_code == 201, created.text
+    teacher = make_teacher(server, admin_api, PASSWORD)
+    with httpx.Client(base_url=server.web_url, timeout=120) as client:
+        page = client.get("/login")
+        client.post(
+            "/login",
+            data={"csrf_token": csrf_from(page.text), "username": teacher, "password": PASSWORD},
+        )
+        edit = client.get(f"/teach/problems/{problem_id}/edit")
+        form = _form_fields(edit.text)
+        form["action"] = "check"
+        checked = client.post(f"/teach/problems/{problem_id}/edit", data=form)
+    assert checked.status_code == 422, checked.text[-2000:]
+    assert "<strong>one</strong>: ran out of time" in checked.text
+
+
 def _form_fields(html: str) -> dict[str, str]:
     """The values a browser would post from the page's problem form."""
     from html import unescape

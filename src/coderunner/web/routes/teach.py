@@ -188,8 +188,16 @@ async def save_problem(request: Request) -> Response:
     errors = _form_errors(problem)
     if errors:
         return _editor(request, problem, editing=editing, errors=errors, status_code=422)
+    checked = problem
+    if editing:
+        # the form does not carry the limits and rules, and saving keeps the stored ones:
+        # the check grades with those, as submissions to the saved problem will be
+        stored = await api(request).read(
+            ProblemAdminOut, f"/problems/{quote(str(problem_id))}/full"
+        )
+        checked = {**problem, "limits": stored.limits, "rules": stored.rules}
     try:
-        checks = await check_solution(api(request), problem)
+        checks = await check_solution(api(request), checked)
     except ApiError as exc:
         if exc.status not in (400, 413, 422):
             raise
