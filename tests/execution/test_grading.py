@@ -195,3 +195,35 @@ def test_a_prompt_in_input_does_not_fail_a_test(sandbox: Sandbox) -> None:
     )
     assert two.verdict == "ACCEPTED", two.submission_result
     assert [t["actual"] for t in two.submission_result["tests"]] == ["Hi Ann\n", "Hi Bob\n"]
+
+
+def test_a_syntax_error_is_reported_once_before_any_test(sandbox: Sandbox) -> None:
+    tests = [_spec("1", given="1", index=0), _spec("2", given="2", hidden=True, index=1)]
+    graded = _submit(sandbox, "n = int(input())\nif n > 0\n    print(n)\n", tests, None, "7-9")
+    result = graded.submission_result
+    error = result["compileError"]
+    assert "SyntaxError" in error["stderr"]
+    assert error["explanation"]["kind"] == "SyntaxError"
+    assert error["explanation"]["line"] == 2
+    # the tests say they failed, but carry the error no more
+    assert [t["passed"] for t in result["tests"]] == [False, False]
+    assert all(t["stderr"] == "" and "explanation" not in t for t in result["tests"])
+
+
+def test_an_error_on_some_inputs_only_is_not_a_compile_error(sandbox: Sandbox) -> None:
+    tests = [_spec("1", given="1", index=0), _spec("x", given="0", index=1)]
+    graded = _submit(sandbox, "print(1 // int(input()))", tests)
+    assert "compileError" not in graded.submission_result
+
+
+def test_a_wrong_visible_answer_gets_its_mistake_explained(sandbox: Sandbox) -> None:
+    tests = [
+        _spec("hello\n", given="hello", index=0),
+        _spec("bye\n", given="bye", hidden=True, index=1),
+    ]
+    graded = _submit(sandbox, 'word = input()\nprint("word")\n', tests)
+    visible, hidden = graded.submission_result["tests"]
+    assert visible["explanation"]["kind"] == "quoted_variable"
+    assert visible["explanation"]["line"] == 2
+    assert "`word` in quotes" in visible["explanation"]["message"]
+    assert "explanation" not in hidden  # a hidden test's expected output stays out of words

@@ -78,12 +78,21 @@ class TestResultOut(APIModel):
         return {k: v for k, v in data.items() if v is not None}
 
 
+class CompileErrorOut(APIModel):
+    """A program that could not start on any test (a syntax error, a failed build): said once."""
+
+    verdict: str
+    stderr: str
+    explanation: dict[str, Any] | None = None
+
+
 class SubmissionResultOut(APIModel):
     passed: int
     total: int
     pass_rate: float
     verdict: str
     tests: list[TestResultOut]
+    compile_error: CompileErrorOut | None = None  # then the tests carry no error of their own
 
 
 class JobOut(APIModel):
