@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, Enum, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+# Role is auth.roles' (the schemas read it without the tables); imported here by many
+from coderunner.auth.roles import Role as Role
 from coderunner.db.base import Base, UTCDateTime, new_id, utcnow
 from coderunner.kernel.characters import Character
-
-
-class Role(enum.StrEnum):
-    LEARNER = "learner"
-    TEACHER = "teacher"
-    ADMIN = "admin"
 
 
 class User(Base):

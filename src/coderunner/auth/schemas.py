@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from coderunner.auth.models import Role
 from coderunner.auth.names import MAX_LENGTH, clean_display_name
+from coderunner.auth.roles import Role
 from coderunner.kernel.ages import AgeGroup
 from coderunner.kernel.characters import Character
 from coderunner.kernel.schemas import APIModel, InputModel

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Enum, Float, ForeignKey, Integer, String, UniqueConstraint
@@ -10,11 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from coderunner.db.base import Base, UTCDateTime, utcnow
 
-
-class ProgressStatus(enum.StrEnum):
-    NOT_STARTED = "not_started"
-    ATTEMPTED = "attempted"
-    SOLVED = "solved"
+# ProgressStatus is progress.status' (the schemas read it without the tables)
+from coderunner.progress.status import ProgressStatus as ProgressStatus
 
 
 class Progress(Base):
