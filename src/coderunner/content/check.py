@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from coderunner.grading import compare_output, describe_difference
@@ -196,12 +196,15 @@ def grade_problem(
 ) -> Grade:
     """Grade `code` on `problem` exactly as a submission is graded (in `language`, one the
     problem allows; its own by default)."""
+    comparison = Comparison.stored(problem.comparison.model_dump(by_alias=True))
+    if comparison.mode == "drawing":  # compared with the solution's drawing
+        comparison = replace(comparison, reference=problem.solution)
     return grade(
         runner,
         code,
         language or problem.language,
         test_specs(problem),
-        Comparison.stored(problem.comparison.model_dump(by_alias=True)),
+        comparison,
         problem_limits(problem, runner.config),
         rules_of(problem),
     )
@@ -223,6 +226,8 @@ def _why(problem: Problem, test: TestCase, graded: TestGrade) -> str:
         return f"{graded.verdict.value}: {_stderr_tail(graded.run.stderr)}"
     if graded.spec.hint and graded.spec.hint != test.hint:  # a rule the run broke
         return graded.spec.hint
+    if graded.why is not None:  # a turtle problem: how the drawing differs
+        return graded.why
     why = describe_difference(
         test.output, graded.run.stdout, problem.comparison.mode, problem.comparison.tolerance
     )
@@ -357,6 +362,7 @@ def _examples(cheatsheets: Iterable[Cheatsheet]) -> list[tuple[str, str, Cheatsh
 def _solved(code: str, problems: Sequence[Problem], runner: CachingRunner) -> list[Problem]:
     """The problems `code` solves: tried on every first test (one batch), then graded in full
     on the problems whose first test it passes."""
+    problems = [p for p in problems if p.comparison.mode != "drawing"]  # nothing to print
     firsts = [problem.tests[0] for problem in problems]
     limits = grading_limits(runner.config, "python", None)
     runs = runner.run_batch(code, "python", [test.input for test in firsts], limits)

@@ -13,11 +13,11 @@ from pydantic.alias_generators import to_camel
 
 from coderunner.kernel.ages import AgeGroup
 
-COMPARISON_MODES: tuple[str, ...] = ("exact", "trailing", "tokens", "float")
+COMPARISON_MODES: tuple[str, ...] = ("exact", "trailing", "tokens", "float", "drawing")
 MIN_VISIBLE_TESTS = 3
 MIN_HIDDEN_TESTS = 3
 
-ComparisonMode = Literal["exact", "trailing", "tokens", "float"]
+ComparisonMode = Literal["exact", "trailing", "tokens", "float", "drawing"]
 Difficulty = Literal["easy", "medium", "hard"]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
 Text = Annotated[str, StringConstraints(min_length=1)]
@@ -39,6 +39,8 @@ class ContentModel(BaseModel):
 class Comparison(ContentModel):
     mode: ComparisonMode = "trailing"
     tolerance: float = Field(1e-6, gt=0, le=1)
+    # mode `drawing` (turtle problems): false when colours need not match the reference's picture
+    colours: bool | None = None
 
 
 class ProblemLimits(ContentModel):

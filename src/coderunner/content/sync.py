@@ -77,7 +77,7 @@ def problem_values(problem: Problem) -> dict[str, Any]:
         "concepts": list(problem.concepts),
         "difficulty": problem.difficulty,
         "xp": problem.xp,
-        "comparison": problem.comparison.model_dump(by_alias=True),
+        "comparison": problem.comparison.model_dump(by_alias=True, exclude_none=True),
         "limits": limits,
         "language": problem.language,
         "other_languages": {

@@ -54,13 +54,19 @@ def _test_entry(
         "actual": run.stdout,
         "stderr": run.stderr if compiled else "",
     }
+    if test.on_drawing:  # a turtle problem: the picture was compared, not the output
+        entry["expected"] = entry["actual"] = None
+        if run.drawing is not None and not spec.hidden:
+            entry["drawing"] = run.drawing
     if not test.passed:
         if spec.hidden and spec.hint:
             entry["hint"] = spec.hint
         if not compiled:
             return entry
         explanation = explanation_for(run.stderr, test.verdict, code, age_group, language)
-        if explanation is None and test.verdict == Verdict.WRONG_ANSWER and not spec.hidden:
+        if test.why is not None and not spec.hidden:  # a drawing: how the picture differs
+            explanation = {"title": "Not the same picture yet", "message": test.why}
+        elif explanation is None and test.verdict == Verdict.WRONG_ANSWER and not spec.hidden:
             mistake = explain_mistake(spec.expected, run.stdout, code, spec.input, language)
             if mistake is not None:
                 explanation = _mistake_explanation(mistake)

@@ -71,6 +71,7 @@ class TestResultOut(APIModel):
     stderr: str | None = None
     explanation: dict[str, Any] | None = None
     hint: str | None = None  # a failed hidden test: what it checks, in the author's words
+    drawing: dict[str, Any] | None = None  # a visible test of a turtle problem: the picture
 
     @model_serializer(mode="wrap")
     def _drop_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

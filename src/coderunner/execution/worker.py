@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -33,7 +33,7 @@ from coderunner.execution.grading import submission_result
 from coderunner.execution.models import ExecutionJob, JobStatus, JobType
 from coderunner.execution.stepping import trace_result
 from coderunner.execution.throttle import QueueThrottle
-from coderunner.grading.grader import Comparison, TestSpec, grade, grading_limits
+from coderunner.grading.grader import DRAWING, Comparison, TestSpec, grade, grading_limits
 from coderunner.kernel.errors import NotFound
 from coderunner.kernel.verdicts import Verdict
 from coderunner.problems.models import Problem
@@ -305,6 +305,8 @@ class JobProcessor:
             ]
             if problem is not None:
                 work.comparison = Comparison.stored(problem.comparison)
+                if work.comparison.mode == DRAWING:  # compared with the reference's drawing
+                    work.comparison = replace(work.comparison, reference=problem.reference_solution)
                 work.rules = dict(problem.rules) if problem.rules else None
                 # the problem's limits, then the request's (runs only carry their own)
                 work.requested = {**(problem.limits or {}), **work.requested}
@@ -324,6 +326,8 @@ class JobProcessor:
                 for i, t in enumerate(draft.get("tests") or [])
             ]
             work.comparison = Comparison.stored(draft.get("comparison"))
+            if work.comparison.mode == DRAWING:  # the code checked is the reference itself
+                work.comparison = replace(work.comparison, reference=work.code)
             work.rules = draft.get("rules") or None
         return work
 

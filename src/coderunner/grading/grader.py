@@ -29,6 +29,8 @@ from .rules import (
     too_many_comparisons_message,
 )
 
+DRAWING = "drawing"
+
 
 class BatchRunner(Protocol):
     """What grading needs of a sandbox: `Sandbox` itself, or a wrapper that caches or counts."""
@@ -61,6 +63,10 @@ class TestSpec:
 class Comparison:
     mode: str = DEFAULT_MODE
     tolerance: float = DEFAULT_TOLERANCE
+    # mode `drawing` (turtle problems, drawing_grader.py): whether colours count, and the
+    # reference solution whose drawing each test's is compared with (set by the caller)
+    colours: bool = True
+    reference: str | None = None
 
     @classmethod
     def stored(cls, raw: Mapping[str, Any] | None) -> Comparison:
@@ -72,6 +78,7 @@ class Comparison:
             tolerance=float(tolerance)
             if isinstance(tolerance, int | float) and not isinstance(tolerance, bool)
             else DEFAULT_TOLERANCE,
+            colours=raw.get("colours") is not False,
         )
 
 
@@ -82,6 +89,10 @@ class TestGrade:
     spec: TestSpec  # its hint replaced by why it failed a rule, when it did
     run: RunResult
     verdict: Verdict
+    # graded on its drawing (mode `drawing`): the output was not compared, and `why` says how
+    # the picture differs from the reference's, in a child's words, when it does
+    on_drawing: bool = False
+    why: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -141,6 +152,10 @@ def grade(
     rules: Mapping[str, Any] | None = None,
 ) -> Grade:
     """Grade `code` on `tests`. Blocking (the sandbox runs): call it from a worker thread."""
+    if comparison.mode == DRAWING:
+        from .drawing_grader import grade_drawings  # it builds on this module's types
+
+        return grade_drawings(runner, code, language, tests, comparison, limits)
     ordered = sorted(tests, key=lambda t: (t.hidden, t.index))  # visible tests run first
     limit = max_comparisons(rules) if language == "python" else None
     counted = [t for t in ordered if t.hidden] if limit is not None else []

@@ -28,10 +28,14 @@ class TestCaseIn(InputModel):
 
 
 class ComparisonIn(InputModel):
-    """How output is compared: stored as `{mode, tolerance}` (the grader's keys)."""
+    """How output is compared: stored as `{mode, tolerance}` (the grader's keys).
 
-    mode: Literal["exact", "trailing", "tokens", "float"] = "trailing"
+    `drawing` grades a turtle program on its picture, compared with the reference solution's
+    (grading/drawing_grader.py); `colours: false` lets the colours differ."""
+
+    mode: Literal["exact", "trailing", "tokens", "float", "drawing"] = "trailing"
     tolerance: float = Field(default=DEFAULT_TOLERANCE, gt=0, le=1)
+    colours: bool | None = None
 
 
 class LimitsIn(InputModel):
@@ -69,7 +73,7 @@ class DraftCheckIn(InputModel):
         """The draft's tests, comparison and rules as a problem's are stored."""
         return {
             "tests": [t.model_dump(by_alias=True, exclude_none=True) for t in self.tests],
-            "comparison": self.comparison.model_dump(by_alias=True),
+            "comparison": self.comparison.model_dump(by_alias=True, exclude_none=True),
             "rules": self.rules.model_dump(by_alias=True, exclude_none=True)
             if self.rules
             else None,
