@@ -76,8 +76,11 @@ def _call(node: ast.Call) -> Iterator[str]:
     if isinstance(func, ast.Name) and func.id in _BUILTINS:
         yield f"{func.id}()"
     elif isinstance(func, ast.Attribute):
-        module = isinstance(func.value, ast.Name) and func.value.id in _MODULES
-        yield "import" if module else f".{func.attr}()"
+        owner = func.value.id if isinstance(func.value, ast.Name) else None
+        if owner == "turtle":
+            yield "turtle"  # turtle.forward(100): one construct for all of turtle
+        else:
+            yield "import" if owner in _MODULES else f".{func.attr}()"
     for keyword in node.keywords:
         if keyword.arg is not None:
             yield f"{keyword.arg}="
@@ -113,6 +116,8 @@ def _shaped(node: ast.AST) -> Iterator[str]:
 def _walk(tree: ast.AST) -> Iterator[str]:
     for node in ast.walk(tree):
         name = _NODES.get(type(node))
+        if isinstance(node, ast.Import) and all(a.name == "turtle" for a in node.names):
+            name = "turtle"  # `import turtle` is taught with drawing, before other imports
         if name is not None:
             yield name
         yield from _shaped(node)
