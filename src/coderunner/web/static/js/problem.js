@@ -9,6 +9,7 @@ import { trackSession } from "./sessions.js";
 import { runConsole } from "./console.js";
 import { chosenLanguage, draftId, setupLanguagePicker, starterOf } from "./language.js";
 import { setupStep } from "./step.js";
+import { hideDrawing, setupDrawing, showDrawing, submissionDrawing } from "./turtle.js";
 
 const data = JSON.parse(document.getElementById("page-data").textContent);
 // a problem may allow several languages: start in the learner's last choice
@@ -115,6 +116,7 @@ async function run() {
   explanation.hidden = true;
   output.dataset.live = "0";
   output.textContent = "";
+  hideDrawing();
   setStatus(STATUS_WORDS.pending, "running");
   try {
     const code = editor.getCode();
@@ -127,6 +129,7 @@ async function run() {
     if (job.status === "failed") { platformFailed(job); return; }
     const result = job.result || {};
     if (job.type !== "console") showOutput(output, result);
+    showDrawing(result.drawing);
     showExplanation(explanation, (result.console && result.console.message) || result.explanation);
     const ok = result.verdict === "OK" || result.verdict === "ACCEPTED";
     setStatus(ok ? `Done! ${verdictText(result.verdict)}.` : `${voice.error || ""} ${verdictText(result.verdict)}.`.trim(), ok ? "ok" : "error");
@@ -164,6 +167,7 @@ async function submit() {
   results.hidden = true;
   $("next-step").hidden = true;
   for (const old of document.querySelectorAll(".level-complete")) old.remove();
+  hideDrawing();
   output.dataset.live = "0";
   setStatus(STATUS_WORDS.pending, "running");
   try {
@@ -171,6 +175,7 @@ async function submit() {
     if (job.status === "failed") { platformFailed(job); return; }
     const submission = job.submissionResult || {};
     const { passed, total } = showSubmission(results, submission);
+    showDrawing(submissionDrawing(submission));
     // each test shows its own output and explanation; the Run panel would only repeat them
     outputPanel.hidden = true;
     const solved = submission.verdict === "ACCEPTED" || (total > 0 && passed === total);
@@ -231,6 +236,7 @@ setupHints($("hint-button"), $("hint-list"), (shown) => {
   api("/learning/hints", { method: "POST", body: { problemId: data.problemId, hintIndex: shown - 1 } }).catch(() => {});
 });
 setupDrawer($("cheatsheet-button"), $("cheatsheet-drawer"), $("drawer-close"));
+setupDrawing();
 trackSession({ ageGroup: data.ageGroup, levelNumber: data.levelNumber, problemId: data.problemId });
 
 // the editor is ready: the buttons work now
