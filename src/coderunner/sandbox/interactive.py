@@ -80,6 +80,7 @@ class ConsoleRun:
         self._sent = 0
         self._stopped = threading.Event()
         self._finished = threading.Event()
+        self._wake = -1  # write end of a pipe that wakes the supervising loop at once
 
     def send(self, data: bytes) -> bool:
         """Queue an answer for the program's stdin; False when the console has ended or the
@@ -89,10 +90,18 @@ class ConsoleRun:
                 return False
             self._sent += len(data)
             self._pending += data
+            self._wake_up()
             return True
 
     def stop(self) -> None:
         self._stopped.set()
+        with self._lock:
+            self._wake_up()
+
+    def _wake_up(self) -> None:  # holding the lock
+        if self._wake >= 0:
+            with contextlib.suppress(OSError):  # a full pipe is already a wake-up
+                os.write(self._wake, b"!")
 
     def run(
         self, sandbox: Sandbox, language: str, code: str | bytes, limits: Limits | None = None
@@ -177,10 +186,25 @@ class ConsoleRun:
             return written > 0
 
     def _supervise(self, run: Launched, in_w: int, limits: Limits, started: float) -> ConsoleResult:
+        wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        with self._lock:
+            self._wake = wake_w
+        try:
+            return self._follow(run, in_w, limits, started, wake_r)
+        finally:
+            with self._lock:
+                self._wake = -1
+            os.close(wake_r)
+            os.close(wake_w)
+
+    def _follow(
+        self, run: Launched, in_w: int, limits: Limits, started: float, wake_r: int
+    ) -> ConsoleResult:
         watch = _Watch(run, limits, started)
         ended = Ended.EXITED
         with selectors.DefaultSelector() as selector:
             selector.register(run.status, selectors.EVENT_READ)
+            selector.register(wake_r, selectors.EVENT_READ)  # an answer or Stop: act at once
             if run.drawing is not None:  # a turtle's drawing is kept, never relayed
                 selector.register(run.drawing, selectors.EVENT_READ)
             while watch.status_open or watch.open_streams:
@@ -193,10 +217,12 @@ class ConsoleRun:
                 watch.follow_reader(selector, self._room(), now)
                 if self._write_answers(in_w):
                     watch.last_active = now
-                if not selector.get_map():
-                    time.sleep(_POLL_S)  # the reader is behind and the status is read
                 for key, _ in selector.select(_POLL_S):
-                    watch.read(selector, key.fd, self._emit, now)
+                    if key.fd == wake_r:
+                        with contextlib.suppress(BlockingIOError):
+                            os.read(wake_r, 4096)
+                    else:
+                        watch.read(selector, key.fd, self._emit, now)
                 if watch.over_a_limit(now):
                     break
         return watch.result(ended)
