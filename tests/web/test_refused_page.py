@@ -77,6 +77,7 @@ async def test_a_refused_page_keeps_session_theme_and_says_when(
     assert "Log out" in refused.text  # still signed in, the menu as before
     assert "Log in" not in refused.text
     assert "Try again in 17 seconds" in refused.text
+    assert "Code: RATE_LIMITED" not in refused.text  # no raw code under the friendly words
     assert "set-cookie" not in refused.headers or SESSION_COOKIE not in refused.headers.get(
         "set-cookie", ""
     )
