@@ -132,7 +132,10 @@ async function run() {
     showDrawing(result.drawing);
     showExplanation(explanation, (result.console && result.console.message) || result.explanation);
     const ok = result.verdict === "OK" || result.verdict === "ACCEPTED";
-    setStatus(ok ? `Done! ${verdictText(result.verdict)}.` : `${voice.error || ""} ${verdictText(result.verdict)}.`.trim(), ok ? "ok" : "error");
+    // the character's error line talks of errors and tracebacks: only for a program that crashed
+    // (printing too much or running too long is not an exception)
+    const crashed = result.verdict === "RUNTIME_ERROR" || result.verdict === "COMPILATION_ERROR";
+    setStatus(ok ? `Done! ${verdictText(result.verdict)}.` : `${crashed ? voice.error || "" : ""} ${verdictText(result.verdict)}.`.trim(), ok ? "ok" : "error");
   } catch (err) {
     showFailure(err);
   } finally {
