@@ -66,50 +66,96 @@ export function showOutput(pre, result) {
   pre.textContent = boundLines(parts.join(""), 100, 100) || "(your program printed nothing)";
 }
 
-function testItem(test) {
-  const li = el("li", `result ${test.passed ? "pass" : "fail"}`);
-  const name = test.hidden ? `Hidden test ${test.index + 1}` : (test.name || `Test ${test.index + 1}`);
-  const head = el("p", "result-head", `${test.passed ? "✓" : "✗"} ${name}: ${test.passed ? "passed" : verdictText(test.verdict) || "failed"}`);
-  li.append(head);
+const SECRET_TEST = "This test is secret: it tries your program with another input. Check that your program works for any input, not only the examples.";
+
+/** What the whitespace marks in a diff mean, next to the diff. */
+function diffLegend() {
+  const legend = el("p", "diff-legend");
+  legend.append(
+    "How to read it: ", el("span", "ws", "·"), " is a space, ", el("span", "ws", "→"), " is a tab, ",
+    el("span", "ws", "↵"), " is the end of a line. ", el("mark", "diff-bad", "Coloured"),
+    " parts differ; an empty coloured box means something is missing there.",
+  );
+  return legend;
+}
+
+function testBody(test) {
+  const parts = [];
   if (test.hidden) {
-    if (!test.passed) {
-      // the author's words for what this secret test checks, when they wrote some
-      if (test.hint) li.append(el("p", "test-hint", `What it checks: ${test.hint}`));
-      else li.append(el("p", "muted", "This test is secret. Think about unusual inputs (empty, zero, very big)."));
-    }
-    return li;
+    // the author's words for what this secret test checks, when they wrote some
+    parts.push(test.hint ? el("p", "test-hint", `What it checks: ${test.hint}`) : el("p", "muted", SECRET_TEST));
+    return parts;
   }
-  if (!test.passed) {
-    if (test.input !== undefined && test.input !== null) {
-      li.append(el("p", "io-label", "Input"), el("pre", "io", test.input || "(no input)"));
-    }
-    if (test.expected !== undefined || test.actual !== undefined) {
-      // a flood shows its first and last lines only (lines.js)
-      li.append(renderDiff(boundLines(test.expected ?? ""), boundLines(test.actual ?? "")));
-      // hints about spaces or capitals only when the output itself was the problem
-      if (test.verdict === "WRONG_ANSWER") {
-        for (const note of explainDifference(test.expected ?? "", test.actual ?? "")) {
-          li.append(el("p", "diff-note", note));
-        }
+  if (test.input !== undefined && test.input !== null) {
+    parts.push(el("p", "io-label", "Input"), el("pre", "io", test.input || "(no input)"));
+  }
+  if (test.expected !== undefined || test.actual !== undefined) {
+    parts.push(renderDiff(test.expected ?? "", test.actual ?? ""), diffLegend());
+    // hints about spaces or capitals only when the output itself was the problem, and only
+    // when the server did not already name the mistake
+    if (test.verdict === "WRONG_ANSWER" && !test.explanation) {
+      for (const note of explainDifference(test.expected ?? "", test.actual ?? "")) {
+        parts.push(el("p", "diff-note", note));
       }
     }
-    if (test.stderr) li.append(el("p", "io-label", "Error message"), el("pre", "io stderr", test.stderr));
-    if (test.explanation) {
-      const box = el("div", "explanation");
-      showExplanation(box, test.explanation);
-      li.append(box);
-    }
   }
+  if (test.explanation) {
+    const box = el("div", "explanation");
+    showExplanation(box, test.explanation);
+    parts.push(box);
+  }
+  if (test.stderr) parts.push(el("p", "io-label", "Error message"), el("pre", "io stderr", test.stderr));
+  return parts;
+}
+
+/** One test: a passed one is a line; a failed one folds (the first failing one starts open). */
+function testItem(test, open) {
+  const li = el("li", `result ${test.passed ? "pass" : "fail"}`);
+  const name = test.hidden ? `Hidden test ${test.index + 1}` : (test.name || `Test ${test.index + 1}`);
+  const text = `${test.passed ? "✓" : "✗"} ${name}: ${test.passed ? "passed" : verdictText(test.verdict) || "did not pass yet"}`;
+  if (test.passed) {
+    li.append(el("p", "result-head", text));
+    return li;
+  }
+  const details = el("details", "result-details");
+  details.open = open;
+  details.append(el("summary", "result-head", text), ...testBody(test));
+  li.append(details);
   return li;
+}
+
+/** A program that could not start: said once, before any test. */
+function compileErrorBox(error, total) {
+  const box = el("div", "compile-error");
+  box.setAttribute("role", "group");
+  box.setAttribute("aria-label", "Your code could not start");
+  box.append(el("p", "result-head", "Your code could not start, so no test could run yet."));
+  if (error.explanation) {
+    const explanation = el("div", "explanation");
+    showExplanation(explanation, error.explanation);
+    box.append(explanation);
+  }
+  if (error.stderr) box.append(el("p", "io-label", "Error message"), el("pre", "io stderr", error.stderr));
+  box.append(el("p", "muted", `Fix this first, then press Submit again: all ${total} tests are waiting.`));
+  return box;
 }
 
 /** The test list; returns the submission's summary for the status line. */
 export function showSubmission(section, submission) {
   const list = section.querySelector("#results-list");
   const summary = section.querySelector("#results-summary");
-  list.replaceChildren(...(submission.tests || []).map(testItem));
-  const total = submission.total ?? (submission.tests || []).length;
-  summary.textContent = `${submission.passed ?? 0} of ${total} tests passed`;
+  for (const old of section.querySelectorAll(".compile-error")) old.remove();
+  const tests = submission.tests || [];
+  const total = submission.total ?? tests.length;
+  if (submission.compileError) {
+    list.replaceChildren();
+    list.before(compileErrorBox(submission.compileError, total));
+    summary.textContent = `0 of ${total} tests could run`;
+  } else {
+    const first = tests.find((test) => !test.passed);
+    list.replaceChildren(...tests.map((test) => testItem(test, test === first)));
+    summary.textContent = `${submission.passed ?? 0} of ${total} tests passed`;
+  }
   section.hidden = false;
   return { passed: submission.passed ?? 0, total };
 }
