@@ -64,6 +64,7 @@ def test_results_a_child_can_act_on(
     expect(page.locator("#results-list > li")).to_have_count(0)
     expect(page.locator("#results pre.stderr")).to_have_count(1)
     expect(page.locator("#results-summary")).to_contain_text("0 of 3 tests could run")
+    expect(page.locator("#status")).to_contain_text("could not start yet")
 
     # the variable name in quotes: explained on the first failing test, which is open
     set_code(page, 'word = input()\nprint("word")\n')

@@ -200,7 +200,8 @@ async function submit() {
     } else {
       // the character's "some failed" line only when some did pass
       const line = passed > 0 ? (voice.failed || "Almost!") : "Not yet! Look at the first test below.";
-      setStatus(`${line} ${passed} of ${total} tests passed.`, "error");
+      if (submission.compileError) setStatus("Your code could not start yet. Look at the error below and fix it first.", "error");
+      else setStatus(`${line} ${passed} of ${total} tests passed.`, "error");
     }
     results.scrollIntoView({ block: "nearest" });
   } catch (err) {
