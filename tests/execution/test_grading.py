@@ -227,3 +227,25 @@ def test_a_wrong_visible_answer_gets_its_mistake_explained(sandbox: Sandbox) -> 
     assert visible["explanation"]["line"] == 2
     assert "`word` in quotes" in visible["explanation"]["message"]
     assert "explanation" not in hidden  # a hidden test's expected output stays out of words
+
+
+@pytest.mark.parametrize(
+    ("code", "reported"),
+    [
+        ('const w = require("fs").readFileSync(0, "utf8");\nlet x = ;\n', True),
+        # a SyntaxError while the program runs depends on its input: the tests say it
+        ('JSON.parse(require("fs").readFileSync(0, "utf8"));\n', False),
+    ],
+)
+def test_a_javascript_syntax_error_is_reported_once(
+    sandbox: Sandbox, code: str, reported: bool
+) -> None:
+    tests = [_spec("1", given="{", index=0), _spec("2", given="{", index=1)]
+    limits = grading_limits(sandbox.config, "javascript", None)
+    graded = grade(sandbox, code, "javascript", tests, Comparison(), limits)
+    result = submission_result(graded, code, "10-12", "javascript")
+    assert [t["verdict"] for t in result["tests"]] == ["RUNTIME_ERROR", "RUNTIME_ERROR"]
+    assert ("compileError" in result) is reported
+    if reported:
+        assert "SyntaxError" in result["compileError"]["stderr"]
+        assert result["compileError"]["explanation"]["line"] == 2

@@ -15,6 +15,7 @@ traceback N times would hide that nothing ran.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from coderunner.execution.explaining import explanation_for
@@ -25,6 +26,8 @@ from coderunner.kernel.verdicts import Verdict
 
 # what Python raises before the first line of a program runs
 _UNREADABLE = frozenset({"SyntaxError", "IndentationError", "TabError"})
+_JS_SYNTAX = re.compile(r"^SyntaxError: ", re.M)
+_JS_FRAME = re.compile(r"/sandbox/main\.js:\d+:\d+")
 
 
 def _mistake_explanation(mistake: Mistake) -> dict[str, Any]:
@@ -78,9 +81,20 @@ def _test_entry(
 def _did_not_start(test: TestGrade, language: str) -> bool:
     if test.verdict == Verdict.COMPILATION_ERROR:
         return True
-    if language != "python" or test.verdict != Verdict.RUNTIME_ERROR:
+    if test.verdict != Verdict.RUNTIME_ERROR:
         return False
-    parsed = parse_traceback(test.run.stderr)
+    stderr = test.run.stderr
+    if language == "javascript":
+        # Node's SyntaxError while reading the file: raised in wrapSafe, before any line of
+        # main.js ran (a JSON.parse SyntaxError has a main.js:line:column frame)
+        return (
+            _JS_SYNTAX.search(stderr) is not None
+            and "at wrapSafe " in stderr
+            and _JS_FRAME.search(stderr) is None
+        )
+    if language != "python":
+        return False
+    parsed = parse_traceback(stderr)
     return parsed is not None and parsed.type in _UNREADABLE
 
 
