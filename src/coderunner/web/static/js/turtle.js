@@ -3,7 +3,8 @@
 // A run's result carries `drawing` ({commands, turtles, truncated}, see sandbox/drawing.py)
 // when the program used `import turtle`. The panel animates it at the chosen speed (the slider;
 // 10 draws at once) and draws at once for people who ask for less motion. The canvas says how
-// far it got in data-drawn / data-total, and data-done="1" at the end.
+// far it got in data-drawn / data-total, in how many frames (data-frames), and data-done="1"
+// at the end.
 
 const SPEEDS = [4, 8, 15, 30, 60, 120, 240, 600, 2000, Infinity]; // steps per second
 const MARGIN = 20;
@@ -138,8 +139,9 @@ function tick(now) {
   if (rate === Infinity) take = total - state.index;
   else {
     state.carry += state.last === null ? 1 : ((now - state.last) / 1000) * rate;
-    take = Math.floor(state.carry);
-    state.carry -= take;
+    // never more than a frame's share at once, even after a long pause (a busy computer)
+    take = Math.min(Math.floor(state.carry), Math.ceil(rate / 30));
+    state.carry = Math.min(state.carry - take, 1);
   }
   state.last = now;
   for (let i = 0; i < take && state.index < total; i += 1) {
@@ -150,6 +152,7 @@ function tick(now) {
     state.index += 1;
   }
   canvas.dataset.drawn = String(state.index);
+  if (take > 0) canvas.dataset.frames = String(Number(canvas.dataset.frames) + 1);
   if (state.index < total) {
     cursors(layer, v, [{ at: state.at, heading: state.heading, colour: "#2e7d32", shown: true }]);
     state.frame = requestAnimationFrame(tick);
@@ -174,6 +177,7 @@ function start(drawing) {
   layer.getContext("2d").clearRect(0, 0, layer.width, layer.height);
   canvas.dataset.total = String(drawing.commands.length);
   canvas.dataset.drawn = "0";
+  canvas.dataset.frames = "0"; // how many frames drew something: the animation's steps
   canvas.dataset.done = "0";
   canvas.setAttribute("aria-label", describe(drawing));
   state = { drawing, canvas, ctx, layer, v, index: 0, frame: null, last: null, carry: 0, at: [0, 0], heading: 0 };
