@@ -47,6 +47,8 @@ def test_a_turtle_square_is_drawn_on_the_page_and_submit_passes(
     log_in_in_browser(page, name, PASSWORD)
     open_square(page)
     expect(page.locator("#drawing-panel")).to_be_hidden()
+    # the examples show the input only: a turtle problem's output is its drawing
+    expect(page.locator(".example").first).not_to_contain_text("Expected output")
     page.click("#run-button")
     canvas = page.locator("#drawing-canvas")
     expect(canvas).to_have_attribute("data-done", "1", timeout=60_000)
