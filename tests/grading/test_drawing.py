@@ -137,3 +137,14 @@ def test_normalising_joins_collinear_pieces_and_forgets_direction() -> None:
     apart = normalise(draw("turtle.forward(10)\nturtle.penup()\nturtle.forward(10)\n"
                            "turtle.pendown()\nturtle.forward(10)"))  # fmt: skip
     assert len(apart.lines) == 2
+
+
+def test_a_huge_drawing_is_refused_at_once_and_a_big_one_compared_in_linear_time() -> None:
+    square = draw(SQUARE)
+    many: dict[str, Any] = {
+        "commands": [["L", 0.0, float(i), 5.0, float(i), 1.0, "#000000"] for i in range(20000)]
+    }
+    assert (compare_drawings(square, many) or "").startswith("Your drawing has many more lines")
+    shifted = {"commands": [[*c[:1], c[1] + 1, *c[2:]] for c in many["commands"]]}
+    assert compare_drawings(many, many) is None
+    assert (compare_drawings(many, shifted) or "").startswith("Your drawing is missing a line")

@@ -18,11 +18,13 @@ matter) the same background. The normalisation forgets how the picture was drawn
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 TOLERANCE = 0.2
 _GRID = 0.1
+_PAIRWISE = 300  # parts left after exact matching that are matched within the tolerance
 _ANGLE_TOLERANCE = 1e-3  # radians: lines this close in direction are on one straight line
 
 Point = tuple[float, float]
@@ -189,15 +191,46 @@ def _where(x: float, y: float) -> str:
     return f"({show(x)}, {show(y)})"
 
 
+def _key(item: Any) -> Any:
+    """An item with its numbers snapped to the grid: equal keys are surely the same part."""
+    if isinstance(item, float):
+        return _snap(item)
+    if isinstance(item, tuple):
+        return tuple(_key(part) for part in item)
+    return item
+
+
 def _first_difference(name: str, want: list[Any], got: list[Any], show: Any) -> str | None:
-    unmatched = list(got)
+    """The first part missing from `got`, or else the first extra one, within TOLERANCE.
+
+    Parts with equal snapped keys match at once (linear); only the rest are matched pairwise,
+    and at most _PAIRWISE of them (a huge wrong drawing is not worth a quadratic search).
+    """
+    counts = Counter(_key(g) for g in got)
+    want_left = []
     for item in want:
+        key = _key(item)
+        if counts[key] > 0:
+            counts[key] -= 1
+        else:
+            want_left.append(item)
+    got_left = []
+    for item in got:
+        key = _key(item)
+        if counts[key] > 0:
+            counts[key] -= 1
+            got_left.append(item)
+    unmatched = got_left[:_PAIRWISE]
+    for item in want_left[:_PAIRWISE]:
         match = next((g for g in unmatched if _same_numbers(item, g)), None)
         if match is None:
             return f"Your drawing is missing {name} {show(item)}."
         unmatched.remove(match)
-    if unmatched:
-        return f"Your drawing has {name} the picture does not have: {show(unmatched[0])}."
+    if len(want_left) > _PAIRWISE:
+        return f"Your drawing is missing {name} {show(want_left[_PAIRWISE])}."
+    if unmatched or len(got_left) > _PAIRWISE:
+        extra = unmatched[0] if unmatched else got_left[_PAIRWISE]
+        return f"Your drawing has {name} the picture does not have: {show(extra)}."
     return None
 
 
@@ -237,6 +270,9 @@ def compare_drawings(
         if expected is None or not expected.get("commands"):
             return None
         return "Your program drew nothing. Use the turtle to draw, like turtle.forward(100)."
+    if expected is not None and len(actual["commands"]) > 4 * len(expected["commands"]) + 1000:
+        # far too much to be the same picture: said at once, without comparing it all
+        return "Your drawing has many more lines than the picture. Does a loop go round too often?"
     found = differences(normalise(expected, colours), normalise(actual, colours))
     if found is None or not colours:
         return found
