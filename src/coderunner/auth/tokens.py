@@ -18,7 +18,7 @@ TOKEN_TTL = timedelta(days=7)
 ISSUER = "coderunner"
 
 # Argon2id at OWASP's first recommended setting (19 MiB, 2 passes, 1 lane): about 20-30 ms of
-# one core per hash (docs/adr/0011). Hashes made with other settings (argon2-cffi's default
+# one core per hash (docs/adr/0013). Hashes made with other settings (argon2-cffi's default
 # 64 MiB x 3 x 4 lanes, ~180 ms) still verify and are re-hashed with these at the next login.
 ARGON2_MEMORY_KIB = 19 * 1024
 ARGON2_PASSES = 2
