@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -89,4 +91,14 @@ def test_a_flood_stays_bounded_on_the_page(browser: Browser, server: Server) -> 
     expect(page.locator("#status")).to_contain_text("Printed too much", timeout=60_000)
     expect(page.locator("#output")).to_contain_text("more lines")
     assert len(page.locator("#output").inner_text().splitlines()) <= 100 + 100 + 1
+
+    # a submission that floods: its test shows a bounded output too
+    page.fill("#stdin", "")
+    set_code(page, "word = input()\nprint(word)\nfor i in range(5000):\n    print(i)\n")
+    page.click("#submit-button")
+    failing = page.locator(".result.fail").first
+    expect(failing).to_be_visible(timeout=60_000)
+    # (the diff shows spaces as "·")
+    expect(failing).to_contain_text(re.compile(r"\d+.more.lines"))
+    assert page.evaluate("document.documentElement.scrollHeight") < 8000
     page.context.close()

@@ -90,7 +90,8 @@ function testBody(test) {
     parts.push(el("p", "io-label", "Input"), el("pre", "io", test.input || "(no input)"));
   }
   if (test.expected !== undefined || test.actual !== undefined) {
-    parts.push(renderDiff(test.expected ?? "", test.actual ?? ""), diffLegend());
+    // a flood shows its first and last lines only (lines.js)
+    parts.push(renderDiff(boundLines(test.expected ?? ""), boundLines(test.actual ?? "")), diffLegend());
     // hints about spaces or capitals only when the output itself was the problem, and only
     // when the server did not already name the mistake
     if (test.verdict === "WRONG_ANSWER" && !test.explanation) {
