@@ -166,3 +166,70 @@ def test_teacher_pages_pass_axe(
 ) -> None:
     state, class_path = teacher_state
     scan(browser, server, viewport, path.replace("{class}", class_path), state)
+
+
+def background(page: Page) -> str:
+    return str(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+
+
+def luminance(rgb: str) -> float:
+    r, g, b = (int(x) for x in re.findall(r"\d+", rgb)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_dark_mode_follows_the_device_and_can_be_chosen(
+    browser: Browser, server: Server, learner_state: Path
+) -> None:
+    dark = context(browser, server, LAPTOP, color_scheme="dark", storage_state=learner_state)
+    page = dark.new_page()
+    page.goto("/levels/7-9/1")
+    assert luminance(background(page)) < 60, background(page)  # the device says dark
+    editor_bg = page.locator(".cm-editor").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert luminance(editor_bg) < 60, editor_bg
+
+    # the learner picks light: remembered (a cookie), and it beats the device
+    page.select_option("#scheme-choice", "light")
+    page.click("button:has-text('Change colours')")
+    expect(page).to_have_url(re.compile(r"/levels/7-9/1$"))
+    assert luminance(background(page)) > 200, background(page)
+    page.goto("/home")
+    assert luminance(background(page)) > 200, background(page)
+    expect(page.locator("#scheme-choice")).to_have_value("light")
+    dark.close()
+
+    # and dark on a device that says light
+    light = context(browser, server, LAPTOP, color_scheme="light", storage_state=learner_state)
+    page = light.new_page()
+    page.goto("/home")
+    assert luminance(background(page)) > 200, background(page)
+    page.select_option("#scheme-choice", "dark")
+    page.click("button:has-text('Change colours')")
+    assert luminance(background(page)) < 60, background(page)
+    page.select_option("#scheme-choice", "system")
+    page.click("button:has-text('Change colours')")
+    assert luminance(background(page)) > 200, background(page)
+    light.close()
+
+
+def code_font_px(page: Page) -> float:
+    size = page.locator(".cm-content").evaluate("e => getComputedStyle(e).fontSize")
+    return float(str(size).removesuffix("px"))
+
+
+def test_code_text_follows_the_browser_font_size_and_the_switch(
+    browser: Browser, server: Server, learner_state: Path
+) -> None:
+    ctx = context(browser, server, LAPTOP, storage_state=learner_state)
+    page = ctx.new_page()
+    page.goto("/levels/7-9/1")
+    expect(page.locator(".cm-content")).to_be_visible()
+    normal = code_font_px(page)
+    # a browser font of 24 px instead of 16 px (what the font setting changes: the root size)
+    page.add_style_tag(content="html { font-size: 24px; }")
+    assert code_font_px(page) == pytest.approx(normal * 1.5)
+    page.goto("/levels/7-9/1")
+    page.click("button:has-text('Big code text')")
+    expect(page.locator("html")).to_have_class(re.compile(r"\bfont-large\b"))
+    assert code_font_px(page) > normal * 1.3
+    page.click("button:has-text('Big code text')")  # back to normal for the other tests
+    ctx.close()

@@ -12,6 +12,9 @@ from starlette.responses import Response
 SESSION_COOKIE = "cr_session"
 SESSION_MAX_AGE_S = 7 * 24 * 3600  # the API's tokens live 7 days
 FONT_COOKIE = "cr_font"
+# light or dark chosen by the learner; without it the page follows the device's setting
+SCHEME_COOKIE = "cr_scheme"
+SCHEMES = ("system", "light", "dark")
 # how the signed-in learner's pages look (character, age group, role, name): kept so that a page
 # the API refused (429, 503) still shows the learner's theme and menu, not a signed-out page
 LOOK_COOKIE = "cr_look"
@@ -89,6 +92,24 @@ def set_font(response: Response, conn: HTTPConnection, large: bool) -> None:
     response.set_cookie(
         FONT_COOKIE,
         "large" if large else "normal",
+        max_age=365 * 24 * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=is_secure(conn),
+    )
+
+
+def color_scheme(conn: HTTPConnection) -> str:
+    """The colours the learner chose: light, dark, or system (the device decides)."""
+    chosen = conn.cookies.get(SCHEME_COOKIE, "system")
+    return chosen if chosen in SCHEMES else "system"
+
+
+def set_scheme(response: Response, conn: HTTPConnection, scheme: str) -> None:
+    response.set_cookie(
+        SCHEME_COOKIE,
+        scheme if scheme in SCHEMES else "system",
         max_age=365 * 24 * 3600,
         path="/",
         httponly=True,

@@ -1,4 +1,4 @@
-"""Pages anyone can see: landing, log in, sign up, log out, the code font preference."""
+"""Pages anyone can see: landing, log in, sign up, log out, the code font and colour preferences."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from coderunner.auth.schemas import TokenOut
 from coderunner.kernel.ages import AGE_GROUPS
 
 from ..api_client import UNREACHABLE_MESSAGE, ApiError, parse
-from ..session import clear_session, session_token, set_font, set_session
+from ..session import clear_session, session_token, set_font, set_scheme, set_session
 from ..templating import render
 from ..views import api, optional_user, safe_next
 from .forms import read_form, text
@@ -169,6 +169,13 @@ async def font_preference(request: Request) -> Response:
     return response
 
 
+async def scheme_preference(request: Request) -> Response:
+    form = await read_form(request)
+    response = RedirectResponse(safe_next(text(form, "next"), "/"), status_code=303)
+    set_scheme(response, request, text(form, "scheme"))
+    return response
+
+
 routes = [
     Route("/", landing),
     Route("/login", login_page, methods=["GET"]),
@@ -177,4 +184,5 @@ routes = [
     Route("/signup", signup_submit, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
     Route("/prefs/font", font_preference, methods=["POST"]),
+    Route("/prefs/scheme", scheme_preference, methods=["POST"]),
 ]
