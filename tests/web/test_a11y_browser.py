@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
-from .browser import log_in_in_browser, sign_up_in_browser
+from .browser import log_in_in_browser, set_code, sign_up_in_browser
 from .conftest import REPO, Server, make_teacher, unique_name
 
 pytestmark = pytest.mark.browser
@@ -232,4 +232,73 @@ def test_code_text_follows_the_browser_font_size_and_the_switch(
     expect(page.locator("html")).to_have_class(re.compile(r"\bfont-large\b"))
     assert code_font_px(page) > normal * 1.3
     page.click("button:has-text('Big code text')")  # back to normal for the other tests
+    ctx.close()
+
+
+def test_the_problem_page_works_at_200_percent_zoom(
+    browser: Browser, server: Server, learner_state: Path
+) -> None:
+    # 200% zoom of a 1366x768 laptop: a 683x384 CSS-pixel viewport at device scale 2
+    ctx = context(
+        browser,
+        server,
+        {"width": 683, "height": 384},
+        device_scale_factor=2,
+        storage_state=learner_state,
+    )
+    page = ctx.new_page()
+    page.goto("/levels/7-9/1?problem=say-it-back")
+    wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert wide <= 0, f"the page scrolls sideways by {wide}px"
+    set_code(page, "word = input()\nprint(word)\n")
+    page.fill("#stdin", "hello")
+    page.click("#run-button")
+    expect(page.locator("#output")).to_contain_text("hello", timeout=60_000)
+    assert in_view(page, "#status")
+    ctx.close()
+
+
+def in_view(page: Page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    height = page.evaluate("window.innerHeight")
+    return box is not None and 0 <= box["y"] < height
+
+
+def test_results_come_into_view_after_run_and_submit(
+    browser: Browser, server: Server, learner_state: Path
+) -> None:
+    ctx = context(browser, server, LAPTOP, storage_state=learner_state)
+    page = ctx.new_page()
+    page.goto("/levels/7-9/1?problem=say-it-back")
+    set_code(page, "word = input()\nprint(word)\n" + "\n" * 20 + "# the end\n")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.fill("#stdin", "hello")
+    page.click("#run-button")
+    expect(page.locator("#output")).to_contain_text("hello", timeout=60_000)
+    assert in_view(page, "#status"), page.locator("#status").bounding_box()
+    assert in_view(page, "#output")
+
+    page.evaluate("window.scrollTo(0, 0)")
+    page.click("#submit-button")
+    expect(page.locator("#results")).to_be_visible(timeout=60_000)
+    assert in_view(page, "#status"), page.locator("#status").bounding_box()
+    assert in_view(page, "#results")
+    ctx.close()
+
+
+def test_on_a_phone_the_code_is_one_tap_away(
+    browser: Browser, server: Server, learner_state: Path
+) -> None:
+    ctx = context(browser, server, PHONE, storage_state=learner_state)
+    page = ctx.new_page()
+    page.goto("/levels/7-9/1")
+    jump = page.locator("a.jump-to-code")
+    assert in_view(page, "a.jump-to-code")
+    jump.click()
+    expect(page.locator("#coding")).to_be_focused()
+    assert in_view(page, "#run-button")
+    assert in_view(page, ".cm-editor")
+    page.keyboard.press("Tab")  # the next stop is the code's own controls
+    focused = page.evaluate("document.activeElement.closest('#coding') !== null")
+    assert focused
     ctx.close()

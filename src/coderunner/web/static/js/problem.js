@@ -3,6 +3,7 @@ import { api, ApiError } from "./api.js";
 import { runJob } from "./jobs.js";
 import { loadCode, saveCode, clearCode } from "./storage.js";
 import { showExplanation, showOutput, showSubmission, verdictText } from "./results.js";
+import { bringIntoView } from "./follow.js";
 import { setupHints } from "./hints.js";
 import { setupDrawer } from "./drawer.js";
 import { trackSession } from "./sessions.js";
@@ -118,6 +119,7 @@ async function run() {
   output.textContent = "";
   hideDrawing();
   setStatus(STATUS_WORDS.pending, "running");
+  bringIntoView(statusLine);  // a console run asks for its input down there
   try {
     const code = editor.getCode();
     const language = data.language || "python";
@@ -136,6 +138,7 @@ async function run() {
     // (printing too much or running too long is not an exception)
     const crashed = result.verdict === "RUNTIME_ERROR" || result.verdict === "COMPILATION_ERROR";
     setStatus(ok ? `Done! ${verdictText(result.verdict)}.` : `${crashed ? voice.error || "" : ""} ${verdictText(result.verdict)}.`.trim(), ok ? "ok" : "error");
+    bringIntoView(statusLine);
   } catch (err) {
     showFailure(err);
   } finally {
@@ -203,7 +206,7 @@ async function submit() {
       if (submission.compileError) setStatus("Your code could not start yet. Look at the error below and fix it first.", "error");
       else setStatus(`${line} ${passed} of ${total} tests passed.`, "error");
     }
-    results.scrollIntoView({ block: "nearest" });
+    bringIntoView(statusLine);
   } catch (err) {
     showFailure(err);
   } finally {
