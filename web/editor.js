@@ -1,7 +1,7 @@
 // The Code Runner editor: CodeMirror 6 with Python, JavaScript and Java, bundled by esbuild into
 // src/coderunner/web/static/build/editor.js (`npm run build`). The page modules import
 // `createEditor` from that file; nothing here touches the network or storage.
-import { EditorState } from "@codemirror/state";
+import { EditorState, Prec } from "@codemirror/state";
 import {
   EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
   drawSelection, dropCursor, rectangularSelection, highlightSpecialChars,
@@ -18,7 +18,7 @@ import { python } from "@codemirror/lang-python";
 import { javascript } from "@codemirror/lang-javascript";
 import { java } from "@codemirror/lang-java";
 import {
-  autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap,
+  autocompletion, closeBrackets, closeBracketsKeymap, closeCompletion, completionKeymap,
 } from "@codemirror/autocomplete";
 import { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
 
@@ -60,6 +60,26 @@ const highlight = HighlightStyle.define([
   { tag: t.invalid, color: "var(--syn-invalid, #b91c1c)" },
 ]);
 
+// Esc then Tab leaves the editor, always: Esc closes the completion popup and turns on tab-focus
+// mode with no time limit (CodeMirror's own lasts 2 s, and an Esc that closes the popup does not
+// start it); the next key other than Tab, Shift or Esc, or leaving the editor, turns it off.
+const MODIFIERS = ["Shift", "Control", "Alt", "Meta"];
+const escapeThenTab = [
+  Prec.highest(keymap.of([{
+    key: "Escape",
+    run: (view) => { closeCompletion(view); view.setTabFocusMode(true); return true; },
+  }])),
+  EditorView.domEventHandlers({
+    keydown: (event, view) => {
+      if (event.key !== "Tab" && event.key !== "Escape" && !MODIFIERS.includes(event.key)) {
+        view.setTabFocusMode(false);
+      }
+      return false;
+    },
+    blur: (event, view) => { view.setTabFocusMode(false); return false; },
+  }),
+];
+
 // the learner's languages: their syntax mode (Python is the default)
 const MODES = { python, javascript, java };
 
@@ -82,6 +102,7 @@ export function createEditor(parent, options = {}) {
     if (update.docChanged && onChange) onChange(update.state.doc.toString());
   });
   const extensions = [
+    escapeThenTab,
     runKeys,
     lineNumbers(),
     highlightActiveLineGutter(),

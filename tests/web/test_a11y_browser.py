@@ -302,3 +302,43 @@ def test_on_a_phone_the_code_is_one_tap_away(
     focused = page.evaluate("document.activeElement.closest('#coding') !== null")
     assert focused
     ctx.close()
+
+
+def active(page: Page) -> str:
+    return str(page.evaluate("document.activeElement.id || document.activeElement.className"))
+
+
+def test_escape_then_tab_leaves_the_editor(
+    browser: Browser, server: Server, learner_state: Path
+) -> None:
+    ctx = context(browser, server, LAPTOP, storage_state=learner_state)
+    page = ctx.new_page()
+    page.goto("/levels/7-9/1?problem=say-it-back")
+    editor = page.locator(".cm-content")
+    for attempt in range(4):
+        set_code(page, "word = input()\n")
+        page.keyboard.press("Tab")  # Tab in the editor indents
+        expect(editor).to_be_focused()
+        if attempt % 2:  # with the completion popup open
+            page.keyboard.type("pri")
+            page.keyboard.press("Control+Space")
+            expect(page.locator(".cm-tooltip-autocomplete")).to_be_visible()
+        # a slow child (or a slow machine): Esc, a pause longer than CodeMirror's 2 s, then Tab
+        page.keyboard.press("Escape")
+        expect(page.locator(".cm-tooltip-autocomplete")).to_have_count(0)
+        page.wait_for_timeout(2_500)
+        page.keyboard.press("Tab")
+        expect(editor).not_to_be_focused()
+        assert page.evaluate("!document.activeElement.closest('.cm-editor')"), active(page)
+
+    # Shift+Tab goes back the other way, and after leaving, Tab indents again
+    editor.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+Tab")
+    expect(editor).not_to_be_focused()
+    editor.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("x")  # any other key: back to indenting
+    page.keyboard.press("Tab")
+    expect(editor).to_be_focused()
+    ctx.close()
