@@ -61,6 +61,12 @@ def result_write_budget(settings: Settings) -> float:
     return max(10.0, settings.job_stale_s)
 
 
+def _raise_failure(task: asyncio.Task[Any]) -> None:
+    """Raise what a finished helper task (a heartbeat) failed with, as awaiting it would."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        raise error
+
+
 @dataclass(frozen=True, slots=True)
 class Claim:
     job_id: str
@@ -360,8 +366,10 @@ class JobProcessor:
                 )
         finally:
             beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
+            # wait() never raises the beat's CancelledError, so a cancel aimed at this task
+            # (shutdown) is not swallowed while the beat winds down
+            await asyncio.wait([beat])
+            _raise_failure(beat)
         if outcome.status == "retry":
             metrics.SANDBOX_FAILURES.labels(claim.queue, "internal_error").inc()
             if claim.attempt < self.settings.job_max_attempts:
@@ -477,8 +485,8 @@ class JobProcessor:
         finally:
             if beat is not None:
                 beat.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await beat
+                await asyncio.wait([beat])  # as above: never swallows a cancel aimed at us
+                _raise_failure(beat)
 
     async def _record_progress(self, session: AsyncSession, work: Work, outcome: Outcome) -> None:
         if work.type != JobType.SUBMIT or work.problem_id is None:
