@@ -51,6 +51,12 @@ def test_another_policy_is_another_key(sandbox: Sandbox) -> None:
         other.close()
 
 
+def test_every_file_mounted_into_the_sandbox_is_in_the_key() -> None:
+    files = selftest_cache._policy_files()
+    for mounted in ("python_turtle.py", "guest/boot.py", "guest/trace.py", "languages.yaml"):
+        assert mounted in files
+
+
 def test_exec_runs_the_selftest_once_per_boot(
     sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -20,15 +20,16 @@ from .runner import Sandbox
 
 CACHE_PATH = Path("/run/coderunner/selftest")
 _PACKAGE = Path(__file__).resolve().parent
-_POLICY_FILES = (
-    "languages.yaml",
-    "guest/boot.py",
-    "guest/batch.py",
-    "guest/init.py",
-    "bwrap.py",
-    "guest/passwd",
-    "guest/group",
-)
+
+
+def _policy_files() -> list[str]:
+    """Every file of the sandbox package (its code, the files mounted into the sandbox, the
+    language registry): a hand-kept list missed a newly mounted module once."""
+    return sorted(
+        str(path.relative_to(_PACKAGE))
+        for path in _PACKAGE.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
 
 
 def policy_key(sandbox: Sandbox) -> str:
@@ -36,7 +37,7 @@ def policy_key(sandbox: Sandbox) -> str:
     with contextlib.suppress(OSError):
         digest.update(Path("/proc/sys/kernel/random/boot_id").read_bytes())
     digest.update(sandbox.seccomp_program)
-    for name in _POLICY_FILES:
+    for name in _policy_files():
         digest.update(name.encode() + b"\0" + (_PACKAGE / name).read_bytes())
     bwrap = os.stat(sandbox.config.bwrap)
     config = sandbox.config
