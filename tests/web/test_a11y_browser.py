@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Literal
 
@@ -13,8 +14,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
+from tests.support.serve import CODERUNNER
+
 from .browser import log_in_in_browser, set_code, sign_up_in_browser
-from .conftest import REPO, Server, make_teacher, unique_name
+from .conftest import ADMIN_PASSWORD, REPO, Server, make_teacher, unique_name
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +42,7 @@ TEACHER_PAGES = [
     "/teach/problems",
     "/teach/problems/new",
 ]
+ADMIN_PAGES = ["/teach/learners", "/admin"]
 
 
 def axe_source() -> str:
@@ -120,6 +124,27 @@ def teacher_state(
     return path, class_path
 
 
+@pytest.fixture(scope="module")
+def admin_state(browser: Browser, server: Server, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    username = unique_name("axeadmin")
+    done = subprocess.run(
+        [CODERUNNER, "create-admin", "--username", username, "--data-dir", str(server.data_dir)],
+        env={**server.env, "CODERUNNER_ADMIN_PASSWORD": ADMIN_PASSWORD},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    ctx = context(browser, server, LAPTOP)
+    page = ctx.new_page()
+    log_in_in_browser(page, username, ADMIN_PASSWORD)
+    path = tmp_path_factory.mktemp("axe") / "admin.json"
+    ctx.storage_state(path=path)
+    ctx.close()
+    return path
+
+
 SIZES = pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
 
 
@@ -166,6 +191,14 @@ def test_teacher_pages_pass_axe(
 ) -> None:
     state, class_path = teacher_state
     scan(browser, server, viewport, path.replace("{class}", class_path), state)
+
+
+@SIZES
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_admin_pages_pass_axe(
+    browser: Browser, server: Server, admin_state: Path, viewport: ViewportSize, path: str
+) -> None:
+    scan(browser, server, viewport, path, admin_state)
 
 
 def background(page: Page) -> str:
