@@ -64,6 +64,11 @@ def bare_argv(
     return [*argv, "--chdir", "/tmp", *command]
 
 
+def _bare(command: list[str]) -> list[str]:
+    """The interpreter on the learner's file, without our in-sandbox wrapper (boot.py)."""
+    return [arg for arg in command if not arg.startswith("/usr/lib/coderunner/")]
+
+
 def bare_runner(lang: Language, code: str) -> tuple[Callable[[], None], Callable[[], None]]:
     source_dir = tempfile.mkdtemp(prefix="bench-src-")
     Path(source_dir, lang.file_name).write_text(code)
@@ -74,7 +79,7 @@ def bare_runner(lang: Language, code: str) -> tuple[Callable[[], None], Callable
             if lang.compile is not None:
                 subprocess.run(bare_argv(lang, source_dir, build, lang.argv(lang.compile)),
                                check=True, stdout=subprocess.DEVNULL)  # fmt: skip
-            subprocess.run(bare_argv(lang, source_dir, build, lang.argv(lang.run)),
+            subprocess.run(bare_argv(lang, source_dir, build, _bare(lang.argv(lang.run))),
                            check=True, stdout=subprocess.DEVNULL)  # fmt: skip
         finally:
             if build is not None:
