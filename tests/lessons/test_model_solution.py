@@ -43,6 +43,8 @@ async def test_the_model_solution_opens_after_the_first_solve(
     assert after.json() == {
         "problemId": PROBLEM,
         "solution": 'name = input()\nprint("Hello, " + name + "!")\n',
+        # one language: the same solution, under its language
+        "solutions": {"python": 'name = input()\nprint("Hello, " + name + "!")\n'},
         "anotherWay": "You can also use an **f-string**.",
     }
     assert (await client.get(url, headers=teacher.headers)).status_code == 200
