@@ -115,6 +115,15 @@ class Settings(BaseSettings):
     web_api_timeout_s: float = Field(
         15.0, gt=0, le=300, validation_alias=_env("CODERUNNER_WEB_API_TIMEOUT_S")
     )
+    # seconds a request waits for a pooled database connection before its 503 + Retry-After:
+    # under the web's wait for the API, so the API answers first
+    db_pool_timeout_s: float = Field(
+        10.0, gt=0, le=300, validation_alias=_env("CODERUNNER_DB_POOL_TIMEOUT_S")
+    )
+    # seconds a SQLite writer waits for the write lock before its 503 + Retry-After
+    db_lock_timeout_s: float = Field(
+        5.0, gt=0, le=300, validation_alias=_env("CODERUNNER_DB_LOCK_TIMEOUT_S")
+    )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias=_env("CODERUNNER_TRUSTED_PROXIES")
     )

@@ -26,6 +26,11 @@ BURST = 200
             "max_user_pending_jobs": 1000,
             "submission_concurrency": 2,
             "submission_rate_limit": 0,
+            # 200 requests at once queue for 20 pooled connections first; on a loaded machine
+            # the last waits longer than the default 10 s and would be refused by the pool
+            # (503 database), which is not the admission control this test is about
+            "db_pool_timeout_s": 120,
+            "db_lock_timeout_s": 120,  # and on SQLite for its write lock, the same way
         }
     ],
 )

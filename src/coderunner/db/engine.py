@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +23,19 @@ from coderunner.db.sqlite_async import (
 )
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    # let SQLAlchemy, not the driver, emit BEGIN, so SAVEPOINTs work (SQLAlchemy's pysqlite recipe)
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_connect_listener(lock_timeout_s: float) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # let SQLAlchemy, not the driver, emit BEGIN, so SAVEPOINTs work (SQLAlchemy's recipe)
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # how long a writer waits for SQLite's write lock before "database is locked" (503)
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
 
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"
@@ -69,18 +74,30 @@ def writer(engine: AsyncEngine) -> AsyncEngine:
 def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
     """The async engine for `settings.database_url`; SQLite gets WAL, foreign keys and one trip to
     the driver's thread per statement (`sqlite_async`)."""
-    return create_engine_for_url(settings.database_url, **kwargs)
+    return create_engine_for_url(
+        settings.database_url,
+        pool_timeout_s=settings.db_pool_timeout_s,
+        lock_timeout_s=settings.db_lock_timeout_s,
+        **kwargs,
+    )
 
 
-# seconds a request waits for a pooled connection before its 503 + Retry-After: under the web
-# process's wait for the API (coderunner.web.config), so the API answers first
-POOL_TIMEOUT_S = 10
+# seconds a request waits for a pooled connection before its 503 + Retry-After, unless the
+# settings say otherwise (CODERUNNER_DB_POOL_TIMEOUT_S): under the web's wait for the API
+POOL_TIMEOUT_S = 10.0
+# seconds a SQLite writer waits for the write lock (CODERUNNER_DB_LOCK_TIMEOUT_S)
+LOCK_TIMEOUT_S = 5.0
 
 
-def create_engine_for_url(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine_for_url(
+    url: str,
+    pool_timeout_s: float = POOL_TIMEOUT_S,
+    lock_timeout_s: float = LOCK_TIMEOUT_S,
+    **kwargs: Any,
+) -> AsyncEngine:
     parsed = make_url(url)
     if "poolclass" not in kwargs and parsed.database != ":memory:":
-        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
+        kwargs.setdefault("pool_timeout", pool_timeout_s)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -91,7 +108,7 @@ def create_engine_for_url(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         if kwargs.get("pool_reset_on_return", "rollback") is None:
             reset_only_open_transactions(engine)
-        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(engine.sync_engine, "connect", _sqlite_connect_listener(lock_timeout_s))
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
