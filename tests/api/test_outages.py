@@ -22,7 +22,14 @@ from sqlalchemy.exc import OperationalError
 from coderunner.api.app import create_app
 from coderunner.execution import app as execution_app
 from coderunner.kernel.outage import outage_of
-from tests.support.app import PASSWORD, Account, make_settings, register, truncate_all
+from tests.support.app import (
+    PASSWORD,
+    Account,
+    empty_database,
+    make_settings,
+    register,
+    truncate_all,
+)
 from tests.support.ports import dead_port
 
 
@@ -48,6 +55,7 @@ async def test_authentication_works_while_redis_is_down(
     settings = make_settings(
         database_url, tmp_path / "data", redis_url=dead_redis_url, ready_before_listen=False
     )
+    await empty_database(settings.database_url)
     app = create_app(settings)
     # generous windows: on a loaded 2-core machine start-up and shutdown can take many seconds
     async with LifespanManager(app, startup_timeout=120, shutdown_timeout=120):
@@ -175,6 +183,7 @@ async def test_api_listens_at_once_and_reports_starting(
 
     monkeypatch.setattr(execution_app, "_self_test", slow_self_test)
     settings = make_settings(database_url, tmp_path / "data", ready_before_listen=False)
+    await empty_database(settings.database_url)
     app = create_app(settings)
     async with LifespanManager(app, startup_timeout=120, shutdown_timeout=120):
         await truncate_all(app)

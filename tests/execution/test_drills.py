@@ -28,7 +28,7 @@ from fastapi import FastAPI
 
 from coderunner.api.app import create_app
 from coderunner.db.migrate import upgrade_url
-from tests.support.app import make_settings, register, truncate_all
+from tests.support.app import empty_database, make_settings, register, truncate_all
 from tests.support.ports import free_port
 from tests.support.redis_server import start_redis, stop_redis
 
@@ -216,6 +216,7 @@ async def test_drill_redis_down(sqlite_url: str, tmp_path: Path) -> None:
             job_heartbeat_s=0.5,
             job_stale_s=3,
         )
+        await empty_database(settings.database_url)
         app = create_app(settings)
         async with LifespanManager(app, startup_timeout=120, shutdown_timeout=60):
             await truncate_all(app)

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from coderunner.api.app import create_app
 from coderunner.execution.worker import fair_share
-from tests.support.app import make_settings, register, truncate_all
+from tests.support.app import empty_database, make_settings, register, truncate_all
 from tests.support.env import REDIS_URL
 
 from .conftest import wait_job
@@ -80,6 +80,7 @@ async def test_fair_share_holds_scaled_out(database_url: str, tmp_path: Path) ->
         "job_stale_s": 3,
     }
     settings = make_settings(database_url, tmp_path / "data", **common)
+    await empty_database(settings.database_url)
     app: FastAPI = create_app(settings)
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60):
         await truncate_all(app)

@@ -13,13 +13,14 @@ from coderunner.api.app import create_app
 from coderunner.config import Settings
 from coderunner.db.engine import create_engine, create_sessionmaker
 from coderunner.execution.models import ExecutionJob
-from tests.support.app import register, truncate_all
+from tests.support.app import empty_database, register, truncate_all
 
 from .conftest import wait_job
 
 
 @pytest.mark.timeout(90)
 async def test_shutdown_releases_running_jobs_and_restart_runs_them(settings: Settings) -> None:
+    await empty_database(settings.database_url)
     first = create_app(settings)
     async with LifespanManager(first, startup_timeout=60, shutdown_timeout=60):
         await truncate_all(first)

@@ -20,7 +20,12 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import text, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from coderunner.api.app import create_app
 from coderunner.auth.models import Role, User
@@ -95,15 +100,31 @@ def sessions(app: FastAPI) -> async_sessionmaker[AsyncSession]:
     return factory
 
 
-async def truncate_all(app: FastAPI) -> None:
+async def _empty(engine: AsyncEngine) -> None:
     tables = [t.name for t in reversed(metadata.sorted_tables)]
-    async with app.state.engine.begin() as conn:
+    async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t}"' for t in tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
                 await conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+async def empty_database(url: str) -> None:
+    """Empty every table *before* an app starts: a previous test's queued jobs would otherwise be
+    re-sent at start-up and graded by the new app's worker while its tables are truncated (on
+    PostgreSQL the grading transaction and the TRUNCATE then deadlock)."""
+    engine = create_async_engine(url)
+    try:
+        await _empty(engine)
+    finally:
+        await engine.dispose()
+
+
+async def truncate_all(app: FastAPI) -> None:
+    """Empty every table of a started app (what its start-up wrote too)."""
+    await _empty(app.state.engine)
 
 
 # `?wait=true` answers with the finished job only within the pipeline's window (10 s); on a loaded
@@ -113,6 +134,7 @@ WAIT_TRUE_S = 120.0
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    await empty_database(settings.database_url)
     application = create_app(settings)
     # generous windows: on a loaded 2-core machine start-up and shutdown can take many seconds
     async with LifespanManager(application, startup_timeout=120, shutdown_timeout=120):
@@ -129,6 +151,7 @@ async def running_app(
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """An app of a test's own settings, started (lifespan, generous windows) on empty tables, with
     an HTTP client that calls it from `client` (address, port)."""
+    await empty_database(settings.database_url)
     application = create_app(settings)
     async with LifespanManager(application, startup_timeout=120, shutdown_timeout=120):
         await truncate_all(application)
