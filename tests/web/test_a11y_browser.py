@@ -41,6 +41,7 @@ TEACHER_PAGES = [
     "{class}",
     "/teach/problems",
     "/teach/problems/new",
+    "/teach/problems/say-it-back/edit",
 ]
 ADMIN_PAGES = ["/teach/learners", "/admin"]
 
@@ -70,7 +71,7 @@ def violations(page: Page) -> list[str]:
 
 def context(
     browser: Browser,
-    server: Server,
+    server: Server | str,
     viewport: ViewportSize,
     *,
     color_scheme: Literal["light", "dark"] = "light",
@@ -78,7 +79,7 @@ def context(
     device_scale_factor: float | None = None,
 ) -> BrowserContext:
     ctx = browser.new_context(
-        base_url=server.web_url,
+        base_url=server if isinstance(server, str) else server.web_url,
         viewport=viewport,
         reduced_motion="reduce",
         bypass_csp=True,  # axe is injected as an inline script
