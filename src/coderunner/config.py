@@ -182,6 +182,11 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(3, ge=1, validation_alias=_env("CODERUNNER_JOB_MAX_ATTEMPTS"))
     max_code_bytes: int = Field(65536, ge=1, validation_alias=_env("CODERUNNER_MAX_CODE_BYTES"))
     max_stdin_bytes: int = Field(65536, ge=0, validation_alias=_env("CODERUNNER_MAX_STDIN_BYTES"))
+    # saves of drafts per user and minute (0: no limit beyond the default one); the problem page
+    # saves 1.5 s after typing stops, at most every 5 s per tab
+    draft_saves_per_minute: int = Field(
+        60, ge=0, le=10_000, validation_alias=_env("CODERUNNER_DRAFT_SAVES_PER_MINUTE")
+    )
     # seconds of a heartbeat gap counted as active time at most (learning sessions)
     session_heartbeat_cap_s: int = Field(
         120, ge=1, validation_alias=_env("CODERUNNER_SESSION_HEARTBEAT_CAP_S")

@@ -66,6 +66,25 @@ async def _time(client: httpx.AsyncClient, headers: dict[str, str], pid: str) ->
     return await client.post("/sessions", json=body, headers=headers)
 
 
+async def _draft_read(
+    client: httpx.AsyncClient, headers: dict[str, str], pid: str
+) -> httpx.Response:
+    return await client.get(f"/drafts/{pid}", headers=headers)
+
+
+async def _draft_save(
+    client: httpx.AsyncClient, headers: dict[str, str], pid: str
+) -> httpx.Response:
+    body = {"code": SOLUTION, "baseVersion": 0}
+    return await client.put(f"/drafts/{pid}/python", json=body, headers=headers)
+
+
+async def _draft_reset(
+    client: httpx.AsyncClient, headers: dict[str, str], pid: str
+) -> httpx.Response:
+    return await client.delete(f"/drafts/{pid}/python", headers=headers)
+
+
 ROUTES: dict[str, tuple[Call, int, bool]] = {
     # name: (call, success status, needs a login)
     "list": (_list, 200, False),
@@ -74,6 +93,9 @@ ROUTES: dict[str, tuple[Call, int, bool]] = {
     "submit": (_submit, 202, True),
     "hint": (_hint, 200, True),
     "time": (_time, 201, True),
+    "draft-read": (_draft_read, 200, True),
+    "draft-save": (_draft_save, 200, True),
+    "draft-reset": (_draft_reset, 200, True),
 }
 
 ROLES = ("anonymous", "learner", "unlocked-learner", "teacher", "admin")

@@ -28,6 +28,7 @@ from coderunner.classes.router import challenges_router
 from coderunner.classes.router import router as classes_router
 from coderunner.config import Settings
 from coderunner.db.engine import create_engine, create_sessionmaker, writer
+from coderunner.drafts.router import router as drafts_router
 from coderunner.judge0.router import router as judge0_router
 from coderunner.kernel.ratelimit import build_limiter
 from coderunner.learning.router import router as learning_router
@@ -47,6 +48,7 @@ ROUTERS = (
     levels_router,
     problems_router,
     sessions_router,
+    drafts_router,
     progress_router,
     cheatsheets_router,
     learning_router,

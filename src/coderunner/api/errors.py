@@ -42,7 +42,7 @@ _HTTP_CODES = {
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return error_response(exc.status_code, exc.code, exc.message, exc.headers)
+    return error_response(exc.status_code, exc.code, exc.message, exc.headers, **exc.extra)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -7,6 +7,7 @@ from coderunner.cheatsheets import models as cheatsheet_models
 from coderunner.classes import models as class_models
 from coderunner.db import heartbeat as heartbeat_models  # noqa: F401
 from coderunner.db.base import Base
+from coderunner.drafts import models as draft_models  # noqa: F401
 from coderunner.execution import models as execution_models  # noqa: F401
 from coderunner.judge0 import models as judge0_models  # noqa: F401
 from coderunner.learning import models as learning_models  # noqa: F401

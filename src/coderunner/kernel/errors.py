@@ -25,9 +25,12 @@ class AppError(Exception):
         code: str | None = None,
         status_code: int | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        # more fields of the error body, beside code and message (e.g. a 412's current state)
+        self.extra = extra or {}
         if code is not None:
             self.code = code
         if status_code is not None:
@@ -57,6 +60,11 @@ class Forbidden(AppError):
 class Conflict(AppError):
     status_code = 409
     code = "CONFLICT"
+
+
+class PreconditionFailed(AppError):
+    status_code = 412
+    code = "PRECONDITION_FAILED"
 
 
 class PayloadTooLarge(AppError):

@@ -1,0 +1,1 @@
+"""Drafts: a learner's unfinished code per problem and language, kept on the server."""
