@@ -1,22 +1,30 @@
 """Pipeline benchmark: the whole execution path over HTTP against bare sandboxed Python.
 
     .venv/bin/python -m bench.pipeline [--rounds R] [--runs N] [--seconds S] [--submissions M]
-                                       [--scaled] [--url URL] [--json]
+                                       [--client both|inside|outside] [--scaled] [--url URL]
+                                       [--json]
 
 Without --url it starts the product itself on free ports with a fresh data dir:
   embedded  `coderunner serve` (API + in-process workers, SQLite, in-process queue)
   --scaled  `coderunner api` + one `coderunner worker` process, PostgreSQL + Redis
 with the throttles lifted (RATE_LIMIT_MAX_REQUESTS=1000000, EXECUTION_RATE_LIMIT=0,
-SUBMISSION_RATE_LIMIT=0): it measures the machine, not the rate limits. Then R rounds (default
+SUBMISSION_RATE_LIMIT=0) and every submission graded (CODERUNNER_RESUBMIT_WINDOW_S=0): it
+measures the machine, not the rate limits nor the reuse of a result. Then R rounds (default
 3), each of them, in this order:
-  bare        `bwrap ... python3 -I -S -c pass` (bench/sandbox.py's BARE): N one at a time, and
-              N two at once (runs/s)
+  bare inside   `bwrap ... python3 -I -S -c pass` (bench/sandbox.py's BARE) from this process
+                (a subreaper that scans /proc for bwrap's init): N one at a time, and N two at
+                once (runs/s)
+  bare outside  `bwrap ... python3 -I -S -c print(1)` from a small separate process
+                (bench/outside.py under `python -I -S`): N one at a time, N two at once
   run c=1     POST /execution/run?wait=true {"code": "print(1)"}, N one at a time
   run c=8     the same from 8 learners in a loop: the runs that finish in an S-second window
-              (default 10) opened after a 1 s warm-up: sustained runs/s and latency
+              (default 10) opened after a 1 s warm-up: sustained runs/s and latency; and the
+              server processes' own CPU time (not their children's) per job over the whole loop
   submit      POST /execution/submit?wait=true on a 10-test problem (created through the API), M
-and prints each round's ratios against that round's bare figures, then the medians over rounds
-(medians, p95, runs/s, ratios). With --url, pass an admin's credentials
+each HTTP series by two clients (--client): `inside`, this process's httpx with keep-alive
+connections, and `outside`, bench/outside.py: http.client in a small separate process, a new
+connection per request. Each round's ratios are every client's figures against both of that
+round's bare baselines; then the medians over rounds. With --url, pass an admin's credentials
 (--admin-user/--admin-password) to create the 10-test problem, else that part is skipped.
 """
 
@@ -32,9 +40,10 @@ import secrets
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,7 +55,9 @@ from tests.support.ports import free_port
 from tests.support.serve import CODERUNNER, Processes
 
 HERE = Path(__file__).resolve().parent
+OUTSIDE = HERE / "outside.py"
 PASSWORD = "bench-password-12345"
+CLIENTS = ("inside", "outside")
 
 
 def _sandbox_bench() -> Any:
@@ -75,8 +86,8 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 
 @contextmanager
-def start_server(scaled: bool) -> Iterator[tuple[str, str]]:
-    """Start the product; yields (api url, description)."""
+def start_server(scaled: bool) -> Iterator[tuple[str, str, dict[str, int]]]:
+    """Start the product; yields (api url, description, its processes' ids by name)."""
     tmp = Path(tempfile.mkdtemp(prefix="coderunner-bench-"))
     api_port, web_port = free_port(), free_port()
     env = {
@@ -85,6 +96,7 @@ def start_server(scaled: bool) -> Iterator[tuple[str, str]]:
         "RATE_LIMIT_MAX_REQUESTS": "1000000",
         "EXECUTION_RATE_LIMIT": "0",
         "SUBMISSION_RATE_LIMIT": "0",
+        "CODERUNNER_RESUBMIT_WINDOW_S": "0",  # every submission graded, none reused
         "LOG_LEVEL": "warning",
         "CODERUNNER_ADMIN_PASSWORD": PASSWORD,
     }
@@ -116,7 +128,8 @@ def start_server(scaled: bool) -> Iterator[tuple[str, str]]:
             description = "embedded: coderunner serve (SQLite, in-process queue and workers)"
         url = f"http://127.0.0.1:{api_port}"
         servers.wait_until_answers(f"{url}/health")
-        yield url, description
+        pids = {Path(log).stem: process.pid for process, log in servers.started}
+        yield url, description, pids
 
 
 # HTTP measurements ---------------------------------------------------------------------------
@@ -147,6 +160,10 @@ async def timed_post(
             continue
         break
     elapsed = (time.perf_counter() - started) * 1000
+    if response.headers.get("X-Result-Reused"):
+        raise RuntimeError(
+            f"{path}: an earlier result was reused; set CODERUNNER_RESUBMIT_WINDOW_S=0"
+        )
     job = response.json()
     if response.status_code != 200 or job.get("status") != "completed":
         raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
@@ -158,9 +175,9 @@ async def timed_post(
 
 
 async def create_problem(client: httpx.AsyncClient, admin: dict[str, str]) -> str:
+    """A 10-test problem in level 1, open to every learner (a level of its own would be locked
+    behind the curriculum's levels)."""
     problem_id = f"bench-double-{secrets.token_hex(3)}"
-    level = {"ageGroup": "10-12", "number": 99, "title": "Bench", "concepts": ["bench"]}
-    await client.post("/levels", json=level, headers=admin)
     tests = [
         {"name": f"t{i}", "input": str(i), "expectedOutput": str(2 * i), "hidden": i >= 5}
         for i in range(10)
@@ -169,8 +186,8 @@ async def create_problem(client: httpx.AsyncClient, admin: dict[str, str]) -> st
         "id": problem_id,
         "title": "Double it",
         "ageGroup": "10-12",
-        "levelNumber": 99,
-        "order": 1,
+        "levelNumber": 1,
+        "order": 99999,
         "statement": "Print twice the number.",
         "xp": 1,
         "tests": tests,
@@ -182,7 +199,8 @@ async def create_problem(client: httpx.AsyncClient, admin: dict[str, str]) -> st
 
 
 class Learners:
-    """The benchmark's HTTP side: 8 learners, and the 10-test problem when an admin is given."""
+    """The inside client: 8 learners on this process's httpx (keep-alive connections), and the
+    10-test problem when an admin is given."""
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
@@ -198,23 +216,31 @@ class Learners:
             self.problem_id = await create_problem(self.client, await login(self.client, *admin))
             await timed_post(self.client, SUBMIT, self.submit_body(), self.headers[1])
 
+    @property
+    def tokens(self) -> list[str]:
+        return [h["Authorization"].removeprefix("Bearer ") for h in self.headers]
+
     def submit_body(self) -> dict[str, Any]:
         return {"problemId": self.problem_id, "code": "print(int(input()) * 2)"}
 
     async def sequential(self, runs: int) -> list[float]:
         return [await timed_post(self.client, RUN, RUN_BODY, self.headers[0]) for _ in range(runs)]
 
-    async def sustained(self, seconds: float, warmup_s: float = 1.0) -> dict[str, Any]:
-        """8 learners in a loop: the runs that finish inside a `seconds` window, which opens
-        once all 8 are busy (after a warm-up) and closes while they still are."""
+    async def sustained(self, seconds: float, warmup_s: float = 1.0) -> tuple[list[float], int]:
+        """8 learners in a loop: the latencies of the runs that finish inside a `seconds`
+        window, which opens once all 8 are busy (after a warm-up) and closes while they still
+        are; and how many runs finished in all."""
         loop = asyncio.get_running_loop()
         window: list[float] = []
         opened = closed = 0.0
         stop = False
+        sent = 0
 
         async def learner(headers: dict[str, str]) -> None:
+            nonlocal sent
             while not stop:
                 elapsed = await timed_post(self.client, RUN, RUN_BODY, headers)
+                sent += 1
                 if opened <= loop.time() < closed:
                     window.append(elapsed)
 
@@ -225,7 +251,7 @@ class Learners:
         await asyncio.sleep(seconds)
         stop = True
         await asyncio.gather(*tasks)
-        return {**summary(window), "runsPerS": round(len(window) / seconds, 2)}
+        return window, sent
 
     async def submissions(self, count: int) -> list[float]:
         return [
@@ -234,19 +260,83 @@ class Learners:
         ]
 
 
+def outside(*args: str) -> dict[str, Any]:
+    """Run bench/outside.py in a small process of its own (standard library only)."""
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", str(OUTSIDE), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench/outside.py {args[0]} failed:\n{done.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout)
+    return figures
+
+
+class OutsideLearners:
+    """The outside client: the same learners and requests through bench/outside.py (a plain
+    http.client in a small separate process, a new connection per request)."""
+
+    def __init__(self, url: str, learners: Learners) -> None:
+        self.url = url
+        self.learners = learners
+
+    def _post(self, path: str, body: dict[str, Any], tokens: Sequence[str], *more: str) -> Any:
+        args = ["http", "--url", self.url, "--path", path, "--body-json", json.dumps(body)]
+        for token in tokens:
+            args += ["--token", token]
+        return asyncio.to_thread(outside, *args, *more)
+
+    async def sequential(self, runs: int) -> list[float]:
+        tokens = self.learners.tokens[:1]
+        figures = await self._post(RUN, RUN_BODY, tokens, "--runs", str(runs))
+        samples: list[float] = figures["samples"]
+        return samples
+
+    async def sustained(self, seconds: float, warmup_s: float = 1.0) -> tuple[list[float], int]:
+        more = ("--seconds", str(seconds), "--warmup", str(warmup_s))
+        figures = await self._post(RUN, RUN_BODY, self.learners.tokens, *more)
+        return figures["samples"], figures["sent"]
+
+    async def submissions(self, count: int) -> list[float]:
+        body = self.learners.submit_body()
+        tokens = self.learners.tokens[1:2]
+        figures = await self._post(SUBMIT, body, tokens, "--runs", str(count))
+        samples: list[float] = figures["samples"]
+        return samples
+
+
 RUN = "/execution/run?wait=true"
 SUBMIT = "/execution/submit?wait=true"
 RUN_BODY = {"code": "print(1)"}
 
 
+def own_cpu_ms(pid: int) -> float:
+    """A process's own CPU time, all its threads (not its children's: the sandbox's launcher
+    and the runs are those)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 async def measure_round(
-    learners: Learners, runs: int, seconds: float, submissions: int
+    learners: Learners | OutsideLearners,
+    runs: int,
+    seconds: float,
+    submissions: int,
+    pids: dict[str, int],
+    with_submit: bool,
 ) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "runC1": summary(await learners.sequential(runs)),
-        "runC8": await learners.sustained(seconds),
-    }
-    if learners.problem_id is not None:
+    result: dict[str, Any] = {"runC1": summary(await learners.sequential(runs))}
+    before = {name: own_cpu_ms(pid) for name, pid in pids.items()}
+    window, sent = await learners.sustained(seconds)
+    after = {name: own_cpu_ms(pid) for name, pid in pids.items()}
+    result["runC8"] = {**summary(window), "runsPerS": round(len(window) / seconds, 2)}
+    if pids:  # the server's own CPU per job, each of its processes
+        result["serverCpuMsPerJob"] = {
+            name: round((after[name] - before[name]) / sent, 2) for name in pids
+        }
+    if with_submit:
         result["submit10"] = summary(await learners.submissions(submissions))
     return result
 
@@ -261,6 +351,15 @@ def measure_bare(runs: int) -> dict[str, Any]:
     return {**summary(seq), "runsPerS": round(tput, 2)}
 
 
+def measure_bare_outside(runs: int) -> dict[str, Any]:
+    argv = [*_sandbox_bench().BARE[:-1], "print(1)"]
+    figures = outside("bare", "--argv-json", json.dumps(argv), "--runs", str(runs))
+    return {**summary(figures["samples"]), "runsPerS": round(figures["runsPerS"], 2)}
+
+
+BASELINES = {"inside": "bareInside", "outside": "bareOutside"}
+
+
 def ratios_of(bare: dict[str, Any], http: dict[str, Any]) -> dict[str, float]:
     ratios = {
         "throughputVsBare": round(http["runC8"]["runsPerS"] / bare["runsPerS"], 2),
@@ -271,29 +370,98 @@ def ratios_of(bare: dict[str, Any], http: dict[str, Any]) -> dict[str, float]:
     return ratios
 
 
+def medians(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Field by field, the median over rounds (nested dicts alike)."""
+    first = rows[0]
+    out: dict[str, Any] = {}
+    for field, value in first.items():
+        if isinstance(value, dict):
+            out[field] = medians([row[field] for row in rows])
+        else:
+            out[field] = round(statistics.median(row[field] for row in rows), 2)
+    return out
+
+
 async def run_rounds(
-    url: str, description: str, admin: tuple[str, str] | None, args: argparse.Namespace
+    url: str,
+    description: str,
+    admin: tuple[str, str] | None,
+    pids: dict[str, int],
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
     """Bare and HTTP series alternate, `args.rounds` times; each round's ratios use the bare
     figures measured just before it, and the reported figures are the medians over rounds
     (the machine's speed drifts from one minute to the next)."""
     limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+    clients = CLIENTS if args.client == "both" else (args.client,)
     rounds: list[dict[str, Any]] = []
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
         learners = Learners(client)
         await learners.setup(admin)
+        by_client: dict[str, Learners | OutsideLearners] = {
+            "inside": learners,
+            "outside": OutsideLearners(url, learners),
+        }
+        with_submit = learners.problem_id is not None
         for _ in range(args.rounds):
-            bare = await asyncio.to_thread(measure_bare, args.runs)
-            http = await measure_round(learners, args.runs, args.seconds, args.submissions)
-            rounds.append({"bare": bare, **http, "ratios": ratios_of(bare, http)})
-    figures: dict[str, Any] = {"mode": description, "rounds": rounds}
-    for key in ("bare", "runC1", "runC8", "submit10", "ratios"):
-        if key in rounds[0]:
-            figures[key] = {
-                field: round(statistics.median(r[key][field] for r in rounds), 2)
-                for field in rounds[0][key]
+            row: dict[str, Any] = {
+                "bareInside": await asyncio.to_thread(measure_bare, args.runs),
+                "bareOutside": await asyncio.to_thread(measure_bare_outside, args.runs),
             }
-    return figures
+            for name in clients:
+                row[name] = await measure_round(
+                    by_client[name], args.runs, args.seconds, args.submissions, pids, with_submit
+                )
+            row["ratios"] = {
+                f"{name}Client/{baseline}": ratios_of(row[baseline], row[name])
+                for name in clients
+                for baseline in BASELINES.values()
+            }
+            rounds.append(row)
+    return {"mode": description, "load": os.getloadavg(), "rounds": rounds, **medians(rounds)}
+
+
+def show(figures: dict[str, Any]) -> None:
+    print(figures["mode"])
+    print("  load average at the end: " + " ".join(f"{x:.2f}" for x in figures["load"]))
+    for number, row in enumerate(figures["rounds"], 1):
+        for pair, ratios in row["ratios"].items():
+            print(f"  round {number} {pair}: " + ", ".join(f"{k} {v}" for k, v in ratios.items()))
+    print("  medians over the rounds:")
+    for key, label in (
+        ("bareInside", "bare, inside (this process, subreaper), python3 -I -S -c pass"),
+        ("bareOutside", "bare, outside (a small process), python3 -I -S -c print(1)"),
+    ):
+        bare = figures[key]
+        print(
+            f"  {label}: median {bare['medianMs']} ms, p95 {bare['p95Ms']} ms, "
+            f"{bare['runsPerS']} runs/s (2 at once)"
+        )
+    for name in CLIENTS:
+        if name not in figures:
+            continue
+        http = figures[name]
+        print(f"  {name} client:")
+        for key, label in (("runC1", "run print(1), c=1"), ("runC8", "run print(1), c=8")):
+            row = http[key]
+            extra = f", {row['runsPerS']} runs/s" if "runsPerS" in row else ""
+            print(f"    {label}: median {row['medianMs']} ms, p95 {row['p95Ms']} ms{extra}")
+        if "serverCpuMsPerJob" in http:
+            cpu = ", ".join(f"{k} {v} ms" for k, v in http["serverCpuMsPerJob"].items())
+            print(f"    server CPU per job at c=8 (own, not the runs'): {cpu}")
+        if "submit10" in http:
+            row = http["submit10"]
+            print(f"    submit, 10 tests: median {row['medianMs']} ms, p95 {row['p95Ms']} ms")
+    for pair, ratios in figures["ratios"].items():
+        print(
+            f"  {pair}: throughput {ratios['throughputVsBare']}x bare (target >= 0.7), "
+            f"run p50 {ratios['runP50VsBare']}x bare (target <= 1.5)"
+            + (
+                f", 10-test submit p50 {ratios['submit10P50VsBare']}x bare (target <= 4)"
+                if "submit10P50VsBare" in ratios
+                else ""
+            )
+        )
 
 
 def main() -> int:
@@ -302,6 +470,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="the c=8 window per round")
     parser.add_argument("--submissions", type=int, default=15, help="submissions per round")
     parser.add_argument("--rounds", type=int, default=3, help="bare/HTTP rounds, alternating")
+    parser.add_argument("--client", choices=("both", *CLIENTS), default="both")
     parser.add_argument("--scaled", action="store_true", help="PostgreSQL + Redis + a worker")
     parser.add_argument("--url", help="benchmark this running API instead of starting one")
     parser.add_argument("--admin-user", default=os.environ.get("BENCH_ADMIN_USER"))
@@ -309,44 +478,21 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    def bench(url: str, description: str, admin: tuple[str, str] | None) -> dict[str, Any]:
-        return asyncio.run(run_rounds(url, description, admin, args))
+    def bench(
+        url: str, description: str, admin: tuple[str, str] | None, pids: dict[str, int]
+    ) -> dict[str, Any]:
+        return asyncio.run(run_rounds(url, description, admin, pids, args))
 
     if args.url:
         admin = (args.admin_user, args.admin_password) if args.admin_user else None
-        figures = bench(args.url.rstrip("/"), f"running server at {args.url}", admin)
+        figures = bench(args.url.rstrip("/"), f"running server at {args.url}", admin, {})
     else:
-        with start_server(args.scaled) as (url, description):
-            figures = bench(url, description, ("benchadmin", PASSWORD))
+        with start_server(args.scaled) as (url, description, pids):
+            figures = bench(url, description, ("benchadmin", PASSWORD), pids)
     if args.json:
         print(json.dumps(figures, indent=2))
-        return 0
-    print(figures["mode"])
-    for number, row in enumerate(figures["rounds"], 1):
-        print(f"  round {number}: " + ", ".join(f"{k} {v}" for k, v in row["ratios"].items()))
-    print("  medians over the rounds:")
-    bare = figures["bare"]
-    print(
-        f"  bare bwrap python3 -I -S -c pass: median {bare['medianMs']} ms, "
-        f"p95 {bare['p95Ms']} ms, {bare['runsPerS']} runs/s (2 at once)"
-    )
-    for key, label in (("runC1", "run print(1), c=1"), ("runC8", "run print(1), c=8")):
-        row = figures[key]
-        extra = f", {row['runsPerS']} runs/s" if "runsPerS" in row else ""
-        print(f"  {label}: median {row['medianMs']} ms, p95 {row['p95Ms']} ms{extra}")
-    if "submit10" in figures:
-        row = figures["submit10"]
-        print(f"  submit, 10 tests: median {row['medianMs']} ms, p95 {row['p95Ms']} ms")
-    ratios = figures["ratios"]
-    print(
-        f"  ratios: throughput {ratios['throughputVsBare']}x bare (target >= 0.6), "
-        f"run p50 {ratios['runP50VsBare']}x bare (target <= 3)"
-        + (
-            f", 10-test submit p50 {ratios['submit10P50VsBare']}x bare (target <= 6)"
-            if "submit10P50VsBare" in ratios
-            else ""
-        )
-    )
+    else:
+        show(figures)
     return 0
 
 
