@@ -54,7 +54,13 @@ class RunGroup(Protocol):
     def usage(self) -> Usage: ...
 
     def reset_peak(self) -> None:
-        """Start peak-memory accounting afresh (between the runs of a batch), where possible."""
+        """Start peak-memory accounting afresh (between the runs of a batch, at a pooled
+        sandbox's hand-out), where possible: later `usage()` readings count from here."""
+        ...
+
+    def set_cpu_weight(self, weight: int) -> None:
+        """This group's share of the CPU against the other runs (cgroup v2 scale, 100 = as
+        much as any run): a pooled sandbox starts at a low weight, and gets 100 at hand-out."""
         ...
 
     def kill_all(self) -> None: ...
@@ -211,6 +217,9 @@ class _V1Group:
     def reset_peak(self) -> None:
         _write(self.paths["memory"] / "memory.max_usage_in_bytes", "0")
 
+    def set_cpu_weight(self, weight: int) -> None:
+        _write(self.paths["cpu"] / "cpu.shares", str(_v1_shares(weight)))
+
     def kill_all(self) -> None:
         _kill_pids(list(dict.fromkeys(self.paths.values())))
 
@@ -284,6 +293,9 @@ class _V2Group:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fds: list[int] = []
+        # memory.peak opened once reset: since Linux 6.12 a write resets the peak only for
+        # reads through the same descriptor
+        self._peak_fd: int | None = None
 
     def procs_fds(self) -> list[int]:
         if not self._fds:
@@ -304,8 +316,7 @@ class _V2Group:
         events = dict(
             line.split(" ", 1) for line in _read(self.path / "memory.events").splitlines()
         )
-        peak_file = self.path / "memory.peak"
-        peak = int(_read(peak_file)) if peak_file.exists() else 0
+        peak = self._peak()
         pids_events = dict(
             line.split(" ", 1) for line in _read(self.path / "pids.events").splitlines()
         )
@@ -317,10 +328,26 @@ class _V2Group:
             oom_kills=int(events.get("oom_kill", "0")),
         )
 
+    def _peak(self) -> int:
+        if self._peak_fd is not None:
+            return int(os.pread(self._peak_fd, 64, 0))
+        peak_file = self.path / "memory.peak"
+        return int(_read(peak_file)) if peak_file.exists() else 0
+
     def reset_peak(self) -> None:
-        peak = self.path / "memory.peak"
-        with contextlib.suppress(OSError):  # writable since Linux 6.12; else a batch-wide peak
-            _write(peak, "0")
+        if self._peak_fd is None:
+            try:
+                self._peak_fd = os.open(self.path / "memory.peak", os.O_RDWR | os.O_CLOEXEC)
+            except OSError:  # writable since Linux 6.12; else the peak since the group began
+                return
+        try:
+            os.write(self._peak_fd, b"reset")
+        except OSError:
+            os.close(self._peak_fd)
+            self._peak_fd = None
+
+    def set_cpu_weight(self, weight: int) -> None:
+        _write(self.path / "cpu.weight", str(weight))
 
     def kill_all(self) -> None:
         kill_file = self.path / "cgroup.kill"
@@ -333,6 +360,9 @@ class _V2Group:
         for fd in self._fds:
             os.close(fd)
         self._fds = []
+        if self._peak_fd is not None:
+            os.close(self._peak_fd)
+            self._peak_fd = None
         self.kill_all()
         _rmdir(self.path)
 
