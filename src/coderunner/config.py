@@ -145,6 +145,14 @@ class Settings(BaseSettings):
         16, ge=1, le=1024, validation_alias=_env("CODERUNNER_SANDBOX_UID_SLOTS")
     )
     sandbox_bwrap: str = Field("", validation_alias=_env("CODERUNNER_BWRAP"))
+    # pre-warmed sandboxes for single Python runs (ADR 0014), 0 = none; a waiting one older
+    # than the max idle age is destroyed, never used
+    sandbox_pool_size: int = Field(
+        0, ge=0, le=64, validation_alias=_env("CODERUNNER_SANDBOX_POOL_SIZE")
+    )
+    sandbox_pool_max_idle_s: float = Field(
+        300.0, gt=0, le=86400, validation_alias=_env("CODERUNNER_SANDBOX_POOL_MAX_IDLE_S")
+    )
     # CPU per run (cores; the cgroup quota) and what all runs together weigh against the host's
     # other processes (cgroup v2 scale, 100 = an ordinary group): with the time limit judged on
     # CPU time, a high weight keeps verdicts the same on a busy host

@@ -53,8 +53,13 @@ def test_selftest_refuses_with_the_reason(sandbox: Sandbox) -> None:
 class _Built:
     """Stands in for a built sandbox: counts its launcher being closed."""
 
+    pool = None
+
     def __init__(self) -> None:
         self.closed = 0
+
+    def start_pool(self) -> None:
+        pass  # pool size 0
 
     def close(self) -> None:
         self.closed += 1

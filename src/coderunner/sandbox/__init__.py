@@ -8,6 +8,7 @@ once and runs the start-up self-test; when isolation or limits don't work on thi
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import threading
@@ -20,7 +21,7 @@ from .languages import Language, UnknownLanguageError, get_language, registry
 from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
 from .result import RunResult, Verdict
 from .runner import Sandbox, SandboxConfig, SandboxUnavailableError
-from .selftest import SelfTestReport, run_selftest
+from .selftest import SelfTestReport, pool_selftest, run_selftest
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -47,6 +48,7 @@ __all__ = [
     "sweep_stale_cgroups",
 ]
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _instance: Sandbox | None = None
 _report: SelfTestReport | None = None
@@ -121,9 +123,23 @@ def get_sandbox(config: SandboxConfig | None = None, *, reuse_selftest: bool = F
         _instance, _error, _backoff_s = sandbox, None, 0.0
         if reuse_selftest:
             selftest_cache.remember_pass(sandbox)
-        # at exit the launcher ends and reaps whatever still runs (and is not left to the GC)
+        else:  # a long-lived service: pre-warmed sandboxes, when configured
+            _start_pool(sandbox)
+        # at exit the pool drains and the launcher ends and reaps whatever still runs
         atexit.register(sandbox.close)
         return sandbox
+
+
+def _start_pool(sandbox: Sandbox) -> None:
+    """Start the pool (CODERUNNER_SANDBOX_POOL_SIZE) and check a pooled run is isolated like
+    any other; if not, the pool is stopped and every run starts its own sandbox."""
+    sandbox.start_pool()
+    if sandbox.pool is None:
+        return
+    check = pool_selftest(sandbox)
+    if not check.ok:
+        log.error("sandbox pool self-test failed, pool off: %s", check.detail)
+        sandbox.stop_pool()
 
 
 def selftest_report() -> tuple[SelfTestReport | None, str | None]:

@@ -75,7 +75,10 @@ def build_argv(
     fds: RunFds,
     build_dir: str | None = None,
     build_writable: bool = False,
+    source_link: bool = False,
 ) -> list[str]:
+    """The command line; `source_link` (a pooled sandbox, whose source comes after it started)
+    makes the source path a link to the source's descriptor, read-only, at `fds.source`."""
     argv = [
         bwrap,
         "--unshare-user",
@@ -120,8 +123,11 @@ def build_argv(
         "--size", str(limits.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp",
         "--size", str(min(limits.tmpfs_mb, 16) * 1024 * 1024), "--tmpfs", "/dev/shm",
         "--remount-ro", "/dev",  # nothing can be left in /dev for a later run or input
-        "--perms", "0444", "--ro-bind-data", str(fds.source), language.source_path,
     ]  # fmt: skip
+    if source_link:
+        argv += ["--symlink", f"/proc/self/fd/{fds.source}", language.source_path]
+    else:
+        argv += ["--perms", "0444", "--ro-bind-data", str(fds.source), language.source_path]
     if build_dir is not None:
         argv += ["--bind" if build_writable else "--ro-bind", build_dir, "/build"]
     argv += [

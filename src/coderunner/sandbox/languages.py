@@ -58,6 +58,9 @@ class Language:
     env: dict[str, str] = field(default_factory=dict)
     # single runs get a turtle drawing channel (python_turtle.py, docs/sandbox.md)
     drawing: bool = False
+    # argv of the run when its sandbox is started ahead in the pool (pool.py, ADR 0014): the
+    # interpreter starts, then waits on {control} for the host's go; None: never pooled
+    pooled_run: tuple[str, ...] | None = None
 
     @property
     def source_path(self) -> str:
@@ -116,6 +119,7 @@ def _language(key: str, raw: dict[str, Any]) -> Language:
         own_init=bool(raw.get("ownInit", False)),
         env={str(k): str(v) for k, v in (raw.get("env") or {}).items()},
         drawing=bool(raw.get("drawing", False)),
+        pooled_run=tuple(str(a) for a in raw["pooledRun"]) if raw.get("pooledRun") else None,
     )
 
 

@@ -11,6 +11,7 @@ import fcntl
 import json
 import logging
 import os
+import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -99,9 +100,14 @@ class Launched:
     owned: OwnedFds
     status_raw: bytearray = field(default_factory=bytearray)
     drawing: int | None = None  # read end of the turtle drawing's channel
+    finished: bool = False
 
     def finish(self) -> dict[str, int]:
-        """Kill whatever still runs, wait for it, free the cgroup; bwrap's status events."""
+        """Kill whatever still runs, wait for it, free the cgroup; bwrap's status events.
+        Once: a second call only reports."""
+        if self.finished:
+            return parse_status(bytes(self.status_raw))
+        self.finished = True
         try:
             self.group.kill_all()
             wait_exit(self.pid, 2.0)
@@ -191,3 +197,151 @@ def _drawing_pipe(owned: OwnedFds) -> tuple[int, int]:
     read, write = os.pipe2(os.O_CLOEXEC)
     owned.add(read, write)
     return read, write
+
+
+_SEALS = 0x0001 | 0x0002 | 0x0004 | 0x0008  # F_SEAL_SEAL, SHRINK, GROW, WRITE
+_F_ADD_SEALS = 1033
+# cgroup v2 weight of a pooled sandbox while it starts and waits (runs have 100): on a busy
+# host the learners' runs get the CPU first, the refill what is left
+WAITING_CPU_WEIGHT = 10
+RUN_CPU_WEIGHT = 100
+
+
+def _sealable(name: str) -> tuple[int, int]:
+    """A memfd the host fills later (write end) and a read-only description of it (the run's)."""
+    write = os.memfd_create(name, os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    try:
+        read = os.open(f"/proc/self/fd/{write}", os.O_RDONLY | os.O_CLOEXEC)
+        os.fchmod(write, 0o444)  # as the unpooled source file: nobody reopens it to write
+    except OSError:
+        os.close(write)
+        raise
+    return write, read
+
+
+def _fill(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    offset = 0
+    while offset < len(view):
+        offset += os.pwrite(fd, view[offset:], offset)
+    fcntl.fcntl(fd, _F_ADD_SEALS, _SEALS)  # nothing, not even the run, changes it any more
+
+
+@dataclass(slots=True)
+class Waiting:
+    """A pooled sandbox: started, its interpreter up, waiting for a program (pool.py)."""
+
+    run: Launched
+    source: int  # the source's memfd (the run reads it at /sandbox/<file>, a link to fd 3)
+    stdin: int  # the run's stdin memfd
+    control: int  # our end of the control socket: b"r" comes, b"g" starts the program
+    uid: int
+
+    def ready(self, timeout_s: float) -> bool:
+        """Wait for the interpreter's b"r" (start-up done)."""
+        import select
+
+        readable, _, _ = select.select([self.control], [], [], timeout_s)
+        if not readable:
+            return False
+        try:
+            return os.read(self.control, 1) == b"r"
+        except OSError:
+            return False
+
+    def alive(self) -> bool:
+        """Still waiting: its interpreter has not exited (bwrap reports no exit code yet)."""
+        try:
+            while chunk := os.read(self.run.status, 4096):
+                self.run.status_raw += chunk
+        except BlockingIOError:
+            pass
+        except OSError:
+            return False
+        else:
+            return False  # EOF: bwrap is gone
+        return "exit-code" not in parse_status(bytes(self.run.status_raw))
+
+    def start(self, source: bytes, stdin: bytes) -> int:
+        """Hand the program to the sandbox and start it; the CPU time (ms) used before it."""
+        _fill(self.source, source)
+        _fill(self.stdin, stdin)
+        group = self.run.group
+        group.set_cpu_weight(RUN_CPU_WEIGHT)
+        group.reset_peak()
+        cpu_before = group.cpu_ms()
+        os.set_blocking(self.run.status, True)
+        if os.write(self.control, b"g") != 1:
+            raise OSError("the pooled sandbox did not take its program")
+        self.run.owned.close(self.control)
+        return cpu_before
+
+    def destroy(self) -> None:
+        self.run.finish()
+
+
+def launch_waiting(
+    sandbox: Sandbox, lang: Language, limits: Limits, uid: int, drawing: bool
+) -> Waiting:
+    """Start a pooled sandbox for `lang` (which has a `pooled_run`) under `limits`, as `uid`.
+
+    The same policy as `launch` (one argv builder), except that the source path is a link to
+    a memfd the host fills at hand-out. Raises OSError or CgroupError.
+    """
+    assert lang.pooled_run is not None
+    owned = OwnedFds()
+    group: RunGroup | None = None
+    try:
+        source_w, source_r = _sealable("source")
+        owned.add(source_w, source_r)
+        stdin_w, stdin_r = _sealable("stdin")
+        owned.add(stdin_w, stdin_r)
+        seccomp_fd = memfd("seccomp", sandbox.seccomp_program)
+        owned.add(seccomp_fd)
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        status_r, status_w = os.pipe2(os.O_CLOEXEC)
+        owned.add(out_r, out_w, err_r, err_w, status_r, status_w)
+        os.set_blocking(status_r, False)  # `alive` peeks at it
+        for fd in (out_w, err_w):
+            _widen_pipe(fd, limits.output_bytes)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        control, control_guest = ours.detach(), theirs.detach()
+        owned.add(control, control_guest)
+        extras = [source_r, seccomp_fd, status_w]
+        draw_r, draw_w = _drawing_pipe(owned) if drawing else (None, None)
+        fds = RunFds() if draw_w is None else RunFds(drawing=len(extras) + 3)
+        if draw_w is not None:
+            extras.append(draw_w)
+        control_at = len(extras) + 3
+        extras.append(control_guest)
+        group = sandbox.cgroups.create(limits)
+        group.set_cpu_weight(WAITING_CPU_WEIGHT)
+        command = [p.replace("{control}", str(control_at)) for p in lang.argv(lang.pooled_run)]
+        argv = build_argv(sandbox.config.bwrap, lang, command, limits, fds, source_link=True)
+        pid = sandbox.spawner.spawn(
+            SpawnRequest(
+                argv=argv,
+                env=_ENV,
+                uid=uid,
+                rlimits=rlimits(limits),
+                stdio=(stdin_r, out_w, err_w),
+                procs=group.procs_fds(),
+                extras=extras,
+            )
+        )
+    except BaseException:
+        owned.close_all()
+        if group is not None:
+            with contextlib.suppress(CgroupError, OSError):
+                group.remove()
+        raise
+    for fd in (out_w, err_w, status_w, source_r, stdin_r, control_guest):
+        owned.close(fd)  # bwrap holds its own copies now
+    if draw_w is not None:
+        owned.close(draw_w)
+    run = Launched(
+        pid=pid, group=group, stdout=out_r, stderr=err_r, status=status_r, owned=owned,
+        drawing=draw_r,
+    )  # fmt: skip
+    return Waiting(run=run, source=source_w, stdin=stdin_w, control=control, uid=uid)

@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from . import seccomp
@@ -17,7 +17,7 @@ from .batch import PIPE_BYTES, BatchRun
 from .cgroups import Backend, CgroupError, Usage
 from .drawing import DRAWING_BYTES, with_drawing
 from .languages import Language, get_language, registry
-from .launch import Launched, launch
+from .launch import Launched, Waiting, launch
 from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
 from .output import CappedBuffer, to_text
 from .prompts import graded
@@ -28,6 +28,9 @@ from .verdicts import Observed, classify
 
 if TYPE_CHECKING:
     from coderunner.config import Settings
+
+    from .pool import SandboxPool
+
 
 log = logging.getLogger(__name__)
 _POLL_S = 0.05
@@ -57,6 +60,10 @@ class SandboxConfig:
     cpu_weight: int = 1000
     # a run that sleeps or waits ends at wall_factor x its time limit + 1 s (or its wall limit)
     wall_factor: float = 2.0
+    # pre-warmed sandboxes (pool.py, ADR 0014) per pooled kind; 0: none. Each holds a uid of
+    # its own: uid_slots should be at least the concurrent runs + pool_size x pooled kinds
+    pool_size: int = 0
+    pool_max_idle_s: float = 300.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SandboxConfig:
@@ -69,6 +76,8 @@ class SandboxConfig:
             maxima=SERVER_MAXIMA.with_overrides(cpu_cores=max(SERVER_MAXIMA.cpu_cores, cores)),
             cpu_weight=settings.sandbox_cpu_weight,
             wall_factor=settings.sandbox_wall_factor,
+            pool_size=settings.sandbox_pool_size,
+            pool_max_idle_s=settings.sandbox_pool_max_idle_s,
         )
 
     @classmethod
@@ -111,9 +120,39 @@ class Sandbox:
         self.seccomp_program = seccomp.bpf_program()
         self.spawner = SpawnerClient()
         self.uids = UidPool(config.host_uid, config.uid_slots)
+        self.pool: SandboxPool | None = None
+
+    def start_pool(
+        self,
+        size: int | None = None,
+        max_idle_s: float | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        """Keep pre-warmed sandboxes for single Python runs under the default limits (or
+        `limits`; ADR 0014); size 0 (the config's default) keeps none."""
+        from .pool import SandboxPool
+
+        size = self.config.pool_size if size is None else size
+        if size < 1 or self.pool is not None:
+            return
+        lang = get_language("python", self.config.languages)
+        kinds = [(lang, self.resolve_limits(lang, limits), lang.drawing)]
+        self.pool = SandboxPool(
+            self, kinds, size, self.config.pool_max_idle_s if max_idle_s is None else max_idle_s
+        )
+        self.uids.reclaim = self.pool.give_back_uid
+        self.pool.start()
+
+    def stop_pool(self) -> None:
+        """Destroy every pooled sandbox; runs start their own again."""
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            self.uids.reclaim = None
+            pool.close()
 
     def close(self) -> None:
-        """Stop the launcher process (a later run starts it again)."""
+        """Drain the pool and stop the launcher process (a later run starts it again)."""
+        self.stop_pool()
         self.spawner.close()
 
     def resolve_limits(self, language: Language, requested: Limits | None) -> Limits:
@@ -131,8 +170,35 @@ class Sandbox:
         effective = self.resolve_limits(lang, limits)
         source = code.encode() if isinstance(code, str) else code
         data = stdin.encode() if isinstance(stdin, str) else stdin
+        pool = self.pool
+        if pool is not None and lang.compile is None and lang.pooled_run is not None:
+            waiting = pool.take(lang, effective, lang.drawing)
+            if waiting is not None:
+                try:
+                    pooled = self._run_pooled(waiting, source, data, effective)
+                finally:
+                    pool.done(waiting)
+                if pooled is not None:
+                    return pooled
         with self.uids.slot():
             return self._run_one(lang, source, data, effective)
+
+    def _run_pooled(
+        self, waiting: Waiting, source: bytes, stdin: bytes, limits: Limits
+    ) -> RunResult | None:
+        """The run in a pooled sandbox; None when the sandbox could not take it (nothing ran:
+        the caller runs it in a sandbox of its own)."""
+        try:
+            cpu_before = waiting.start(source, stdin)
+        except (OSError, CgroupError) as exc:
+            log.warning("a pooled sandbox could not start its program: %s", exc)
+            return None
+        started = time.monotonic()
+        try:
+            outcome = self._supervise(waiting.run, limits, started, cpu_before)
+        except (OSError, CgroupError) as exc:
+            return RunResult.internal_error(f"sandbox failed: {exc}", _ms_since(started))
+        return _verdict(outcome, limits)
 
     def _run_one(self, lang: Language, source: bytes, stdin: bytes, limits: Limits) -> RunResult:
         if lang.compile is None:
@@ -235,12 +301,16 @@ class Sandbox:
             return RunResult.internal_error(f"sandbox failed: {exc}", _ms_since(started))
         return _verdict(outcome, limits)
 
-    def _supervise(self, run: Launched, limits: Limits, started: float) -> _Outcome:
+    def _supervise(
+        self, run: Launched, limits: Limits, started: float, cpu_before: int = 0
+    ) -> _Outcome:
+        """Read the run's output until it ends or a limit ends it; `cpu_before` is the group's
+        CPU time (ms) that is not the program's (a pooled sandbox's start-up)."""
         stdout = CappedBuffer(limits.output_bytes)
         stderr = CappedBuffer(limits.output_bytes)
         timed_out = cpu_exceeded = False
         deadline = started + self.config.wall_clock_s(limits)
-        cpu_limit_ms = limits.cpu_time_s * 1000
+        cpu_limit_ms = limits.cpu_time_s * 1000 + cpu_before
         streams = {run.stdout: stdout, run.stderr: stderr}
         drawing = None
         if run.drawing is not None:
@@ -268,6 +338,8 @@ class Sandbox:
                     cpu_exceeded = True
                     break
         usage = run.group.usage()
+        if cpu_before:
+            usage = replace(usage, cpu_ms=max(0, usage.cpu_ms - cpu_before))
         # Whatever is still running (a daemon, a flood, a spin) dies with the group.
         status = run.finish()
         return _Outcome(

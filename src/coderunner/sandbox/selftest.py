@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .limits import Limits
-from .result import Verdict
+from .result import RunResult, Verdict
 from .runner import Sandbox
 
 # Runs inside the sandbox and reports what it can see and do.
@@ -69,7 +69,25 @@ class SelfTestReport:
 
 
 def _isolation(sandbox: Sandbox) -> Check:
-    result = sandbox.run(_PROBE)
+    return _isolated(sandbox.run(_PROBE))
+
+
+def pool_selftest(sandbox: Sandbox, timeout_s: float = 60.0) -> Check:
+    """The pool's own check (ADR 0014): a pooled sandbox, handed the isolation probe, is as
+    isolated as any other, and the run really came from the pool."""
+    pool = sandbox.pool
+    if pool is None:
+        return Check("pool", False, "no pool")
+    if not pool.wait_filled(timeout_s):
+        return Check("pool", False, f"no pooled sandbox got ready in {timeout_s:.0f} s")
+    before = pool.stats.handed_out
+    check = _isolated(sandbox.run(_PROBE))
+    if check.ok and pool.stats.handed_out == before:
+        return Check("pool", False, "the probe did not run in a pooled sandbox")
+    return Check("pool", check.ok, check.detail)
+
+
+def _isolated(result: RunResult) -> Check:
     if result.verdict is not Verdict.OK:
         why = result.internal_reason or result.stderr[-300:]
         return Check("isolation", False, f"probe ended {result.verdict}: {why}")

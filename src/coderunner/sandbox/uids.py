@@ -9,8 +9,10 @@ the same one); it goes back to the pool once every process of the run is dead.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+_RECLAIM_WAIT_S = 0.05
 
 
 class UidPool:
@@ -22,6 +24,8 @@ class UidPool:
         self._free = list(self.uids)
         self._ready = threading.Condition()
         self._held = threading.local()
+        # destroys one waiting pooled sandbox, freeing its uid; False when there is none
+        self.reclaim: Callable[[], bool] | None = None
 
     @contextmanager
     def slot(self) -> Iterator[int]:
@@ -30,10 +34,7 @@ class UidPool:
         if held is not None:
             yield held
             return
-        with self._ready:
-            while not self._free:
-                self._ready.wait()
-            uid = self._free.pop(0)  # the lowest free: few uids in use on a quiet host
+        uid = self._wait_free()
         self._held.uid = uid
         try:
             yield uid
@@ -43,6 +44,32 @@ class UidPool:
                 self._free.append(uid)
                 self._free.sort()
                 self._ready.notify()
+
+    def _wait_free(self) -> int:
+        while True:
+            with self._ready:
+                if self._free:
+                    return self._free.pop(0)  # the lowest free: few uids in use on a quiet host
+                reclaim = self.reclaim
+                if reclaim is None:
+                    self._ready.wait()
+                    continue
+            if not reclaim():  # (outside our lock: the pool frees the uid through give_back)
+                with self._ready:
+                    if not self._free:
+                        self._ready.wait(_RECLAIM_WAIT_S)
+
+    def take_free(self) -> int | None:
+        """A free uid for a pooled sandbox, or None (never waits: runs come first)."""
+        with self._ready:
+            return self._free.pop(0) if self._free else None
+
+    def give_back(self, uid: int) -> None:
+        """A uid from `take_free` is free again (every process of its sandbox is dead)."""
+        with self._ready:
+            self._free.append(uid)
+            self._free.sort()
+            self._ready.notify()
 
     def current(self) -> int:
         """The uid this thread holds (the first of the pool when it holds none)."""

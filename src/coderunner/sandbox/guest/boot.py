@@ -11,6 +11,10 @@ The interpreter runs with -S: no `site`, so no site-packages is ever looked at a
 program as `__main__` like `python3 main.py` does: the same module attributes, the same
 recursion depth, tracebacks that never show this file. It runs on the learners' interpreter, so
 it imports only what start-up already loaded, plus the tiny `_sitebuiltins`, `gc` and `_ctypes`.
+
+Pooled (sandbox/pool.py, ADR 0014: `boot.py --pooled=CONTROL_FD FILE`), pid 1 starts up, says
+b"r" on the control socket and waits there: b"g" runs the program (whose source and input the
+host wrote meanwhile); anything else, or the socket closing, ends the sandbox with nothing run.
 """
 
 import _ctypes
@@ -96,13 +100,27 @@ def _run(path: str) -> None:
     exec(code, main.__dict__)  # noqa: S102
 
 
-def _init(path: str) -> None:
+def _await_go(control: int) -> None:
+    """Pooled: ready, then wait for the host's go; never returns without it."""
+    try:
+        posix.write(control, b"r")
+        order = posix.read(control, 1)
+    except OSError:
+        order = b""
+    if order != b"g":
+        posix._exit(0)  # unused: the host destroys this sandbox
+    posix.close(control)
+
+
+def _init(path: str, control: "int | None" = None) -> None:
     _prctl(_PR_SET_DUMPABLE, 0)
     signal(SIGINT, SIG_DFL)  # pid 1 ignores every signal it has no handler for
     # Start-up's objects leave the collector's reach: the program's collections (and the one
     # at its exit) no longer write into every page it shares with us, which the kernel would
     # then copy (~1 ms per run). New objects, the program's, are collected as usual.
     gc.freeze()
+    if control is not None:
+        _await_go(control)
     pid = posix.fork()
     if pid == 0:
         _prctl(_PR_SET_DUMPABLE, 1)  # the program's /proc entries are its own again
@@ -124,6 +142,9 @@ def _init(path: str) -> None:
 
 
 if posix.getpid() == 1:
-    _init(sys.argv[1])
+    _control = None
+    if sys.argv[1].startswith("--pooled="):
+        _control = int(sys.argv.pop(1).partition("=")[2])
+    _init(sys.argv[1], _control)
 else:
     _run(sys.argv[1])

@@ -1,0 +1,269 @@
+"""Attacks on the pre-warmed sandbox pool (ADR 0014), with real bubblewrap.
+
+Each test gets a sandbox of its own with the pool on, over the same host uids as the suite's
+sandbox (tests of one worker run one at a time): the suite's host-clean check, after the pool
+drained, then covers every pooled sandbox too.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+
+import pytest
+
+from coderunner.sandbox import Limits, Sandbox, Verdict
+from coderunner.sandbox.languages import get_language
+from coderunner.sandbox.pool import SandboxPool
+from coderunner.sandbox.spawner_client import wait_exit
+
+from .conftest import leftover_cgroups, processes_of
+
+pytestmark = pytest.mark.sandbox
+
+# small limits: a time-limit or memory-limit run costs little on a busy machine
+POOLED = Limits(cpu_time_s=0.5, wall_time_s=0.5, memory_mb=64)
+PoolMaker = Callable[..., Sandbox]
+
+
+@pytest.fixture
+def pooled(sandbox: Sandbox) -> Iterator[PoolMaker]:
+    made: list[Sandbox] = []
+
+    def make(size: int = 2, max_idle_s: float = 3600.0, uid_slots: int | None = None) -> Sandbox:
+        config = sandbox.config
+        if uid_slots is not None:
+            config = replace(config, uid_slots=uid_slots)
+        own = Sandbox(config, sandbox.cgroups)
+        made.append(own)
+        own.start_pool(size, max_idle_s, POOLED)
+        assert own.pool is not None
+        assert own.pool.wait_filled(60.0), own.pool.stats
+        return own
+
+    yield make
+    for own in made:
+        own.close()  # drains the pool: the suite's check then finds nothing left
+
+
+def _pool(sandbox: Sandbox) -> SandboxPool:
+    assert sandbox.pool is not None
+    return sandbox.pool
+
+
+def test_a_pooled_run_runs_the_program_with_its_input(pooled: PoolMaker) -> None:
+    sandbox = pooled()
+    code = "name = input()\nprint('hi', name)\nprint(open(__file__).read().count('\\n'))\n1/0\n"
+    result = sandbox.run(code, stdin="Ada\n", limits=POOLED)
+    assert _pool(sandbox).stats.handed_out == 1
+    assert result.verdict is Verdict.RUNTIME_ERROR
+    assert result.stdout == "hi Ada\n4\n"
+    # the traceback shows the learner's line, as an unpooled run does
+    assert 'File "/sandbox/main.py", line 4, in <module>\n    1/0' in result.stderr
+
+
+def test_the_pooled_source_and_input_cannot_be_changed(pooled: PoolMaker) -> None:
+    sandbox = pooled()
+    code = """
+import os
+for path in ("/sandbox/main.py", "/proc/self/fd/0", "/proc/self/fd/3"):
+    for flags in (os.O_WRONLY, os.O_RDWR, os.O_WRONLY | os.O_TRUNC):
+        try:
+            os.open(path, flags)
+            print("opened", path, flags)
+        except OSError:
+            pass
+print("done")
+"""
+    result = sandbox.run(code, limits=POOLED)
+    assert _pool(sandbox).stats.handed_out == 1
+    assert result.stdout == "done\n", result
+
+
+@pytest.mark.parametrize(
+    ("code", "stdin", "verdict"),
+    [
+        ("print(int(input()) * 2)", "21\n", Verdict.OK),
+        ("raise ValueError('no')", "", Verdict.RUNTIME_ERROR),
+        ("while True: pass", "", Verdict.TIME_LIMIT_EXCEEDED),
+        ("x = bytearray(200 * 2**20)", "", Verdict.MEMORY_LIMIT_EXCEEDED),
+        ("import os\nos.kill(os.getpid(), 9)", "", Verdict.RUNTIME_ERROR),
+    ],
+)
+def test_verdicts_are_the_same_with_the_pool(
+    sandbox: Sandbox, pooled: PoolMaker, code: str, stdin: str, verdict: Verdict
+) -> None:
+    plain = sandbox.run(code, stdin=stdin, limits=POOLED)
+    own = pooled(size=1)
+    from_pool = own.run(code, stdin=stdin, limits=POOLED)
+    assert _pool(own).stats.handed_out == 1
+    assert plain.verdict is verdict, plain
+    assert from_pool.verdict is verdict, from_pool
+    assert (from_pool.stdout, from_pool.exit_code, from_pool.signal) == (
+        plain.stdout,
+        plain.exit_code,
+        plain.signal,
+    )
+
+
+def test_start_up_is_not_charged_to_the_program(pooled: PoolMaker) -> None:
+    sandbox = pooled(size=1)
+    pool = _pool(sandbox)
+    lang = get_language("python")
+    limits = sandbox.resolve_limits(lang, POOLED)
+    waiting = pool.take(lang, limits, lang.drawing)
+    assert waiting is not None
+    start_up_ms = waiting.run.group.cpu_ms()  # bubblewrap and the interpreter's start
+    try:
+        result = sandbox._run_pooled(waiting, b"pass", b"", limits)
+    finally:
+        pool.done(waiting)
+    assert result is not None
+    assert result.verdict is Verdict.OK
+    assert start_up_ms > 0
+    assert result.time_ms < start_up_ms, (result.time_ms, start_up_ms)
+
+
+def test_a_program_finds_no_trace_of_the_previous_run(pooled: PoolMaker) -> None:
+    sandbox = pooled(size=2)
+    first = """
+import os, sys, ctypes
+open("/tmp/secret", "w").write("first learner")
+open("/dev/shm/secret", "w").write("first learner")
+os.environ["SECRET"] = "first learner"
+libc = ctypes.CDLL(None)
+print(libc.shmget(4242, 4096, 0o1666) >= 0, libc.msgget(4243, 0o1666) >= 0)
+if os.fork() == 0:
+    os.setsid()
+    import time
+    time.sleep(60)
+print(input())
+"""
+    ran = sandbox.run(first, stdin="the first input\n", limits=POOLED)
+    assert ran.stdout == "True True\nthe first input\n", ran
+    probe = """
+import json, os, sys
+seen = {
+    "tmp": os.listdir("/tmp"), "shm": os.listdir("/dev/shm"),
+    "env": sorted(k for k in os.environ if k not in ("PWD",)),
+    "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+    "ipc": [open(f"/proc/sysvipc/{k}").read().count("\\n") - 1 for k in ("shm", "msg", "sem")],
+    "stdin": sys.stdin.read(),
+    "source": open("/proc/self/fd/3").read() == open(__file__).read(),
+    "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
+}
+for name in ("mem", "environ", "fd"):
+    try:
+        target = f"/proc/1/{name}"
+        os.listdir(target) if name == "fd" else open(target, "rb").read(1)
+        seen[name] = "readable"
+    except OSError:
+        seen[name] = "denied"
+print(json.dumps(seen))
+"""
+    result = sandbox.run(probe, stdin="mine", limits=POOLED)
+    assert _pool(sandbox).stats.handed_out == 2
+    seen = json.loads(result.stdout)
+    assert seen["tmp"] == []
+    assert seen["shm"] == []
+    assert "SECRET" not in seen["env"]
+    assert seen["pids"] == [1, 2], "only our init and the program"
+    assert seen["ipc"] == [0, 0, 0]
+    assert seen["stdin"] == "mine"
+    assert seen["source"] is True
+    # the waiting init's memory and descriptors stay its own (non-dumpable pid 1)
+    assert (seen["mem"], seen["environ"], seen["fd"]) == ("denied", "denied", "denied")
+
+
+def test_a_sandbox_that_waited_too_long_is_destroyed_not_used(
+    sandbox: Sandbox, pooled: PoolMaker
+) -> None:
+    own = pooled(size=1)
+    pool = _pool(own)
+    first = next(iter(pool._idle)).waiting.run.pid
+    pool.max_idle_s = 0.0  # every waiting sandbox is now too old
+    result = own.run("print('ok')", limits=POOLED)
+    assert result.verdict is Verdict.OK
+    assert pool.stats.handed_out == 0
+    assert pool.stats.expired >= 1
+    # the refill destroys the old one (and every later one, as each is too old at once)
+    assert wait_exit(first, 30.0), "a sandbox past its idle age was left waiting"
+
+
+def test_a_sandbox_whose_control_closes_early_ends_by_itself(pooled: PoolMaker) -> None:
+    sandbox = pooled(size=1)
+    pool = _pool(sandbox)
+    lang = get_language("python")
+    waiting = pool.take(lang, sandbox.resolve_limits(lang, POOLED), lang.drawing)
+    assert waiting is not None
+    waiting.run.owned.close(waiting.control)  # the host's end goes away before any go
+    try:
+        assert wait_exit(waiting.run.pid, 30.0), "the sandbox hung on a closed control socket"
+        assert not waiting.alive()  # bubblewrap reported its end
+    finally:
+        pool.done(waiting)
+    assert waiting.uid in sandbox.uids._free
+
+
+def test_a_changed_host_file_retires_every_waiting_sandbox(
+    pooled: PoolMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coderunner.sandbox import pool as pool_module
+
+    sandbox = pooled(size=2)
+    pool = _pool(sandbox)
+    real = pool_module.host_fingerprint
+    monkeypatch.setattr(
+        pool_module,
+        "host_fingerprint",
+        lambda sb, lang: (*real(sb, lang), ("/usr/lib/coderunner/boot.py", 1, 2, 3)),
+    )
+    result = sandbox.run("print('ok')", limits=POOLED)
+    assert result.stdout == "ok\n"
+    assert pool.stats.handed_out == 0
+    assert pool.stats.stale >= 2
+
+
+def test_other_limits_never_get_a_pooled_sandbox(pooled: PoolMaker) -> None:
+    sandbox = pooled(size=1)
+    result = sandbox.run("print('ok')", limits=POOLED.with_overrides(memory_mb=96))
+    assert result.stdout == "ok\n"
+    assert _pool(sandbox).stats.handed_out == 0
+
+
+def test_a_run_gets_a_uid_when_waiting_sandboxes_hold_them_all(pooled: PoolMaker) -> None:
+    sandbox = pooled(size=1, uid_slots=1)
+    # a run the pool has nothing for needs the one uid the waiting sandbox holds
+    result = sandbox.run("print('ok')", limits=POOLED.with_overrides(memory_mb=96))
+    assert result.stdout == "ok\n"
+
+
+@pytest.mark.parametrize("delay_s", [0.0, 0.005, 0.03, 0.1])
+def test_a_refill_racing_shutdown_leaves_nothing(sandbox: Sandbox, delay_s: float) -> None:
+    own = Sandbox(sandbox.config, sandbox.cgroups)
+    try:
+        own.start_pool(3, 3600.0, POOLED)
+        time.sleep(delay_s)  # close while refills are starting (the exact moment varies)
+    finally:
+        own.close()
+    assert sorted(own.uids._free) == list(own.uids.uids), "a pooled sandbox kept its uid"
+    deadline = time.monotonic() + 30.0
+    while processes_of(own.uids.uids) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert processes_of(own.uids.uids) == []
+    assert leftover_cgroups(sandbox) == []
+
+
+def test_the_pool_self_test_runs_the_probe_in_a_pooled_sandbox(sandbox: Sandbox) -> None:
+    from coderunner.sandbox.selftest import pool_selftest
+
+    own = Sandbox(sandbox.config, sandbox.cgroups)
+    try:
+        own.start_pool(1)  # the default limits, as the service pools them
+        check = pool_selftest(own)
+        assert check.ok, check.detail
+        assert _pool(own).stats.handed_out == 1
+    finally:
+        own.close()
