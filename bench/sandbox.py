@@ -1,12 +1,14 @@
 """Sandbox benchmark: per-run overhead and throughput against bare bubblewrap, in one run.
 
-    .venv/bin/python bench/sandbox.py [--runs N] [--json]
+    .venv/bin/python bench/sandbox.py [--runs N] [--pool-size N] [--json]
 
 Measures, in the same process and the same minute:
   bare     `bwrap --unshare-all ... python3 -I -S -c pass` (namespaces only: no cgroup, no
            seccomp, no limits, no privilege drop) via subprocess
   sandbox  `Sandbox.run("pass")`: the full policy (cgroup, rlimits, seccomp, uid drop, output
            capture, verdict, teardown)
+  pooled   the same `Sandbox.run("pass")` with the pre-warmed pool on (`--pool-size`, ADR 0014):
+           back to back, so a run finds a ready sandbox only when the refill kept up
 each sequentially and with 2 in parallel, then checks that nothing was left behind: no process of
 the sandbox uids, no run cgroup, no build dir, no extra mount. Needs root (cgroups).
 """
@@ -25,8 +27,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from coderunner.sandbox import Verdict, build_sandbox
+from coderunner.sandbox import Sandbox, Verdict, build_sandbox
 
 BARE = [
     "bwrap", "--unshare-all", "--die-with-parent",
@@ -139,9 +142,45 @@ def leftovers(uids: range, backend: object) -> dict[str, int]:
     }
 
 
+def pooled_figures(
+    sandbox: Sandbox, sandbox_run: Callable[[], None], bare_run: Callable[[], None], args: Any
+) -> dict[str, Any]:
+    """The same runs with the pool on, interleaved with bare runs again (the load drifts)."""
+    sandbox.start_pool(args.pool_size)
+    pool = sandbox.pool
+    assert pool is not None
+    try:
+        pool.wait_filled(60.0)
+        bare_seq: list[float] = []
+        pooled_seq: list[float] = []
+        for _ in range(args.runs // 20):
+            bare_seq += timed(bare_run, 20)
+            pooled_seq += timed(sandbox_run, 20)
+        handed, missed = pool.stats.handed_out, pool.stats.missed
+        chunks = max(1, args.runs // 20)
+        cpu = sum(cpu_per_run(sandbox_run, 10, sandbox.spawner.pid) for _ in range(chunks))
+        bare_tput = throughput(bare_run, args.runs, 2)
+        pooled_tput = throughput(sandbox_run, args.runs, 2)
+    finally:
+        sandbox.stop_pool()
+    return {
+        "poolSize": args.pool_size,
+        "pooledMedianMs": round(statistics.median(pooled_seq), 2),
+        "pooledP95Ms": round(p95(pooled_seq), 2),
+        "pooledOverheadRatio": round(
+            statistics.median(pooled_seq) / statistics.median(bare_seq), 3
+        ),
+        "pooledHitRate": round(handed / max(1, handed + missed), 3),
+        "pooledCpuPerRunMs": round(cpu / chunks, 2),
+        "pooledRunsPerSecond2": round(pooled_tput, 1),
+        "pooledThroughputRatio": round(pooled_tput / bare_tput, 3),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--pool-size", type=int, default=2, help="0: no pooled figures")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     sandbox = build_sandbox()
@@ -174,6 +213,7 @@ def main() -> int:
         sandbox_cpu += cpu_per_run(sandbox_run, 10, sandbox.spawner.pid) / chunks
     bare_tput = throughput(bare_run, args.runs, 2)
     sandbox_tput = throughput(sandbox_run, args.runs, 2)
+    pooled = pooled_figures(sandbox, sandbox_run, bare_run, args) if args.pool_size else {}
     left = leftovers(sandbox.uids.uids, sandbox.cgroups)
     left["mounts"] -= mounts_before
     figures = {
@@ -189,6 +229,7 @@ def main() -> int:
         "bareRunsPerSecond2": round(bare_tput, 1),
         "sandboxRunsPerSecond2": round(sandbox_tput, 1),
         "throughputRatio": round(sandbox_tput / bare_tput, 3),
+        **pooled,
         "leftovers": left,
         "cgroups": sandbox.cgroups.describe(),
     }
@@ -211,6 +252,17 @@ def main() -> int:
             f"sandbox {figures['sandboxRunsPerSecond2']} runs/s"
         )
         print(f"throughput ratio (target >= 0.8): {figures['throughputRatio']}")
+        if pooled:
+            print(
+                f"pooled (size {args.pool_size}) median / p95: {pooled['pooledMedianMs']} / "
+                f"{pooled['pooledP95Ms']} ms, ratio to bare {pooled['pooledOverheadRatio']}, "
+                f"{pooled['pooledHitRate']:.0%} from the pool"
+            )
+            print(
+                f"pooled CPU per run (with its refill): {pooled['pooledCpuPerRunMs']} ms; "
+                f"2 parallel: {pooled['pooledRunsPerSecond2']} runs/s, "
+                f"ratio to bare {pooled['pooledThroughputRatio']}"
+            )
         print(f"left behind: {left}")
     return 0 if not any(left.values()) else 1
 
