@@ -22,6 +22,11 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# ConfigError lives beside the sandbox settings, whose pydantic-free reader raises it too
+from coderunner.sandbox_settings import FIELDS as SANDBOX_FIELDS
+from coderunner.sandbox_settings import HEADER, problem_line
+from coderunner.sandbox_settings import ConfigError as ConfigError
+
 Environment = Literal["development", "production", "test"]
 
 SECRET_FILE_NAME = "jwt_secret"  # noqa: S105 (a file name, not a secret)
@@ -54,13 +59,15 @@ _LOG_LEVELS = {
 }
 
 
-class ConfigError(ValueError):
-    """The configuration is invalid; `str()` lists every bad value, one per line."""
-
-
 def _env(name: str) -> Any:
     """A field read from env var `name` (and settable by its field name in code)."""
     return AliasChoices(name)
+
+
+def _sandbox(name: str) -> Any:
+    """A field of `coderunner.sandbox_settings.FIELDS` (its default, bounds and variable)."""
+    spec = SANDBOX_FIELDS[name]
+    return Field(spec.default, ge=spec.ge, gt=spec.gt, le=spec.le, validation_alias=_env(spec.env))
 
 
 def _split_csv(value: Any) -> Any:
@@ -139,33 +146,22 @@ class Settings(BaseSettings):
     ready_before_listen: bool = Field(
         False, validation_alias=_env("CODERUNNER_READY_BEFORE_LISTEN")
     )
-    sandbox_uid: int = Field(64000, ge=1, validation_alias=_env("CODERUNNER_SANDBOX_UID"))
+    # the sandbox's (coderunner.sandbox_settings: `coderunner exec` reads them without pydantic)
+    sandbox_uid: int = _sandbox("sandbox_uid")
     # host uids sandbox_uid .. sandbox_uid + slots - 1: one per concurrent run (per-user limits)
-    sandbox_uid_slots: int = Field(
-        16, ge=1, le=1024, validation_alias=_env("CODERUNNER_SANDBOX_UID_SLOTS")
-    )
-    sandbox_bwrap: str = Field("", validation_alias=_env("CODERUNNER_BWRAP"))
+    sandbox_uid_slots: int = _sandbox("sandbox_uid_slots")
+    sandbox_bwrap: str = _sandbox("sandbox_bwrap")
     # pre-warmed sandboxes for single Python runs (ADR 0014), 0 = none; a waiting one older
     # than the max idle age is destroyed, never used
-    sandbox_pool_size: int = Field(
-        0, ge=0, le=64, validation_alias=_env("CODERUNNER_SANDBOX_POOL_SIZE")
-    )
-    sandbox_pool_max_idle_s: float = Field(
-        300.0, gt=0, le=86400, validation_alias=_env("CODERUNNER_SANDBOX_POOL_MAX_IDLE_S")
-    )
+    sandbox_pool_size: int = _sandbox("sandbox_pool_size")
+    sandbox_pool_max_idle_s: float = _sandbox("sandbox_pool_max_idle_s")
     # CPU per run (cores; the cgroup quota) and what all runs together weigh against the host's
     # other processes (cgroup v2 scale, 100 = an ordinary group): with the time limit judged on
     # CPU time, a high weight keeps verdicts the same on a busy host
-    sandbox_cpu_cores: float = Field(
-        1.0, gt=0, le=8, validation_alias=_env("CODERUNNER_SANDBOX_CPU_CORES")
-    )
-    sandbox_cpu_weight: int = Field(
-        1000, ge=1, le=10000, validation_alias=_env("CODERUNNER_SANDBOX_CPU_WEIGHT")
-    )
+    sandbox_cpu_cores: float = _sandbox("sandbox_cpu_cores")
+    sandbox_cpu_weight: int = _sandbox("sandbox_cpu_weight")
     # the wall-clock backstop for programs that sleep or wait: factor x time limit + 1 s
-    sandbox_wall_factor: float = Field(
-        2.0, ge=1, le=10, validation_alias=_env("CODERUNNER_SANDBOX_WALL_FACTOR")
-    )
+    sandbox_wall_factor: float = _sandbox("sandbox_wall_factor")
     # a run with ?wait=true answers within this; a job's event stream ends after the cap
     execution_wait_s: float = Field(
         10.0, gt=0, le=300, validation_alias=_env("CODERUNNER_EXECUTION_WAIT_S")
@@ -355,7 +351,7 @@ def load_or_create_secret(data_dir: Path) -> str:
 
 
 def _format_error(error: ValidationError) -> str:
-    lines = ["invalid configuration:"]
+    lines = [HEADER]
     env_names = {
         name: (
             field.validation_alias.choices[0]
@@ -367,9 +363,7 @@ def _format_error(error: ValidationError) -> str:
     for item in error.errors():
         loc = str(item["loc"][0]) if item["loc"] else "?"
         env_name = env_names.get(loc, loc)
-        value = item.get("input")
-        shown = "" if isinstance(value, dict) else f" (got {value!r})"
-        lines.append(f"  {env_name}: {item['msg']}{shown}")
+        lines.append(problem_line(str(env_name), item["msg"], item.get("input")))
     return "\n".join(lines)
 
 

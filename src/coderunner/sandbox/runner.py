@@ -28,6 +28,7 @@ from .verdicts import Observed, classify
 
 if TYPE_CHECKING:
     from coderunner.config import Settings
+    from coderunner.sandbox_settings import SandboxSettings
 
     from .pool import SandboxPool
 
@@ -66,7 +67,7 @@ class SandboxConfig:
     pool_max_idle_s: float = 300.0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SandboxConfig:
+    def from_settings(cls, settings: Settings | SandboxSettings) -> SandboxConfig:
         cores = settings.sandbox_cpu_cores
         return cls(
             bwrap=settings.sandbox_bwrap or shutil.which("bwrap") or "/usr/bin/bwrap",
