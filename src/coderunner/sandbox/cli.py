@@ -1,4 +1,8 @@
-"""`coderunner exec` and `coderunner selftest`: thin adapters over the sandbox."""
+"""`coderunner exec` and `coderunner selftest`: thin adapters over the sandbox.
+
+`coderunner exec` runs through `execute.py`, which the console script calls first, without
+click, for a plain command line; this command answers the rest (--help, usage errors).
+"""
 
 from __future__ import annotations
 
@@ -8,35 +12,37 @@ from typing import BinaryIO
 
 import click
 
-from .languages import UnknownLanguageError, registry
+from .execute import (
+    DEFAULT_LANGUAGE,
+    EXIT_PLATFORM_FAILURE,
+    MIN_MEMORY_MB,
+    MIN_TIME_LIMIT_S,
+    execute,
+    fail,
+)
+from .languages import UnknownLanguageError, get_language, registry
 from .limits import DEFAULT_LIMITS
 from .runner import SandboxUnavailableError
-
-EXIT_PLATFORM_FAILURE = 1
-
-
-def _read(stream: BinaryIO) -> bytes:
-    return stream.read()
 
 
 @click.command("exec")
 @click.argument("source", type=click.File("rb"))
 @click.option(
     "--language",
-    default="python",
+    default=DEFAULT_LANGUAGE,
     show_default=True,
     help="Language of SOURCE (see languages.yaml).",
 )
 @click.option("--stdin", "stdin_file", type=click.File("rb"), help="File fed to the program.")
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=0.01),
+    type=click.FloatRange(min=MIN_TIME_LIMIT_S),
     help="Time limit in seconds of CPU time; a program that sleeps or waits is stopped at twice "
     f"that plus a second of wall clock [default: {DEFAULT_LIMITS.cpu_time_s}].",
 )
 @click.option(
     "--memory-limit",
-    type=click.IntRange(min=8),
+    type=click.IntRange(min=MIN_MEMORY_MB),
     help=f"Memory limit in MB [default: {DEFAULT_LIMITS.memory_mb}].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
@@ -50,48 +56,16 @@ def exec_command(
 ) -> None:
     """Run SOURCE (a path, or - for standard input) in the sandbox and report the verdict.
 
-    Exit status: 0 when the sandbox produced a verdict (whatever it is), 2 on a usage error,
-    1 when the platform itself failed.
+    Exit status: 0 when the sandbox produced a verdict (whatever it is), 2 on a usage error or
+    an invalid setting, 1 when the platform itself failed.
     """
-    from . import get_language, get_sandbox
-
     try:
         lang = get_language(language)
     except UnknownLanguageError as exc:
         raise click.BadParameter(str(exc), param_hint="--language") from exc
-    code = _read(source)
-    stdin = _read(stdin_file) if stdin_file is not None else b""
-    try:
-        # a self-test passed earlier in this boot under the same policy is trusted (root only)
-        sandbox = get_sandbox(reuse_selftest=True)
-    except SandboxUnavailableError as exc:
-        _fail(str(exc), as_json)
-        return
-    limits = sandbox.config.default_limits.with_overrides(
-        wall_time_s=time_limit, cpu_time_s=time_limit, memory_mb=memory_limit
-    )
-    result = sandbox.run(code, lang.key, stdin, lang.limits(limits))
-    if as_json:
-        click.echo(json.dumps(result.to_dict()))
-    else:
-        sys.stdout.write(result.stdout)
-        sys.stderr.write(result.stderr)
-        click.echo(
-            f"--- {result.verdict} exit={result.exit_code} signal={result.signal} "
-            f"cpu={result.time_ms}ms wall={result.wall_ms}ms mem={result.memory_kb}KB"
-            + (" (output truncated)" if result.truncated else ""),
-            err=True,
-        )
-    if result.internal_reason is not None:
-        sys.exit(EXIT_PLATFORM_FAILURE)
-
-
-def _fail(message: str, as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps({"error": {"code": "SANDBOX_UNAVAILABLE", "message": message}}))
-    else:
-        click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_PLATFORM_FAILURE)
+    code = source.read()
+    stdin = stdin_file.read() if stdin_file is not None else b""
+    execute(lang, code, stdin, time_limit, memory_limit, as_json)
 
 
 @click.command("selftest")
@@ -103,8 +77,7 @@ def selftest_command(as_json: bool) -> None:
     try:
         report = run_selftest(build_sandbox())
     except SandboxUnavailableError as exc:
-        _fail(str(exc), as_json)
-        return
+        fail(str(exc), as_json)
     if as_json:
         click.echo(json.dumps(report.to_dict()))
     else:
