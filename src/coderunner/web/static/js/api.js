@@ -2,11 +2,12 @@
 // httpOnly (page scripts never see the token); unsafe methods carry the CSRF token.
 
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfter) {
+  constructor(status, code, message, retryAfter, info = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    this.info = info;  // the error body's other fields (a 412's `current`)
   }
 }
 
@@ -56,6 +57,7 @@ export async function api(path, { method = "GET", body, keepalive = false } = {}
       error.code || `HTTP_${response.status}`,
       error.message || FALLBACK[response.status] || "Something went wrong.",
       response.headers.get("Retry-After"),
+      error,
     );
   }
   return { status: response.status, data };

@@ -1,7 +1,7 @@
 // The problem page: editor, Run (with stdin), Submit, live status, results, hints, drawer.
 import { api, ApiError } from "./api.js";
 import { runJob } from "./jobs.js";
-import { loadCode, saveCode, clearCode } from "./storage.js";
+import { createDrafts } from "./drafts.js";
 import { showExplanation, showOutput, showSubmission, verdictText } from "./results.js";
 import { bringIntoView } from "./follow.js";
 import { setupHints } from "./hints.js";
@@ -39,7 +39,16 @@ const STATUS_WORDS = {
 };
 
 const nonceMeta = document.querySelector('meta[name="csp-nonce"]');
-const saved = loadCode(data.userId, draftId(data, data.language));
+// the code is saved on the server and restored on any computer (drafts.js)
+const drafts = createDrafts({
+  userId: data.userId,
+  problemId: data.problemId,
+  draftIdOf: (language) => draftId(data, language),
+  starterOf: (language) => starterOf(data, language),
+  editor: () => editor,
+});
+const serverDrafts = drafts.load();
+const saved = drafts.localCode(data.language);
 const editorHost = $("editor");
 const placeholder = $("editor-placeholder");
 const loading = $("editor-loading");
@@ -61,17 +70,19 @@ function makeEditor(doc) {
     label: editorHost.dataset.label || "Code editor",
     nonce: nonceMeta ? nonceMeta.content : "",
     onRun: () => run(),
-    onChange: (code) => saveCode(data.userId, draftId(data, data.language), code),
+    onChange: (code) => drafts.changed(code),
   });
 }
-let editor = makeEditor(saved ?? data.starterCode);
+await serverDrafts;
+let editor = makeEditor(drafts.open(data.language) ?? data.starterCode);
 // switching language: the editor is rebuilt in the new language's mode with that language's
 // draft (or its starter code); the other language's draft stays saved
 setupLanguagePicker(data, (language) => {
   data.language = language;
   data.starterCode = starterOf(data, language);
+  drafts.leave();
   editor.view.destroy();
-  editor = makeEditor(loadCode(data.userId, draftId(data, language)) ?? data.starterCode);
+  editor = makeEditor(drafts.open(language) ?? data.starterCode);
   editor.focus();
 });
 
@@ -99,7 +110,8 @@ const handlers = {
 function showFailure(err) {
   const message = err instanceof ApiError ? err.message : "Something went wrong. Please try again.";
   setStatus(message, "error");
-  if (err instanceof ApiError && err.status === 401) window.location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
+  // the session ended (logged out in another window): say so, keep the code on screen
+  if (err instanceof ApiError && err.status === 401) setStatus(drafts.sessionEnded(), "error");
 }
 
 function platformFailed(job) {
@@ -226,8 +238,7 @@ if (exampleButton) {
 submitButton.addEventListener("click", () => submit());
 $("reset-button").addEventListener("click", () => {
   if (!window.confirm("Go back to the starter code? Your changes to this puzzle will be lost.")) return;
-  editor.setCode(data.starterCode);
-  clearCode(data.userId, draftId(data, data.language));
+  drafts.reset();
   editor.focus();
 });
 // Ctrl/Cmd+Enter runs from anywhere on the page (the editor handles it itself too)
