@@ -90,6 +90,7 @@ print("done")
         ("while True: pass", "", Verdict.TIME_LIMIT_EXCEEDED),
         ("x = bytearray(200 * 2**20)", "", Verdict.MEMORY_LIMIT_EXCEEDED),
         ("import os\nos.kill(os.getpid(), 9)", "", Verdict.RUNTIME_ERROR),
+        ("import sys\nprint('bye')\nsys.exit(3)", "", Verdict.RUNTIME_ERROR),
     ],
 )
 def test_verdicts_are_the_same_with_the_pool(
@@ -106,6 +107,23 @@ def test_verdicts_are_the_same_with_the_pool(
         plain.exit_code,
         plain.signal,
     )
+
+
+def test_a_child_left_flooding_after_the_program_ends_is_cut_off(pooled: PoolMaker) -> None:
+    sandbox = pooled(size=1)
+    code = """
+import os, sys
+print("parent done", flush=True)
+if os.fork() == 0:
+    os.setsid()
+    while True:
+        os.write(1, b"x" * 4096)
+"""
+    result = sandbox.run(code, limits=POOLED)
+    assert _pool(sandbox).stats.handed_out == 1
+    # the run ends when the program does; the child dies then (the suite's check: no process)
+    assert result.stdout.startswith("parent done\n")
+    assert result.verdict in (Verdict.OK, Verdict.OUTPUT_LIMIT_EXCEEDED)
 
 
 def test_start_up_is_not_charged_to_the_program(pooled: PoolMaker) -> None:
@@ -203,7 +221,10 @@ def test_a_sandbox_whose_control_closes_early_ends_by_itself(pooled: PoolMaker) 
         assert wait_exit(waiting.run.pid, 30.0), "the sandbox hung on a closed control socket"
         assert not waiting.alive()  # bubblewrap reported its end
     finally:
-        pool.done(waiting)
+        pool.done(waiting)  # torn down by the refill thread, then its uid is free
+    deadline = time.monotonic() + 30.0
+    while waiting.uid not in sandbox.uids._free and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert waiting.uid in sandbox.uids._free
 
 

@@ -65,6 +65,10 @@ class RunGroup(Protocol):
 
     def kill_all(self) -> None: ...
 
+    def kill_now(self) -> None:
+        """SIGKILL every process of the group, without waiting for them to be gone."""
+        ...
+
     def remove(self) -> None: ...
 
 
@@ -126,6 +130,12 @@ def _kill_pids(paths: list[Path], deadline_s: float = 5.0) -> None:
         if time.monotonic() > end:
             raise CgroupError(f"processes {sorted(pids)} survived SIGKILL")
         time.sleep(0.002)
+
+
+def _kill_once(paths: list[Path]) -> None:
+    for pid in {pid for path in paths for pid in _pids_in(path)}:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _rmdir(path: Path, deadline_s: float = 5.0) -> None:
@@ -222,6 +232,9 @@ class _V1Group:
 
     def kill_all(self) -> None:
         _kill_pids(list(dict.fromkeys(self.paths.values())))
+
+    def kill_now(self) -> None:
+        _kill_once(list(dict.fromkeys(self.paths.values())))
 
     def remove(self) -> None:
         for fd in self._fds:
@@ -350,11 +363,16 @@ class _V2Group:
         _write(self.path / "cpu.weight", str(weight))
 
     def kill_all(self) -> None:
+        self.kill_now()
+        _kill_pids([self.path])
+
+    def kill_now(self) -> None:
         kill_file = self.path / "cgroup.kill"
         if kill_file.exists():
             with contextlib.suppress(FileNotFoundError):
                 _write(kill_file, "1")
-        _kill_pids([self.path])
+        else:
+            _kill_once([self.path])
 
     def remove(self) -> None:
         for fd in self._fds:

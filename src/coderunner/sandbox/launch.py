@@ -101,6 +101,16 @@ class Launched:
     status_raw: bytearray = field(default_factory=bytearray)
     drawing: int | None = None  # read end of the turtle drawing's channel
     finished: bool = False
+    # a pooled run's control socket: its init reports the program's end there (b"x<status>")
+    report: int | None = None
+    report_raw: bytearray = field(default_factory=bytearray)
+
+    def reported(self) -> int | None:
+        """The program's exit status as its init reported it, once a whole line arrived."""
+        line, newline, _ = bytes(self.report_raw).partition(b"\n")
+        if not newline or not line.startswith(b"x") or not line[1:].isdigit():
+            return None
+        return int(line[1:])
 
     def finish(self) -> dict[str, int]:
         """Kill whatever still runs, wait for it, free the cgroup; bwrap's status events.
@@ -234,7 +244,8 @@ class Waiting:
     run: Launched
     source: int  # the source's memfd (the run reads it at /sandbox/<file>, a link to fd 3)
     stdin: int  # the run's stdin memfd
-    control: int  # our end of the control socket: b"r" comes, b"g" starts the program
+    # our end of the control socket: b"r" comes, b"g" starts the program, b"x<status>" ends it
+    control: int
     uid: int
 
     def ready(self, timeout_s: float) -> bool:
@@ -273,7 +284,7 @@ class Waiting:
         os.set_blocking(self.run.status, True)
         if os.write(self.control, b"g") != 1:
             raise OSError("the pooled sandbox did not take its program")
-        self.run.owned.close(self.control)
+        self.run.report = self.control
         return cpu_before
 
     def destroy(self) -> None:

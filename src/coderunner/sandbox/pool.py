@@ -168,7 +168,13 @@ class SandboxPool:
         return True
 
     def done(self, waiting: Waiting) -> None:
-        """A handed-out sandbox's run ended: it is destroyed and its uid freed."""
+        """A handed-out sandbox's run ended (its processes are killed): the refill thread
+        tears it down and frees its uid, off the run's critical path."""
+        with self._changed:
+            if not self._closed:
+                self._doomed.append(waiting)
+                self._changed.notify_all()
+                return
         self._destroy(waiting)
 
     # -- the refill ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from .batch import PIPE_BYTES, BatchRun
 from .cgroups import Backend, CgroupError, Usage
 from .drawing import DRAWING_BYTES, with_drawing
 from .languages import Language, get_language, registry
-from .launch import Launched, Waiting, launch
+from .launch import Launched, Waiting, launch, parse_status
 from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
 from .output import CappedBuffer, to_text
 from .prompts import graded
@@ -316,8 +316,9 @@ class Sandbox:
         drawing = None
         if run.drawing is not None:
             drawing = streams[run.drawing] = CappedBuffer(DRAWING_BYTES)
+        reported: int | None = None
         with selectors.DefaultSelector() as selector:
-            for fd in (run.stdout, run.stderr, run.status, run.drawing):
+            for fd in (run.stdout, run.stderr, run.status, run.drawing, run.report):
                 if fd is not None:
                     selector.register(fd, selectors.EVENT_READ)
             while selector.get_map():
@@ -326,23 +327,29 @@ class Sandbox:
                     timed_out = True
                     break
                 for key, _ in selector.select(min(_POLL_S, deadline - now)):
-                    chunk = os.read(key.fd, 65536)
-                    if not chunk:
-                        selector.unregister(key.fd)
-                    elif key.fd == run.status:
-                        run.status_raw += chunk
-                    else:
-                        streams[key.fd].feed(chunk)
+                    _read(selector, key.fd, run, streams)
                 if stdout.exceeded or stderr.exceeded or (drawing and drawing.exceeded):
                     break
                 if run.group.cpu_ms() > cpu_limit_ms:
                     cpu_exceeded = True
                     break
+                reported = run.reported()
+                if reported is not None:
+                    # the program ended: what it wrote is in the pipes; what it left dies
+                    run.group.kill_now()
+                    _drain(selector, streams)
+                    break
         usage = run.group.usage()
         if cpu_before:
             usage = replace(usage, cpu_ms=max(0, usage.cpu_ms - cpu_before))
-        # Whatever is still running (a daemon, a flood, a spin) dies with the group.
-        status = run.finish()
+        if run.report is None:
+            # Whatever is still running (a daemon, a flood, a spin) dies with the group.
+            status = run.finish()
+        else:  # pooled: it dies now, the pool tears the sandbox down after we answered
+            run.group.kill_now()
+            status = parse_status(bytes(run.status_raw))
+            if reported is not None:
+                status["exit-code"] = reported
         return _Outcome(
             stdout=stdout,
             stderr=stderr,
@@ -353,6 +360,37 @@ class Sandbox:
             cpu_exceeded=cpu_exceeded,
             drawing=drawing,
         )
+
+
+def _read(
+    selector: selectors.BaseSelector, fd: int, run: Launched, streams: dict[int, CappedBuffer]
+) -> None:
+    chunk = os.read(fd, 65536)
+    if not chunk:
+        selector.unregister(fd)
+    elif fd == run.status:
+        run.status_raw += chunk
+    elif fd == run.report:
+        run.report_raw += chunk
+    else:
+        streams[fd].feed(chunk)
+
+
+def _drain(selector: selectors.BaseSelector, streams: dict[int, CappedBuffer]) -> None:
+    """Read what the output pipes hold now, without waiting for more."""
+    while True:
+        ready = [key.fd for key, _ in selector.select(0) if key.fd in streams]
+        if not ready:
+            return
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                selector.unregister(fd)
+                del streams[fd]
+                continue
+            streams[fd].feed(chunk)
+            if streams[fd].exceeded:
+                return
 
 
 def _ms_since(started: float) -> int:

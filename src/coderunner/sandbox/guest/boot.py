@@ -15,6 +15,7 @@ it imports only what start-up already loaded, plus the tiny `_sitebuiltins`, `gc
 Pooled (sandbox/pool.py, ADR 0014: `boot.py --pooled=CONTROL_FD FILE`), pid 1 starts up, says
 b"r" on the control socket and waits there: b"g" runs the program (whose source and input the
 host wrote meanwhile); anything else, or the socket closing, ends the sandbox with nothing run.
+When the program ends, pid 1 sends b"x<status>\n" there before it exits.
 """
 
 import _ctypes
@@ -109,7 +110,6 @@ def _await_go(control: int) -> None:
         order = b""
     if order != b"g":
         posix._exit(0)  # unused: the host destroys this sandbox
-    posix.close(control)
 
 
 def _init(path: str, control: "int | None" = None) -> None:
@@ -123,6 +123,8 @@ def _init(path: str, control: "int | None" = None) -> None:
         _await_go(control)
     pid = posix.fork()
     if pid == 0:
+        if control is not None:
+            posix.close(control)  # the host's channel is ours, not the program's
         _prctl(_PR_SET_DUMPABLE, 1)  # the program's /proc entries are its own again
         _run(path)
         return
@@ -136,9 +138,12 @@ def _init(path: str, control: "int | None" = None) -> None:
         except InterruptedError:
             continue
         if done == pid:
-            if posix.WIFSIGNALED(status):
-                posix._exit(128 + posix.WTERMSIG(status))
-            posix._exit(posix.WEXITSTATUS(status))
+            signalled = posix.WIFSIGNALED(status)
+            code = 128 + posix.WTERMSIG(status) if signalled else posix.WEXITSTATUS(status)
+            if control is not None:
+                # pooled: the host has the result now, not after the namespaces are torn down
+                posix.write(control, b"x%d\n" % code)
+            posix._exit(code)
 
 
 if posix.getpid() == 1:
