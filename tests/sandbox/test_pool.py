@@ -8,6 +8,7 @@ drained, then covers every pooled sandbox too.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -255,10 +256,19 @@ def test_other_limits_never_get_a_pooled_sandbox(pooled: PoolMaker) -> None:
 
 
 def test_a_run_gets_a_uid_when_waiting_sandboxes_hold_them_all(pooled: PoolMaker) -> None:
-    sandbox = pooled(size=1, uid_slots=1)
-    # a run the pool has nothing for needs the one uid the waiting sandbox holds
-    result = sandbox.run("print('ok')", limits=POOLED.with_overrides(memory_mb=96))
-    assert result.stdout == "ok\n"
+    sandbox = pooled(size=1, uid_slots=2)  # the pool never takes the last free uid
+    assert len(sandbox.uids._free) == 1
+    results: list[str] = []
+
+    def run() -> None:  # another worker thread, while this one holds the free uid
+        other = sandbox.run("print('ok')", limits=POOLED.with_overrides(memory_mb=96))
+        results.append(other.stdout)
+
+    with sandbox.uids.slot():
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(120.0)
+    assert results == ["ok\n"], "the run did not get the waiting sandbox's uid"
 
 
 @pytest.mark.parametrize("delay_s", [0.0, 0.005, 0.03, 0.1])

@@ -60,9 +60,10 @@ class UidPool:
                         self._ready.wait(_RECLAIM_WAIT_S)
 
     def take_free(self) -> int | None:
-        """A free uid for a pooled sandbox, or None (never waits: runs come first)."""
+        """A free uid for a pooled sandbox, or None: never waits and never takes the last free
+        one (runs come first)."""
         with self._ready:
-            return self._free.pop(0) if self._free else None
+            return self._free.pop(0) if len(self._free) > 1 else None
 
     def give_back(self, uid: int) -> None:
         """A uid from `take_free` is free again (every process of its sandbox is dead)."""
