@@ -54,6 +54,14 @@ def test_registry_enables_python_javascript_and_java() -> None:
         get_language("cobol")
 
 
+def test_libyaml_reads_the_registry_as_pure_python_does() -> None:
+    import yaml
+
+    text = (Path(__file__).parents[2] / "src/coderunner/sandbox/languages.yaml").read_text()
+    assert hasattr(yaml, "CSafeLoader"), "PyYAML without libyaml: exec parses slowly"
+    assert yaml.load(text, Loader=yaml.CSafeLoader) == yaml.safe_load(text)
+
+
 def test_registry_rejects_a_disabled_language() -> None:
     languages = parse_registry(BUILD_LANGUAGE + "  enabled: false\n")
     with pytest.raises(UnknownLanguageError):
