@@ -379,7 +379,7 @@ def test_checking_an_edit_grades_with_the_problems_stored_limits(
         form["action"] = "check"
         checked = client.post(f"/teach/problems/{problem_id}/edit", data=form)
     assert checked.status_code == 422, checked.text[-2000:]
-    assert "<strong>one</strong>: ran out of time" in checked.text
+    assert "<strong>Test 1 (one)</strong>: your solution ran out of time." in checked.text
 
 
 def _form_fields(html: str) -> dict[str, str]:
