@@ -30,6 +30,7 @@ from ..checking import check_solution
 from ..templating import render
 from ..views import api, gather, require_teacher, require_user
 from .forms import read_form, text
+from .teach_errors import friendly
 
 MAX_NAMES = 40
 
@@ -379,4 +380,9 @@ routes = [
     Route("/teach/classes/{class_id}/challenges", create_challenge, methods=["POST"]),
     Route("/teach/classes/{class_id}/challenges/{challenge_id}", challenge_results),
     Route("/classes/join", join, methods=["POST"]),
+]
+# every teacher page above ends an API error on a kind page with a way back
+routes = [
+    Route(r.path, friendly(r.endpoint), methods=r.methods) if r.path.startswith("/teach/") else r
+    for r in routes
 ]
