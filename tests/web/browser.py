@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from .conftest import SCREENSHOTS, Server
 
@@ -71,6 +71,17 @@ def log_in_in_browser(page: Page, username: str, password: str) -> None:
 def set_code(page: Page, code: str) -> None:
     """Replace the editor's text as if pasted (no auto-indent or bracket closing)."""
     editor = page.locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(code)
+
+
+def fill_code(page: Page, field: str, code: str) -> None:
+    """Type `code` into the teacher's code editor that stands for the textarea `field`, as
+    pasted."""
+    expect(page.locator("#problem-form")).to_have_attribute("data-editors-ready", "true")
+    editor = page.locator(f'.teach-editor[data-for="{field}"] .cm-content')
     editor.click()
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")

@@ -18,6 +18,7 @@ from .browser import (
     DESKTOP,
     PHONE,
     editor_text,
+    fill_code,
     log_in_in_browser,
     new_page,
     page_data,
@@ -284,11 +285,11 @@ def test_teacher_creates_a_problem_that_a_learner_solves_and_script_in_it_is_ine
     teacher.check("input[name='test-1-hidden']")
 
     # a wrong reference solution is caught by the sandbox check and nothing is saved
-    teacher.fill("#referenceSolution", "print(6)")
+    fill_code(teacher, "referenceSolution", "print(6)")
     teacher.click("button:has-text('Check and save')")
-    expect(teacher.locator("#check-summary")).to_contain_text("failed 1 of 2", timeout=60_000)
+    expect(teacher.locator("#check-summary")).to_contain_text("did not pass 1 of 2", timeout=60_000)
 
-    teacher.fill("#referenceSolution", "n = int(input())\nprint(n * 3)")
+    fill_code(teacher, "referenceSolution", "n = int(input())\nprint(n * 3)")
     teacher.click("button:has-text('Check and save')")
     expect(teacher).to_have_url(re.compile(r"/teach/problems\?saved="), timeout=60_000)
     problem_id = teacher.url.split("saved=", 1)[1]

@@ -13,17 +13,23 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from coderunner.grading import COMPARISON_MODES
+from coderunner.grading.grader import DRAWING
 from coderunner.kernel.ages import AGE_GROUPS
-from coderunner.problems.schemas import ProblemAdminOut, ProblemPage, ProblemSummary
+from coderunner.levels.schemas import LevelDetail
+from coderunner.problems.schemas import ProblemAdminOut, ProblemOut, ProblemPage, ProblemSummary
 from coderunner.progress.schemas import LearnersOut
+from coderunner.sandbox import registry
 
 from ..api_client import ApiError, wire
+from ..characters import character_for, voice_for
 from ..checking import check_solution
 from ..csrf import check_header
 from ..markdown import render_markdown
+from ..starters import name_of, starter_for
 from ..templating import render
-from ..views import api, require_teacher
+from ..views import api, gather, require_teacher
 from .forms import read_form, text
+from .teach_errors import friendly, friendly_message
 
 LEARNERS_PATH = "/progress/learners"
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -47,30 +53,69 @@ def _int(value: str, default: int) -> int:
         return default
 
 
-def problem_from_form(form: FormData) -> dict[str, Any]:
-    """The API's problem body from the editor form (blank test rows are dropped)."""
+def authoring_languages() -> list[dict[str, Any]]:
+    """The languages a problem may be written in (enabled in languages.yaml), Python first:
+    `{"id", "name", "drawing"}` (drawing: the turtle works in it)."""
+    found = [
+        {"id": key, "name": name_of(key), "drawing": language.drawing}
+        for key, language in registry().items()
+        if language.enabled
+    ]
+    return sorted(found, key=lambda lang: (lang["id"] != "python", lang["name"]))
+
+
+def _code(form: FormData, name: str) -> str:
+    return text(form, name).replace("\r\n", "\n")
+
+
+def _tests_from_form(form: FormData, *, drawing: bool) -> list[dict[str, Any]]:
     tests: list[dict[str, Any]] = []
     for i in range(MAX_TEST_ROWS):
-        if f"test-{i}-output" not in form:
+        if f"test-{i}-output" not in form and f"test-{i}-input" not in form:
             continue
-        test_input = text(form, f"test-{i}-input").replace("\r\n", "\n")
-        output = text(form, f"test-{i}-output").replace("\r\n", "\n")
-        if not test_input and not output:
+        test_input = _code(form, f"test-{i}-input")
+        output = "" if drawing else _code(form, f"test-{i}-output")
+        name = text(form, f"test-{i}-name").strip()
+        hint = text(form, f"test-{i}-hint").strip()
+        # a drawing test may have no input at all: a row the teacher named still counts
+        if not test_input and not output and not (drawing and name):
             continue
-        tests.append(
-            {
-                "name": text(form, f"test-{i}-name").strip() or f"Test {len(tests) + 1}",
-                "input": test_input,
-                "expectedOutput": output,
-                "hidden": text(form, f"test-{i}-hidden") == "on",
-            }
-        )
+        test: dict[str, Any] = {
+            "name": name or f"Test {len(tests) + 1}",
+            "input": test_input,
+            "expectedOutput": output,
+            "hidden": text(form, f"test-{i}-hidden") == "on",
+        }
+        if hint:
+            test["hint"] = hint[:500]
+        tests.append(test)
+    return tests
+
+
+def problem_from_form(form: FormData) -> dict[str, Any]:
+    """The API's problem body from the editor form (blank test rows are dropped)."""
     mode = text(form, "comparison")
+    drawing = mode == DRAWING
     tolerance_text = text(form, "tolerance") or "1e-6"
     try:
         tolerance = float(tolerance_text)
     except ValueError:
         tolerance = 1e-6
+    comparison: dict[str, Any] = {
+        "mode": mode if mode in COMPARISON_MODES or drawing else "trailing",
+        "tolerance": tolerance,
+    }
+    if drawing:
+        comparison["colours"] = text(form, "colours") == "on"
+    language = text(form, "language") or "python"
+    others = {
+        lang["id"]: {
+            "starterCode": _code(form, f"also-{lang['id']}-starterCode"),
+            "solution": _code(form, f"also-{lang['id']}-solution"),
+        }
+        for lang in authoring_languages()
+        if lang["id"] != language and text(form, f"also-{lang['id']}") == "on"
+    }
     return {
         "id": text(form, "id").strip(),
         "title": text(form, "title").strip(),
@@ -80,17 +125,38 @@ def problem_from_form(form: FormData) -> dict[str, Any]:
         "difficulty": text(form, "difficulty") or "easy",
         "xp": _int(text(form, "xp"), 10),
         "concepts": [c.strip() for c in text(form, "concepts").split(",") if c.strip()],
-        "statement": text(form, "statement").replace("\r\n", "\n"),
-        "starterCode": text(form, "starterCode").replace("\r\n", "\n"),
+        "statement": _code(form, "statement"),
+        "starterCode": _code(form, "starterCode"),
         "hints": [h.strip() for h in text(form, "hints").split("\n") if h.strip()],
-        "comparison": {
-            "mode": mode if mode in COMPARISON_MODES else "trailing",
-            "tolerance": tolerance,
-        },
-        "language": "python",
-        "referenceSolution": text(form, "referenceSolution").replace("\r\n", "\n"),
-        "tests": tests,
+        "comparison": comparison,
+        "language": language,
+        "otherLanguages": others,
+        "referenceSolution": _code(form, "referenceSolution"),
+        "isPublished": text(form, "isPublished") == "on",
+        "tests": _tests_from_form(form, drawing=drawing),
     }
+
+
+def _language_errors(problem: dict[str, Any]) -> list[str]:
+    languages = {lang["id"]: lang for lang in authoring_languages()}
+    chosen = languages.get(problem["language"])
+    if chosen is None:
+        return ["Pick the language learners write it in."]
+    errors = []
+    if problem["comparison"]["mode"] == DRAWING:
+        if not chosen["drawing"]:
+            errors.append(
+                f"Turtle drawings work in Python only. Pick Python, or check the printed "
+                f"output of the {chosen['name']} program."
+            )
+        if problem["otherLanguages"]:
+            errors.append("A turtle drawing is drawn in Python only: untick the other languages.")
+    for key, variant in problem["otherLanguages"].items():
+        if not variant["solution"].strip():
+            errors.append(
+                f"Add the {languages[key]['name']} solution: it is checked on the tests too."
+            )
+    return errors
 
 
 def _form_errors(problem: dict[str, Any]) -> list[str]:
@@ -103,6 +169,7 @@ def _form_errors(problem: dict[str, Any]) -> list[str]:
         errors.append("Write the statement: what should the learner's program do?")
     if not problem["referenceSolution"].strip():
         errors.append("Add a reference solution; it is checked in the sandbox before saving.")
+    errors += _language_errors(problem)
     if not problem["tests"]:
         errors.append("Add at least one test (input and expected output).")
     elif all(t["hidden"] for t in problem["tests"]):
@@ -125,16 +192,23 @@ def _editor(
             "input": t["input"],
             "output": t["expectedOutput"],
             "hidden": t["hidden"],
+            "hint": t.get("hint") or "",
         }
         for t in problem.get("tests") or []
     ]
-    rows += [{"name": "", "input": "", "output": "", "hidden": False}] * BLANK_TEST_ROWS
+    rows += [{"name": "", "input": "", "output": "", "hidden": False, "hint": ""}] * (
+        BLANK_TEST_ROWS
+    )
+    checks = [c for group in extra.get("check_groups") or [] for c in group["checks"]]
     context = {
         "problem": problem,
         "test_rows": rows,
+        "check_total": len(checks),
+        "check_failed": sum(not c.passed for c in checks),
         "editing": editing,
         "modes": COMPARISON_MODES,
         "difficulties": DIFFICULTIES,
+        "languages": authoring_languages(),
         "statement_html": render_markdown(problem.get("statement", "")),
         **extra,
     }
@@ -165,16 +239,39 @@ async def problem_list(request: Request) -> Response:
 
 async def new_problem(request: Request) -> Response:
     await require_teacher(request)
-    blank = {"ageGroup": "", "levelNumber": 1, "order": 1, "difficulty": "easy", "xp": 10}
-    blank["comparison"] = {"mode": "trailing", "tolerance": 1e-6}
+    blank: dict[str, Any] = {
+        "ageGroup": "",
+        "levelNumber": 1,
+        "order": 1,
+        "difficulty": "easy",
+        "xp": 10,
+        "language": "python",
+        "otherLanguages": {},
+        "isPublished": True,
+        "comparison": {"mode": "trailing", "tolerance": 1e-6},
+    }
     return _editor(request, blank, editing=False)
 
 
 async def edit_problem(request: Request) -> Response:
     await require_teacher(request)
-    problem_id = quote(str(request.path_params["problem_id"]))
+    problem_id = quote(str(request.path_params["problem_id"]), safe="")
     problem = await api(request).read(ProblemAdminOut, f"/problems/{problem_id}/full")
     return _editor(request, wire(problem), editing=True)
+
+
+async def _check_all(request: Request, problem: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each language's solution graded on the tests, at once: `{"language", "name", "checks"}`
+    per language, the problem's own first."""
+    solutions = [(problem["language"], problem["referenceSolution"])]
+    solutions += [(key, v["solution"]) for key, v in problem["otherLanguages"].items()]
+    results = await gather(
+        *(check_solution(api(request), problem, key, code) for key, code in solutions)
+    )
+    return [
+        {"language": key, "name": name_of(key), "checks": checks}
+        for (key, _), checks in zip(solutions, results, strict=True)
+    ]
 
 
 async def save_problem(request: Request) -> Response:
@@ -189,40 +286,115 @@ async def save_problem(request: Request) -> Response:
     if errors:
         return _editor(request, problem, editing=editing, errors=errors, status_code=422)
     checked = problem
-    if editing:
-        # the form does not carry the limits and rules, and saving keeps the stored ones:
-        # the check grades with those, as submissions to the saved problem will be
-        stored = await api(request).read(
-            ProblemAdminOut, f"/problems/{quote(str(problem_id))}/full"
-        )
-        checked = {**problem, "limits": stored.limits, "rules": stored.rules}
     try:
-        checks = await check_solution(api(request), checked)
+        if editing:
+            # the form does not carry the limits and rules, and saving keeps the stored ones:
+            # the check grades with those, as submissions to the saved problem will be
+            stored = await api(request).read(
+                ProblemAdminOut, f"/problems/{quote(str(problem_id), safe='')}/full"
+            )
+            checked = {**problem, "limits": stored.limits, "rules": stored.rules}
+        groups = await _check_all(request, checked)
     except ApiError as exc:
-        if exc.status not in (400, 413, 422):
-            raise
-        return _editor(
-            request, problem, editing=editing, errors=[exc.message], status_code=exc.status
-        )
-    failing = [c for c in checks if not c.passed]
+        return _kept(request, problem, exc, editing=editing)
+    failing = [c for group in groups for c in group["checks"] if not c.passed]
     if failing or text(form, "action") == "check":
         status = 422 if failing else 200
-        return _editor(request, problem, editing=editing, checks=checks, status_code=status)
+        return _editor(request, problem, editing=editing, check_groups=groups, status_code=status)
     try:
         if editing:
             payload = {k: v for k, v in problem.items() if k != "id"}
-            await api(request).patch(f"/problems/{quote(str(problem_id))}", payload)
+            await api(request).patch(f"/problems/{quote(str(problem_id), safe='')}", payload)
         else:
             if not problem["id"]:
                 problem["id"] = slugify(problem["title"])
             await api(request).post("/problems", problem)
     except ApiError as exc:
-        if exc.status not in (400, 409, 413, 422):
-            raise
-        return _editor(
-            request, problem, editing=editing, errors=[exc.message], status_code=exc.status
+        return _kept(request, problem, exc, editing=editing)
+    return RedirectResponse(
+        "/teach/problems?saved=" + quote(problem.get("id") or "", safe=""), status_code=303
+    )
+
+
+def _kept(request: Request, problem: dict[str, Any], exc: ApiError, *, editing: bool) -> Response:
+    """The editor again with everything the teacher wrote, and why nothing was saved: the work
+    is never lost to a refusal or an outage."""
+    if exc.status in (401, 403, 404):
+        raise exc  # not signed in, not theirs, or gone: the friendly error page says so
+    response = _editor(
+        request,
+        problem,
+        editing=editing,
+        errors=[friendly_message(exc) + " Nothing was saved; your work is still here."],
+        status_code=exc.status if 400 <= exc.status < 600 else 502,
+    )
+    if exc.retry_after:
+        response.headers["retry-after"] = exc.retry_after
+    return response
+
+
+async def problem_preview(request: Request) -> Response:
+    """The problem page as a learner of its age group sees it (drafts too), marked as a
+    preview. It is built from the API's learner view (`GET /problems/{id}`), which never carries
+    hidden tests or the solution; only staff reach a draft's."""
+    user = await require_teacher(request)
+    problem_id = quote(str(request.path_params["problem_id"]), safe="")
+    problem_out, stored = await gather(
+        api(request).read(ProblemOut, f"/problems/{problem_id}"),
+        api(request).read(ProblemAdminOut, f"/problems/{problem_id}/full"),
+    )
+    age_group, number = problem_out.age_group, problem_out.level_number
+    try:
+        detail: LevelDetail | None = await api(request).read(
+            LevelDetail, f"/levels/{age_group}/{number}"
         )
-    return RedirectResponse("/teach/problems?saved=" + (problem.get("id") or ""), status_code=303)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        detail = None  # a problem filed under a level that does not exist yet
+    summaries = sorted(detail.problems, key=lambda p: (p.order, p.title)) if detail else []
+    if all(p.id != problem_out.id for p in summaries):
+        summaries.append(problem_out)
+    language = problem_out.language
+    tests = [
+        {"name": t.name, "input": t.input, "output": t.expected_output} for t in problem_out.tests
+    ]
+    character = character_for(None)  # a learner's own character is theirs: the default here
+    page_data = {
+        "problemId": problem_out.id,
+        # the preview's code is kept apart from the teacher's own tries at the problem
+        "userId": f"preview-{user.get('id', '')}",
+        "ageGroup": age_group,
+        "levelNumber": number,
+        "starterCode": starter_for(language, problem_out.starter_code),
+        "language": language,
+        "languages": problem_out.languages or [language],
+        "starters": {name: starter_for(name, code) for name, code in problem_out.starters.items()},
+        "hints": [str(hint) for hint in problem_out.hints],
+        "exampleInput": tests[0]["input"] if tests else "",
+        "voice": voice_for(character, age_group, ""),
+        "nextUrl": f"/teach/problems/{problem_id}/edit",
+    }
+    context = {
+        "age_group": age_group,
+        "level": {"number": number, "title": detail.title if detail else ""},
+        "number": number,
+        "problems": [wire(p) for p in summaries],
+        "problem": wire(problem_out),
+        "tests": tests,
+        "status_of": lambda p: "new",
+        "cheatsheets": [],
+        "page_data": page_data,
+        "model_solution": None,
+        "language_name": name_of(language),
+        "language_choices": [(name, name_of(name)) for name in problem_out.languages or [language]],
+        "preview": {
+            "edit_url": f"/teach/problems/{problem_id}/edit",
+            "age_label": age_group.replace("-", " to "),
+            "draft": not stored.is_published,
+        },
+    }
+    return render(request, "problem.html", context, user=user)
 
 
 async def delete_problem(request: Request) -> Response:
@@ -284,13 +456,17 @@ async def unlock_level(request: Request) -> Response:
 
 
 routes = [
-    Route("/teach/problems", problem_list),
-    Route("/teach/problems/new", new_problem, methods=["GET"]),
-    Route("/teach/problems/new", save_problem, methods=["POST"]),
-    Route("/teach/problems/{problem_id}/edit", edit_problem, methods=["GET"]),
-    Route("/teach/problems/{problem_id}/edit", save_problem, methods=["POST"]),
-    Route("/teach/problems/{problem_id}/delete", delete_problem, methods=["POST"]),
-    Route("/teach/preview", preview, methods=["POST"]),
-    Route("/teach/learners", learners),
-    Route("/teach/learners/unlock", unlock_level, methods=["POST"]),
+    Route(path, friendly(endpoint), methods=methods)
+    for path, endpoint, methods in [
+        ("/teach/problems", problem_list, ["GET"]),
+        ("/teach/problems/new", new_problem, ["GET"]),
+        ("/teach/problems/new", save_problem, ["POST"]),
+        ("/teach/problems/{problem_id}/edit", edit_problem, ["GET"]),
+        ("/teach/problems/{problem_id}/edit", save_problem, ["POST"]),
+        ("/teach/problems/{problem_id}/preview", problem_preview, ["GET"]),
+        ("/teach/problems/{problem_id}/delete", delete_problem, ["POST"]),
+        ("/teach/preview", preview, ["POST"]),
+        ("/teach/learners", learners, ["GET"]),
+        ("/teach/learners/unlock", unlock_level, ["POST"]),
+    ]
 ]

@@ -1,6 +1,7 @@
-// The teacher's problem editor: live statement preview (sanitised by the server) and
-// a button to add more test rows.
+// The teacher's problem editor: live statement preview (sanitised by the server), code
+// editors for the code fields, the language and drawing choices, and a button to add test rows.
 import { csrfToken } from "./api.js";
+import { setupCodeEditors } from "./teach_code.js";
 
 const statement = document.getElementById("statement");
 const preview = document.getElementById("statement-preview");
@@ -52,4 +53,37 @@ if (deleteForm) {
       event.preventDefault();
     }
   });
+}
+
+// the language learners write it in: its own "also in" box is not offered, and the starter and
+// solution editors highlight it; a turtle drawing needs no expected output
+const form = document.getElementById("problem-form");
+const languageChoice = document.getElementById("language");
+const comparison = document.getElementById("comparison");
+const colours = document.getElementById("colours");
+
+function showLanguageBoxes() {
+  for (const box of document.querySelectorAll(".also-language")) {
+    box.hidden = box.dataset.language === languageChoice.value;
+  }
+}
+
+function showDrawingFields() {
+  const drawing = comparison.value === "drawing";
+  for (const output of document.querySelectorAll(".test-output")) output.hidden = drawing;
+  if (colours) colours.closest("label").hidden = !drawing;
+  const also = document.getElementById("also-languages");
+  if (also) also.hidden = drawing;
+}
+
+if (form && languageChoice && comparison) {
+  showLanguageBoxes();
+  showDrawingFields();
+  comparison.addEventListener("change", showDrawingFields);
+  const editors = await setupCodeEditors(form, form.dataset.bundle, () => languageChoice.value);
+  languageChoice.addEventListener("change", () => {
+    showLanguageBoxes();
+    editors.setMainLanguage(languageChoice.value);
+  });
+  form.dataset.editorsReady = "true";
 }
