@@ -6,6 +6,7 @@ The sandboxed runs are in tests/sandbox/test_exec_cli.py.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -24,6 +25,7 @@ from coderunner.sandbox.execute import (
     parse,
 )
 from coderunner.sandbox_settings import FIELDS
+from tests.support.exec_probe import never_on_exec, run_exec
 from tests.support.serve import CODERUNNER
 
 
@@ -138,3 +140,23 @@ def test_help_and_usage_errors_are_clicks(tmp_path: Path) -> None:
         assert failed.returncode == 2, failed.stderr
         assert "Usage: coderunner exec [OPTIONS] SOURCE" in failed.stderr
         assert error in failed.stderr
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_exec_imports_no_click_pydantic_or_web_even_to_fail(tmp_path: Path, as_json: bool) -> None:
+    # no bubblewrap at that path: the call parses, reads its settings, builds the sandbox and
+    # fails there, importing what a run imports (tests/sandbox/test_exec_cli.py runs one)
+    source = tmp_path / "p.py"
+    source.write_text("print(1)\n")
+    env = {"PATH": "/usr/bin:/bin", "CODERUNNER_BWRAP": str(tmp_path / "no-bwrap")}
+    args = [str(source), *(["--json"] if as_json else [])]
+    done, imported = run_exec(tmp_path, "main", args, env)
+    message = f"bubblewrap not found at {tmp_path / 'no-bwrap'}"
+    assert done.returncode == 1
+    if as_json:
+        assert json.loads(done.stdout)["error"]["code"] == "SANDBOX_UNAVAILABLE"
+        assert message in json.loads(done.stdout)["error"]["message"]
+    else:
+        assert done.stderr.startswith(f"error: {message}")
+    assert "coderunner.sandbox.runner" in imported
+    assert never_on_exec(imported) == []
