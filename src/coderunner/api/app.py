@@ -23,6 +23,7 @@ from coderunner.api.ratelimit import RateLimitMiddleware
 from coderunner.auth.password_pool import PasswordPool
 from coderunner.auth.revocation import DatabaseRevocationStore
 from coderunner.auth.router import router as auth_router
+from coderunner.celebrations.router import router as celebrations_router
 from coderunner.cheatsheets.router import router as cheatsheets_router
 from coderunner.classes.router import challenges_router
 from coderunner.classes.router import router as classes_router
@@ -52,6 +53,7 @@ ROUTERS = (
     progress_router,
     cheatsheets_router,
     learning_router,
+    celebrations_router,
     classes_router,
     challenges_router,
     lessons_router,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from coderunner.auth import models as auth_models
+from coderunner.celebrations import models as celebration_models  # noqa: F401
 from coderunner.cheatsheets import models as cheatsheet_models
 from coderunner.classes import models as class_models
 from coderunner.db import heartbeat as heartbeat_models  # noqa: F401

@@ -22,6 +22,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coderunner.auth.models import User
+from coderunner.celebrations import service as celebrations
 from coderunner.config import Settings
 from coderunner.db.base import utcnow
 from coderunner.execution import metrics, repository
@@ -459,11 +460,14 @@ class JobProcessor:
             while True:
                 try:
                     async with self.sessionmaker() as session:
+                        before = await self._before(session, work, outcome)
                         written = await repository.finish(
                             session, claim.job_id, self.worker_id, claim.attempt, **values
                         )
                         if written and outcome.status == "completed":
                             await self._record_progress(session, work, outcome)
+                            if before is not None:
+                                await celebrations.after_job(session, before, outcome.verdict)
                         await session.commit()
                     return written
                 except Exception as exc:  # noqa: BLE001 - retried until the deadline, then logged
@@ -487,6 +491,15 @@ class JobProcessor:
                 beat.cancel()
                 await asyncio.wait([beat])  # as above: never swallows a cancel aimed at us
                 _raise_failure(beat)
+
+    async def _before(
+        self, session: AsyncSession, work: Work, outcome: Outcome
+    ) -> celebrations.Before | None:
+        """What the learner had before this result: their celebrations are what it changes."""
+        if outcome.status != "completed" or work.type == JobType.CHECK:
+            return None
+        problem_id = work.problem_id if work.type == JobType.SUBMIT else None
+        return await celebrations.before_job(session, work.user_id, problem_id)
 
     async def _record_progress(self, session: AsyncSession, work: Work, outcome: Outcome) -> None:
         if work.type != JobType.SUBMIT or work.problem_id is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +37,7 @@ FAILED_VERDICTS = frozenset(
 )
 GOOD_VERDICTS = frozenset(verdict for verdict in Verdict if verdict.good)
 HINT_FREE_SOLVES = 5
+VERDICTS_READ = 5000  # the effort badges read the oldest this many finished jobs
 
 
 def _today() -> datetime:
@@ -78,20 +81,42 @@ async def levels_for(session: AsyncSession, user: User, age_group: str) -> Level
     )
 
 
-async def effort_badges(session: AsyncSession, user_id: str) -> EffortBadgesOut:
-    verdicts = await repository.job_verdicts(session, user_id, limit=5000)
+@dataclass(frozen=True, slots=True)
+class EffortFacts:
+    """What the effort badges are decided from."""
+
+    verdicts: Sequence[str]  # the learner's finished jobs' verdicts, oldest first
+    streak: StreakOut
+    hint_free: int  # puzzles solved without opening a hint
+
+
+async def effort_facts(
+    session: AsyncSession,
+    user_id: str,
+    *,
+    verdicts: Sequence[str] | None = None,
+    streak_now: StreakOut | None = None,
+) -> EffortFacts:
+    """The facts, read from the database except what the caller passes (it knows them)."""
+    if verdicts is None:
+        verdicts = await repository.job_verdicts(session, user_id, limit=VERDICTS_READ)
+    if streak_now is None:
+        streak_now = await streak(session, user_id)
+    hint_free = await repository.solved_without_hints(session, user_id)
+    return EffortFacts(verdicts=verdicts, streak=streak_now, hint_free=hint_free)
+
+
+def effort_badges_of(facts: EffortFacts) -> EffortBadgesOut:
     fixed = False
     seen_failure = False
-    for verdict in verdicts:
+    for verdict in facts.verdicts:
         if verdict in FAILED_VERDICTS:
             seen_failure = True
         elif verdict in GOOD_VERDICTS and seen_failure:
             fixed = True
             break
-    longest = (await streak(session, user_id)).longest
-    hint_free = await repository.solved_without_hints(session, user_id)
     spec = [
-        ("first-run", "First run", "Run your first program.", bool(verdicts)),
+        ("first-run", "First run", "Run your first program.", bool(facts.verdicts)),
         (
             "first-fix",
             "Bug squasher",
@@ -102,13 +127,17 @@ async def effort_badges(session: AsyncSession, user_id: str) -> EffortBadgesOut:
             "solo-explorer",
             "Solo explorer",
             f"Solve {HINT_FREE_SOLVES} puzzles without a hint.",
-            hint_free >= HINT_FREE_SOLVES,
+            facts.hint_free >= HINT_FREE_SOLVES,
         ),
-        ("week-streak", "Week of code", "Code on 7 days in a row.", longest >= 7),
+        ("week-streak", "Week of code", "Code on 7 days in a row.", facts.streak.longest >= 7),
     ]
     return EffortBadgesOut(
         badges=[EffortBadgeOut(id=i, name=n, description=d, earned=e) for i, n, d, e in spec]
     )
+
+
+async def effort_badges(session: AsyncSession, user_id: str) -> EffortBadgesOut:
+    return effort_badges_of(await effort_facts(session, user_id))
 
 
 async def _learner_of(session: AsyncSession, staff: User, user_id: str) -> User:
