@@ -15,6 +15,9 @@ FONT_COOKIE = "cr_font"
 # light or dark chosen by the learner; without it the page follows the device's setting
 SCHEME_COOKIE = "cr_scheme"
 SCHEMES = ("system", "light", "dark")
+# the "Read to me" buttons: "on" or "off" when the learner chose; without it, on for 7-9
+SPEAK_COOKIE = "cr_speak"
+READ_ALOUD_AGE_GROUP = "7-9"
 # how the signed-in learner's pages look (character, age group, role, name): kept so that a page
 # the API refused (429, 503) still shows the learner's theme and menu, not a signed-out page
 LOOK_COOKIE = "cr_look"
@@ -110,6 +113,26 @@ def set_scheme(response: Response, conn: HTTPConnection, scheme: str) -> None:
     response.set_cookie(
         SCHEME_COOKIE,
         scheme if scheme in SCHEMES else "system",
+        max_age=365 * 24 * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=is_secure(conn),
+    )
+
+
+def read_aloud(conn: HTTPConnection, age_group: object) -> bool:
+    """Whether pages show "Read to me" buttons: the learner's choice, else on for ages 7-9."""
+    chosen = conn.cookies.get(SPEAK_COOKIE)
+    if chosen in ("on", "off"):
+        return chosen == "on"
+    return age_group == READ_ALOUD_AGE_GROUP
+
+
+def set_read_aloud(response: Response, conn: HTTPConnection, on: bool) -> None:
+    response.set_cookie(
+        SPEAK_COOKIE,
+        "on" if on else "off",
         max_age=365 * 24 * 3600,
         path="/",
         httponly=True,

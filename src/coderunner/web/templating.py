@@ -15,7 +15,7 @@ from coderunner.kernel.ages import AGE_GROUP_LABELS
 from .assets import asset_url
 from .characters import all_characters, character_for, tagline_for, voice_for
 from .markdown import render_markdown
-from .session import color_scheme, large_code_font, remember_look
+from .session import color_scheme, large_code_font, read_aloud, remember_look
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -59,6 +59,7 @@ def render(
         "csp_nonce": request.state.csp_nonce,
         "large_font": large_code_font(request),
         "scheme": color_scheme(request),
+        "read_aloud": read_aloud(request, (user or {}).get("ageGroup")),
         "path": request.url.path,
     }
     page.update(context or {})

@@ -14,7 +14,14 @@ from coderunner.auth.schemas import TokenOut
 from coderunner.kernel.ages import AGE_GROUPS
 
 from ..api_client import UNREACHABLE_MESSAGE, ApiError, parse
-from ..session import clear_session, session_token, set_font, set_scheme, set_session
+from ..session import (
+    clear_session,
+    session_token,
+    set_font,
+    set_read_aloud,
+    set_scheme,
+    set_session,
+)
 from ..templating import render
 from ..views import api, optional_user, safe_next
 from .forms import read_form, text
@@ -176,6 +183,13 @@ async def scheme_preference(request: Request) -> Response:
     return response
 
 
+async def speak_preference(request: Request) -> Response:
+    form = await read_form(request)
+    response = RedirectResponse(safe_next(text(form, "next"), "/"), status_code=303)
+    set_read_aloud(response, request, text(form, "speak") == "on")
+    return response
+
+
 routes = [
     Route("/", landing),
     Route("/login", login_page, methods=["GET"]),
@@ -185,4 +199,5 @@ routes = [
     Route("/logout", logout, methods=["POST"]),
     Route("/prefs/font", font_preference, methods=["POST"]),
     Route("/prefs/scheme", scheme_preference, methods=["POST"]),
+    Route("/prefs/speak", speak_preference, methods=["POST"]),
 ]
