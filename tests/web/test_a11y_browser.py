@@ -269,10 +269,22 @@ def test_code_text_follows_the_browser_font_size_and_the_switch(
     ctx.close()
 
 
+def sideways(page: Page) -> int:
+    """How far the page scrolls sideways, in CSS pixels (0: it does not)."""
+    return int(
+        page.evaluate(
+            "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+            " - document.documentElement.clientWidth"
+        )
+    )
+
+
 def test_the_problem_page_works_at_200_percent_zoom(
     browser: Browser, server: Server, learner_state: Path
 ) -> None:
-    # 200% zoom of a 1366x768 laptop: a 683x384 CSS-pixel viewport at device scale 2
+    # What 200% browser zoom does to a 1366x768 laptop: the page gets a 683x384 CSS-pixel
+    # viewport and a device pixel ratio of 2, so media queries and layout see what they would
+    # see zoomed (CSS `zoom` on the page would not change the viewport or the media queries).
     ctx = context(
         browser,
         server,
@@ -282,13 +294,42 @@ def test_the_problem_page_works_at_200_percent_zoom(
     )
     page = ctx.new_page()
     page.goto("/levels/7-9/1?problem=say-it-back")
-    wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert wide <= 0, f"the page scrolls sideways by {wide}px"
+    assert page.evaluate("window.devicePixelRatio") == 2
+    expect(page.locator("#run-button")).to_be_enabled(timeout=60_000)
+    assert sideways(page) <= 0, f"the page scrolls sideways by {sideways(page)}px"
+
+    # the code by keyboard: Tab from the top reaches "Jump to the code", which leads to Run
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('jump-to-code')"):
+            break
+    else:
+        pytest.fail(f"Tab never reached the jump link; last: {active(page)}")
+    page.keyboard.press("Enter")
+    expect(page.locator("#coding")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#run-button")).to_be_focused()
+    assert in_view(page, "#run-button")
     set_code(page, "word = input()\nprint(word)\n")
+    box = page.locator(".cm-editor").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 683, box
     page.fill("#stdin", "hello")
-    page.click("#run-button")
+    page.locator("#run-button").focus()
+    page.keyboard.press("Enter")
     expect(page.locator("#output")).to_contain_text("hello", timeout=60_000)
     assert in_view(page, "#status")
+    assert sideways(page) <= 0, f"after Run the page scrolls sideways by {sideways(page)}px"
+
+    # a wrong answer's results (a diff side by side) fit too, and come into view
+    set_code(page, "word = input()\nprint(word.upper() * 9)\n")
+    page.locator("#submit-button").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#results")).to_be_visible(timeout=60_000)
+    expect(page.locator(".result.fail").first).to_be_visible()
+    assert in_view(page, "#status")
+    assert sideways(page) <= 0, f"with results the page scrolls sideways by {sideways(page)}px"
     ctx.close()
 
 
