@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
 from .browser import log_in_in_browser, new_page, page_data, set_code, sign_up_in_browser
-from .conftest import Server, unique_name
+from .conftest import Server, make_teacher, unique_name
 
 pytestmark = pytest.mark.browser
 
@@ -182,3 +183,47 @@ def test_a_session_ended_in_another_tab_is_said_kindly_and_the_code_kept(
     expect(elsewhere.locator(".cm-content")).to_contain_text("print('still mine, and more')")
     tab_a.context.close()
     elsewhere.context.close()
+
+
+def test_a_password_reset_elsewhere_stops_saving_kindly_until_the_child_is_back(
+    browser: Browser, server: Server, admin_api: httpx.Client
+) -> None:
+    """No other tab to tell this one: the next save is answered 401 (TOKEN_REVOKED)."""
+    teacher = make_teacher(server, admin_api, PASSWORD)
+    with httpx.Client(base_url=server.api_url, timeout=60) as api:
+        login = api.post("/auth/login", json={"username": teacher, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        api.headers["authorization"] = f"Bearer {login.json()['token']}"
+        made = api.post("/classes", json={"name": "Drafts", "ageGroup": "7-9"})
+        assert made.status_code == 201, made.text
+        class_id = made.json()["id"]
+        accounts = api.post(f"/classes/{class_id}/learners", json={"names": ["Mia"]})
+        assert accounts.status_code == 201, accounts.text
+        child = accounts.json()["accounts"][0]
+
+        page = new_page(browser, server)
+        log_in_in_browser(page, child["username"], child["password"])
+        pid = open_problem(page)
+        problem_url = page.url
+        set_code(page, "print('before the reset')")
+        saved(page)
+        reset = api.post(f"/classes/{class_id}/learners/{child['id']}/password")
+        assert reset.status_code == 200, reset.text
+        new_password = reset.json()["password"]
+
+    set_code(page, "print('after the reset')")
+    expect(page.locator("#draft-ended")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#draft-state")).to_contain_text("until you log in again")
+    assert page.url == problem_url
+    assert "after the reset" in page.evaluate(STORED)
+
+    page.click("#draft-login")
+    expect(page).to_have_url(re.compile(r"/login"), timeout=WAIT_MS)
+    page.fill("#username", child["username"])
+    page.fill("#password", new_password)
+    page.click("form button:has-text('Log in')")
+    expect(page).to_have_url(problem_url, timeout=WAIT_MS)  # back where the child was
+    assert page_data(page)["problemId"] == pid
+    expect(page.locator(".cm-content")).to_contain_text("print('after the reset')")
+    saved(page)
+    page.context.close()
