@@ -167,6 +167,11 @@ def test_a_session_ended_in_another_tab_is_said_kindly_and_the_code_kept(
     assert tab_b.url == problem_url
     expect(tab_b.locator(".cm-content")).to_contain_text("print('still mine, and more')")
     assert "still mine, and more" in tab_b.evaluate(STORED)
+    # every part of the page says it in the same words (not the API's "authentication required")
+    tab_b.click("#step-button")
+    expect(tab_b.locator("#step-status")).to_have_text(
+        "You were logged out. Please log in again.", timeout=WAIT_MS
+    )
 
     tab_b.click("#draft-login")
     expect(tab_b).to_have_url(re.compile(r"/login"), timeout=WAIT_MS)

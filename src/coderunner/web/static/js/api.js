@@ -55,7 +55,8 @@ export async function api(path, { method = "GET", body, keepalive = false } = {}
     throw new ApiError(
       response.status,
       error.code || `HTTP_${response.status}`,
-      error.message || FALLBACK[response.status] || "Something went wrong.",
+      // a page's 401 means the session ended (sign-in is never called from here): say it kindly
+      (response.status === 401 ? FALLBACK[401] : error.message) || FALLBACK[response.status] || "Something went wrong.",
       response.headers.get("Retry-After"),
       error,
     );
