@@ -3,7 +3,7 @@
 VENV := .venv/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-fast test-busy lint fix typecheck pytest bench bench-languages bench-pipeline loadtest selftest content-check web clean
+.PHONY: help install run test test-fast test-busy lint fix typecheck pytest bench bench-languages bench-pipeline loadtest selftest content-check web screenshots clean
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ pytest: ## pytest only (PYTEST_ARGS=... to pass options)
 
 loadtest: install ## A class of 30 children for 60 s (Locust) against a local server; SCALED=1 for scaled out
 	$(VENV)/python -m bench.loadtest --users $(or $(USERS),30) --seconds $(or $(SECONDS),60) $(if $(SCALED),--scaled)
+
+screenshots: ## Regenerate the screenshots docs/web.md lists, in test-results/screenshots/
+	$(VENV)/pytest -n 0 -m browser tests/web/test_browser.py -k screenshots $(PYTEST_ARGS)
 
 selftest: install ## Prove the sandbox isolates and limits code on this host
 	$(VENV)/coderunner selftest
