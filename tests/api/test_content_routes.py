@@ -141,6 +141,53 @@ async def test_problem_create_conflict_and_validation(
     assert full.json()["source"] == "authored"
 
 
+async def test_a_problems_languages_must_be_ones_the_sandbox_runs(
+    client: httpx.AsyncClient, teacher: Account
+) -> None:
+    """The teacher's editor sends the language, other languages and the drawing mode: the API
+    refuses what could never be graded, when made and when changed."""
+    turtle = {"mode": "drawing"}
+    refused: list[tuple[dict[str, Any], str]] = [
+        ({"language": "cobol"}, "UNKNOWN_LANGUAGE"),
+        ({"otherLanguages": {"ruby": {"solution": "puts 1"}}}, "UNKNOWN_LANGUAGE"),
+        ({"otherLanguages": {"python": {"solution": "print(1)"}}}, "UNKNOWN_LANGUAGE"),
+        ({"language": "javascript", "comparison": turtle}, "DRAWING_LANGUAGE"),
+        (
+            {"comparison": turtle, "otherLanguages": {"javascript": {"solution": "x"}}},
+            "DRAWING_LANGUAGE",
+        ),
+    ]
+    for overrides, code in refused:
+        body = problem_payload("lang-check", **overrides)
+        response = await client.post("/problems", json=body, headers=teacher.headers)
+        assert response.status_code == 422, (overrides, response.text)
+        assert response.json()["error"]["code"] == code
+    body = problem_payload(
+        "lang-check",
+        language="javascript",
+        otherLanguages={"python": {"starterCode": "", "solution": "print(input()[::-1])"}},
+    )
+    made = await client.post("/problems", json=body, headers=teacher.headers)
+    assert made.status_code == 201, made.text
+    assert made.json()["otherLanguages"]["python"]["solution"] == "print(input()[::-1])"
+    # a change is checked against what it keeps: drawing with the stored JavaScript
+    changed = await client.patch(
+        "/problems/lang-check", json={"comparison": turtle}, headers=teacher.headers
+    )
+    assert changed.status_code == 422, changed.text
+    assert changed.json()["error"]["code"] == "DRAWING_LANGUAGE"
+    drawing = await client.patch(
+        "/problems/lang-check",
+        json={"language": "python", "otherLanguages": {}, "comparison": turtle},
+        headers=teacher.headers,
+    )
+    assert drawing.status_code == 200, drawing.text
+    assert (drawing.json()["language"], drawing.json()["comparison"]["mode"]) == (
+        "python",
+        "drawing",
+    )
+
+
 async def test_cheatsheets(client: httpx.AsyncClient, app: FastAPI) -> None:
     async with app.state.sessionmaker() as session:
         session.add_all(

@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
 from coderunner.db.base import utcnow
-from coderunner.kernel.errors import AppError, Conflict, Forbidden, NotFound
+from coderunner.grading.grader import DRAWING
+from coderunner.kernel.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
 from coderunner.kernel.schemas import InputModel
 from coderunner.learning import access
 from coderunner.learning.access import is_staff
@@ -29,6 +30,7 @@ from coderunner.problems.schemas import (
 )
 from coderunner.progress import repository as progress_repository
 from coderunner.progress.models import ProgressStatus
+from coderunner.sandbox import registry
 
 MAX_PAGE_SIZE = 100
 
@@ -208,7 +210,31 @@ def _variants(variants: OtherLanguages) -> dict[str, Any]:
     return {name: variant.model_dump(by_alias=True) for name, variant in variants.items()}
 
 
+def check_languages(language: str, others: dict[str, Any], mode: str | None) -> None:
+    """A problem's languages must be ones the sandbox runs, and a turtle drawing needs a language
+    with the turtle (its other languages could not be graded on a picture): 422 otherwise."""
+    languages = registry()
+    enabled = sorted(k for k, v in languages.items() if v.enabled)
+    for name in (language, *others):
+        if name not in enabled:
+            raise Unprocessable(
+                f"unknown language {name!r}; available: {', '.join(enabled)}",
+                code="UNKNOWN_LANGUAGE",
+            )
+    if language in others:
+        raise Unprocessable(
+            f"{language!r} is the problem's own language, not another one",
+            code="UNKNOWN_LANGUAGE",
+        )
+    if mode == DRAWING and (not languages[language].drawing or others):
+        raise Unprocessable(
+            "a turtle drawing problem is written in Python only, with no other language",
+            code="DRAWING_LANGUAGE",
+        )
+
+
 async def create(session: AsyncSession, data: ProblemCreate, author: User) -> ProblemAdminOut:
+    check_languages(data.language, data.other_languages, data.comparison.mode)
     if await repository.get(session, data.id) is not None:
         raise Conflict("a problem with this id exists", code="PROBLEM_EXISTS")
     fields = data.model_dump(exclude={"tests", "comparison", "limits", "rules", "other_languages"})
@@ -238,6 +264,12 @@ async def update(
             code="CLASS_PROBLEM",
             status_code=422,
         )
+    stored_mode = (problem.comparison or {}).get("mode")
+    check_languages(
+        data.language or problem.language,
+        problem.other_languages or {} if data.other_languages is None else data.other_languages,
+        stored_mode if data.comparison is None else data.comparison.mode,
+    )
     changes = data.model_dump(
         exclude_unset=True, exclude={"tests", "comparison", "limits", "rules", "other_languages"}
     )
