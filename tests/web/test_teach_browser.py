@@ -95,6 +95,36 @@ def test_code_fields_are_editors_and_the_check_reports_each_test(
     assert [t["hidden"] for t in stored["tests"]] == [False, True]
 
 
+def test_without_javascript_the_plain_boxes_save_and_a_refusal_keeps_the_work(
+    browser: Browser, server: Server, admin_api: httpx.Client
+) -> None:
+    ctx = browser.new_context(base_url=server.web_url, java_script_enabled=False)
+    ctx.set_default_timeout(30_000)
+    page = ctx.new_page()
+    log_in_in_browser(page, make_teacher(server, admin_api, PASSWORD), PASSWORD)
+    new_problem_basics(page, "Triple it, no script")
+    expect(page.locator(".teach-editor")).to_have_count(0)
+    page.fill("#starterCode", "n = int(input())")
+    page.fill("#referenceSolution", "n = int(input())\nprint(n * 3)")
+    page.fill("#test-0-input", "2")
+    page.fill("#test-0-output", "6")
+    # an id that is taken: the API refuses, the page says so kindly and keeps everything
+    taken = admin_api.get("/problems", params={"ageGroup": "7-9", "level": 1}).json()
+    page.fill("#id", taken["items"][0]["id"])
+    page.click("button:has-text('Check and save')")
+    expect(page.locator("#form-errors")).to_contain_text(
+        "A problem with this id exists already", timeout=90_000
+    )
+    expect(page.locator("#form-errors")).to_contain_text("your work is still here")
+    assert page.input_value("#referenceSolution") == "n = int(input())\nprint(n * 3)"
+    page.fill("#id", "")
+    page.click("button:has-text('Check and save')")
+    expect(page).to_have_url(re.compile(r"/teach/problems\?saved="), timeout=90_000)
+    stored = admin_api.get(f"/problems/{page.url.split('saved=', 1)[1]}/full").json()
+    assert stored["referenceSolution"] == "n = int(input())\nprint(n * 3)"
+    ctx.close()
+
+
 def test_languages_and_drawing_are_chosen_and_saved(teacher: Page, admin_api: httpx.Client) -> None:
     page = teacher
     # JavaScript first, Python as the learner's other choice
