@@ -204,6 +204,8 @@ def _request(method: str, path: str) -> Request:
     ("method", "path", "status", "back"),
     [
         ("POST", "/teach/learners/unlock", 404, "/teach/learners"),
+        # a teacher who is not an admin: the learners page itself is closed to them
+        ("GET", "/teach/learners", 403, "/teach/classes"),
         ("POST", "/teach/classes/c1/unlocks", 404, "/teach/classes/c1"),
         ("GET", "/teach/classes/c1", 404, "/teach/classes"),
         ("GET", "/teach/classes/c1/learners/u/problems/p", 404, "/teach/classes/c1"),

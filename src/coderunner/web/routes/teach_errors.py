@@ -122,7 +122,7 @@ def way_back(request: Request, status: int) -> tuple[str, str]:
         return f"/teach/problems/{parts[3]}/edit", "Back to the problem"
     if section == "problems":
         return "/teach/problems", "Back to the problems"
-    if section == "learners":
+    if section == "learners" and not page_itself:
         return "/teach/learners", "Back to the learners"
     return "/teach/classes", "Back to your classes"
 
