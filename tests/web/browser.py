@@ -25,12 +25,20 @@ class Watch:
         return [e for e in self.errors if "Content Security Policy" in e]
 
 
+def dismiss_celebrations(page: Page) -> None:
+    """A celebration (a modal dialog, celebrate.js) opens after a learner's first run, a solve, a
+    new badge: tests of other things close it with Esc, as a child would, when it is in the way
+    of their next action (tests/web/test_celebrations_browser.py tests the dialog itself)."""
+    page.add_locator_handler(page.locator("#celebration"), lambda: page.keyboard.press("Escape"))
+
+
 def new_page(browser: Browser, server: Server, viewport: ViewportSize = DESKTOP) -> Page:
     context: BrowserContext = browser.new_context(
         base_url=server.web_url, viewport=viewport, reduced_motion="reduce"
     )
     page = context.new_page()
     page.set_default_timeout(30_000)
+    dismiss_celebrations(page)
     watch = Watch()
     page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: watch.errors.append(f"pageerror: {e}"))

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 
 from tests.support.serve import CODERUNNER
 
-from .browser import log_in_in_browser, set_code, sign_up_in_browser
+from .browser import dismiss_celebrations, log_in_in_browser, set_code, sign_up_in_browser
 from .conftest import ADMIN_PASSWORD, REPO, Server, make_teacher, unique_name
 
 pytestmark = pytest.mark.browser
@@ -88,6 +88,7 @@ def context(
         device_scale_factor=device_scale_factor,
     )
     ctx.set_default_timeout(30_000)
+    ctx.on("page", dismiss_celebrations)
     return ctx
 
 

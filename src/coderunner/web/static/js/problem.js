@@ -11,6 +11,7 @@ import { runConsole } from "./console.js";
 import { chosenLanguage, draftId, setupLanguagePicker, starterOf } from "./language.js";
 import { setupStep } from "./step.js";
 import { hideDrawing, setupDrawing, showDrawing, submissionDrawing } from "./turtle.js";
+import { prepareCelebration } from "./celebrate.js";
 
 const data = JSON.parse(document.getElementById("page-data").textContent);
 // a problem may allow several languages: start in the learner's last choice
@@ -141,6 +142,7 @@ async function run() {
       ? await runConsole({ code, language, output, form, handlers })
       : await runJob("run", { code, language, stdin: stdin.value }, handlers);
     if (job.status === "failed") { platformFailed(job); return; }
+    const celebration = await prepareCelebration(runButton);  // what this job brought (celebrate.js)
     const result = job.result || {};
     if (job.type !== "console") showOutput(output, result);
     showDrawing(result.drawing);
@@ -151,6 +153,7 @@ async function run() {
     const crashed = result.verdict === "RUNTIME_ERROR" || result.verdict === "COMPILATION_ERROR";
     setStatus(ok ? `Done! ${verdictText(result.verdict)}.` : `${crashed ? voice.error || "" : ""} ${verdictText(result.verdict)}.`.trim(), ok ? "ok" : "error");
     bringIntoView(statusLine);
+    celebration();
   } catch (err) {
     showFailure(err);
   } finally {
@@ -191,6 +194,7 @@ async function submit() {
   try {
     const job = await runJob("submit", { problemId: data.problemId, code: editor.getCode(), language: data.language || "python" }, handlers);
     if (job.status === "failed") { platformFailed(job); return; }
+    const celebration = await prepareCelebration(submitButton);  // what this job brought (celebrate.js)
     const submission = job.submissionResult || {};
     const { passed, total } = showSubmission(results, submission);
     showDrawing(submissionDrawing(submission));
@@ -219,6 +223,7 @@ async function submit() {
       else setStatus(`${line} ${passed} of ${total} tests passed.`, "error");
     }
     bringIntoView(statusLine);
+    celebration();
   } catch (err) {
     showFailure(err);
   } finally {
