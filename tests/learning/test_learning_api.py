@@ -52,7 +52,11 @@ async def solve(app: FastAPI, user_id: str, *problem_ids: str) -> None:
 async def add_jobs(app: FastAPI, user_id: str, days_ago: list[int], verdicts: list[str]) -> None:
     now = datetime.now(UTC)
     async with app.state.sessionmaker() as session:
-        for offset, verdict in zip(days_ago, verdicts, strict=True):
+        for index, (offset, verdict) in enumerate(zip(days_ago, verdicts, strict=True)):
+            # in order, and on the UTC day `offset` days ago even just after midnight
+            day = (now - timedelta(days=offset)).replace(hour=0, minute=0, second=0, microsecond=0)
+            wanted = now - timedelta(days=offset, minutes=len(verdicts) - index)
+            created = max(wanted, day + timedelta(milliseconds=index))
             session.add(
                 ExecutionJob(
                     type="run",
@@ -65,7 +69,7 @@ async def add_jobs(app: FastAPI, user_id: str, days_ago: list[int], verdicts: li
                     status="completed",
                     attempts=1,
                     verdict=verdict,
-                    created_at=now - timedelta(days=offset, minutes=len(verdicts) - offset),
+                    created_at=created,
                 )
             )
         await session.commit()
