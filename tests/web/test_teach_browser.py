@@ -230,8 +230,20 @@ def test_preview_shows_the_childs_page_and_never_the_solution(
     html = page.content()
     for secret in ("the secret solution", "zebra-input", "zebra-output"):
         assert secret not in html
-    banner.locator("a:has-text('Back to the editor')").click()
+    # code typed in the preview is not saved as the teacher's own draft of the problem
+    draft_calls: list[str] = []
+    page.on(
+        "request",
+        lambda r: draft_calls.append(f"{r.method} {r.url}") if "/drafts/" in r.url else None,
+    )
+    page.locator(".cm-content").click()
+    page.keyboard.insert_text("print('typed in the preview')\n")
+    banner.locator("a:has-text('Back to the editor')").click()  # leaving flushes unsaved code
     expect(page).to_have_url(re.compile(rf"/teach/problems/{problem_id}/edit$"))
+    assert draft_calls == []
+    page.goto(f"/levels/7-9/1?problem={problem_id}")  # the teacher's own page of the problem
+    expect(page.locator(".cm-content")).to_contain_text("word = input()")
+    expect(page.locator(".cm-content")).not_to_contain_text("typed in the preview")
 
     # a learner reaches neither the preview nor the draft itself
     child = new_page(browser, server)

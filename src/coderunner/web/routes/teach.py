@@ -364,6 +364,7 @@ async def problem_preview(request: Request) -> Response:
         "problemId": problem_out.id,
         # the preview's code is kept apart from the teacher's own tries at the problem
         "userId": f"preview-{user.get('id', '')}",
+        "preview": True,  # drafts.js keeps the preview's code in this browser, not the teacher's
         "ageGroup": age_group,
         "levelNumber": number,
         "starterCode": starter_for(language, problem_out.starter_code),

@@ -29,7 +29,8 @@ function channel() {
  * options: userId, problemId, draftIdOf(language) (the key of the copy in this browser),
  * starterOf(language), editor() (the current editor: {getCode, setCode}).
  */
-export function createDrafts({ userId, problemId, draftIdOf, starterOf, editor }) {
+// onServer false (a teacher's preview): the code stays in this browser, under its own key
+export function createDrafts({ userId, problemId, draftIdOf, starterOf, editor, onServer = true }) {
   const $ = (id) => document.getElementById(id);
   const stateLine = $("draft-state");
   const conflictBox = $("draft-conflict");
@@ -60,6 +61,7 @@ export function createDrafts({ userId, problemId, draftIdOf, starterOf, editor }
 
   // GET the server's drafts of this problem (all languages) once, before the editor opens
   async function load() {
+    if (!onServer) return;
     try {
       const { data } = await api(`/drafts/${encodeURIComponent(problemId)}`);
       for (const item of (data && data.items) || []) server[item.language] = { code: item.code, version: item.version };
@@ -142,7 +144,7 @@ export function createDrafts({ userId, problemId, draftIdOf, starterOf, editor }
 
   async function flush({ keepalive = false, lang = language, code = null } = {}) {
     const state = stateOf(lang);
-    if (!state.dirty || state.inFlight || state.conflict || ended || leaving && !keepalive) return;
+    if (!onServer || !state.dirty || state.inFlight || state.conflict || ended || leaving && !keepalive) return;
     clearTimeout(timer);
     const sent = code ?? editor().getCode();
     state.inFlight = true;

@@ -47,6 +47,7 @@ const drafts = createDrafts({
   draftIdOf: (language) => draftId(data, language),
   starterOf: (language) => starterOf(data, language),
   editor: () => editor,
+  onServer: !data.preview,
 });
 const serverDrafts = drafts.load();
 const saved = drafts.localCode(data.language);
