@@ -87,6 +87,9 @@ def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
 POOL_TIMEOUT_S = 10.0
 # seconds a SQLite writer waits for the write lock (CODERUNNER_DB_LOCK_TIMEOUT_S)
 LOCK_TIMEOUT_S = 5.0
+# SQLite connections kept open (each is a thread of aiosqlite's) and opened beyond them at most
+SQLITE_POOL_SIZE = 20
+SQLITE_MAX_OVERFLOW = 10
 
 
 def create_engine_for_url(
@@ -105,6 +108,12 @@ def create_engine_for_url(
         if parsed.get_driver_name() == "aiosqlite":
             kwargs.setdefault("module", one_trip_dbapi())
             kwargs.setdefault("pool_reset_on_return", None)
+            if "poolclass" not in kwargs and parsed.database not in (None, "", ":memory:"):
+                # keep what an embedded server uses at once (requests + its job workers):
+                # a connection past the pool's size is opened per use (a thread, a connect,
+                # four PRAGMAs) and closed again, CPU per job that nobody sees
+                kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+                kwargs.setdefault("max_overflow", SQLITE_MAX_OVERFLOW)
         engine = create_async_engine(url, **kwargs)
         if kwargs.get("pool_reset_on_return", "rollback") is None:
             reset_only_open_transactions(engine)
