@@ -18,13 +18,20 @@ from coderunner.execution.models import ExecutionJob, JobStatus, JobType
 from coderunner.problems.models import Problem, TestCase
 
 _ACTIVE = (JobStatus.PENDING.value, JobStatus.PROCESSING.value)
+# every column of a job, labelled with its attribute's name (they are the same)
+_COLUMNS = tuple(ExecutionJob.__table__.columns)
 
 
 async def _rows(session: AsyncSession, statement: Any, params: dict[str, Any] | None = None) -> int:
-    result = cast(
-        CursorResult[Any],
-        await session.execute(statement, params, execution_options={"synchronize_session": False}),
-    )
+    """Run a guarded UPDATE in the session's transaction; the rows it changed.
+
+    On the session's connection, as Core: the ORM's bulk-update path (which these statements
+    never needed: no session synchronisation, no RETURNING) cost more CPU than the statement.
+    Pending ORM changes are flushed first, as the session's own `execute` would."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    connection = await session.connection()
+    result = cast(CursorResult[Any], await connection.execute(statement, params))
     return int(result.rowcount)
 
 
@@ -101,22 +108,23 @@ _CLAIM = (
         started_at=bindparam("b_now"),
         heartbeat_at=bindparam("b_now"),
     )
-    .returning(ExecutionJob)
+    .returning(*_COLUMNS)
 )
 
 
 async def claim(
     session: AsyncSession, job_id: str, worker_id: str, now: datetime, user_cap: int
 ) -> ExecutionJob | None:
-    """Take a pending job for this worker (the claimed row); None when someone else has it, it
-    is done, or its owner already has `user_cap` jobs running on its queue (fair share). One
-    statement: UPDATE … WHERE status='pending' AND <owner's running> < cap RETURNING …."""
-    result = await session.execute(
-        _CLAIM,
-        {"b_job_id": job_id, "b_worker_id": worker_id, "b_now": now, "b_user_cap": user_cap},
-        execution_options={"synchronize_session": False, "populate_existing": True},
-    )
-    return result.scalars().first()
+    """Take a pending job for this worker (the claimed row, not attached to any session); None
+    when someone else has it, it is done, or its owner already has `user_cap` jobs running on
+    its queue (fair share). One statement: UPDATE … WHERE status='pending' AND <owner's
+    running> < cap RETURNING …, run as Core (see `_rows`), the job built from its row."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    connection = await session.connection()
+    params = {"b_job_id": job_id, "b_worker_id": worker_id, "b_now": now, "b_user_cap": user_cap}
+    row = (await connection.execute(_CLAIM, params)).first()
+    return ExecutionJob(**row._mapping) if row is not None else None
 
 
 # a worker's claim on a job: its later writes bind b_job_id, b_worker_id and b_attempt
