@@ -8,9 +8,10 @@
 from one counter), in this process and nothing else: no subreaper, no /proc scans, no event
 loop beside it. `http` is a plain HTTP client: http.client, a new connection per request
 (`Connection: close`), one thread per token (a learner each), default settings. With --runs
-each learner sends N requests; with --seconds the learners loop and the requests that finish
-inside an S-second window opened after a W-second warm-up are kept. Either prints one JSON line:
-latencies in ms, runs/s, the count of everything sent and this process's own CPU time.
+each learner sends N requests (--think-ms apart); with --seconds the learners loop and the
+requests that finish inside an S-second window opened after a W-second warm-up are kept. Either
+prints one JSON line: latencies in ms, runs/s, the count of everything sent and this process's
+own CPU time.
 
 `bench/pipeline.py` starts it as `python -I -S`, so it pays for no imports beyond the standard
 library's and none of the benchmark's own (httpx, asyncio) CPU lands in the figures.
@@ -111,14 +112,15 @@ class Client:
         return elapsed
 
 
-def http_runs(client: Client, tokens: list[str], runs: int) -> dict[str, Any]:
-    """Each learner sends `runs` requests, one after the other."""
+def http_runs(client: Client, tokens: list[str], runs: int, think_s: float = 0.0) -> dict[str, Any]:
+    """Each learner sends `runs` requests, one after the other, `think_s` apart."""
     samples: list[float] = []
     errors: list[BaseException] = []
 
     def learner(token: str) -> None:
         try:
             for _ in range(runs):
+                time.sleep(think_s)
                 samples.append(client.post(token))
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             errors.append(exc)
@@ -182,6 +184,7 @@ def main() -> int:
     http_mode.add_argument("--runs", type=int)
     http_mode.add_argument("--seconds", type=float)
     http_mode.add_argument("--warmup", type=float, default=1.0)
+    http_mode.add_argument("--think-ms", type=float, default=0.0, help="pause before each (--runs)")
     args = parser.parse_args()
     if args.mode == "bare":
         figures = bare(json.loads(args.argv_json), args.runs, args.expect)
@@ -190,7 +193,7 @@ def main() -> int:
         if args.seconds is not None:
             figures = http_window(client, args.token, args.seconds, args.warmup)
         else:
-            figures = http_runs(client, args.token, args.runs or 1)
+            figures = http_runs(client, args.token, args.runs or 1, args.think_ms / 1000)
     json.dump(figures, sys.stdout)
     return 0
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.pipeline [--rounds R] [--runs N] [--seconds S] [--submissions M]
                                        [--client both|inside|outside] [--scaled] [--url URL]
-                                       [--json]
+                                       [--pool-size N] [--think-ms T] [--json]
 
 Without --url it starts the product itself on free ports with a fresh data dir:
   embedded  `coderunner serve` (API + in-process workers, SQLite, in-process queue)
@@ -26,6 +26,12 @@ connections, and `outside`, bench/outside.py: http.client in a small separate pr
 connection per request. Each round's ratios are every client's figures against both of that
 round's bare baselines; then the medians over rounds. With --url, pass an admin's credentials
 (--admin-user/--admin-password) to create the 10-test problem, else that part is skipped.
+
+--pool-size N starts the server with N pre-warmed sandboxes (CODERUNNER_SANDBOX_POOL_SIZE, ADR
+0014; it needs CODERUNNER_SANDBOX_UID_SLOTS >= 8 + N). --think-ms T pauses T ms before each
+one-at-a-time run and submission: 0 sends them back to back (a cold pool: a run finds it empty
+when the refill has not caught up), a few hundred ms leaves the pool time to refill (a warm pool,
+as between a learner's clicks). The c=8 series never pauses.
 """
 
 from __future__ import annotations
@@ -86,7 +92,9 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 
 @contextmanager
-def start_server(scaled: bool) -> Iterator[tuple[str, str, dict[str, int]]]:
+def start_server(
+    scaled: bool, pool_size: int | None = None
+) -> Iterator[tuple[str, str, dict[str, int]]]:
     """Start the product; yields (api url, description, its processes' ids by name)."""
     tmp = Path(tempfile.mkdtemp(prefix="coderunner-bench-"))
     api_port, web_port = free_port(), free_port()
@@ -100,6 +108,9 @@ def start_server(scaled: bool) -> Iterator[tuple[str, str, dict[str, int]]]:
         "LOG_LEVEL": "warning",
         "CODERUNNER_ADMIN_PASSWORD": PASSWORD,
     }
+    if pool_size is not None:  # else the environment's (default: off)
+        env["CODERUNNER_SANDBOX_POOL_SIZE"] = str(pool_size)
+    pool = env.get("CODERUNNER_SANDBOX_POOL_SIZE", "0")
     prefix = f"bench-{secrets.token_hex(4)}"
     with ExitStack() as cleanup:
         cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
@@ -122,10 +133,12 @@ def start_server(scaled: bool) -> Iterator[tuple[str, str, dict[str, int]]]:
             servers.start("api", api, CODERUNNER_EMBEDDED_WORKERS="false")
             servers.start("worker", [CODERUNNER, "worker"])
             description = "scaled out: coderunner api + 1 coderunner worker, PostgreSQL + Redis"
+            description += f"; sandbox pool size {pool}"
         else:
             ports = ["--api-port", str(api_port), "--web-port", str(web_port)]
             servers.start("serve", [CODERUNNER, "serve", *ports])
             description = "embedded: coderunner serve (SQLite, in-process queue and workers)"
+            description += f"; sandbox pool size {pool}"
         url = f"http://127.0.0.1:{api_port}"
         servers.wait_until_answers(f"{url}/health")
         pids = {Path(log).stem: process.pid for process, log in servers.started}
@@ -223,8 +236,14 @@ class Learners:
     def submit_body(self) -> dict[str, Any]:
         return {"problemId": self.problem_id, "code": "print(int(input()) * 2)"}
 
+    think_s = 0.0  # a pause before each one-at-a-time run and submission (--think-ms)
+
+    async def _after_thinking(self, path: str, body: dict[str, Any], index: int) -> float:
+        await asyncio.sleep(self.think_s)
+        return await timed_post(self.client, path, body, self.headers[index])
+
     async def sequential(self, runs: int) -> list[float]:
-        return [await timed_post(self.client, RUN, RUN_BODY, self.headers[0]) for _ in range(runs)]
+        return [await self._after_thinking(RUN, RUN_BODY, 0) for _ in range(runs)]
 
     async def sustained(self, seconds: float, warmup_s: float = 1.0) -> tuple[list[float], int]:
         """8 learners in a loop: the latencies of the runs that finish inside a `seconds`
@@ -254,10 +273,7 @@ class Learners:
         return window, sent
 
     async def submissions(self, count: int) -> list[float]:
-        return [
-            await timed_post(self.client, SUBMIT, self.submit_body(), self.headers[1])
-            for _ in range(count)
-        ]
+        return [await self._after_thinking(SUBMIT, self.submit_body(), 1) for _ in range(count)]
 
 
 def outside(*args: str) -> dict[str, Any]:
@@ -286,6 +302,7 @@ class OutsideLearners:
         args = ["http", "--url", self.url, "--path", path, "--body-json", json.dumps(body)]
         for token in tokens:
             args += ["--token", token]
+        args += ["--think-ms", str(self.learners.think_s * 1000)]
         return asyncio.to_thread(outside, *args, *more)
 
     async def sequential(self, runs: int) -> list[float]:
@@ -398,6 +415,7 @@ async def run_rounds(
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
         learners = Learners(client)
         await learners.setup(admin)
+        learners.think_s = args.think_ms / 1000
         by_client: dict[str, Learners | OutsideLearners] = {
             "inside": learners,
             "outside": OutsideLearners(url, learners),
@@ -418,7 +436,8 @@ async def run_rounds(
                 for baseline in BASELINES.values()
             }
             rounds.append(row)
-    return {"mode": description, "load": os.getloadavg(), "rounds": rounds, **medians(rounds)}
+    mode = f"{description}; {args.think_ms:g} ms between one-at-a-time requests"
+    return {"mode": mode, "load": os.getloadavg(), "rounds": rounds, **medians(rounds)}
 
 
 def show(figures: dict[str, Any]) -> None:
@@ -472,6 +491,17 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="bare/HTTP rounds, alternating")
     parser.add_argument("--client", choices=("both", *CLIENTS), default="both")
     parser.add_argument("--scaled", action="store_true", help="PostgreSQL + Redis + a worker")
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        help="the server's CODERUNNER_SANDBOX_POOL_SIZE (pre-warmed sandboxes; 0 = off)",
+    )
+    parser.add_argument(
+        "--think-ms",
+        type=float,
+        default=0.0,
+        help="pause before each one-at-a-time run and submission (the pool refills meanwhile)",
+    )
     parser.add_argument("--url", help="benchmark this running API instead of starting one")
     parser.add_argument("--admin-user", default=os.environ.get("BENCH_ADMIN_USER"))
     parser.add_argument("--admin-password", default=os.environ.get("BENCH_ADMIN_PASSWORD"))
@@ -483,11 +513,13 @@ def main() -> int:
     ) -> dict[str, Any]:
         return asyncio.run(run_rounds(url, description, admin, pids, args))
 
+    if args.url and args.pool_size is not None:
+        parser.error("--pool-size sets up a server this benchmark starts; not with --url")
     if args.url:
         admin = (args.admin_user, args.admin_password) if args.admin_user else None
         figures = bench(args.url.rstrip("/"), f"running server at {args.url}", admin, {})
     else:
-        with start_server(args.scaled) as (url, description, pids):
+        with start_server(args.scaled, args.pool_size) as (url, description, pids):
             figures = bench(url, description, ("benchadmin", PASSWORD), pids)
     if args.json:
         print(json.dumps(figures, indent=2))
