@@ -33,13 +33,18 @@ PoolMaker = Callable[..., Sandbox]
 def pooled(sandbox: Sandbox) -> Iterator[PoolMaker]:
     made: list[Sandbox] = []
 
-    def make(size: int = 2, max_idle_s: float = 3600.0, uid_slots: int | None = None) -> Sandbox:
+    def make(
+        size: int = 2,
+        max_idle_s: float = 3600.0,
+        uid_slots: int | None = None,
+        batches: bool = False,
+    ) -> Sandbox:
         config = sandbox.config
         if uid_slots is not None:
             config = replace(config, uid_slots=uid_slots)
         own = Sandbox(config, sandbox.cgroups)
         made.append(own)
-        own.start_pool(size, max_idle_s, POOLED)
+        own.start_pool(size, max_idle_s, POOLED, batches)
         assert own.pool is not None
         assert own.pool.wait_filled(60.0), own.pool.stats
         return own
@@ -125,6 +130,52 @@ if os.fork() == 0:
     # the run ends when the program does; the child dies then (the suite's check: no process)
     assert result.stdout.startswith("parent done\n")
     assert result.verdict in (Verdict.OK, Verdict.OUTPUT_LIMIT_EXCEEDED)
+
+
+def test_a_graded_batch_runs_in_a_pooled_sandbox_with_the_same_verdicts(
+    sandbox: Sandbox, pooled: PoolMaker
+) -> None:
+    code = """
+import os
+n = int(input("How many? "))
+assert not os.path.exists("/tmp/seen"), "an earlier input left a file"
+open("/tmp/seen", "w").write("x")
+if n == 0:
+    while True:
+        pass
+if n < 0:
+    x = bytearray(200 * 2**20)
+print(n * 2)
+"""
+    stdins = ["1\n", "0\n", "-1\n", "21\n"]
+    plain = sandbox.run_batch(code, "python", stdins, POOLED)
+    own = pooled(size=1, batches=True)
+    from_pool = own.run_batch(code, "python", stdins, POOLED)
+    assert _pool(own).stats.handed_out == 1
+    want = [
+        Verdict.OK,
+        Verdict.TIME_LIMIT_EXCEEDED,
+        Verdict.MEMORY_LIMIT_EXCEEDED,
+        Verdict.OK,
+    ]
+    assert [r.verdict for r in plain] == want, plain
+    assert [r.verdict for r in from_pool] == want, from_pool
+    assert [r.stdout for r in from_pool] == [r.stdout for r in plain]
+    assert from_pool[3].stdout == "42\n"  # the prompt is not graded
+
+
+@pytest.mark.parametrize(
+    "code", ["n = int(input())\nif n > 0\n    print(n)\n", "n = int(input())\nprint(1 // 0)\n"]
+)
+def test_a_pooled_batch_shows_the_learners_lines_in_errors(
+    sandbox: Sandbox, pooled: PoolMaker, code: str
+) -> None:
+    plain = sandbox.run_batch(code, "python", ["1", "2"], POOLED)
+    own = pooled(size=1, batches=True)
+    from_pool = own.run_batch(code, "python", ["1", "2"], POOLED)
+    assert _pool(own).stats.handed_out == 1
+    assert [r.stderr for r in from_pool] == [r.stderr for r in plain]
+    assert 'File "/sandbox/main.py", line 2' in from_pool[0].stderr
 
 
 def test_start_up_is_not_charged_to_the_program(pooled: PoolMaker) -> None:

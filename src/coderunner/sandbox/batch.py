@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cgroups import CgroupError, RunGroup
 from .languages import Language
-from .launch import Launched, launch
+from .launch import Launched, Waiting, launch
 from .limits import Limits
 from .result import RunResult
 from .verdicts import Observed, classify
@@ -54,6 +54,16 @@ class BatchRun:
         self.results: list[RunResult] = []
 
     def execute(self) -> list[RunResult]:
+        pool = self.sandbox.pool
+        waiting = None
+        if pool is not None and self.lang.pooled_batch is not None:
+            waiting = pool.take(self.lang, self.limits, False, batch=True)
+        if waiting is not None:
+            assert pool is not None
+            try:
+                return self._execute_pooled(waiting)
+            finally:
+                pool.done(waiting)
         try:
             feed_r, feed_w = os.pipe2(os.O_CLOEXEC)
         except OSError:
@@ -84,6 +94,20 @@ class BatchRun:
                 with contextlib.suppress(OSError):
                     os.close(feed_w)
             run.finish()
+        return self.results
+
+    def _execute_pooled(self, waiting: Waiting) -> list[RunResult]:
+        """The batch in a pooled sandbox (pool.py): its harness is up, waiting for the source."""
+        try:
+            waiting.start(self.source, b"")
+        except (OSError, CgroupError):
+            return []  # nothing ran: the caller runs the inputs one by one
+        try:
+            self._supervise(waiting.run, waiting.stdin)
+        except (OSError, CgroupError, ValueError, KeyError):
+            pass  # what finished is kept; the rest is run one by one
+        finally:
+            waiting.run.group.kill_now()  # the pool tears the sandbox down after we answered
         return self.results
 
     def _supervise(self, run: Launched, feed_w: int) -> None:

@@ -61,6 +61,8 @@ class Language:
     # argv of the run when its sandbox is started ahead in the pool (pool.py, ADR 0014): the
     # interpreter starts, then waits on {control} for the host's go; None: never pooled
     pooled_run: tuple[str, ...] | None = None
+    # the same for the batch harness ({wall}, {cap} and {control})
+    pooled_batch: tuple[str, ...] | None = None
 
     @property
     def source_path(self) -> str:
@@ -120,6 +122,9 @@ def _language(key: str, raw: dict[str, Any]) -> Language:
         env={str(k): str(v) for k, v in (raw.get("env") or {}).items()},
         drawing=bool(raw.get("drawing", False)),
         pooled_run=tuple(str(a) for a in raw["pooledRun"]) if raw.get("pooledRun") else None,
+        pooled_batch=(
+            tuple(str(a) for a in raw["pooledBatch"]) if raw.get("pooledBatch") else None
+        ),
     )
 
 

@@ -247,6 +247,8 @@ class Waiting:
     # our end of the control socket: b"r" comes, b"g" starts the program, b"x<status>" ends it
     control: int
     uid: int
+    # stdin is a pipe the host keeps writing to (`stdin` is its write end: a batch's feed)
+    feed: bool = False
 
     def ready(self, timeout_s: float) -> bool:
         """Wait for the interpreter's b"r" (start-up done)."""
@@ -276,7 +278,8 @@ class Waiting:
     def start(self, source: bytes, stdin: bytes) -> int:
         """Hand the program to the sandbox and start it; the CPU time (ms) used before it."""
         _fill(self.source, source)
-        _fill(self.stdin, stdin)
+        if not self.feed:
+            _fill(self.stdin, stdin)
         group = self.run.group
         group.set_cpu_weight(RUN_CPU_WEIGHT)
         group.reset_peak()
@@ -292,21 +295,33 @@ class Waiting:
 
 
 def launch_waiting(
-    sandbox: Sandbox, lang: Language, limits: Limits, uid: int, drawing: bool
+    sandbox: Sandbox,
+    lang: Language,
+    template: tuple[str, ...],
+    limits: Limits,
+    uid: int,
+    drawing: bool,
+    group_limits: Limits | None = None,
+    feed_bytes: int = 0,
 ) -> Waiting:
-    """Start a pooled sandbox for `lang` (which has a `pooled_run`) under `limits`, as `uid`.
+    """Start a pooled sandbox running `template` (`lang`'s pooled run or batch) under `limits`,
+    as `uid`; `feed_bytes` > 0 gives it a stdin pipe that large (a batch's feed).
 
     The same policy as `launch` (one argv builder), except that the source path is a link to
     a memfd the host fills at hand-out. Raises OSError or CgroupError.
     """
-    assert lang.pooled_run is not None
     owned = OwnedFds()
     group: RunGroup | None = None
     try:
         source_w, source_r = _sealable("source")
         owned.add(source_w, source_r)
-        stdin_w, stdin_r = _sealable("stdin")
-        owned.add(stdin_w, stdin_r)
+        if feed_bytes:
+            stdin_r, stdin_w = os.pipe2(os.O_CLOEXEC)
+            owned.add(stdin_r, stdin_w)
+            fcntl.fcntl(stdin_w, _F_SETPIPE_SZ, feed_bytes)
+        else:
+            stdin_w, stdin_r = _sealable("stdin")
+            owned.add(stdin_w, stdin_r)
         seccomp_fd = memfd("seccomp", sandbox.seccomp_program)
         owned.add(seccomp_fd)
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
@@ -326,10 +341,18 @@ def launch_waiting(
             extras.append(draw_w)
         control_at = len(extras) + 3
         extras.append(control_guest)
-        group = sandbox.cgroups.create(limits)
+        group = sandbox.cgroups.create(group_limits or limits)
         group.set_cpu_weight(WAITING_CPU_WEIGHT)
-        command = [p.replace("{control}", str(control_at)) for p in lang.argv(lang.pooled_run)]
-        argv = build_argv(sandbox.config.bwrap, lang, command, limits, fds, source_link=True)
+        wall = str(sandbox.config.wall_clock_s(limits))
+        command = [
+            p.replace("{control}", str(control_at))
+            .replace("{wall}", wall)
+            .replace("{cap}", str(limits.output_bytes))
+            for p in lang.argv(template)
+        ]
+        argv = build_argv(
+            sandbox.config.bwrap, lang, command, group_limits or limits, fds, source_link=True
+        )
         pid = sandbox.spawner.spawn(
             SpawnRequest(
                 argv=argv,
@@ -355,4 +378,6 @@ def launch_waiting(
         pid=pid, group=group, stdout=out_r, stderr=err_r, status=status_r, owned=owned,
         drawing=draw_r,
     )  # fmt: skip
-    return Waiting(run=run, source=source_w, stdin=stdin_w, control=control, uid=uid)
+    return Waiting(
+        run=run, source=source_w, stdin=stdin_w, control=control, uid=uid, feed=feed_bytes > 0
+    )

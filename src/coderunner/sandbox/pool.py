@@ -23,9 +23,10 @@ import os
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from .batch import HARNESS_MEMORY_MB, PIPE_BYTES
 from .bwrap import GUEST_DIR
 from .cgroups import CgroupError
 from .languages import Language
@@ -44,14 +45,30 @@ _RETRY_S = 1.0  # after a failed start, the refill waits this long before the ne
 class PoolKey:
     """What a pooled sandbox was made for; a run uses one only with the same key."""
 
+    batch: bool  # the batch harness (grading), else a single run
     language: str
     limits: Limits
     env: tuple[tuple[str, str], ...]
     drawing: bool
 
 
-def key_for(lang: Language, limits: Limits, drawing: bool) -> PoolKey:
-    return PoolKey(lang.key, limits, tuple(sorted(lang.env.items())), drawing)
+def key_for(lang: Language, limits: Limits, drawing: bool, batch: bool = False) -> PoolKey:
+    return PoolKey(batch, lang.key, limits, tuple(sorted(lang.env.items())), drawing)
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A kind of pooled sandbox: a single run of `lang` (with or without the drawing
+    channel), or its batch harness, under `limits`."""
+
+    lang: Language
+    limits: Limits
+    drawing: bool = False
+    batch: bool = False
+
+    @property
+    def key(self) -> PoolKey:
+        return key_for(self.lang, self.limits, self.drawing, self.batch)
 
 
 def host_fingerprint(sandbox: Sandbox, lang: Language) -> tuple[tuple[str, int, int, int], ...]:
@@ -69,6 +86,18 @@ def host_fingerprint(sandbox: Sandbox, lang: Language) -> tuple[tuple[str, int, 
             continue
         found.append((path, st.st_ino, st.st_size, st.st_mtime_ns))
     return tuple(found)
+
+
+def _launch(sandbox: Sandbox, kind: Kind, uid: int) -> Waiting:
+    lang = kind.lang
+    if not kind.batch:
+        assert lang.pooled_run is not None
+        return launch_waiting(sandbox, lang, lang.pooled_run, kind.limits, uid, kind.drawing)
+    assert lang.pooled_batch is not None
+    group = replace(kind.limits, memory_mb=kind.limits.memory_mb + HARNESS_MEMORY_MB)
+    return launch_waiting(
+        sandbox, lang, lang.pooled_batch, kind.limits, uid, False, group, PIPE_BYTES
+    )
 
 
 @dataclass(slots=True)
@@ -95,17 +124,14 @@ class SandboxPool:
     def __init__(
         self,
         sandbox: Sandbox,
-        kinds: list[tuple[Language, Limits, bool]],
+        kinds: list[Kind],
         size: int,
         max_idle_s: float,
     ) -> None:
         if size < 1:
             raise ValueError("a pool holds at least one sandbox")
         self.sandbox = sandbox
-        self.kinds = {
-            key_for(lang, limits, drawing): (lang, limits, drawing)
-            for lang, limits, drawing in kinds
-        }
+        self.kinds = {kind.key: kind for kind in kinds}
         self.size = size
         self.max_idle_s = max_idle_s
         self.stats = PoolStats()
@@ -118,9 +144,11 @@ class SandboxPool:
 
     # -- the run's side ------------------------------------------------------------------------
 
-    def take(self, lang: Language, limits: Limits, drawing: bool) -> Waiting | None:
+    def take(
+        self, lang: Language, limits: Limits, drawing: bool, batch: bool = False
+    ) -> Waiting | None:
         """A ready sandbox for exactly this run, or None (the run starts its own)."""
-        key = key_for(lang, limits, drawing)
+        key = key_for(lang, limits, drawing, batch)
         if key not in self.kinds:
             return None
         host = host_fingerprint(self.sandbox, lang)
@@ -197,7 +225,7 @@ class SandboxPool:
     def _ready_count(self) -> int:
         return len(self._idle)
 
-    def _next(self) -> tuple[Language, Limits, bool] | None:
+    def _next(self) -> Kind | None:
         """The kind that lacks a member most, or None when all are full."""
         counts = dict.fromkeys(self.kinds, 0)
         for member in self._idle:
@@ -226,7 +254,7 @@ class SandboxPool:
             for waiting in doomed:
                 self._destroy(waiting)
             if kind is not None:
-                self._make(*kind)
+                self._make(kind)
 
     def _expire_locked(self) -> None:
         now = time.monotonic()
@@ -239,7 +267,8 @@ class SandboxPool:
             return 60.0
         return max(0.01, self._idle[0].born + self.max_idle_s - time.monotonic())
 
-    def _make(self, lang: Language, limits: Limits, drawing: bool) -> None:
+    def _make(self, kind: Kind) -> None:
+        lang = kind.lang
         waiting = None
         host: tuple[tuple[str, int, int, int], ...] = ()
         try:
@@ -247,7 +276,7 @@ class SandboxPool:
             if uid is not None:
                 host = host_fingerprint(self.sandbox, lang)
                 try:
-                    waiting = launch_waiting(self.sandbox, lang, limits, uid, drawing)
+                    waiting = _launch(self.sandbox, kind, uid)
                 except BaseException:
                     self.sandbox.uids.give_back(uid)
                     raise
@@ -263,9 +292,7 @@ class SandboxPool:
         with self._changed:
             self._starting -= 1
             if waiting is not None and not self._closed:
-                self._idle.append(
-                    _Member(waiting, key_for(lang, limits, drawing), host, time.monotonic())
-                )
+                self._idle.append(_Member(waiting, kind.key, host, time.monotonic()))
                 self.stats.made += 1
                 waiting = None
             elif waiting is None and not self._closed:

@@ -128,16 +128,21 @@ class Sandbox:
         size: int | None = None,
         max_idle_s: float | None = None,
         limits: Limits | None = None,
+        batches: bool = True,
     ) -> None:
-        """Keep pre-warmed sandboxes for single Python runs under the default limits (or
-        `limits`; ADR 0014); size 0 (the config's default) keeps none."""
-        from .pool import SandboxPool
+        """Keep pre-warmed sandboxes for Python under the default limits (or `limits`; ADR
+        0014): `size` for single runs and, with `batches`, `size` for graded batches; size 0
+        (the config's default) keeps none."""
+        from .pool import Kind, SandboxPool
 
         size = self.config.pool_size if size is None else size
         if size < 1 or self.pool is not None:
             return
         lang = get_language("python", self.config.languages)
-        kinds = [(lang, self.resolve_limits(lang, limits), lang.drawing)]
+        effective = self.resolve_limits(lang, limits)
+        kinds = [Kind(lang, effective, lang.drawing)]
+        if batches and lang.pooled_batch is not None:
+            kinds.append(Kind(graded(lang), effective, batch=True))
         self.pool = SandboxPool(
             self, kinds, size, self.config.pool_max_idle_s if max_idle_s is None else max_idle_s
         )

@@ -137,13 +137,17 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
+# a run keeps no descriptor of ours from here on; pooled, fd 3 is the source (the path links to it)
+_first_closed = 3
+
+
 def _child(code: "CodeType | None", path: str, stdin_fd: int, out_fd: int, err_fd: int) -> None:
     status = 1
     try:
         os.dup2(stdin_fd, 0)
         os.dup2(out_fd, 1)
         os.dup2(err_fd, 2)
-        os.closerange(3, 4096)
+        os.closerange(_first_closed, 4096)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         # the run's own /proc entries become its own again (the harness stays hidden), and
         # under memory pressure the run dies, not the harness
@@ -336,15 +340,35 @@ def _b64(data: bytearray) -> str:
     return b2a_base64(bytes(data), newline=False).decode()
 
 
+def _await_go(control: int) -> None:
+    """Pooled: say ready, wait for the host's go (the source is in place then); never
+    returns without it."""
+    try:
+        os.write(control, b"r")
+        order = os.read(control, 1)
+    except OSError:
+        order = b""
+    if order != b"g":
+        os._exit(0)  # unused: the host destroys this sandbox
+    os.close(control)
+
+
 def _main() -> None:
     if os.getuid() != _SANDBOX_UID:
         # between inputs this kills every process it may signal: never outside the sandbox
         raise SystemExit("the batch harness runs only inside the sandbox")
     if os.getpid() != 1:
         raise SystemExit("the batch harness runs only as the sandbox's init")
+    control = None
+    if sys.argv[1].startswith("--pooled="):  # started ahead (sandbox/pool.py, ADR 0014)
+        control = int(sys.argv.pop(1).partition("=")[2])
+        global _first_closed
+        _first_closed = 4
     path, wall_s, cap = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     _prctl(_PR_SET_DUMPABLE, 0)
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # pid 1 ignores every signal it has no handler for
+    if control is not None:
+        _await_go(control)
     inputs = os.dup(0)
     results = os.dup(1)
     null = os.open("/dev/null", os.O_RDWR)
