@@ -54,7 +54,7 @@ FIELDS: dict[str, Spec] = {
     "sandbox_uid": Spec("CODERUNNER_SANDBOX_UID", int, 64000, ge=1),
     "sandbox_uid_slots": Spec("CODERUNNER_SANDBOX_UID_SLOTS", int, 16, ge=1, le=1024),
     "sandbox_bwrap": Spec("CODERUNNER_BWRAP", str, ""),
-    "sandbox_pool_size": Spec("CODERUNNER_SANDBOX_POOL_SIZE", int, 0, ge=0, le=64),
+    "sandbox_pool_size": Spec("CODERUNNER_SANDBOX_POOL_SIZE", int, 2, ge=0, le=64),
     "sandbox_pool_max_idle_s": Spec(
         "CODERUNNER_SANDBOX_POOL_MAX_IDLE_S", float, 300.0, gt=0, le=86400
     ),
