@@ -8,7 +8,8 @@ Measures, in the same process and the same minute:
   sandbox  `Sandbox.run("pass")`: the full policy (cgroup, rlimits, seccomp, uid drop, output
            capture, verdict, teardown)
   pooled   the same `Sandbox.run("pass")` with the pre-warmed pool on (`--pool-size`, ADR 0014):
-           back to back, so a run finds a ready sandbox only when the refill kept up
+           back to back, so a run finds a ready sandbox only when the refill kept up; and
+           each with the pool full first (runs that arrive with gaps, as learners' do)
 each sequentially and with 2 in parallel, then checks that nothing was left behind: no process of
 the sandbox uids, no run cgroup, no build dir, no extra mount. Needs root (cgroups).
 """
@@ -157,10 +158,23 @@ def pooled_figures(
             bare_seq += timed(bare_run, 20)
             pooled_seq += timed(sandbox_run, 20)
         handed, missed = pool.stats.handed_out, pool.stats.missed
+        ready_seq: list[float] = []  # each run with a ready sandbox waiting (runs with gaps)
+        for _ in range(args.runs // 2):
+            pool.wait_filled(60.0)
+            ready_seq += timed(sandbox_run, 1)
         chunks = max(1, args.runs // 20)
         cpu = sum(cpu_per_run(sandbox_run, 10, sandbox.spawner.pid) for _ in range(chunks))
         bare_tput = throughput(bare_run, args.runs, 2)
         pooled_tput = throughput(sandbox_run, args.runs, 2)
+        # two at once, pool off then on, in alternating rounds: one chunk each drifts too much
+        rounds: list[tuple[float, float]] = []
+        for _ in range(4):
+            sandbox.stop_pool()
+            plain = throughput(sandbox_run, max(20, args.runs // 2), 2)
+            sandbox.start_pool(args.pool_size)
+            assert sandbox.pool is not None
+            sandbox.pool.wait_filled(60.0)
+            rounds.append((plain, throughput(sandbox_run, max(20, args.runs // 2), 2)))
     finally:
         sandbox.stop_pool()
     return {
@@ -171,9 +185,17 @@ def pooled_figures(
             statistics.median(pooled_seq) / statistics.median(bare_seq), 3
         ),
         "pooledHitRate": round(handed / max(1, handed + missed), 3),
+        "pooledReadyMedianMs": round(statistics.median(ready_seq), 2),
+        "pooledReadyP95Ms": round(p95(ready_seq), 2),
+        "pooledReadyRatio": round(statistics.median(ready_seq) / statistics.median(bare_seq), 3),
         "pooledCpuPerRunMs": round(cpu / chunks, 2),
         "pooledRunsPerSecond2": round(pooled_tput, 1),
         "pooledThroughputRatio": round(pooled_tput / bare_tput, 3),
+        "unpooledRoundsRunsPerSecond2": [round(plain, 1) for plain, _ in rounds],
+        "pooledRoundsRunsPerSecond2": [round(pooled, 1) for _, pooled in rounds],
+        "pooledVsUnpooledThroughput": round(
+            statistics.median(p for _, p in rounds) / statistics.median(u for u, _ in rounds), 3
+        ),
     }
 
 
@@ -259,9 +281,18 @@ def main() -> int:
                 f"{pooled['pooledHitRate']:.0%} from the pool"
             )
             print(
+                f"pooled, a sandbox ready: {pooled['pooledReadyMedianMs']} / "
+                f"{pooled['pooledReadyP95Ms']} ms, ratio to bare {pooled['pooledReadyRatio']}"
+            )
+            print(
                 f"pooled CPU per run (with its refill): {pooled['pooledCpuPerRunMs']} ms; "
                 f"2 parallel: {pooled['pooledRunsPerSecond2']} runs/s, "
                 f"ratio to bare {pooled['pooledThroughputRatio']}"
+            )
+            print(
+                f"2 at once, alternating rounds: unpooled {pooled['unpooledRoundsRunsPerSecond2']}"
+                f", pooled {pooled['pooledRoundsRunsPerSecond2']} runs/s, median ratio "
+                f"{pooled['pooledVsUnpooledThroughput']}"
             )
         print(f"left behind: {left}")
     return 0 if not any(left.values()) else 1
