@@ -273,11 +273,15 @@ def test_a_sandbox_whose_control_closes_early_ends_by_itself(pooled: PoolMaker) 
         assert wait_exit(waiting.run.pid, 30.0), "the sandbox hung on a closed control socket"
         assert not waiting.alive()  # bubblewrap reported its end
     finally:
-        pool.done(waiting)  # torn down by the refill thread, then its uid is free
+        pool.done(waiting)  # torn down by the refill thread (which may reuse its uid at once)
     deadline = time.monotonic() + 30.0
-    while waiting.uid not in sandbox.uids._free and time.monotonic() < deadline:
+
+    def torn_down() -> bool:
+        return waiting.run.finished and not waiting.run.group.pids()
+
+    while not torn_down() and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert waiting.uid in sandbox.uids._free
+    assert torn_down()
 
 
 def test_a_changed_host_file_retires_every_waiting_sandbox(
