@@ -74,7 +74,12 @@ class Kind:
 def host_fingerprint(sandbox: Sandbox, lang: Language) -> tuple[tuple[str, int, int, int], ...]:
     """The files a sandbox is made from that can change under a running service: our guest
     files, the language's mounted files, bubblewrap. ~10 stat calls: checked at every hand-out."""
-    paths = [os.path.join(GUEST_DIR, name) for name in sorted(os.listdir(GUEST_DIR))]
+    # (not __pycache__: the host writing bytecode there changes nothing a sandbox runs)
+    paths = [
+        os.path.join(GUEST_DIR, name)
+        for name in sorted(os.listdir(GUEST_DIR))
+        if name != "__pycache__"
+    ]
     paths += [m.source for m in lang.present_mounts() if not os.path.isdir(m.source)]
     paths.append(sandbox.config.bwrap)
     found = []
