@@ -9,7 +9,8 @@ Measures, in the same process and the same minute:
            capture, verdict, teardown)
   pooled   the same `Sandbox.run("pass")` with the pre-warmed pool on (`--pool-size`, ADR 0014):
            back to back, so a run finds a ready sandbox only when the refill kept up; and
-           each with the pool full first (runs that arrive with gaps, as learners' do)
+           each with the pool full first (runs that arrive with gaps, as learners' do); and a
+           10-input graded batch with a harness ready and without the pool
 each sequentially and with 2 in parallel, then checks that nothing was left behind: no process of
 the sandbox uids, no run cgroup, no build dir, no extra mount. Needs root (cgroups).
 """
@@ -143,10 +144,20 @@ def leftovers(uids: range, backend: object) -> dict[str, int]:
     }
 
 
+def batch_run_of(sandbox: Sandbox) -> Callable[[], None]:
+    def batch_run() -> None:
+        results = sandbox.run_batch("print(input())", "python", [str(i) for i in range(10)])
+        if [r.stdout for r in results] != [f"{i}\n" for i in range(10)]:
+            raise RuntimeError(results)
+
+    return batch_run
+
+
 def pooled_figures(
     sandbox: Sandbox, sandbox_run: Callable[[], None], bare_run: Callable[[], None], args: Any
 ) -> dict[str, Any]:
     """The same runs with the pool on, interleaved with bare runs again (the load drifts)."""
+    batch_run = batch_run_of(sandbox)
     sandbox.start_pool(args.pool_size)
     pool = sandbox.pool
     assert pool is not None
@@ -158,6 +169,16 @@ def pooled_figures(
             bare_seq += timed(bare_run, 20)
             pooled_seq += timed(sandbox_run, 20)
         handed, missed = pool.stats.handed_out, pool.stats.missed
+        batch_pooled: list[float] = []  # a 10-input graded batch, a harness ready / none
+        batch_plain: list[float] = []
+        for _ in range(max(5, args.runs // 20)):
+            pool.wait_filled(60.0)
+            batch_pooled += timed(batch_run, 1)
+            sandbox.pool = None  # the same process without its pool, for one batch
+            try:
+                batch_plain += timed(batch_run, 1)
+            finally:
+                sandbox.pool = pool
         ready_seq: list[float] = []  # each run with a ready sandbox waiting (runs with gaps)
         for _ in range(args.runs // 2):
             pool.wait_filled(60.0)
@@ -188,6 +209,11 @@ def pooled_figures(
         "pooledReadyMedianMs": round(statistics.median(ready_seq), 2),
         "pooledReadyP95Ms": round(p95(ready_seq), 2),
         "pooledReadyRatio": round(statistics.median(ready_seq) / statistics.median(bare_seq), 3),
+        "batch10UnpooledMedianMs": round(statistics.median(batch_plain), 2),
+        "batch10PooledMedianMs": round(statistics.median(batch_pooled), 2),
+        "batch10PooledRatio": round(
+            statistics.median(batch_pooled) / statistics.median(bare_seq), 3
+        ),
         "pooledCpuPerRunMs": round(cpu / chunks, 2),
         "pooledRunsPerSecond2": round(pooled_tput, 1),
         "pooledThroughputRatio": round(pooled_tput / bare_tput, 3),
@@ -279,6 +305,11 @@ def main() -> int:
                 f"pooled (size {args.pool_size}) median / p95: {pooled['pooledMedianMs']} / "
                 f"{pooled['pooledP95Ms']} ms, ratio to bare {pooled['pooledOverheadRatio']}, "
                 f"{pooled['pooledHitRate']:.0%} from the pool"
+            )
+            print(
+                f"a 10-input batch: unpooled {pooled['batch10UnpooledMedianMs']} ms, a harness "
+                f"ready {pooled['batch10PooledMedianMs']} ms ({pooled['batch10PooledRatio']}x "
+                "bare's one run)"
             )
             print(
                 f"pooled, a sandbox ready: {pooled['pooledReadyMedianMs']} / "
