@@ -43,8 +43,8 @@ pytest: ## pytest only (PYTEST_ARGS=... to pass options)
 loadtest: install ## A class of 30 children for 60 s (Locust) against a local server; SCALED=1 for scaled out
 	$(VENV)/python -m bench.loadtest --users $(or $(USERS),30) --seconds $(or $(SECONDS),60) $(if $(SCALED),--scaled)
 
-screenshots: ## Regenerate the screenshots docs/web.md lists, in test-results/screenshots/
-	$(VENV)/pytest -n 0 -m browser tests/web/test_browser.py -k screenshots $(PYTEST_ARGS)
+screenshots: ## Regenerate the screenshots docs/web.md shows, in docs/screenshots/
+	CODERUNNER_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(VENV)/pytest -n 0 -m browser tests/web/test_browser.py -k screenshots $(PYTEST_ARGS)
 
 selftest: install ## Prove the sandbox isolates and limits code on this host
 	$(VENV)/coderunner selftest

@@ -35,7 +35,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = REPO / "test-results" / "screenshots"
+# `make screenshots` points this at docs/screenshots (the pictures docs/web.md shows)
+SCREENSHOTS = Path(
+    os.environ.get("CODERUNNER_SCREENSHOTS_DIR") or REPO / "test-results" / "screenshots"
+)
 
 
 @dataclass(frozen=True)

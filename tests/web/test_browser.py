@@ -379,6 +379,15 @@ def test_screenshots_of_the_main_pages(
     # nothing overflows sideways on a phone
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"] + 1
+    # the solve's celebration, left open for the picture (new_page closes it for other tests)
+    page.remove_locator_handler(page.locator("#celebration"))
+    set_code(page, "print(input())")
+    page.click("#submit-button")
+    expect(page.locator("#celebration")).to_be_visible(timeout=60_000)
+    expect(page.locator("#celebration")).to_contain_text("You solved")
+    screenshot(page, f"celebration-{size}")
+    page.keyboard.press("Escape")
+    expect(page.locator("#celebration")).to_be_hidden()
     page.goto("/home")
     screenshot(page, f"home-{size}")
     assert not watch_of(page).csp_violations(), watch_of(page).errors
