@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import jwt
+import pytest
 from fastapi import FastAPI
 
 from coderunner.auth.tokens import decode_token
@@ -142,3 +146,24 @@ async def test_bcrypt_hashes_verify_and_upgrade(client: httpx.AsyncClient, app: 
         stored = await session.scalar(select(User.password_hash).where(User.id == account.id))
     assert stored is not None
     assert stored.startswith("$argon2id$")
+
+
+async def test_a_request_decodes_its_token_once(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rate limiter (on in these tests) and the auth dependency share one decode."""
+    account = await register(client, "Once")
+    decoded: list[str] = []
+    real_decode = jwt.decode
+
+    def counting(token: str, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(token)
+        return real_decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    response = await client.get("/auth/me", headers=account.headers)
+    assert response.status_code == 200
+    assert decoded == [account.token]
+    # a token that does not verify is refused as before
+    bad = await client.get("/auth/me", headers={"Authorization": f"Bearer {account.token}x"})
+    assert bad.status_code == 401

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from coderunner.auth.tokens import InvalidToken, decode_token
+from coderunner.auth.tokens import InvalidToken, decoded_once
 from coderunner.config import Settings
 from coderunner.kernel.errors import error_response
 from coderunner.kernel.ratelimit import (
@@ -44,8 +44,8 @@ def _user_id(scope: Scope, secret: str | None) -> str | None:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    try:
-        return decode_token(token.strip(), secret).user_id
+    try:  # kept for the auth dependency: one decode per request
+        return decoded_once(scope.setdefault("state", {}), token.strip(), secret).user_id
     except InvalidToken:
         return None
 

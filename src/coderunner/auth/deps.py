@@ -48,7 +48,11 @@ async def _authenticate(
     if credentials is None:
         return None
     user, claims = await auth_service.user_for_token(
-        session, credentials.credentials, settings.secret, revocations
+        session,
+        credentials.credentials,
+        settings.secret,
+        revocations,
+        request.scope.setdefault("state", {}),
     )
     request.state.user_id = user.id
     request.state.token_claims = claims

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +18,7 @@ from coderunner.auth.tokens import (
     InvalidToken,
     TokenClaims,
     decode_token,
+    decoded_once,
     issue_token,
 )
 from coderunner.kernel.ages import CHILD_AGE_GROUPS
@@ -67,10 +71,18 @@ async def login(
 
 
 async def user_for_token(
-    session: AsyncSession, token: str, secret: str, revocations: RevocationStore
+    session: AsyncSession,
+    token: str,
+    secret: str,
+    revocations: RevocationStore,
+    state: MutableMapping[str, Any] | None = None,
 ) -> tuple[User, TokenClaims]:
+    """The token's user and claims (401 otherwise); with the request's `state`, a token the
+    request already decoded is not decoded again (`tokens.decoded_once`)."""
     try:
-        claims = decode_token(token, secret)
+        claims = (
+            decode_token(token, secret) if state is None else decoded_once(state, token, secret)
+        )
     except InvalidToken:
         raise Unauthorized("invalid or expired token", code="INVALID_TOKEN") from None
     user, revoked = await revocations.holder(session, claims.user_id, claims.jti)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 
 import jwt
 from pwdlib import PasswordHash
@@ -71,6 +73,25 @@ def issue_token(
     }
     token = jwt.encode(payload, secret, algorithm=ALGORITHM)
     return token, TokenClaims(user_id=user_id, jti=jti, expires_at=expires, epoch=epoch)
+
+
+# where a request keeps its bearer token's claims once decoded (the ASGI scope's "state"), so the
+# rate limiter's decode is the auth dependency's too: (token, claims), verified with the app's
+# own secret
+DECODED_KEY = "coderunner.bearer"
+
+
+def decoded_once(state: MutableMapping[str, Any], token: str, secret: str) -> TokenClaims:
+    """`decode_token` at most once per request: the claims of this very token if an earlier step
+    of the request (with the app's secret, the only one a request is checked with) decoded it,
+    else decoded now and kept in `state`. A token that fails is never kept: it fails again."""
+    found = state.get(DECODED_KEY)
+    if found is not None and found[0] == token:
+        claims: TokenClaims = found[1]
+        return claims
+    claims = decode_token(token, secret)
+    state[DECODED_KEY] = (token, claims)
+    return claims
 
 
 def decode_token(token: str, secret: str) -> TokenClaims:
