@@ -25,6 +25,7 @@ from coderunner.auth.models import User
 from coderunner.celebrations import service as celebrations
 from coderunner.config import Settings
 from coderunner.db.base import utcnow
+from coderunner.db.engine import begin_write
 from coderunner.execution import metrics, repository
 from coderunner.execution.console import console_limits, console_outcome, run_console
 from coderunner.execution.console_channel import ConsoleChannel
@@ -460,6 +461,10 @@ class JobProcessor:
             while True:
                 try:
                     async with self.sessionmaker() as session:
+                        # a writer from its first statement: it reads (celebrations) before it
+                        # writes, and on SQLite a reader that then writes after another commit
+                        # fails at once ("database is locked") instead of waiting its turn
+                        await begin_write(session)
                         before = await self._before(session, work, outcome)
                         written = await repository.finish(
                             session, claim.job_id, self.worker_id, claim.attempt, **values
