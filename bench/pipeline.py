@@ -110,7 +110,7 @@ def start_server(
     }
     if pool_size is not None:  # else the environment's (default: off)
         env["CODERUNNER_SANDBOX_POOL_SIZE"] = str(pool_size)
-    pool = env.get("CODERUNNER_SANDBOX_POOL_SIZE", "0")
+    pool = env.get("CODERUNNER_SANDBOX_POOL_SIZE", "the default")
     prefix = f"bench-{secrets.token_hex(4)}"
     with ExitStack() as cleanup:
         cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
