@@ -96,6 +96,10 @@ async def _effort_after(
     verdicts = list(before.effort.verdicts)
     if verdict is not None and len(verdicts) < learning.VERDICTS_READ:
         verdicts.append(verdict)
+    if before.problem is None:  # a run solves nothing: its verdict is all that is new
+        return learning.EffortFacts(
+            verdicts=verdicts, streak=before.effort.streak, hint_free=before.effort.hint_free
+        )
     return await learning.effort_facts(
         session, before.user.id, verdicts=verdicts, streak_now=before.effort.streak
     )

@@ -460,12 +460,16 @@ class JobProcessor:
         try:
             while True:
                 try:
+                    # what the learner had before, read outside the write: SQLite's write lock
+                    # is not held for these reads (a result written meanwhile by another job
+                    # of theirs can only make an event recorded twice, and events are unique)
+                    async with self.sessionmaker() as reading:
+                        before = await self._before(reading, work, outcome)
                     async with self.sessionmaker() as session:
-                        # a writer from its first statement: it reads (celebrations) before it
-                        # writes, and on SQLite a reader that then writes after another commit
-                        # fails at once ("database is locked") instead of waiting its turn
+                        # a writer from its first statement: after_job reads before it writes,
+                        # and on SQLite a reader that then writes after another commit fails at
+                        # once ("database is locked") instead of waiting its turn
                         await begin_write(session)
-                        before = await self._before(session, work, outcome)
                         written = await repository.finish(
                             session, claim.job_id, self.worker_id, claim.attempt, **values
                         )
