@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from enum import IntEnum
 
+from coderunner.sandbox_settings import FIELDS
+
 from .env import worker_number
 
 SLOTS = 8  # uids per sandbox: one per concurrent run
@@ -40,7 +42,14 @@ def sandbox_env(purpose: Purpose, part: int = 0, parts: int = 1) -> dict[str, st
     size = SLOTS // parts
     if not (0 <= part < parts and size >= 1):
         raise ValueError(f"a block of {SLOTS} uids has no part {part} of {parts}")
+    # Pre-warmed sandboxes wait between runs. The process-wide sandbox of the test process has
+    # none: its waiting sandboxes would stay alive between tests in the very process whose run
+    # cgroups and processes the attack suite's host-clean check counts. Every server the suite
+    # starts runs with the product's default pool (set here explicitly, since servers inherit
+    # the test process's environment); tests/sandbox/test_pool.py tests the pool itself.
+    pool = FIELDS["sandbox_pool_size"]
     return {
         "CODERUNNER_SANDBOX_UID": str(sandbox_uid(purpose) + part * size),
         "CODERUNNER_SANDBOX_UID_SLOTS": str(size),
+        pool.env: "0" if purpose is Purpose.IN_PROCESS else str(pool.default),
     }
