@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import Browser, Route, expect
 
 from .browser import new_page, page_data, set_code, sign_up_in_browser, watch_of
@@ -25,7 +27,11 @@ def test_code_shows_at_once_and_run_waits_for_the_editor_bundle(
     page.route("**/static/build/editor.js*", lambda route: held.append(route))
     page.goto("/levels/7-9/1", wait_until="commit")
     expect(page.locator("#editor-placeholder")).to_be_visible()
-    page.wait_for_function("() => document.readyState === 'complete'")
+    # the page asks for the bundle with a dynamic import(), which the load event does not wait
+    # for: poll (events, and so the route handler, run while Playwright waits)
+    deadline = time.monotonic() + 30
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     assert held, "the editor bundle was not requested"
     assert "?v=" in held[0].request.url
     # the bundle is held: the learner's own code is there, Run and Submit wait for the editor
