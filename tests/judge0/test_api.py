@@ -245,3 +245,44 @@ def test_callbacks_never_go_to_private_or_loopback_addresses(url: str) -> None:
 
 def test_a_public_literal_address_is_allowed() -> None:
     assert service.public_address("http://8.8.8.8/callback") == "8.8.8.8"
+
+
+SLOW = "import time\ntime.sleep(4)\nprint('slept')"
+CAPPED = {"max_user_pending_jobs": 2, "execution_concurrency": 1, "execution_rate_limit": 0}
+
+
+@pytest.mark.parametrize("settings_overrides", [CAPPED])
+async def test_the_per_user_cap_answers_429_as_on_our_own_endpoints(
+    client: httpx.AsyncClient, learner: Any
+) -> None:
+    body = {"source_code": SLOW, "language_id": PYTHON}
+    for _ in range(2):
+        admitted = await client.post("/judge0/submissions", json=body, headers=learner.headers)
+        assert admitted.status_code == 201, admitted.text
+    refused = await client.post("/judge0/submissions", json=body, headers=learner.headers)
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["code"] == "TOO_MANY_JOBS"
+    assert int(refused.headers["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize("settings_overrides", [CAPPED])
+async def test_a_batch_over_the_cap_returns_the_tokens_it_admitted(
+    client: httpx.AsyncClient, learner: Any
+) -> None:
+    """Submissions admitted before the cap is reached run: their tokens must come back (a 429
+    for the whole batch would hide running work, and a retry would run it twice)."""
+    body = {"submissions": [{"source_code": SLOW, "language_id": PYTHON}] * 3}
+    created = await client.post("/judge0/submissions/batch", json=body, headers=learner.headers)
+    assert created.status_code == 201, created.text
+    answers = created.json()
+    assert ["token" in a for a in answers] == [True, True, False]
+    assert answers[2]["error"]["code"] == "TOO_MANY_JOBS"
+    tokens = ",".join(a["token"] for a in answers[:2])
+    listed = await client.get(
+        f"/judge0/submissions/batch?tokens={tokens}&fields=token", headers=learner.headers
+    )
+    assert all(s is not None for s in listed.json()["submissions"])
+    # with nothing admitted, back-pressure is the whole request's answer, as Retry-After says
+    again = await client.post("/judge0/submissions/batch", json=body, headers=learner.headers)
+    assert again.status_code == 429, again.text
+    assert int(again.headers["Retry-After"]) >= 1

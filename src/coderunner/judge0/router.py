@@ -64,7 +64,11 @@ async def _admit(
 ) -> tuple[Judge0Submission, ExecutionJob]:
     job, row = service.new_submission(settings, user, body, encoded)
     session.add(row)  # flushed with the job, rolled back with it if admission refuses
-    job = await execution.admit(session, settings, job, pipeline.concurrency(job.queue))
+    try:
+        job = await execution.admit(session, settings, job, pipeline.concurrency(job.queue))
+    except AppError:
+        await session.rollback()  # a batch goes on with its next submission
+        raise
     await session.commit()  # the edge: committed before the job is sent
     return row, job
 
@@ -135,8 +139,10 @@ async def create_batch(
         try:
             row, job = await _admit(session, settings, user, item, base64_encoded, pipeline)
         except AppError as exc:
-            if exc.status_code in (429, 503):
-                raise  # back-pressure applies to the whole request
+            if exc.status_code in (429, 503) and not any("token" in a for a in answers):
+                raise  # nothing admitted yet: back-pressure is the whole request's answer
+            # once some run, their tokens must come back: a 429 would hide them (and a retry
+            # would run them twice); this one's error says why it was left out
             answers.append({"error": {"code": exc.code, "message": exc.message}})
             continue
         await pipeline.enqueue(job)
