@@ -35,7 +35,8 @@ from coderunner.execution.grading import submission_result
 from coderunner.execution.models import ExecutionJob, JobStatus, JobType
 from coderunner.execution.stepping import trace_result
 from coderunner.execution.throttle import QueueThrottle
-from coderunner.grading.grader import DRAWING, Comparison, TestSpec, grade, grading_limits
+from coderunner.grading.grader import Comparison, TestSpec, grade, grading_limits
+from coderunner.grading.schemas import DRAWING
 from coderunner.kernel.errors import NotFound
 from coderunner.kernel.verdicts import Verdict
 from coderunner.problems.models import Problem

@@ -28,8 +28,7 @@ from .rules import (
     max_comparisons,
     too_many_comparisons_message,
 )
-
-DRAWING = "drawing"
+from .schemas import DRAWING
 
 
 class BatchRunner(Protocol):

@@ -13,7 +13,11 @@ from pydantic import Field
 
 from coderunner.kernel.schemas import InputModel
 
+from .compare import COMPARISON_MODES as COMPARISON_MODES  # the output modes, for forms
 from .compare import DEFAULT_TOLERANCE
+
+# the comparison mode of a turtle problem: its drawing is compared, not its output
+DRAWING = "drawing"
 
 
 class TestCaseIn(InputModel):

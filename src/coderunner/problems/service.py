@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
 from coderunner.db.base import utcnow
-from coderunner.grading.grader import DRAWING
+from coderunner.grading.schemas import DRAWING
 from coderunner.kernel.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable
 from coderunner.kernel.schemas import InputModel
 from coderunner.learning import access

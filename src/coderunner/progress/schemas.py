@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from coderunner.kernel.schemas import APIModel
-from coderunner.progress.status import ProgressStatus
+from coderunner.progress.status import ProgressStatus as ProgressStatus  # on the wire
 
 
 class ProblemProgressOut(APIModel):

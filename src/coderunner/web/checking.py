@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coderunner.execution.schemas import JobOut, SubmissionResultOut, TestResultOut
-from coderunner.grading.grader import DRAWING
+from coderunner.grading.schemas import DRAWING
 from coderunner.kernel.verdicts import Verdict
 
 from .api_client import ApiClient, ApiError

@@ -17,8 +17,7 @@ from coderunner.learning.schemas import EffortBadgesOut, LevelStatesOut, StreakO
 from coderunner.lessons.schemas import LessonsOut, ReviewOut
 from coderunner.levels.schemas import LevelDetail, LevelOut
 from coderunner.problems.schemas import ModelSolutionOut, ProblemOut, ProblemSummary
-from coderunner.progress.schemas import BadgesOut, ProblemProgressOut, ProgressOut
-from coderunner.progress.status import ProgressStatus
+from coderunner.progress.schemas import BadgesOut, ProblemProgressOut, ProgressOut, ProgressStatus
 
 from ..api_client import ApiError, Model, parse, wire
 from ..characters import character_for, voice_for

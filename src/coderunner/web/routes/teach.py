@@ -12,8 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from coderunner.grading import COMPARISON_MODES
-from coderunner.grading.grader import DRAWING
+from coderunner.grading.schemas import COMPARISON_MODES, DRAWING
 from coderunner.kernel.ages import AGE_GROUPS
 from coderunner.levels.schemas import LevelDetail
 from coderunner.problems.schemas import ProblemAdminOut, ProblemOut, ProblemPage, ProblemSummary
