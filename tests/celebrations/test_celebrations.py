@@ -16,10 +16,9 @@ from coderunner.celebrations import service
 from coderunner.celebrations.models import Celebration
 from coderunner.db.base import new_id
 from coderunner.execution.models import ExecutionJob
-from coderunner.levels.models import Level
-from coderunner.problems.models import Problem
 from coderunner.progress.service import record_submission
 from tests.support.app import Account, create_account, set_role
+from tests.support.seeding import finished_job, seed_levels
 
 AGE = "10-12"
 
@@ -29,49 +28,6 @@ def settings_overrides() -> dict[str, object]:
     return {"embedded_workers": False}
 
 
-async def seed_levels(app: FastAPI) -> None:
-    """Level 1 with 5 problems (level 2 opens at 3 solved), level 2 with 4, level 3 with 2."""
-    async with app.state.sessionmaker() as session:
-        for number, count in ((1, 5), (2, 4), (3, 2)):
-            session.add(Level(age_group=AGE, number=number, title=f"Level {number} title"))
-            for i in range(count):
-                session.add(
-                    Problem(
-                        id=f"p{number}-{i}",
-                        age_group=AGE,
-                        level_number=number,
-                        order=i,
-                        title=f"Problem {number}.{i}",
-                        xp=10,
-                    )
-                )
-        await session.commit()
-
-
-def job(
-    user_id: str,
-    verdict: str,
-    *,
-    kind: str = "submit",
-    problem_id: str | None = None,
-    created_at: datetime | None = None,
-) -> ExecutionJob:
-    return ExecutionJob(
-        type=kind,
-        queue="code-execution",
-        user_id=user_id,
-        problem_id=problem_id,
-        language="python",
-        code="print(1)",
-        stdin="",
-        limits={},
-        status="completed",
-        attempts=1,
-        verdict=verdict,
-        created_at=created_at or datetime.now(UTC),
-    )
-
-
 async def graded(
     app: FastAPI, user_id: str, problem_id: str | None, solved: bool, kind: str = "submit"
 ) -> list[tuple[str, str]]:
@@ -79,7 +35,7 @@ async def graded(
     one transaction, note the learner's state, write the result and the progress, record what
     is new. Returns the (kind, key) of the events added."""
     verdict = "ACCEPTED" if solved else "WRONG_ANSWER"
-    sent = job(user_id, verdict, kind=kind, problem_id=problem_id)
+    sent = finished_job(user_id, verdict, kind=kind, problem_id=problem_id)
     sent.id, sent.status, sent.verdict = new_id(), "pending", None
     job_id = sent.id
     async with app.state.sessionmaker() as session:
@@ -102,7 +58,7 @@ async def graded(
 async def test_staff_trying_code_celebrate_nothing(
     app: FastAPI, client: httpx.AsyncClient, teacher: Account
 ) -> None:
-    await seed_levels(app)
+    await seed_levels(app, AGE)
     async with app.state.sessionmaker() as session:
         assert await service.before_job(session, teacher.id, "p1-0") is None
         assert await service.before_job(session, "no-such-user", None) is None
@@ -122,7 +78,7 @@ async def unseen(client: httpx.AsyncClient, account: Account) -> list[dict[str, 
 async def test_a_first_solve_is_celebrated_once_with_its_badges(
     app: FastAPI, client: httpx.AsyncClient, learner: Account
 ) -> None:
-    await seed_levels(app)
+    await seed_levels(app, AGE)
     added = await graded(app, learner.id, "p1-0", solved=True)
     assert sorted(added) == [
         ("badge", "first-run"),
@@ -143,13 +99,13 @@ async def test_a_first_solve_is_celebrated_once_with_its_badges(
 async def test_a_level_opens_once_and_several_badges_come_at_once(
     app: FastAPI, client: httpx.AsyncClient, learner: Account
 ) -> None:
-    await seed_levels(app)
+    await seed_levels(app, AGE)
     await graded(app, learner.id, "p1-0", solved=True)
     assert await graded(app, learner.id, "p1-1", solved=True) == [("solved", "p1-1")]
     third = await graded(app, learner.id, "p1-2", solved=True)
     assert ("level_open", f"{AGE}:2") in third
     level = next(e for e in await unseen(client, learner) if e["kind"] == "level_open")
-    assert (level["number"], level["ageGroup"], level["title"]) == (2, AGE, "Level 2 title")
+    assert (level["number"], level["ageGroup"], level["title"]) == (2, AGE, "Level 2")
     await graded(app, learner.id, "p1-3", solved=True)
     fifth = await graded(app, learner.id, "p1-4", solved=True)
     # five solves, five without a hint, a whole level: three badges in one moment
@@ -170,7 +126,7 @@ async def test_what_was_earned_before_is_not_told_as_new(
     app: FastAPI, client: httpx.AsyncClient, learner: Account
 ) -> None:
     """ "New" is what a job changed, not a recount: badges earned before are no events."""
-    await seed_levels(app)
+    await seed_levels(app, AGE)
     async with app.state.sessionmaker() as session:
         for i in range(3):
             await record_submission(session, learner.id, f"p1-{i}", 1.0, True)
@@ -194,7 +150,9 @@ async def test_a_streak_milestone_is_told_on_the_day_it_is_reached(
     async with app.state.sessionmaker() as session:
         for days_ago in (2, 1):
             session.add(
-                job(learner.id, "OK", kind="run", created_at=now - timedelta(days=days_ago))
+                finished_job(
+                    learner.id, "OK", kind="run", created_at=now - timedelta(days=days_ago)
+                )
             )
         await session.commit()
     added = await graded(app, learner.id, None, solved=True, kind="run")
@@ -208,7 +166,7 @@ async def test_a_streak_milestone_is_told_on_the_day_it_is_reached(
 async def test_seen_is_marked_once_and_only_by_the_learner(
     app: FastAPI, client: httpx.AsyncClient, learner: Account
 ) -> None:
-    await seed_levels(app)
+    await seed_levels(app, AGE)
     other = await create_account(app, "learner2", age_group=AGE)
     await graded(app, learner.id, "p1-0", solved=True)
     await graded(app, other.id, "p1-0", solved=True)

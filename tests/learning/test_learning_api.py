@@ -8,38 +8,17 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from coderunner.execution.models import ExecutionJob
-from coderunner.levels.models import Level
-from coderunner.problems.models import Problem
 from coderunner.progress.service import record_submission
 from tests.support.app import Account
+from tests.support.seeding import finished_job, seed_levels
 
 AGE = "10-12"
+HINTS = ["first", "second"]
 
 
 @pytest.fixture
 def settings_overrides() -> dict[str, object]:
     return {"embedded_workers": False}
-
-
-async def seed_levels(app: FastAPI) -> None:
-    """Two levels: level 1 with 5 problems, level 2 with 4, and a level 3 with 2."""
-    async with app.state.sessionmaker() as session:
-        for number, count in ((1, 5), (2, 4), (3, 2)):
-            session.add(Level(age_group=AGE, number=number, title=f"Level {number}"))
-            for i in range(count):
-                session.add(
-                    Problem(
-                        id=f"p{number}-{i}",
-                        age_group=AGE,
-                        level_number=number,
-                        order=i,
-                        title=f"Problem {number}.{i}",
-                        hints=["first", "second"],
-                        xp=10,
-                    )
-                )
-        await session.commit()
 
 
 async def solve(app: FastAPI, user_id: str, *problem_ids: str) -> None:
@@ -57,21 +36,7 @@ async def add_jobs(app: FastAPI, user_id: str, days_ago: list[int], verdicts: li
             day = (now - timedelta(days=offset)).replace(hour=0, minute=0, second=0, microsecond=0)
             wanted = now - timedelta(days=offset, minutes=len(verdicts) - index)
             created = max(wanted, day + timedelta(milliseconds=index))
-            session.add(
-                ExecutionJob(
-                    type="run",
-                    queue="code-execution",
-                    user_id=user_id,
-                    language="python",
-                    code="print(1)",
-                    stdin="",
-                    limits={},
-                    status="completed",
-                    attempts=1,
-                    verdict=verdict,
-                    created_at=created,
-                )
-            )
+            session.add(finished_job(user_id, verdict, kind="run", created_at=created))
         await session.commit()
 
 
@@ -86,7 +51,7 @@ async def levels(
 async def test_levels_unlock_as_most_of_the_previous_is_solved(
     app: FastAPI, client: httpx.AsyncClient, learner: Account
 ) -> None:
-    await seed_levels(app)
+    await seed_levels(app, AGE, hints=HINTS)
     before = await levels(client, learner.headers)
     assert [before[n]["locked"] for n in (1, 2, 3)] == [False, True, True]
     await solve(app, learner.id, "p1-0", "p1-1", "p1-2")
@@ -109,7 +74,7 @@ async def put_in_a_class(client: httpx.AsyncClient, teacher: Account, learner: A
 async def test_teacher_unlocks_a_level_for_one_learner(
     app: FastAPI, client: httpx.AsyncClient, learner: Account, teacher: Account
 ) -> None:
-    await seed_levels(app)
+    await seed_levels(app, AGE, hints=HINTS)
     body = {"userId": learner.id, "ageGroup": AGE, "levelNumber": 3}
     refused = await client.post("/learning/unlocks", json=body, headers=learner.headers)
     assert refused.status_code == 403
@@ -134,7 +99,7 @@ async def test_teacher_unlocks_a_level_for_one_learner(
 async def test_unlock_of_unknown_user_or_level_is_404(
     app: FastAPI, client: httpx.AsyncClient, learner: Account, teacher: Account
 ) -> None:
-    await seed_levels(app)
+    await seed_levels(app, AGE, hints=HINTS)
     await put_in_a_class(client, teacher, learner)
     for body in (
         {"userId": "nobody", "ageGroup": AGE, "levelNumber": 2},
@@ -176,7 +141,7 @@ async def test_effort_badges_first_run_and_first_fix(
 async def test_hints_count_and_spoil_the_solo_badge(
     app: FastAPI, client: httpx.AsyncClient, learner: Account
 ) -> None:
-    await seed_levels(app)
+    await seed_levels(app, AGE, hints=HINTS)
     await solve(app, learner.id, "p1-0", "p1-1", "p1-2", "p1-3", "p1-4")
     badges = (await client.get("/learning/badges", headers=learner.headers)).json()["badges"]
     assert {b["id"]: b["earned"] for b in badges}["solo-explorer"] is True
@@ -201,7 +166,7 @@ async def test_learning_routes_need_a_login(client: httpx.AsyncClient) -> None:
 async def test_the_api_refuses_a_locked_level_to_a_learner(
     app: FastAPI, client: httpx.AsyncClient, learner: Account, teacher: Account
 ) -> None:
-    await seed_levels(app)
+    await seed_levels(app, AGE, hints=HINTS)
     listed = await client.get(f"/levels/{AGE}", headers=learner.headers)
     assert [lv["locked"] for lv in listed.json()] == [False, True, True]
     anonymous = await client.get(f"/levels/{AGE}")
