@@ -3,6 +3,7 @@ starts before the first learner's queued jobs, in embedded and scaled-out (Redis
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime
 from pathlib import Path
@@ -14,8 +15,17 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from coderunner.api.app import create_app
+from coderunner.db.base import new_id, utcnow
+from coderunner.execution import repository
+from coderunner.execution.models import ExecutionJob
 from coderunner.execution.worker import fair_share
-from tests.support.app import empty_database, make_settings, register, truncate_all
+from tests.support.app import (
+    Account,
+    empty_database,
+    make_settings,
+    register,
+    truncate_all,
+)
 from tests.support.env import REDIS_URL
 
 from .conftest import wait_job
@@ -87,3 +97,48 @@ async def test_fair_share_holds_scaled_out(database_url: str, tmp_path: Path) ->
         transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 5555))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             await _starve_and_probe(client)
+
+
+async def _pending_job(app: FastAPI, user_id: str, queue: str) -> str:
+    """A pending job on a queue no worker serves: only this test's claims touch it."""
+    now = utcnow()
+    job = ExecutionJob(
+        id=new_id(),
+        type="run",
+        queue=queue,
+        user_id=user_id,
+        language="python",
+        code="print(1)",
+        stdin="",
+        limits={},
+        status="pending",
+        attempts=0,
+        created_at=now,
+        enqueued_at=now,
+    )
+    async with app.state.sessionmaker() as session:
+        session.add(job)
+        await session.commit()
+    return job.id
+
+
+async def test_racing_claims_never_pass_the_share(app: FastAPI, learner: Account) -> None:
+    """Two workers claim the same learner's jobs at once: the second waits for the first one's
+    commit and sees it, so a share of one is one (PostgreSQL's read committed let both in)."""
+    queue = "fair-claim-test"
+    first_id = await _pending_job(app, learner.id, queue)
+    second_id = await _pending_job(app, learner.id, queue)
+    sessions = app.state.sessionmaker
+    async with sessions() as first, sessions() as second:
+        assert await repository.claim(first, first_id, "w1", utcnow(), 1) is not None
+
+        async def claim_second() -> ExecutionJob | None:
+            return await repository.claim(second, second_id, "w2", utcnow(), 1)
+
+        racing = asyncio.create_task(claim_second())
+        # the first claim is not committed yet; give the second every chance to overtake it
+        # (it must not: it waits, whatever the machine's speed, so this only helps it fail)
+        await asyncio.wait([racing], timeout=2)
+        await first.commit()
+        assert await racing is None, "a second worker claimed past the learner's share"
+        await second.rollback()

@@ -112,16 +112,29 @@ _CLAIM = (
 )
 
 
+# PostgreSQL: claims of one owner's jobs on one queue take turns until each one's transaction
+# ends, so the claim's count (a new snapshot per statement under read committed) sees the claim
+# before it; without this, racing claims each counted the others' uncommitted rows as pending
+_LOCK_OWNER = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended('job-claim:' || user_id || ':' || queue, 0)) "
+    "FROM execution_jobs WHERE id = :b_job_id AND status = 'pending'"
+)
+
+
 async def claim(
     session: AsyncSession, job_id: str, worker_id: str, now: datetime, user_cap: int
 ) -> ExecutionJob | None:
     """Take a pending job for this worker (the claimed row, not attached to any session); None
     when someone else has it, it is done, or its owner already has `user_cap` jobs running on
     its queue (fair share). One statement: UPDATE … WHERE status='pending' AND <owner's
-    running> < cap RETURNING …, run as Core (see `_rows`), the job built from its row."""
+    running> < cap RETURNING …, run as Core (see `_rows`), the job built from its row; on
+    PostgreSQL after the owner's claim lock (`_LOCK_OWNER`; SQLite's one writer serialises
+    claims already)."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
     connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(_LOCK_OWNER, {"b_job_id": job_id})
     params = {"b_job_id": job_id, "b_worker_id": worker_id, "b_now": now, "b_user_cap": user_cap}
     row = (await connection.execute(_CLAIM, params)).first()
     return ExecutionJob(**row._mapping) if row is not None else None
