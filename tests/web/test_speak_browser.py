@@ -181,6 +181,26 @@ def test_pressing_again_stops_reading(browser: Browser, server: Server, young: P
     ctx.close()
 
 
+def test_leaving_the_page_stops_reading_and_leaves_a_quiet_engine_alone(
+    browser: Browser, server: Server, young: Path
+) -> None:
+    ctx = browser_with(browser, server, young, ENGINE_THAT_KEEPS_TALKING)
+    page = ctx.new_page()
+    page.goto("/levels/7-9/1?problem=say-it-back")
+    button = page.locator("button.speak-button").first
+    expect(button).to_be_visible()
+    leave = "window.dispatchEvent(new PageTransitionEvent('pagehide', {persisted: true}))"
+    page.evaluate(leave)
+    assert page.evaluate("window.__cancels") == 0  # nothing was reading: the engine is untouched
+    button.click()
+    wait_spoken(page, "Say it back")
+    cancels = page.evaluate("window.__cancels")
+    page.evaluate(leave)
+    assert page.evaluate("window.__cancels") > cancels
+    expect(button).to_have_text(re.compile("Read it to me"))  # back from the page: ready again
+    ctx.close()
+
+
 def test_the_buttons_are_hidden_in_a_browser_that_cannot_speak(
     browser: Browser, server: Server, young: Path
 ) -> None:

@@ -154,6 +154,7 @@ if (supported) {
     button.hidden = false;
   }
   for (const form of document.querySelectorAll(".speak-form")) form.hidden = false;
-  // a page left while reading stops reading
-  window.addEventListener("pagehide", () => synth.cancel());
+  // a page left while reading stops reading (and a page that never read leaves the browser's
+  // speech engine alone)
+  window.addEventListener("pagehide", () => { if (current) stop(); });
 }
