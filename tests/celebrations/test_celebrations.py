@@ -18,7 +18,7 @@ from coderunner.db.base import new_id
 from coderunner.execution.models import ExecutionJob
 from coderunner.progress.service import record_submission
 from tests.support.app import Account, create_account, set_role
-from tests.support.seeding import finished_job, seed_levels
+from tests.support.seeding import finished_job, seed_finished_runs, seed_levels
 
 AGE = "10-12"
 
@@ -141,6 +141,26 @@ async def test_a_run_can_earn_an_effort_badge(
     assert await graded(app, learner.id, None, solved=False, kind="run") == [("badge", "first-run")]
     assert await graded(app, learner.id, None, solved=True, kind="run") == [("badge", "first-fix")]
     assert await graded(app, learner.id, None, solved=True, kind="run") == []
+
+
+async def test_a_fix_is_told_only_after_a_failure(
+    app: FastAPI, client: httpx.AsyncClient, learner: Account
+) -> None:
+    assert await graded(app, learner.id, None, solved=True, kind="run") == [("badge", "first-run")]
+    assert await graded(app, learner.id, None, solved=False, kind="run") == []
+    assert await graded(app, learner.id, None, solved=False, kind="run") == []
+    assert await graded(app, learner.id, None, solved=True, kind="run") == [("badge", "first-fix")]
+
+
+async def test_a_fix_is_told_after_a_long_history(
+    app: FastAPI, client: httpx.AsyncClient, learner: Account
+) -> None:
+    """Thousands of good runs, told nothing now (earned before), then the first failure and
+    its fix: the fix is told, however long the history before it."""
+    await seed_finished_runs(app, learner.id, 5001, datetime.now(UTC) - timedelta(days=1000))
+    assert await graded(app, learner.id, None, solved=True, kind="run") == []
+    assert await graded(app, learner.id, None, solved=False, kind="run") == []
+    assert await graded(app, learner.id, None, solved=True, kind="run") == [("badge", "first-fix")]
 
 
 async def test_a_streak_milestone_is_told_on_the_day_it_is_reached(

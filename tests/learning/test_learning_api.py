@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
+from coderunner.learning import repository, service
 from coderunner.progress.service import record_submission
 from tests.support.app import Account
-from tests.support.seeding import finished_job, seed_levels
+from tests.support.seeding import finished_job, seed_finished_runs, seed_levels
 
 AGE = "10-12"
 HINTS = ["first", "second"]
@@ -136,6 +138,65 @@ async def test_effort_badges_first_run_and_first_fix(
     assert earned["first-run"] is True
     assert earned["first-fix"] is True
     assert earned["solo-explorer"] is False
+
+
+async def badges_of(client: httpx.AsyncClient, learner: Account) -> dict[str, bool]:
+    response = await client.get("/learning/badges", headers=learner.headers)
+    assert response.status_code == 200, response.text
+    return {b["id"]: b["earned"] for b in response.json()["badges"]}
+
+
+async def test_a_fix_is_a_good_job_after_a_failed_one(
+    app: FastAPI, client: httpx.AsyncClient, learner: Account
+) -> None:
+    # a good run before the failure fixes nothing, and a hidden test failing is no fix either
+    await add_jobs(app, learner.id, [0, 0, 0], ["OK", "RUNTIME_ERROR", "HIDDEN_TEST_FAILED"])
+    assert (await badges_of(client, learner))["first-fix"] is False
+    await add_jobs(app, learner.id, [0], ["OK"])
+    assert (await badges_of(client, learner))["first-fix"] is True
+
+
+async def test_a_fix_counts_after_a_long_history(
+    app: FastAPI, client: httpx.AsyncClient, learner: Account
+) -> None:
+    """Thousands of good runs first (more than a page of them), then a failure and its fix:
+    the badge is decided by the database over the whole history, not a first slice of it."""
+    await seed_finished_runs(app, learner.id, 5001, datetime.now(UTC) - timedelta(days=1000))
+    assert (await badges_of(client, learner))["first-fix"] is False
+    await add_jobs(app, learner.id, [0, 0], ["RUNTIME_ERROR", "OK"])
+    earned = await badges_of(client, learner)
+    assert (earned["first-run"], earned["first-fix"]) == (True, True)
+
+
+async def test_activity_days_are_utc_days_in_any_session_time_zone(
+    app: FastAPI, learner: Account
+) -> None:
+    """The database computes the days: UTC days, even when the connection's time zone is not
+    UTC (PostgreSQL: a day ends at UTC midnight, not the server's)."""
+    evening = datetime(2026, 1, 10, 23, 30, tzinfo=UTC)
+    for created in (evening, evening + timedelta(hours=1), evening + timedelta(hours=2)):
+        async with app.state.sessionmaker() as session:
+            session.add(finished_job(learner.id, "OK", kind="run", created_at=created))
+            await session.commit()
+    async with app.state.sessionmaker() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(text("SET LOCAL TIME ZONE 'Pacific/Kiritimati'"))  # UTC+14
+        days = await repository.activity_days(session, learner.id, evening - timedelta(days=1))
+        later = await repository.activity_days(session, learner.id, evening + timedelta(hours=1))
+    assert days == {date(2026, 1, 10), date(2026, 1, 11)}
+    assert later == {date(2026, 1, 11)}
+
+
+async def test_hint_free_solves_are_counted_only_up_to_the_badge(
+    app: FastAPI, client: httpx.AsyncClient, learner: Account
+) -> None:
+    await seed_levels(app, AGE, hints=HINTS)
+    await solve(app, learner.id, "p1-0", "p1-1", "p1-2", "p1-3", "p1-4", "p2-0", "p2-1")
+    async with app.state.sessionmaker() as session:
+        assert await repository.solved_without_hints(session, learner.id, 100) == 7
+        facts = await service.effort_facts(session, learner.id)
+    assert facts.hint_free == service.HINT_FREE_SOLVES
+    assert (await badges_of(client, learner))["solo-explorer"] is True
 
 
 async def test_hints_count_and_spoil_the_solo_badge(

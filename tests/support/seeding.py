@@ -7,9 +7,10 @@ them: locks and unlocks, streaks, effort badges, celebrations.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
+from sqlalchemy import insert
 
 from coderunner.execution.models import ExecutionJob
 from coderunner.levels.models import Level
@@ -63,3 +64,27 @@ def finished_job(
         verdict=verdict,
         created_at=created_at or datetime.now(UTC),
     )
+
+
+async def seed_finished_runs(
+    app: FastAPI, user_id: str, count: int, since: datetime, verdict: str = "OK"
+) -> None:
+    """`count` completed runs of `user_id` with `verdict`, one a second from `since`, in one
+    bulk insert (a long history, cheaply)."""
+    rows = [
+        {
+            "type": "run",
+            "queue": "code-execution",
+            "user_id": user_id,
+            "language": "python",
+            "code": "print(1)",
+            "status": "completed",
+            "attempts": 1,
+            "verdict": verdict,
+            "created_at": since + timedelta(seconds=i),
+        }
+        for i in range(count)
+    ]
+    async with app.state.sessionmaker() as session:
+        await session.execute(insert(ExecutionJob), rows)
+        await session.commit()

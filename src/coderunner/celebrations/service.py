@@ -72,7 +72,8 @@ async def before_job(session: AsyncSession, user_id: str, problem_id: str | None
     if user is None or user.role != Role.LEARNER:
         return None
     problem = await session.get(Problem, problem_id) if problem_id is not None else None
-    effort = await learning.effort_facts(session, user_id)
+    # a run solves nothing, so its hint-free solves are the same after: not read for it
+    effort = await learning.effort_facts(session, user_id, count_hint_free=problem is not None)
     badges = set(_earned_effort(effort))
     if problem is None:
         return Before(user=user, problem=None, effort=effort, badges=frozenset(badges))
@@ -90,18 +91,13 @@ async def before_job(session: AsyncSession, user_id: str, problem_id: str | None
 async def _effort_after(
     session: AsyncSession, before: Before, verdict: str | None
 ) -> learning.EffortFacts:
-    """The effort facts once the job's verdict is written, without reading every job again:
-    the verdicts are those before plus this job's (the newest), and the streak is as before
-    (a day counts from when the code was sent, and this job's row was there already)."""
-    verdicts = list(before.effort.verdicts)
-    if verdict is not None and len(verdicts) < learning.VERDICTS_READ:
-        verdicts.append(verdict)
+    """The effort facts once the job's verdict is written, without reading the jobs again:
+    they are those before plus this job's (the newest); a submission may also have added a
+    hint-free solve."""
     if before.problem is None:  # a run solves nothing: its verdict is all that is new
-        return learning.EffortFacts(
-            verdicts=verdicts, streak=before.effort.streak, hint_free=before.effort.hint_free
-        )
-    return await learning.effort_facts(
-        session, before.user.id, verdicts=verdicts, streak_now=before.effort.streak
+        return before.effort.after(verdict)
+    return before.effort.after(
+        verdict, hint_free=await learning.hint_free_solves(session, before.user.id)
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import date, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.classes.models import (
@@ -22,29 +23,66 @@ from coderunner.problems.models import Problem
 from coderunner.progress.models import Progress, ProgressStatus
 
 
+def _utc_day(dialect: str) -> ColumnElement[Any]:
+    """A job's UTC day, computed by the database (SQLite stores UTC, PostgreSQL an instant)."""
+    if dialect == "postgresql":
+        return func.date(func.timezone("UTC", ExecutionJob.created_at))
+    return func.date(ExecutionJob.created_at)
+
+
 async def activity_days(session: AsyncSession, user_id: str, since: datetime) -> set[date]:
-    """UTC days on which the learner ran or submitted code."""
+    """UTC days on which the learner ran or submitted code: one row per day, not per job."""
+    day = _utc_day(session.get_bind().dialect.name)
     rows = await session.scalars(
-        select(ExecutionJob.created_at).where(
-            ExecutionJob.user_id == user_id, ExecutionJob.created_at >= since
-        )
+        select(day)
+        .where(ExecutionJob.user_id == user_id, ExecutionJob.created_at >= since)
+        .distinct()
     )
-    return {created.date() for created in rows}
+    return {value if isinstance(value, date) else date.fromisoformat(value) for value in rows}
 
 
-async def job_verdicts(session: AsyncSession, user_id: str, limit: int) -> Sequence[str]:
-    """Verdicts of the learner's finished jobs, oldest first (for effort badges)."""
-    rows = await session.scalars(
-        select(ExecutionJob.verdict)
+class FinishedJobs(NamedTuple):
+    """What a learner's finished jobs (completed, with a verdict) say, for effort badges."""
+
+    ran: bool  # there is one
+    failed: bool  # one with a `failed` verdict
+    fixed: bool  # one with a `good` verdict after (created later than) one with a `failed` one
+
+
+async def finished_jobs(
+    session: AsyncSession, user_id: str, failed: Collection[str], good: Collection[str]
+) -> FinishedJobs:
+    """Three EXISTS in one statement, none of them reading the jobs into Python. A good job
+    after a failed one exists exactly when one is newer than the learner's first failure."""
+    finished = select(ExecutionJob.id).where(
+        ExecutionJob.user_id == user_id,
+        ExecutionJob.status == JobStatus.COMPLETED.value,
+        ExecutionJob.verdict.is_not(None),
+    )
+    first_failure = (
+        select(func.min(ExecutionJob.created_at))
         .where(
             ExecutionJob.user_id == user_id,
             ExecutionJob.status == JobStatus.COMPLETED.value,
-            ExecutionJob.verdict.is_not(None),
+            ExecutionJob.verdict.in_(list(failed)),
         )
-        .order_by(ExecutionJob.created_at)
-        .limit(limit)
+        .scalar_subquery()
     )
-    return [v for v in rows if v is not None]
+    row = (
+        await session.execute(
+            select(
+                exists(finished),
+                exists(finished.where(ExecutionJob.verdict.in_(list(failed)))),
+                exists(
+                    finished.where(
+                        ExecutionJob.verdict.in_(list(good)),
+                        ExecutionJob.created_at > first_failure,
+                    )
+                ),
+            )
+        )
+    ).one()
+    return FinishedJobs(ran=bool(row[0]), failed=bool(row[1]), fixed=bool(row[2]))
 
 
 async def level_totals(session: AsyncSession, age_group: str) -> dict[int, int]:
@@ -71,14 +109,20 @@ async def solved_per_level(session: AsyncSession, user_id: str, age_group: str) 
     return {int(n): int(c) for n, c in rows.all()}
 
 
-async def solved_without_hints(session: AsyncSession, user_id: str) -> int:
-    count = await session.scalar(
-        select(func.count(Progress.id)).where(
+async def solved_without_hints(session: AsyncSession, user_id: str, up_to: int) -> int:
+    """How many puzzles the learner solved without a hint, counted up to `up_to` (a badge
+    needs to know only whether there are that many)."""
+    solved = (
+        select(Progress.id)
+        .where(
             Progress.user_id == user_id,
             Progress.status == ProgressStatus.SOLVED,
             Progress.hints_used == 0,
         )
+        .limit(up_to)
+        .subquery()
     )
+    count = await session.scalar(select(func.count()).select_from(solved))
     return int(count or 0)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -37,7 +36,6 @@ FAILED_VERDICTS = frozenset(
 )
 GOOD_VERDICTS = frozenset(verdict for verdict in Verdict if verdict.good)
 HINT_FREE_SOLVES = 5
-VERDICTS_READ = 5000  # the effort badges read the oldest this many finished jobs
 
 
 def _today() -> datetime:
@@ -85,43 +83,54 @@ async def levels_for(session: AsyncSession, user: User, age_group: str) -> Level
 class EffortFacts:
     """What the effort badges are decided from."""
 
-    verdicts: Sequence[str]  # the learner's finished jobs' verdicts, oldest first
+    ran: bool  # a finished job (completed, with a verdict)
+    failed: bool  # one that went wrong (FAILED_VERDICTS)
+    fixed: bool  # a good one (GOOD_VERDICTS) after one that went wrong
     streak: StreakOut
-    hint_free: int  # puzzles solved without opening a hint
+    hint_free: int  # puzzles solved without opening a hint, counted up to HINT_FREE_SOLVES
+
+    def after(self, verdict: str | None, hint_free: int | None = None) -> EffortFacts:
+        """The facts once one more job, the newest, finished with `verdict` (None: it has
+        none), and with `hint_free` if given (else as before). The streak is as before: a day
+        counts from when the code was sent, and the job's row was there already."""
+        return EffortFacts(
+            ran=self.ran or verdict is not None,
+            failed=self.failed or verdict in FAILED_VERDICTS,
+            fixed=self.fixed or (self.failed and verdict in GOOD_VERDICTS),
+            streak=self.streak,
+            hint_free=self.hint_free if hint_free is None else hint_free,
+        )
+
+
+async def hint_free_solves(session: AsyncSession, user_id: str) -> int:
+    """Puzzles solved without a hint, counted up to the badge's HINT_FREE_SOLVES."""
+    return await repository.solved_without_hints(session, user_id, HINT_FREE_SOLVES)
 
 
 async def effort_facts(
-    session: AsyncSession,
-    user_id: str,
-    *,
-    verdicts: Sequence[str] | None = None,
-    streak_now: StreakOut | None = None,
+    session: AsyncSession, user_id: str, *, count_hint_free: bool = True
 ) -> EffortFacts:
-    """The facts, read from the database except what the caller passes (it knows them)."""
-    if verdicts is None:
-        verdicts = await repository.job_verdicts(session, user_id, limit=VERDICTS_READ)
-    if streak_now is None:
-        streak_now = await streak(session, user_id)
-    hint_free = await repository.solved_without_hints(session, user_id)
-    return EffortFacts(verdicts=verdicts, streak=streak_now, hint_free=hint_free)
+    """The facts, each answered by the database without reading the learner's history into
+    Python. Without `count_hint_free` the hint-free solves are not read and taken as 0 (for a
+    caller that compares facts before and after a job that cannot change them: a run)."""
+    jobs = await repository.finished_jobs(session, user_id, FAILED_VERDICTS, GOOD_VERDICTS)
+    return EffortFacts(
+        ran=jobs.ran,
+        failed=jobs.failed,
+        fixed=jobs.fixed,
+        streak=await streak(session, user_id),
+        hint_free=await hint_free_solves(session, user_id) if count_hint_free else 0,
+    )
 
 
 def effort_badges_of(facts: EffortFacts) -> EffortBadgesOut:
-    fixed = False
-    seen_failure = False
-    for verdict in facts.verdicts:
-        if verdict in FAILED_VERDICTS:
-            seen_failure = True
-        elif verdict in GOOD_VERDICTS and seen_failure:
-            fixed = True
-            break
     spec = [
-        ("first-run", "First run", "Run your first program.", bool(facts.verdicts)),
+        ("first-run", "First run", "Run your first program.", facts.ran),
         (
             "first-fix",
             "Bug squasher",
             "Fix an error: a program that went wrong, then one that worked.",
-            fixed,
+            facts.fixed,
         ),
         (
             "solo-explorer",
