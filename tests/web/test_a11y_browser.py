@@ -4,28 +4,24 @@ view, Esc then Tab out of the editor)."""
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from pathlib import Path
-from typing import Literal
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.support.serve import CODERUNNER
 
-from .browser import dismiss_celebrations, log_in_in_browser, set_code, sign_up_in_browser
-from .conftest import ADMIN_PASSWORD, REPO, Server, make_teacher, unique_name
+from .browser import context, log_in_in_browser, scan, set_code, sign_up_in_browser
+from .conftest import ADMIN_PASSWORD, Server, make_teacher, unique_name
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "a long enough password"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 LAPTOP: ViewportSize = {"width": 1366, "height": 768}
-# axe-core from npm, a devDependency of web/ (`scripts/bootstrap.sh --with-test-tools` installs it)
-AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
 
 PUBLIC_PAGES = ["/", "/signup", "/login"]
 LEARNER_PAGES = [
@@ -44,52 +40,6 @@ TEACHER_PAGES = [
     "/teach/problems/say-it-back/edit",
 ]
 ADMIN_PAGES = ["/teach/learners", "/admin"]
-
-
-def axe_source() -> str:
-    assert AXE.exists(), f"{AXE} is missing: run `cd web && npm ci`"
-    return AXE.read_text()
-
-
-def violations(page: Page) -> list[str]:
-    """Run axe-core (WCAG 2.x A and AA and best practice) on the page; one line per problem."""
-    page.add_script_tag(content=axe_source())
-    found = page.evaluate(
-        """async () => {
-            const result = await axe.run(document, {
-                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
-                                                 'wcag22aa', 'best-practice']},
-            });
-            return result.violations.map(v => ({
-                id: v.id, help: v.help,
-                nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary),
-            }));
-        }"""
-    )
-    return [f"{v['id']} ({v['help']}): {json.dumps(v['nodes'][:5])}" for v in found]
-
-
-def context(
-    browser: Browser,
-    server: Server | str,
-    viewport: ViewportSize,
-    *,
-    color_scheme: Literal["light", "dark"] = "light",
-    storage_state: Path | None = None,
-    device_scale_factor: float | None = None,
-) -> BrowserContext:
-    ctx = browser.new_context(
-        base_url=server if isinstance(server, str) else server.web_url,
-        viewport=viewport,
-        reduced_motion="reduce",
-        bypass_csp=True,  # axe is injected as an inline script
-        color_scheme=color_scheme,
-        storage_state=storage_state,
-        device_scale_factor=device_scale_factor,
-    )
-    ctx.set_default_timeout(30_000)
-    ctx.on("page", dismiss_celebrations)
-    return ctx
 
 
 @pytest.fixture(scope="module")
@@ -148,22 +98,6 @@ def admin_state(browser: Browser, server: Server, tmp_path_factory: pytest.TempP
 
 
 SIZES = pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
-
-
-def scan(
-    browser: Browser, server: Server, viewport: ViewportSize, path: str, state: Path | None = None
-) -> None:
-    schemes: tuple[Literal["light", "dark"], ...] = ("light", "dark")
-    for scheme in schemes:
-        ctx = context(browser, server, viewport, color_scheme=scheme, storage_state=state)
-        page = ctx.new_page()
-        response = page.goto(path)
-        assert response is not None, path
-        assert response.status == 200, (path, response.status)
-        page.wait_for_load_state("networkidle")
-        found = violations(page)
-        ctx.close()
-        assert found == [], f"{path} ({scheme}):\n" + "\n".join(found)
 
 
 @SIZES

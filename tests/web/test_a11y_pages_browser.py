@@ -7,10 +7,9 @@ and dark, no violation (WCAG 2.2 A/AA and best practice)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import httpx
 import pytest
@@ -19,40 +18,23 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 from tests.support.ports import dead_port, free_port
 from tests.support.serve import CODERUNNER, spawn, stop, wait_until_answers
 
-from .browser import log_in_in_browser, set_code, sign_up_in_browser
+from .browser import (
+    context,
+    create_class,
+    log_in_in_browser,
+    make_card_accounts,
+    open_challenge,
+    scan,
+    set_code,
+    sign_up_in_browser,
+)
 from .conftest import Server, make_teacher, unique_name
-from .test_a11y_browser import LAPTOP, PASSWORD, PHONE, context, violations
+from .test_a11y_browser import LAPTOP, PASSWORD, PHONE
 from .test_browser import submit_and_wait
 
 pytestmark = pytest.mark.browser
 
 SIZES = pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
-
-
-def scan(
-    browser: Browser,
-    base_url: str,
-    viewport: ViewportSize,
-    path: str,
-    state: Path | None = None,
-    *,
-    status: int = 200,
-    then: Callable[[Page], None] | None = None,
-) -> None:
-    """Open `path` in light and dark, do `then` (bring a page to a state), and run axe."""
-    schemes: tuple[Literal["light", "dark"], ...] = ("light", "dark")
-    for scheme in schemes:
-        ctx = context(browser, base_url, viewport, color_scheme=scheme, storage_state=state)
-        page = ctx.new_page()
-        response = page.goto(path)
-        assert response is not None, path
-        assert response.status == status, (path, response.status)
-        page.wait_for_load_state("networkidle")
-        if then is not None:
-            then(page)
-        found = violations(page)
-        ctx.close()
-        assert found == [], f"{path} ({scheme}):\n" + "\n".join(found)
 
 
 @dataclass(frozen=True)
@@ -78,28 +60,9 @@ def classroom(
     ctx = context(browser, server, LAPTOP)
     teacher = ctx.new_page()
     log_in_in_browser(teacher, make_teacher(server, admin_api, PASSWORD), PASSWORD)
-    teacher.fill("#class-name", "Class 5C")
-    teacher.check("input[name=ageGroup][value='7-9']")
-    teacher.click("button:has-text('Create class')")
-    expect(teacher).to_have_url(re.compile(r"/teach/classes/[0-9a-f-]{36}$"))
-    class_url = teacher.url.removeprefix(server.web_url)
-    teacher.fill("#names", "Mia\nLeo")
-    teacher.click("button:has-text('Make accounts and cards')")
-    cards = teacher.locator(".login-card")
-    expect(cards).to_have_count(2)
-    username = cards.first.locator(".card-username").inner_text().strip()
-    password = cards.first.locator(".card-password").inner_text().strip()
-
-    teacher.goto(class_url)
-    teacher.click("summary:has-text('New challenge')")
-    teacher.fill("#challenge-title", "Friday puzzle hunt")
-    first_problem = teacher.locator("input[name=problemIds]").first
-    first_problem.check()
-    problem_id = first_problem.get_attribute("value")
-    teacher.fill("#challenge-opens", "2020-01-01T00:00")
-    teacher.fill("#challenge-closes", "2099-01-01T00:00")
-    teacher.click("button:has-text('Save challenge')")
-    expect(teacher.locator("#class-challenges")).to_contain_text("Friday puzzle hunt")
+    class_url = create_class(teacher, "Class 5C").removeprefix(server.web_url)
+    username, password = make_card_accounts(teacher, ["Mia", "Leo"])
+    problem_id = open_challenge(teacher, class_url, "Friday puzzle hunt")
     challenge_url = (
         teacher.locator("#class-challenges a[href*='/challenges/']").first.get_attribute("href")
         or ""

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from .browser import log_in_in_browser, page_data, set_code, sign_up_in_browser
+from .browser import log_in_in_browser, page_data, set_code, sign_up_in_browser, violations
 from .conftest import Server, unique_name
-from .test_a11y_browser import LAPTOP, PHONE, violations
+from .test_a11y_browser import LAPTOP, PHONE
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,16 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from .browser import log_in_in_browser, new_page, page_data, set_code, watch_of
+from .browser import (
+    create_class,
+    log_in_in_browser,
+    make_card_accounts,
+    new_page,
+    open_challenge,
+    page_data,
+    set_code,
+    watch_of,
+)
 from .conftest import Server, make_teacher, unique_name
 from .test_browser import UNNAMED_CONTROLS, reference, submit_and_wait
 
@@ -26,21 +35,13 @@ def test_a_class_from_cards_to_a_live_green_cell(
     log_in_in_browser(teacher, make_teacher(server, admin_api, PASSWORD), PASSWORD)
     expect(teacher).to_have_url(re.compile(r"/teach/classes$"))  # a teacher's home
 
-    teacher.fill("#class-name", "Class 4B")
-    teacher.check("input[name=ageGroup][value='7-9']")
-    teacher.click("button:has-text('Create class')")
-    expect(teacher).to_have_url(re.compile(r"/teach/classes/[0-9a-f-]{36}$"))
-    class_url = teacher.url
+    class_url = create_class(teacher, "Class 4B")
     code = teacher.locator("#join-code").inner_text().strip()
     assert re.fullmatch(r"[2-9A-HJKMNP-TW-Z]{4}-[2-9A-HJKMNP-TW-Z]{4}", code)
 
     # accounts from first names; the answer is the printable cards, passwords shown once
-    teacher.fill("#names", "Mia\nLeo")
-    teacher.click("button:has-text('Make accounts and cards')")
+    username, password = make_card_accounts(teacher, ["Mia", "Leo"])
     cards = teacher.locator(".login-card")
-    expect(cards).to_have_count(2)
-    username = cards.first.locator(".card-username").inner_text().strip()
-    password = cards.first.locator(".card-password").inner_text().strip()
     assert re.fullmatch(r"mia\d{3}", username)
     assert teacher.evaluate(UNNAMED_CONTROLS) == []
     teacher.emulate_media(media="print")
@@ -49,16 +50,7 @@ def test_a_class_from_cards_to_a_live_green_cell(
     teacher.emulate_media(media="screen")
 
     # a challenge with the first puzzle of level 1, open now
-    teacher.goto(class_url)
-    teacher.click("summary:has-text('New challenge')")
-    teacher.fill("#challenge-title", "Friday puzzle hunt")
-    first_problem = teacher.locator("input[name=problemIds]").first
-    first_problem.check()
-    challenge_problem = first_problem.get_attribute("value")
-    teacher.fill("#challenge-opens", "2020-01-01T00:00")
-    teacher.fill("#challenge-closes", "2099-01-01T00:00")
-    teacher.click("button:has-text('Save challenge')")
-    expect(teacher.locator("#class-challenges")).to_contain_text("Friday puzzle hunt")
+    challenge_problem = open_challenge(teacher, class_url, "Friday puzzle hunt")
 
     # the dashboard, open before the child does anything
     teacher.goto(class_url)

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from .browser import set_code, sign_up_in_browser
+from .browser import context, set_code, sign_up_in_browser
 from .conftest import Server, unique_name
-from .test_a11y_browser import LAPTOP, PASSWORD, context
+from .test_a11y_browser import LAPTOP, PASSWORD
 from .test_browser import submit_and_wait
 
 pytestmark = pytest.mark.browser

@@ -17,9 +17,9 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 from tests.support.ports import dead_port, free_port
 from tests.support.serve import CODERUNNER, answers_200, spawn, stop, wait_until_answers
 
-from .browser import fill_code, log_in_in_browser, new_page, watch_of
+from .browser import context, fill_code, log_in_in_browser, new_page, violations, watch_of
 from .conftest import ADMIN_PASSWORD, Server, make_teacher, unique_name
-from .test_a11y_browser import LAPTOP, PHONE, context, violations
+from .test_a11y_browser import LAPTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
