@@ -112,6 +112,13 @@ async def test_a_locked_level_keeps_its_lesson_closed(
     )
     assert answer.status_code == 403
     assert (await client.get("/lessons/7-9/2", headers=teacher.headers)).status_code == 200
+    # the list names no puzzle of a locked level (to a learner or anyone signed out)
+    for viewer in ({}, learner.headers):
+        listed = (await client.get("/lessons/7-9", headers=viewer)).json()["lessons"]
+        assert listed[0]["practice"], viewer
+        assert [lesson["practice"] for lesson in listed[1:]] == [[]] * 4, viewer
+    staff_list = (await client.get("/lessons/7-9", headers=teacher.headers)).json()["lessons"]
+    assert all(lesson["practice"] for lesson in staff_list)
     async with app.state.sessionmaker() as session:
         level_one = (await client.get("/lessons/7-9/1", headers=learner.headers)).json()
         for task in level_one["tasks"]:
@@ -119,6 +126,9 @@ async def test_a_locked_level_keeps_its_lesson_closed(
                 await record_submission(session, learner.id, task["problemId"], 1.0, True)
         await session.commit()
     assert (await client.get("/lessons/7-9/2", headers=learner.headers)).status_code == 200
+    opened = (await client.get("/lessons/7-9", headers=learner.headers)).json()["lessons"]
+    assert opened[1]["practice"]
+    assert not opened[2]["practice"]
     assert (await client.get("/lessons/7-9/9", headers=learner.headers)).status_code == 404
     assert (await client.get("/lessons/6-8/1", headers=learner.headers)).status_code == 422
 

@@ -90,15 +90,19 @@ async def lessons_of(session: AsyncSession, user: User | None, age_group: str) -
     lessons = await repository.of_age_group(session, age_group)
     steps = await repository.steps(session, user.id, age_group) if user else []
     rows = await repository.level_problems(session, user.id if user else None, age_group)
+    # a locked level's puzzles are not listed (the one rule: `learning.access`)
+    opened = await access.open_levels(session, user, age_group)
     items = []
     for lesson in lessons:
         summary = _summary(lesson, [s for s in steps if s.level_number == lesson.level_number])
-        tasks = _tasks([row for row in rows if row[0].level_number == lesson.level_number])
-        practice = [
-            PracticeOut(problem_id=task.problem_id, title=task.title)
-            for task in tasks
-            if task.practice and task.status != "solved"
-        ]
+        practice: list[PracticeOut] = []
+        if opened is None or (age_group, lesson.level_number) in opened:
+            tasks = _tasks([row for row in rows if row[0].level_number == lesson.level_number])
+            practice = [
+                PracticeOut(problem_id=task.problem_id, title=task.title)
+                for task in tasks
+                if task.practice and task.status != "solved"
+            ]
         items.append(LessonListItemOut(**summary.model_dump(), practice=practice))
     return LessonsOut(age_group=age_group, lessons=items)
 
