@@ -1,6 +1,7 @@
 """The attack suite's classes, written in JavaScript (Node.js): what Python can't do, neither can
-Node. Processes (child_process, worker threads), memory (V8 heap and off-heap buffers), CPU,
-files, network, /proc and host secrets; the fixture checks the host is left clean."""
+Node. Parse-time sources (deep nesting, a huge file), processes (child_process, worker
+threads), memory (V8 heap and off-heap buffers), CPU, files, network, /proc and host secrets;
+the fixture checks the host is left clean."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from coderunner.sandbox import Limits, Sandbox, Verdict
+from coderunner.sandbox import Limits, RunResult, Sandbox, Verdict
 
 pytestmark = pytest.mark.sandbox
 
@@ -21,7 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FAST = Limits(wall_time_s=3.0, cpu_time_s=3.0, memory_mb=256)
 
 
-def js(sandbox: Sandbox, code: str, stdin: str = "", limits: Limits | None = None) -> object:
+def js(sandbox: Sandbox, code: str, stdin: str = "", limits: Limits | None = None) -> RunResult:
     return sandbox.run(code, "javascript", stdin, limits)
 
 
@@ -52,6 +53,25 @@ def test_syntax_error_is_a_runtime_error(sandbox: Sandbox) -> None:
     result = sandbox.run("console.log('hi'", "javascript")
     assert result.verdict is Verdict.RUNTIME_ERROR
     assert "SyntaxError" in result.stderr
+
+
+def test_deeply_nested_source_stops_the_parser_not_the_host(sandbox: Sandbox) -> None:
+    # Node has no separate compile step: V8 parses the whole file before running it
+    depth = 20000
+    result = js(sandbox, "const x = " + "(" * depth + "1" + ")" * depth + ";\nconsole.log(x);")
+    assert result.verdict is Verdict.RUNTIME_ERROR
+    assert "Maximum call stack size exceeded" in result.stderr
+    assert result.wall_ms < 30000
+
+
+def test_huge_generated_source_parses_and_runs_within_the_limits(sandbox: Sandbox) -> None:
+    # a source as large as the API accepts (64 KB): 1000+ functions for V8 to parse
+    lines = [f"function f{i}() {{ return {i} * {i} + {i}; }}" for i in range(1400)]
+    code = "\n".join([*lines, "console.log(f7());"])
+    assert len(code) < 65536
+    result = js(sandbox, code)
+    assert result.verdict is Verdict.OK, result.stderr[-500:]
+    assert result.stdout == "56\n"
 
 
 def test_fork_bomb_through_child_process_is_contained(sandbox: Sandbox) -> None:
