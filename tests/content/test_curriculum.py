@@ -32,6 +32,18 @@ def test_every_age_group_has_five_levels_of_four_problems(curriculum: Curriculum
     assert len(curriculum.problems) >= 60
 
 
+@pytest.mark.parametrize("language", ["javascript", "java"])
+def test_every_age_group_has_problems_of_its_own_in_javascript_and_java(
+    curriculum: Curriculum, language: str
+) -> None:
+    # written in the language (statement, starter, hints), not only allowed in it; `content
+    # check` proves each one in the sandbox (test_check.py)
+    for age_group in AGE_GROUPS:
+        own = [p for p in curriculum.problems if p.age_group == age_group]
+        written = [p.id for p in own if p.language == language]
+        assert len(written) >= 3, (age_group, written)
+
+
 def test_every_problem_has_tests_hints_and_fair_xp(curriculum: Curriculum) -> None:
     for problem in curriculum.problems:
         assert len(problem.visible_tests) >= 3, problem.id
