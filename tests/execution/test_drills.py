@@ -13,9 +13,7 @@ import contextlib
 import errno
 import os
 import secrets
-import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -30,6 +28,7 @@ from coderunner.api.app import create_app
 from coderunner.db.migrate import upgrade_url
 from tests.support.app import empty_database, make_settings, register, truncate_all
 from tests.support.ports import free_port
+from tests.support.postgres_server import OwnPostgres
 from tests.support.redis_server import start_redis, stop_redis
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
@@ -295,50 +294,6 @@ async def test_drill_redis_down(sqlite_url: str, tmp_path: Path) -> None:
 
 
 # PostgreSQL stopped and started again ----------------------------------------------------------
-
-
-def _pg_bin(name: str) -> str:
-    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
-    if not found:
-        pytest.skip(f"PostgreSQL's {name} is not installed")
-    return str(found[-1])
-
-
-class OwnPostgres:
-    """A PostgreSQL cluster of this test's own (user postgres, trust, a free port)."""
-
-    def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="coderunner-drill-pg-"))
-        self.root.chmod(0o755)
-        self.data = self.root / "data"
-        self.port = free_port()
-        shutil.chown(self.root, "postgres", "postgres")
-        self._as_postgres(
-            _pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"
-        )
-
-    def _as_postgres(self, *argv: str) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", *argv], check=True, capture_output=True, timeout=120
-        )
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        log = str(self.root / "server.log")
-        self._as_postgres(
-            _pg_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", log, "-w", "start"
-        )
-
-    def stop(self) -> None:
-        self._as_postgres(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-    def url(self, database: str) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
-
-    def remove(self) -> None:
-        with contextlib.suppress(Exception):
-            self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @pytest.fixture
