@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coderunner.config import Settings
@@ -169,9 +168,7 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - transport down: the sweeper sends it later
             log.warning("job_enqueue_failed", job_id=job.id, error=type(exc).__name__)
             async with self.sessionmaker() as session:
-                await session.execute(
-                    update(ExecutionJob).where(ExecutionJob.id == job.id).values(enqueued_at=None)
-                )
+                await repository.mark_unsent(session, job.id)
                 await session.commit()
 
     async def read(self, job_id: str) -> ExecutionJob | None:

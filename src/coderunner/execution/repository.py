@@ -272,6 +272,13 @@ async def all_pending_ids(session: AsyncSession, queues: list[str]) -> list[tupl
     return [(i, q) for i, q in (await session.execute(statement)).all()]
 
 
+async def mark_unsent(session: AsyncSession, job_id: str) -> None:
+    """The job's message was not sent: the sweeper sends it (it looks for `enqueued_at` NULL)."""
+    await session.execute(
+        update(ExecutionJob).where(ExecutionJob.id == job_id).values(enqueued_at=None)
+    )
+
+
 async def mark_enqueued(session: AsyncSession, job_ids: list[str], now: datetime) -> None:
     if not job_ids:
         return
@@ -341,3 +348,37 @@ async def tests_of(session: AsyncSession, problem_id: str) -> list[TestCase]:
         select(TestCase).where(TestCase.problem_id == problem_id).order_by(TestCase.position)
     )
     return list(found.all())
+
+
+async def finished_by_status(session: AsyncSession, since: datetime) -> dict[str, int]:
+    """How many jobs finished since `since`, by status."""
+    rows = await session.execute(
+        select(ExecutionJob.status, func.count())
+        .where(ExecutionJob.finished_at >= since)
+        .group_by(ExecutionJob.status)
+    )
+    return {str(status): int(count) for status, count in rows.all()}
+
+
+async def finished_by_verdict(session: AsyncSession, since: datetime) -> dict[str, int]:
+    """How many jobs finished since `since` with each verdict (jobs without one left out)."""
+    rows = await session.execute(
+        select(ExecutionJob.verdict, func.count())
+        .where(ExecutionJob.finished_at >= since, ExecutionJob.verdict.is_not(None))
+        .group_by(ExecutionJob.verdict)
+    )
+    return {str(verdict): int(count) for verdict, count in rows.all()}
+
+
+async def recent_timings(
+    session: AsyncSession, since: datetime, limit: int
+) -> list[tuple[datetime, datetime | None, datetime | None]]:
+    """(created, started, finished) of the newest `limit` jobs that started and finished since
+    `since`, newest first."""
+    rows = await session.execute(
+        select(ExecutionJob.created_at, ExecutionJob.started_at, ExecutionJob.finished_at)
+        .where(ExecutionJob.finished_at >= since, ExecutionJob.started_at.is_not(None))
+        .order_by(ExecutionJob.finished_at.desc())
+        .limit(limit)
+    )
+    return [(created, started, finished) for created, started, finished in rows.all()]

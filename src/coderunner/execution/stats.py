@@ -11,13 +11,12 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.deps import AdminUser
 from coderunner.db.base import utcnow
 from coderunner.execution import repository
-from coderunner.execution.models import ExecutionJob, JobStatus, QueueName
+from coderunner.execution.models import JobStatus, QueueName
 from coderunner.execution.schemas import Percentiles, QueueDepth, StatsOut
 from coderunner.kernel.schemas import ERROR_RESPONSES
 from coderunner.kernel.unit_of_work import SessionDep
@@ -42,34 +41,9 @@ def percentiles(values: list[float]) -> Percentiles:
 async def pipeline_stats(session: AsyncSession, window_hours: int) -> StatsOut:
     since = utcnow() - timedelta(hours=window_hours)
     depths = await repository.depths(session)
-    recent = ExecutionJob.finished_at >= since
-    by_status = dict(
-        (
-            await session.execute(
-                select(ExecutionJob.status, func.count())
-                .where(recent)
-                .group_by(ExecutionJob.status)
-            )
-        ).all()
-    )
-    verdicts = {
-        str(v): int(n)
-        for v, n in (
-            await session.execute(
-                select(ExecutionJob.verdict, func.count())
-                .where(recent, ExecutionJob.verdict.is_not(None))
-                .group_by(ExecutionJob.verdict)
-            )
-        ).all()
-    }
-    rows = (
-        await session.execute(
-            select(ExecutionJob.created_at, ExecutionJob.started_at, ExecutionJob.finished_at)
-            .where(recent, ExecutionJob.started_at.is_not(None))
-            .order_by(ExecutionJob.finished_at.desc())
-            .limit(SAMPLE_LIMIT)
-        )
-    ).all()
+    by_status = await repository.finished_by_status(session, since)
+    verdicts = await repository.finished_by_verdict(session, since)
+    rows = await repository.recent_timings(session, since, SAMPLE_LIMIT)
     runs = [(f - s).total_seconds() for c, s, f in rows if f is not None and s is not None]
     waits = [max(0.0, (s - c).total_seconds()) for c, s, f in rows if s is not None]
     completed = int(by_status.get(JobStatus.COMPLETED.value, 0))

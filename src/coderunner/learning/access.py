@@ -19,7 +19,6 @@ Other domains (classes, lessons) call `level_is_open` / `problem_for` rather tha
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import Role, User
@@ -27,7 +26,6 @@ from coderunner.kernel.ages import AGE_GROUPS
 from coderunner.kernel.errors import Forbidden, NotFound
 from coderunner.learning import clock, repository
 from coderunner.learning.unlocking import LevelState, level_states
-from coderunner.levels.models import Level
 from coderunner.problems.models import Problem
 
 
@@ -56,8 +54,7 @@ async def states_for(
 ) -> dict[int, LevelState]:
     """Each level of `age_group` (with a row or a published problem) and its state for `user`."""
     totals = await repository.level_totals(session, age_group)
-    numbers = await session.scalars(select(Level.number).where(Level.age_group == age_group))
-    for number in numbers:
+    for number in await repository.level_numbers(session, age_group):
         totals.setdefault(number, 0)
     if user is None:
         return level_states(totals, {}, set())

@@ -176,6 +176,12 @@ async def levels_of(session: AsyncSession, age_group: str) -> list[Level]:
     return list(found.all())
 
 
+async def level_numbers(session: AsyncSession, age_group: str) -> list[int]:
+    """The numbers of an age group's level rows."""
+    found = await session.scalars(select(Level.number).where(Level.age_group == age_group))
+    return list(found.all())
+
+
 async def level_exists(session: AsyncSession, age_group: str, number: int) -> bool:
     found = await session.scalar(
         select(Level.id).where(Level.age_group == age_group, Level.number == number)

@@ -1,0 +1,72 @@
+"""Repositories own every query: no other module builds a SQL statement.
+
+A module that reads or writes tables asks its domain's `repository.py` (or, for a table the
+domain does not own, joins it there: tables are the shared data layer, ADR 0010). Services,
+routers, the worker and the pipeline hold rules and transactions, not statements.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "coderunner"
+# what builds a statement (sqlalchemy's select(), update(), text(), func.count(), ...)
+BUILDERS = frozenset(
+    {"select", "insert", "update", "delete", "text", "exists", "func", "union", "union_all"}
+)
+# modules that are repositories by another name, or probes at the edge, each with its reason
+ALLOWED: dict[str, str] = {
+    "db/": "the engine, migrations and the health heartbeat's own table",
+    "auth/revocation.py": "the revoked-token store: auth's repository of `revoked_tokens`",
+    "api/health.py": "`SELECT 1`: the health probe of the database itself",
+    "execution/cli.py": "the worker's start-up probe that the jobs table exists",
+    "content/sync.py": "the curriculum loader: writes the problem and level rows it seeds",
+    "content/lesson_sync.py": "the curriculum loader: writes the lesson rows it seeds",
+    # not yet moved into classes/repository.py (issue 12): rules and queries still mixed
+    "classes/dashboard.py": "to move into classes/repository.py",
+    "classes/challenges.py": "to move into classes/repository.py",
+}
+
+
+def _is_repository(where: str) -> bool:
+    return where.endswith(("/repository.py", "/models.py")) or "/migrations/" in where
+
+
+def _statement_builders(path: Path, root: Path = SRC) -> list[str]:
+    where = str(path.relative_to(root))
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
+            found.extend(
+                f"{where}:{node.lineno}: from {node.module} import {alias.name}"
+                for alias in node.names
+                if alias.name in BUILDERS
+            )
+    return found
+
+
+def test_the_scan_finds_a_statement(tmp_path: Path) -> None:
+    sample = tmp_path / "service.py"
+    sample.write_text("from sqlalchemy import exc, select\nfrom sqlalchemy.sql import update\n")
+    assert _statement_builders(sample, tmp_path) == [
+        "service.py:1: from sqlalchemy import select",
+        "service.py:2: from sqlalchemy.sql import update",
+    ]
+
+
+def test_only_repositories_build_statements() -> None:
+    found = [
+        hit
+        for path in sorted(SRC.rglob("*.py"))
+        if not _is_repository(str(path.relative_to(SRC)))
+        and not str(path.relative_to(SRC)).startswith(tuple(ALLOWED))
+        for hit in _statement_builders(path)
+    ]
+    assert found == [], "move these queries into the domain's repository.py:\n" + "\n".join(found)
+
+
+def test_every_allowance_is_still_needed() -> None:
+    for prefix in ALLOWED:
+        paths = [p for p in SRC.rglob("*.py") if str(p.relative_to(SRC)).startswith(prefix)]
+        assert any(_statement_builders(p) for p in paths), f"{prefix}: no query left, drop it"
