@@ -4,6 +4,7 @@ batches, deletion, callbacks (off by default, never to private addresses)."""
 from __future__ import annotations
 
 import base64
+import threading
 from typing import Any
 
 import httpx
@@ -286,3 +287,40 @@ async def test_a_batch_over_the_cap_returns_the_tokens_it_admitted(
     again = await client.post("/judge0/submissions/batch", json=body, headers=learner.headers)
     assert again.status_code == 429, again.text
     assert int(again.headers["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{"execution_rate_limit": 0, "submission_rate_limit": 0, "judge0_callbacks": True}],
+)
+async def test_with_callbacks_on_a_private_callback_url_is_still_refused(
+    client: httpx.AsyncClient, learner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (await client.get("/judge0/config_info")).json()["enable_callbacks"] is True
+    # the address check resolves a host name: never on the event loop, where a slow DNS
+    # answer would stall every other request
+    resolved_on: list[str] = []
+    check = service.public_address
+
+    def recording(url: str) -> str | None:
+        resolved_on.append(threading.current_thread().name)
+        return check(url)
+
+    monkeypatch.setattr(service, "public_address", recording)
+    for url in ("http://localhost:4000/done", "http://10.0.0.5/done", "http://[::1]/done"):
+        response = await client.post(
+            "/judge0/submissions",
+            json={"source_code": "print(1)", "language_id": PYTHON, "callback_url": url},
+            headers=learner.headers,
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["code"] == "CALLBACK_NOT_ALLOWED"
+    batch = await client.post(
+        "/judge0/submissions/batch",
+        json={"submissions": [{"source_code": "print(1)", "language_id": PYTHON,
+                               "callback_url": "http://127.0.0.1/x"}]},
+        headers=learner.headers,
+    )  # fmt: skip
+    assert batch.json()[0]["error"]["code"] == "CALLBACK_NOT_ALLOWED"
+    assert len(resolved_on) == 4
+    assert threading.main_thread().name not in resolved_on

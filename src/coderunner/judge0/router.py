@@ -63,6 +63,8 @@ async def _admit(
     pipeline: Any,
 ) -> tuple[Judge0Submission, ExecutionJob]:
     job, row = service.new_submission(settings, user, body, encoded)
+    if body.callback_url is not None:
+        await service.check_callback_url(settings, body.callback_url)
     session.add(row)  # flushed with the job, rolled back with it if admission refuses
     try:
         job = await execution.admit(session, settings, job, pipeline.concurrency(job.queue))

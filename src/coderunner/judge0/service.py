@@ -3,6 +3,7 @@ are shown the way Judge0 shows submissions (status ids, base64, `fields`)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -136,7 +137,8 @@ def _limits_for(user: User, language: str, body: SubmissionIn) -> dict[str, Any]
 def new_submission(
     settings: Settings, user: User, body: SubmissionIn, encoded: bool
 ) -> tuple[ExecutionJob, Judge0Submission]:
-    """The job (not yet admitted) and its Judge0 row for one request body."""
+    """The job (not yet admitted) and its Judge0 row for one request body (its callback_url
+    is checked apart: `check_callback_url`)."""
     if body.source_code is None:
         raise Unprocessable("source_code can't be blank", code="MISSING_FIELD")
     if body.language_id is None:
@@ -147,8 +149,6 @@ def new_submission(
             f"language with id {body.language_id} doesn't exist", code="UNKNOWN_LANGUAGE"
         )
     _refuse_unsupported(body)
-    if body.callback_url is not None:
-        check_callback_url(settings, body.callback_url)
     judge0_language, lang = found
     code = decode(body.source_code, encoded, "source_code") or ""
     stdin = decode(body.stdin, encoded, "stdin") or ""
@@ -169,11 +169,12 @@ def new_submission(
     return job, row
 
 
-def check_callback_url(settings: Settings, url: str) -> None:
-    """Callbacks are off unless the operator turns them on; then only to public addresses."""
+async def check_callback_url(settings: Settings, url: str) -> None:
+    """Callbacks are off unless the operator turns them on; then only to public addresses.
+    The host name is resolved in a thread: a slow DNS answer must not stall the event loop."""
     if not settings.judge0_callbacks:
         raise Unprocessable("callbacks are turned off on this server", code="CALLBACKS_DISABLED")
-    if public_address(url) is None:
+    if await asyncio.to_thread(public_address, url) is None:
         raise Unprocessable(
             "callback_url must be http(s) to a public address", code="CALLBACK_NOT_ALLOWED"
         )
