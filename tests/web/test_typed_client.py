@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import cast
 
 import pytest
 
 from coderunner.levels.schemas import LevelOut
-from coderunner.web.api_client import ApiError, parse, parse_list, wire
+from coderunner.web.api_client import ApiClient, ApiError, parse, parse_list, wire
+from coderunner.web.checking import check_solution
 
 # what the web process may not load: the domains' rules, queries, routes, tables and the job
 # pipeline (it reads the API's schemas, nothing else of a domain)
@@ -52,4 +54,21 @@ def test_a_body_is_read_as_the_apis_schema_and_given_back_as_sent() -> None:
 def test_another_shape_is_a_bad_api_response_not_a_guess(body: object) -> None:
     with pytest.raises(ApiError) as caught:
         parse(LevelOut, body)
+    assert (caught.value.status, caught.value.code) == (502, "BAD_API_RESPONSE")
+
+
+class OddApi:
+    """An API that answers a draft check with something that is not a job."""
+
+    async def request(self, method: str, path: str, **_: object) -> object:
+        return {"jobId": "j1", "status": "completed", "submissionResult": "all good"}
+
+    async def get(self, path: str, **_: object) -> object:
+        return await self.request("GET", path)
+
+
+async def test_a_checks_odd_answer_is_a_bad_api_response_too() -> None:
+    problem = {"tests": [], "comparison": {}, "referenceSolution": "print(1)"}
+    with pytest.raises(ApiError) as caught:
+        await check_solution(cast(ApiClient, OddApi()), problem)
     assert (caught.value.status, caught.value.code) == (502, "BAD_API_RESPONSE")

@@ -16,7 +16,7 @@ from coderunner.execution.schemas import JobOut, SubmissionResultOut, TestResult
 from coderunner.grading.schemas import DRAWING
 from coderunner.kernel.verdicts import Verdict
 
-from .api_client import ApiClient, ApiError
+from .api_client import ApiClient, ApiError, parse
 
 # a check of many tests may outlast the API's own wait: the page polls the job this long
 CHECK_WAIT_S = 60.0
@@ -155,15 +155,16 @@ async def check_solution(
         language or problem.get("language") or "python",
         problem["referenceSolution"] if code is None else code,
     )
-    job = JobOut.model_validate(
-        await client.request("POST", "/execution/check", json=body, params={"wait": "true"})
+    job = parse(
+        JobOut,
+        await client.request("POST", "/execution/check", json=body, params={"wait": "true"}),
     )
     deadline = time.monotonic() + CHECK_WAIT_S
     while job.status not in ("completed", "failed"):
         if time.monotonic() > deadline:
             raise ApiError(504, "CHECK_TIMEOUT", "The sandbox took too long; try checking again.")
         await asyncio.sleep(CHECK_POLL_S)
-        job = JobOut.model_validate(await client.get(f"/execution/{job.job_id}"))
+        job = await client.read(JobOut, f"/execution/{job.job_id}")
     if job.submission_result is None:
         raise ApiError(
             503,
