@@ -16,6 +16,7 @@ from coderunner.content.check import check_problem as check_with_minimum
 from coderunner.content.cli import content_group
 from coderunner.content.constructs import load_constructs
 from coderunner.content.schema import Cheatsheet, Problem
+from coderunner.grading.rules import COMPARISONS_MARKER, counting_comparisons
 from coderunner.sandbox import RunResult, Sandbox, SandboxConfig, Verdict
 from coderunner.sandbox.limits import Limits
 
@@ -196,9 +197,61 @@ def test_a_wrong_solution_that_breaks_a_rule_is_caught_without_running() -> None
 
 def test_a_solution_that_breaks_its_own_rule_is_an_error() -> None:
     problem = make_problem(rules={"requiredDefs": ["echo"]})
-    (error,) = check_problem(problem, ScriptedRunner()).errors
+    error, unproved = check_problem(problem, ScriptedRunner()).errors
     assert error.startswith("echo: solution breaks its own rule: ")
     assert "def echo(" in error
+    assert unproved.startswith("echo: rules: no wrong solution leaves out")
+
+
+def test_every_rule_is_proved_by_a_wrong_solution_that_breaks_it() -> None:
+    solution = "def shout(s):\n    return s\n\n\nprint(shout(input()))\n"
+    cheat = solution.replace("return s", "return max(s)")
+    rules = {"forbiddenNames": ["max", "math.gcd"], "requiredDefs": ["shout"]}
+    runner = ScriptedRunner(programs={solution: lambda stdin: stdin})
+    problem = make_problem(
+        solution=solution, rules=rules, wrongSolutions=[{"code": cheat, "why": "uses max"}]
+    )
+    assert check_problem(problem, runner).errors == [
+        "echo: rules: no wrong solution uses math.gcd: add one a child would write with it, "
+        "to prove Submit refuses it",
+        "echo: rules: no wrong solution leaves out def shout (or never calls it): add one a "
+        "child would write, to prove Submit refuses it",
+    ]
+    uncalled = "def shout(s):\n    return s\n\n\nprint(input())\n"
+    gcd = "import math\nprint(math.gcd(1, 2))\n"
+    wrongs = [
+        {"code": cheat, "why": "uses max"},
+        {"code": uncalled, "why": "never calls shout"},
+        {"code": gcd, "why": "uses math.gcd"},
+    ]
+    assert check_problem(
+        make_problem(solution=solution, rules=rules, wrongSolutions=wrongs), runner
+    ).ok
+
+
+LINEAR = "print(input()) # checks every one\n"
+
+
+def test_a_comparison_limit_is_proved_by_a_wrong_solution_it_catches() -> None:
+    rules = {"maxComparisons": 40}
+    counted = counting_comparisons(SOLUTION)
+    runner = ScriptedRunner()
+    for i in range(3, 6):  # the solution's hidden runs: right, within the limit
+        runner.overrides[(counted, f"w{i}\n")] = result(
+            f"w{i}\n", stderr=f"{COMPARISONS_MARKER} 12\n"
+        )
+    shouts = [{"code": WRONG_NONE, "why": "shouts"}]
+    runner.programs[WRONG_NONE] = lambda stdin: stdin.upper()
+    errors = check_problem(make_problem(rules=rules, wrongSolutions=shouts), runner).errors
+    assert errors == [
+        "echo: rules: no wrong solution gets every answer right with more than 40 "
+        "comparisons: add one (checking every element) to prove the count catches it"
+    ]
+    # right answers, but its hidden runs report no count within the limit: the count catches it
+    runner.programs[LINEAR] = lambda stdin: stdin
+    runner.programs[counting_comparisons(LINEAR)] = lambda stdin: stdin
+    linear = [*shouts, {"code": LINEAR, "why": "checks every one"}]
+    assert check_problem(make_problem(rules=rules, wrongSolutions=linear), runner).ok
 
 
 def test_too_few_wrong_solutions_is_an_error_once_required() -> None:

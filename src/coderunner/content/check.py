@@ -44,6 +44,7 @@ DEFAULT_WORKERS = 2
 # every problem must carry at least this many known-wrong solutions
 MIN_WRONG_SOLUTIONS = 2
 _STDERR_LINES = 3
+MAX_COMPARISONS = "maxComparisons"  # how a wrong solution caught by the count is recorded
 
 
 class RunOutcome(Protocol):
@@ -288,20 +289,62 @@ def check_problem(
             f"{problem.id}: wrongSolutions: has {len(problem.wrong_solutions)}, "
             f"needs at least {min_wrong}"
         )
+    caught_by: set[str] = set()  # the rules some wrong solution is caught by
     for number, wrong in enumerate(problem.wrong_solutions, start=1):
-        if rule_breaks(wrong.code, rules):
+        breaks = rule_breaks(wrong.code, rules)
+        if breaks:
+            caught_by.update(b.name for b in breaks)
             continue  # refused at Submit before it runs
-        if grade_problem(problem, wrong.code, recorder).verdict == Verdict.ACCEPTED:
+        wrong_grade = grade_problem(problem, wrong.code, recorder)
+        if wrong_grade.verdict == Verdict.ACCEPTED:
             errors.append(
                 f"{problem.id}: wrongSolutions[{number}] ({wrong.why}) passes every test "
                 "and breaks no rule: add a test that catches it"
             )
+        elif _caught_by_count(problem, wrong_grade):
+            caught_by.add(MAX_COMPARISONS)
+    errors.extend(_unproved_rules(problem, caught_by))
 
     for name, variant in problem.also_in.items():  # the other languages the learner may choose
         errors.extend(_variant_errors(problem, name, variant, recorder, min_wrong))
 
     errors.extend(_hint_errors(problem))
     return ProblemReport(problem.id, errors, recorder.runs)
+
+
+def _caught_by_count(problem: Problem, graded: Grade) -> bool:
+    """Whether a test failed only because the run made too many comparisons (its answer was
+    right; the grader puts the count's message in place of the test's hint)."""
+    return any(
+        not test.passed and test.run.verdict == RunVerdict.OK and test.spec.hint != case.hint
+        for case, test in zip(problem.tests, graded.tests, strict=True)
+    )
+
+
+def _unproved_rules(problem: Problem, broken: set[str]) -> list[str]:
+    """Each rule the problem sets needs a wrong solution it catches: the proof that Submit
+    refuses what the statement forbids."""
+    if problem.rules is None:
+        return []
+    where = f"{problem.id}: rules: no wrong solution"
+    errors = [
+        f"{where} uses {name}: add one a child would write with it, to prove Submit refuses it"
+        for name in problem.rules.forbidden_names
+        if name not in broken
+    ]
+    errors += [
+        f"{where} leaves out def {name} (or never calls it): add one a child would write, "
+        "to prove Submit refuses it"
+        for name in problem.rules.required_defs
+        if name not in broken
+    ]
+    limit = problem.rules.max_comparisons
+    if limit is not None and MAX_COMPARISONS not in broken:
+        errors.append(
+            f"{where} gets every answer right with more than {limit} comparisons: add one "
+            "(checking every element) to prove the count catches it"
+        )
+    return errors
 
 
 def _hint_errors(problem: Problem) -> list[str]:
