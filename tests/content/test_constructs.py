@@ -7,6 +7,8 @@ from pathlib import Path
 
 from coderunner.content import AGE_GROUPS, load_curriculum
 from coderunner.content.constructs import load_constructs, markdown_table, used
+from coderunner.content.lesson_loader import load_lessons
+from coderunner.content.snippets import python_blocks
 
 DOCS = Path(__file__).parents[2] / "docs" / "curriculum.md"
 BEGIN = "<!-- constructs table: generated from src/coderunner/content/constructs.yaml -->"
@@ -54,3 +56,30 @@ def test_the_docs_show_the_same_table() -> None:
     assert END in text
     shown = text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
     assert shown == markdown_table(load_constructs()).strip()
+
+
+# what 7-9 and 10-12 teach over ten levels; 13-16 starts without them
+BASICS = {
+    "input()", "int()", "if", "elif", "else", "for", "range()", "while", "list", ".append()",
+    ".split()", "+=",
+}  # fmt: skip
+
+
+def test_the_fast_first_level_teaches_the_basics_it_allows() -> None:
+    """13-16 level 1 may use the basics, so its lesson and cheatsheet show them, in a hurry."""
+    curriculum = load_curriculum()
+    level = curriculum.levels.level("13-16", 1)
+    assert level is not None
+    assert load_constructs().allowed("13-16", 1) >= BASICS
+    (lesson,) = [
+        loaded.lesson
+        for loaded in load_lessons()
+        if (loaded.lesson.age_group, loaded.lesson.level) == ("13-16", 1)
+    ]
+    codes = [snippet.code for snippet in lesson.snippets()] + [lesson.parsons.code]
+    codes += python_blocks(curriculum.cheatsheets[level.cheatsheet].body)
+    shown = set().union(*(used(ast.parse(code)) for code in codes))
+    assert sorted(BASICS - shown) == []
+    # the map and the lesson say so
+    assert "hurry" in level.title
+    assert "hurry" in lesson.title
