@@ -321,6 +321,7 @@ def test_an_empty_check_is_not_ok() -> None:
 
 
 @pytest.mark.sandbox
+@pytest.mark.timeout(1200)  # about 9,000 sandbox runs: 4 minutes on a busy 2-core machine
 def test_all_content_passes_in_the_real_sandbox(real_sandbox: Sandbox) -> None:
     curriculum = load_curriculum()
     report = check_problems(
