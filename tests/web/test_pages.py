@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 import re
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import httpx
 import pytest
 
+from coderunner.content import load_curriculum
+from coderunner.learning.unlocking import UNLOCK_FRACTION
 from tests.support.ports import free_port
 from tests.support.serve import CODERUNNER, answers_200, spawn, stop, wait_until_answers
+from tests.support.waiting import wait_until_sync
 
 from .conftest import Server, csrf_from, make_teacher, sign_up, unique_name
 
@@ -300,6 +306,48 @@ def test_home_offers_the_problem_last_tried(web: httpx.Client) -> None:
     assert job.status_code in (200, 202), job.text
     home = web.get("/home")
     assert f'href="/levels/7-9/1?problem={problem_id}"' in home.text
+
+
+def _rest(server: Server, username: str, days: dict[str, int]) -> None:
+    """Move the learner's progress on each problem `days` back, as if solved that long ago."""
+    with closing(sqlite3.connect(server.data_dir / "coderunner.db", timeout=30)) as db, db:
+        for problem_id, back in days.items():
+            db.execute(
+                "UPDATE progress SET updated_at = datetime(updated_at, ?) WHERE problem_id = ? "
+                "AND user_id = (SELECT id FROM users WHERE username = ?)",
+                (f"-{back} days", problem_id, username),
+            )
+
+
+def test_home_suggests_a_warm_up_from_an_earlier_level(server: Server, web: httpx.Client) -> None:
+    username = unique_name("warm")
+    sign_up(web, username, PASSWORD)
+    level_one = load_curriculum().problems_of("7-9", 1)
+    solved = level_one[: math.ceil(len(level_one) * UNLOCK_FRACTION)]  # opens level 2
+    headers = _proxy_headers(web)
+    for problem in solved:
+        job = web.post(
+            "/api/execution/submit",
+            json={"problemId": problem.id, "code": problem.solution, "language": "python"},
+            headers=headers,
+        )
+        assert job.status_code in (200, 202), job.text
+
+    def level_two_open() -> bool:
+        home = web.get("/home").text
+        return re.search(r'state-open">\s*<span class="level-name">Level 2\b', home) is not None
+
+    wait_until_sync(level_two_open, "level 2 to open", within_s=180, every_s=0.5)
+    assert 'class="card warm-up"' not in web.get("/home").text  # solved just now: no review
+
+    _rest(server, username, {p.id: 3 + i for i, p in enumerate(solved)})
+    home = web.get("/home").text
+    assert 'class="card warm-up"' in home
+    oldest = solved[-1]
+    assert f"You solved <strong>{oldest.title}</strong> (level 1) {2 + len(solved)} days ago" in (
+        home
+    )
+    assert f'href="/levels/7-9/1?problem={oldest.id}">Warm up</a>' in home
 
 
 def test_coderunner_web_runs_alone_against_the_api(server: Server, tmp_path: Path) -> None:
