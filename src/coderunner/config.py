@@ -177,6 +177,12 @@ class Settings(BaseSettings):
     console_session_s: float = Field(
         600.0, gt=0, le=7200, validation_alias=_env("CODERUNNER_CONSOLE_SESSION_S")
     )
+    # consoles at once per process (queue code-console), apart from the code-execution and
+    # code-submission workers: open consoles never take a Run's or a Submit's worker (5 + 3 + 4
+    # runs and 2 x 2 pooled sandboxes fill the 16 sandbox uids)
+    console_concurrency: int = Field(
+        4, ge=1, le=256, validation_alias=_env("CODERUNNER_CONSOLE_CONCURRENCY")
+    )
     # a stopping worker finishes its running jobs within this
     worker_shutdown_deadline_s: float = Field(
         20.0, ge=0, le=3600, validation_alias=_env("CODERUNNER_WORKER_SHUTDOWN_DEADLINE_S")

@@ -167,7 +167,7 @@ async def test_health_and_metrics_describe_the_pipeline(
     assert health["checks"]["sandbox"]["status"] == "ok"
     queues = health["checks"]["queues"]
     assert queues["workers"] == "embedded"
-    assert set(queues["queues"]) == {"code-execution", "code-submission"}
+    assert set(queues["queues"]) == {"code-execution", "code-submission", "code-console"}
     metrics = (await client.get("/metrics", headers=METRICS_HEADERS)).text
     for name in (
         'coderunner_queue_depth{queue="code-execution",status="pending"}',

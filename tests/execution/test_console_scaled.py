@@ -73,3 +73,36 @@ async def test_a_console_relays_through_redis_to_a_worker_elsewhere(
     assert console.done is not None
     assert console.done["result"]["console"]["ended"] == "idle"
     assert "waited 2 seconds" in console.done["result"]["console"]["message"]
+
+
+@pytest.mark.timeout(300)
+async def test_a_console_waiting_for_answers_leaves_the_worker_free_for_runs(
+    stack: Stack,  # noqa: F811
+    workers: list[Worker],  # noqa: F811
+    api: tuple[FastAPI, httpx.AsyncClient],  # noqa: F811
+) -> None:
+    _app, client = api
+    # one code-execution worker: a console that held it would leave Run none
+    workers.append(Worker(stack, "console-slots-worker"))
+    await asyncio.to_thread(workers[0].wait_started)
+    kid = await register(client, "console-slots-kid")
+    waiting = await start_console(client, kid.headers, 'name = input("Name? ")\n')
+    for _ in range(1200):
+        job = (await client.get(f"/execution/{waiting}", headers=kid.headers)).json()
+        if job["status"] == "processing":
+            break
+        await asyncio.sleep(0.05)
+    assert job["status"] == "processing", job
+    assert job["queue"] == "code-console"
+
+    run = await client.post("/execution/run", json={"code": "print(6 * 7)\n"}, headers=kid.headers)
+    assert run.status_code == 202, run.text
+    done = await wait_job(client, run.json()["jobId"], kid.headers, within_s=60)
+    assert done["verdict"] == "OK", done
+    assert done["result"]["stdout"] == "42\n"
+    # and the console still waits for its answer meanwhile
+    assert (await client.get(f"/execution/{waiting}", headers=kid.headers)).json()[
+        "status"
+    ] == "processing"
+    await answer(client, kid.headers, waiting, "Ann")
+    assert (await wait_job(client, waiting, kid.headers, within_s=60))["verdict"] == "OK"

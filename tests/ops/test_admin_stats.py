@@ -30,7 +30,11 @@ async def test_stats_count_finished_jobs(
     empty = (await client.get("/admin/stats", headers=admin.headers)).json()
     assert empty["finished"] == 0
     assert empty["successRate"] is None
-    assert {q["queue"] for q in empty["queues"]} == {"code-execution", "code-submission"}
+    assert {q["queue"] for q in empty["queues"]} == {
+        "code-execution",
+        "code-submission",
+        "code-console",
+    }
     for code in ("print(1)", "print(1/0)"):
         done = await client.post(
             "/execution/run?wait=true", json={"code": code}, headers=learner.headers

@@ -36,10 +36,13 @@ STREAM_MAXLEN = 10_000
 def concurrency_of(settings: Settings, queue: str) -> int:
     if queue == QueueName.SUBMISSION:
         return settings.submission_concurrency
+    if queue == QueueName.CONSOLE:
+        return settings.console_concurrency
     return settings.execution_concurrency
 
 
 def rate_of(settings: Settings, queue: str) -> float:
+    """Jobs started per second: a console is a Run, started at the Run rate (its own budget)."""
     if queue == QueueName.SUBMISSION:
         return settings.submission_rate_limit
     return settings.execution_rate_limit

@@ -117,11 +117,17 @@ async def _check_database(engine: AsyncEngine) -> str | None:
     help="Jobs at once on code-submission [default: SUBMISSION_CONCURRENCY].",
 )
 @click.option(
+    "--concurrency-console",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Consoles at once on code-console [default: CODERUNNER_CONSOLE_CONCURRENCY].",
+)
+@click.option(
     "--queue",
     "queue_names",
     multiple=True,
     type=click.Choice([q.value for q in QueueName]),
-    help="Consume only this queue (repeatable) [default: both].",
+    help="Consume only this queue (repeatable) [default: all three].",
 )
 @click.option(
     "--metrics-port",
@@ -139,6 +145,7 @@ async def _check_database(engine: AsyncEngine) -> str | None:
 def worker_command(
     concurrency_execution: int | None,
     concurrency_submission: int | None,
+    concurrency_console: int | None,
     queue_names: tuple[str, ...],
     metrics_port: int | None,
     shutdown_deadline: float | None,
@@ -173,6 +180,7 @@ def worker_command(
     concurrency = {
         QueueName.EXECUTION.value: concurrency_execution or settings.execution_concurrency,
         QueueName.SUBMISSION.value: concurrency_submission or settings.submission_concurrency,
+        QueueName.CONSOLE.value: concurrency_console or settings.console_concurrency,
     }
     code = uvloop.run(
         run_worker(

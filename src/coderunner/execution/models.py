@@ -34,6 +34,8 @@ TERMINAL = frozenset({JobStatus.COMPLETED, JobStatus.FAILED})
 class QueueName(enum.StrEnum):
     EXECUTION = "code-execution"
     SUBMISSION = "code-submission"
+    # consoles wait for answers for minutes: their own workers, so Run and Submit keep theirs
+    CONSOLE = "code-console"
 
 
 QUEUE_FOR_TYPE = {
@@ -41,7 +43,7 @@ QUEUE_FOR_TYPE = {
     JobType.SUBMIT: QueueName.SUBMISSION,
     JobType.CHECK: QueueName.SUBMISSION,
     JobType.TRACE: QueueName.EXECUTION,
-    JobType.CONSOLE: QueueName.EXECUTION,
+    JobType.CONSOLE: QueueName.CONSOLE,
 }
 
 

@@ -186,7 +186,7 @@ class JobProcessor:
         # fair share: one user's jobs hold at most this many of a queue's workers (see
         # docs/adr/0009-fair-queues.md); a job over it waits and is tried again
         self.user_caps = {q: fair_share(n) for q, n in concurrency.items()}
-        # a thread per concurrent job: the default executor is too small to hold both queues
+        # a thread per concurrent job: the default executor is too small to hold every queue
         self.executors = {
             q: ThreadPoolExecutor(n, thread_name_prefix=f"sandbox-{q}")
             for q, n in concurrency.items()
