@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from coderunner.judge0 import service
+from coderunner.judge0 import callbacks, repository, service
 from coderunner.judge0.models import ApiKey
 from tests.support.app import create_account
 
@@ -324,3 +324,17 @@ async def test_with_callbacks_on_a_private_callback_url_is_still_refused(
     assert batch.json()[0]["error"]["code"] == "CALLBACK_NOT_ALLOWED"
     assert len(resolved_on) == 4
     assert threading.main_thread().name not in resolved_on
+
+
+async def test_a_callback_body_is_base64_whatever_the_request_asked(
+    app: FastAPI, client: httpx.AsyncClient, learner: Any
+) -> None:
+    """Judge0 PUTs a callback base64-encoded always (its clients decode it so): a submission
+    made with base64_encoded=false gets the same body."""
+    answer = await run(client, learner.headers, source_code="print('héllo')", stdin="x")
+    async with app.state.sessionmaker() as session:
+        found = (await repository.submissions(session, [answer["token"]]))[answer["token"]]
+    body = callbacks.callback_body(*found)
+    assert set(body) == set(service.DEFAULT_FIELDS)
+    assert base64.b64decode(body["stdout"]).decode() == "héllo\n"
+    assert body["status"] == {"id": 3, "description": "Accepted"}

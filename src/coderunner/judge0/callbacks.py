@@ -1,6 +1,7 @@
 """Judge0 callbacks (off unless CODERUNNER_JUDGE0_CALLBACKS is on): when a submission ends, its
-result is PUT to its callback_url, only ever to a public address checked at send time and
-connected to by that address (a second DNS answer can't point it at us)."""
+result is PUT to its callback_url (base64-encoded, as Judge0 does), only ever to a public
+address checked at send time and connected to by that address (a second DNS answer can't point
+it at us)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import structlog
 
+from coderunner.execution.models import ExecutionJob
 from coderunner.judge0 import repository, service
+from coderunner.judge0.models import Judge0Submission
 
 log = structlog.get_logger("coderunner.judge0")
 
@@ -33,7 +36,13 @@ def pinned(url: str, address: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(netloc=netloc)), parts.netloc
 
 
-async def deliver(pipeline: Any, token: str, job_id: str, url: str, encoded: bool) -> None:
+def callback_body(sub: Judge0Submission, job: ExecutionJob) -> dict[str, Any]:
+    """What Judge0 PUTs: the default fields, base64-encoded whatever the request asked (its
+    clients decode a callback so)."""
+    return service.view(sub, job, service.DEFAULT_FIELDS, encoded=True)
+
+
+async def deliver(pipeline: Any, token: str, job_id: str, url: str) -> None:
     try:
         async with pipeline.events.subscribe(job_id) as changes:
             await pipeline.wait_finished(job_id, changes, WAIT_S)
@@ -41,7 +50,7 @@ async def deliver(pipeline: Any, token: str, job_id: str, url: str, encoded: boo
             found = (await repository.submissions(session, [token])).get(token)
         if found is None:
             return
-        body = service.view(*found, service.DEFAULT_FIELDS, encoded)
+        body = callback_body(*found)
         hostname = urlsplit(url).hostname or ""
         for _ in range(TRIES):
             address = await asyncio.to_thread(service.public_address, url)

@@ -75,14 +75,12 @@ async def _admit(
     return row, job
 
 
-def _follow_callback(
-    request: Request, settings: Settings, row: Judge0Submission, encoded: bool
-) -> None:
+def _follow_callback(request: Request, settings: Settings, row: Judge0Submission) -> None:
     if row.callback_url is None or not settings.judge0_callbacks:
         return
     pipeline = request.app.state.execution
     task = asyncio.get_running_loop().create_task(
-        callbacks.deliver(pipeline, row.token, row.job_id, row.callback_url, encoded)
+        callbacks.deliver(pipeline, row.token, row.job_id, row.callback_url)
     )
     callbacks.keep(task)
 
@@ -112,7 +110,7 @@ async def create_submission(
     row, job = await _admit(session, settings, user, body, base64_encoded, pipeline)
     async with pipeline.events.subscribe(job.id) as changes:
         await pipeline.enqueue(job)
-        _follow_callback(request, settings, row, base64_encoded)
+        _follow_callback(request, settings, row)
         if not wait:
             return JSONResponse({"token": row.token}, status_code=201)
         found = await pipeline.wait_finished(job.id, changes, pipeline.options.wait_s)
@@ -148,7 +146,7 @@ async def create_batch(
             answers.append({"error": {"code": exc.code, "message": exc.message}})
             continue
         await pipeline.enqueue(job)
-        _follow_callback(request, settings, row, base64_encoded)
+        _follow_callback(request, settings, row)
         answers.append({"token": row.token})
     return JSONResponse(answers, status_code=201)
 
