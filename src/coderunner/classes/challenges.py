@@ -14,7 +14,6 @@ import secrets
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
@@ -29,15 +28,11 @@ from coderunner.classes.schemas import (
     ClassProblemIn,
     ResultRow,
 )
-from coderunner.execution.models import ExecutionJob, JobType
 from coderunner.kernel.errors import AppError, NotFound
-from coderunner.kernel.verdicts import Verdict
 from coderunner.learning import clock
-from coderunner.levels.models import Level
 from coderunner.problems import service as problems_service
 from coderunner.problems.models import Problem
 from coderunner.problems.schemas import ProblemCreate
-from coderunner.progress.models import Progress, ProgressStatus
 
 HIDDEN_NAME = "A classmate"
 
@@ -53,14 +48,8 @@ def _state(challenge: Challenge, now: datetime) -> str:
 
 async def _problems(session: AsyncSession, challenge_id: str) -> list[tuple[Problem, bool]]:
     """The challenge's problems in order, each with whether it was written for the class."""
-    rows = await session.execute(
-        select(Problem, ClassProblem.class_id)
-        .join(ChallengeProblem, ChallengeProblem.problem_id == Problem.id)
-        .outerjoin(ClassProblem, ClassProblem.problem_id == Problem.id)
-        .where(ChallengeProblem.challenge_id == challenge_id)
-        .order_by(ChallengeProblem.position)
-    )
-    return [(problem, owner is not None) for problem, owner in rows.all()]
+    rows = await repository.challenge_problems(session, challenge_id)
+    return [(problem, owner is not None) for problem, owner in rows]
 
 
 def _out(
@@ -128,9 +117,7 @@ async def _write_problem(
     """A new problem owned by the class, through the problems domain's own authoring."""
     words = re.findall(r"[a-z0-9]+", draft.title.lower())
     slug = "-".join(words)[:60].strip("-") or "puzzle"
-    level = await session.scalar(
-        select(func.min(Level.number)).where(Level.age_group == classroom.age_group)
-    )
+    level = await repository.first_level(session, classroom.age_group)
     created = await problems_service.create(
         session,
         ProblemCreate(
@@ -170,14 +157,9 @@ async def create(
         raise _refuse(f"A challenge holds at most {MAX_PROBLEMS} puzzles.", "TOO_MANY_PROBLEMS")
     for number, draft in enumerate(data.new_problems, start=1):
         _check_new_problem(number, draft)
-    rows = await session.execute(
-        select(Problem, ClassProblem.class_id)
-        .outerjoin(ClassProblem, ClassProblem.problem_id == Problem.id)
-        .where(Problem.id.in_(ids))
-    )
     found = {
         problem.id: (problem, owner is not None)
-        for problem, owner in rows.all()
+        for problem, owner in await repository.problems_with_owner(session, ids)
         # the catalogue's published problems, and this class's own; never another class's
         if (owner is None and problem.is_published) or owner == class_id
     }
@@ -213,41 +195,22 @@ async def _solved_by(
     if not user_ids or not problem_ids:
         return solved
     if challenge.contest:
-        rows = await session.execute(
-            select(ExecutionJob.user_id, ExecutionJob.problem_id, func.min(ExecutionJob.created_at))
-            .where(
-                ExecutionJob.user_id.in_(user_ids),
-                ExecutionJob.problem_id.in_(problem_ids),
-                ExecutionJob.type == JobType.SUBMIT.value,
-                ExecutionJob.verdict == Verdict.ACCEPTED,
-                ExecutionJob.created_at >= challenge.opens_at,
-                ExecutionJob.created_at < challenge.closes_at,
-            )
-            .group_by(ExecutionJob.user_id, ExecutionJob.problem_id)
+        rows = await repository.first_accepted_between(
+            session, user_ids, problem_ids, challenge.opens_at, challenge.closes_at
         )
-        for uid, pid, at in rows.all():
+        for uid, pid, at in rows:
             if pid is not None and at is not None:
                 solved[uid][pid] = at
         return solved
-    progress = await session.scalars(
-        select(Progress).where(
-            Progress.user_id.in_(user_ids),
-            Progress.problem_id.in_(problem_ids),
-            Progress.status == ProgressStatus.SOLVED,
-        )
-    )
-    for row in progress:
+    for row in await repository.solved_progress(session, user_ids, problem_ids):
         solved[row.user_id][row.problem_id] = row.first_solved_at or row.updated_at
     return solved
 
 
 async def list_for_class(session: AsyncSession, user: User, class_id: str) -> ChallengesOut:
     found = await service.access(session, user, class_id, learners_too=True)
-    rows = await session.scalars(
-        select(Challenge).where(Challenge.class_id == class_id).order_by(Challenge.opens_at)
-    )
     out = []
-    for challenge in rows:
+    for challenge in await repository.challenges_of(session, class_id):
         problems = await _problems(session, challenge.id)
         mine: list[str] = []
         if not found.teaches:
@@ -262,16 +225,7 @@ async def open_for_learner(session: AsyncSession, user: User) -> ChallengesOut:
     now = clock.now()
     out = []
     for classroom in await repository.joined(session, user.id):
-        rows = await session.scalars(
-            select(Challenge)
-            .where(
-                Challenge.class_id == classroom.id,
-                Challenge.opens_at <= now,
-                Challenge.closes_at > now,
-            )
-            .order_by(Challenge.closes_at)
-        )
-        for challenge in rows:
+        for challenge in await repository.open_challenges(session, classroom.id, now):
             problems = await _problems(session, challenge.id)
             solved = await _solved_by(session, challenge, [user.id], [p.id for p, _ in problems])
             out.append(

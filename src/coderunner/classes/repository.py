@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
-from coderunner.classes.models import ClassMember, Classroom, ClassTeacher
-from coderunner.execution.models import ExecutionJob
+from coderunner.classes.models import (
+    Challenge,
+    ChallengeProblem,
+    ClassMember,
+    ClassProblem,
+    Classroom,
+    ClassTeacher,
+)
+from coderunner.execution.models import ExecutionJob, JobType
+from coderunner.kernel.verdicts import Verdict
+from coderunner.levels.models import Level
+from coderunner.problems.models import Problem
+from coderunner.progress.models import Progress, ProgressStatus
 
 
 async def get(session: AsyncSession, class_id: str) -> Classroom | None:
@@ -125,3 +137,92 @@ async def job_owners(session: AsyncSession, job_ids: Collection[str]) -> set[str
     """Who ran these jobs (the live dashboard's filter for events that came without the row)."""
     rows = await session.scalars(select(ExecutionJob.user_id).where(ExecutionJob.id.in_(job_ids)))
     return set(rows)
+
+
+async def challenge_problems(
+    session: AsyncSession, challenge_id: str
+) -> list[tuple[Problem, str | None]]:
+    """The challenge's problems in order, each with the class that owns it (None: catalogue)."""
+    rows = await session.execute(
+        select(Problem, ClassProblem.class_id)
+        .join(ChallengeProblem, ChallengeProblem.problem_id == Problem.id)
+        .outerjoin(ClassProblem, ClassProblem.problem_id == Problem.id)
+        .where(ChallengeProblem.challenge_id == challenge_id)
+        .order_by(ChallengeProblem.position)
+    )
+    return [(problem, owner) for problem, owner in rows.all()]
+
+
+async def problems_with_owner(
+    session: AsyncSession, problem_ids: Collection[str]
+) -> list[tuple[Problem, str | None]]:
+    """These problems, each with the class that owns it (None: catalogue)."""
+    rows = await session.execute(
+        select(Problem, ClassProblem.class_id)
+        .outerjoin(ClassProblem, ClassProblem.problem_id == Problem.id)
+        .where(Problem.id.in_(problem_ids))
+    )
+    return [(problem, owner) for problem, owner in rows.all()]
+
+
+async def first_level(session: AsyncSession, age_group: str) -> int | None:
+    """The lowest level number of an age group (None: it has no level)."""
+    found: int | None = await session.scalar(
+        select(func.min(Level.number)).where(Level.age_group == age_group)
+    )
+    return found
+
+
+async def first_accepted_between(
+    session: AsyncSession,
+    user_ids: Collection[str],
+    problem_ids: Collection[str],
+    opens_at: datetime,
+    closes_at: datetime,
+) -> list[tuple[str, str | None, datetime | None]]:
+    """(user, problem, first accepted submission) for the submissions inside the window."""
+    rows = await session.execute(
+        select(ExecutionJob.user_id, ExecutionJob.problem_id, func.min(ExecutionJob.created_at))
+        .where(
+            ExecutionJob.user_id.in_(user_ids),
+            ExecutionJob.problem_id.in_(problem_ids),
+            ExecutionJob.type == JobType.SUBMIT.value,
+            ExecutionJob.verdict == Verdict.ACCEPTED,
+            ExecutionJob.created_at >= opens_at,
+            ExecutionJob.created_at < closes_at,
+        )
+        .group_by(ExecutionJob.user_id, ExecutionJob.problem_id)
+    )
+    return [(user_id, problem_id, at) for user_id, problem_id, at in rows.all()]
+
+
+async def solved_progress(
+    session: AsyncSession, user_ids: Collection[str], problem_ids: Collection[str]
+) -> list[Progress]:
+    """The progress rows of these users that solved these problems."""
+    found = await session.scalars(
+        select(Progress).where(
+            Progress.user_id.in_(user_ids),
+            Progress.problem_id.in_(problem_ids),
+            Progress.status == ProgressStatus.SOLVED,
+        )
+    )
+    return list(found.all())
+
+
+async def challenges_of(session: AsyncSession, class_id: str) -> list[Challenge]:
+    """A class's challenges, by when they open."""
+    found = await session.scalars(
+        select(Challenge).where(Challenge.class_id == class_id).order_by(Challenge.opens_at)
+    )
+    return list(found.all())
+
+
+async def open_challenges(session: AsyncSession, class_id: str, now: datetime) -> list[Challenge]:
+    """A class's challenges open at `now`, the soonest to close first."""
+    found = await session.scalars(
+        select(Challenge)
+        .where(Challenge.class_id == class_id, Challenge.opens_at <= now, Challenge.closes_at > now)
+        .order_by(Challenge.closes_at)
+    )
+    return list(found.all())
