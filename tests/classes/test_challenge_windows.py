@@ -315,3 +315,73 @@ async def test_a_challenge_form_mistake_gets_a_friendly_answer(
     assert words in error["message"]
     challenges = await client.get(f"/classes/{class_id}/challenges", headers=teacher.headers)
     assert challenges.json()["challenges"] == []  # nothing half-made
+
+
+async def test_a_contest_counts_solves_by_the_clock_its_window_is_judged_by(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    teacher: Account,
+    learner: Account,
+    problem: dict[str, Any],
+    fake_clock: Clock,
+) -> None:
+    """The window opens and closes by `clock.now()`; a solve inside it must count by the same
+    clock (not by the host's), and a solve after it closes must not."""
+    fast = await create_account(app, "fast", age_group="10-12")
+    late = await create_account(app, "late", age_group="10-12")
+    class_id = await class_with(client, teacher, learner, fast, late)
+    body = problem_payload("double-me", title="Double me", referenceSolution=PUZZLE_SOLUTION)
+    body["tests"] = [{"name": "two", "input": "2", "expectedOutput": "4"}]
+    created = await client.post("/problems", json=body, headers=teacher.headers)
+    assert created.status_code == 201, created.text  # level 1: open to all, before and after
+    made = await client.post(
+        f"/classes/{class_id}/challenges",
+        json={
+            "title": "Speed round",
+            "problemIds": ["double-me"],
+            "opensAt": at(HOUR),
+            "closesAt": at(2 * HOUR),
+            "contest": True,
+        },
+        headers=teacher.headers,
+    )
+    assert made.status_code == 201, made.text
+    results = f"/classes/{class_id}/challenges/{made.json()['id']}/results"
+
+    async def solve(who: Account, when: timedelta) -> None:
+        fake_clock.set(when)
+        answer = await submit(client, who, "double-me")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["submissionResult"]["verdict"] == "ACCEPTED"
+
+    await solve(fast, HOUR + timedelta(minutes=5))
+    await solve(learner, HOUR + timedelta(minutes=20))
+    await solve(late, 2 * HOUR + timedelta(minutes=10))  # after it closed: not counted
+
+    ranking = await client.get(results, headers=teacher.headers)
+    assert ranking.status_code == 200, ranking.text
+    rows = [(r["name"], r["solved"], r["minutes"]) for r in ranking.json()["rows"]]
+    assert rows == [("fast", 1, 5), ("learner1", 1, 20), ("late", 0, 0)]
+
+
+async def test_needs_help_for_idling_is_judged_by_the_same_clock(
+    client: httpx.AsyncClient, teacher: Account, learner: Account, fake_clock: Clock
+) -> None:
+    """Runs are dated by the clock, so "working for M minutes without a solve" is measured by it
+    too: a stretch of runs from T0 to T0+12 min flags a class whose M is 10, not before."""
+    class_id = await class_with(client, teacher, learner)  # helpIdleMinutes: 10
+
+    async def idle_reasons() -> list[str]:
+        grid = await client.get(f"/classes/{class_id}/progress", headers=teacher.headers)
+        assert grid.status_code == 200, grid.text
+        return [h["message"] for h in grid.json()["learners"][0]["help"] if h["kind"] == "idle"]
+
+    for minute in (0, 4, 8, 12):
+        fake_clock.set(timedelta(minutes=minute))
+        ran = await client.post(
+            "/execution/run?wait=true", json={"code": "print(1)"}, headers=learner.headers
+        )
+        assert ran.status_code == 200, ran.text
+        if minute == 8:
+            assert await idle_reasons() == []
+    assert await idle_reasons() == ["working for 12 minutes without a solve"]

@@ -28,7 +28,6 @@ from coderunner.classes.schemas import (
     HelpReason,
     PersonOut,
 )
-from coderunner.db.base import utcnow
 from coderunner.execution import service as execution_service
 from coderunner.execution.models import ExecutionJob, JobType
 from coderunner.kernel.errors import NotFound
@@ -197,7 +196,7 @@ async def build_grid(
     session: AsyncSession, classroom: Classroom, *, only: Collection[str] | None = None
 ) -> GridOut:
     """The class's grid; `only`: just these learners' rows (every query is limited to them)."""
-    now = utcnow()
+    now = clock.now()  # jobs are dated by it (`execution.service`)
     problems, own_ids = await _problems(session, classroom)
     levels = await _levels(session, classroom.age_group)
     members = await repository.learners(session, classroom.id)

@@ -32,7 +32,7 @@ from coderunner.kernel.errors import (
     Unprocessable,
 )
 from coderunner.kernel.verdicts import UNSTEADY_VERDICTS
-from coderunner.learning import access
+from coderunner.learning import access, clock
 from coderunner.sandbox import registry
 
 
@@ -184,7 +184,9 @@ def _job(
         limits=limits,
         status=JobStatus.PENDING.value,
         attempts=0,
-        created_at=now,
+        # when the learner sent it, by the clock challenge windows are judged by (a contest
+        # counts the solves made inside its window; progress is dated by this too)
+        created_at=clock.now(),
         # optimistic: reset to NULL if sending fails, so the sweeper sends it
         enqueued_at=now,
     )
