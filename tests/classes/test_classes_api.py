@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from coderunner.auth.models import Role
 from coderunner.classes import codes
-from tests.support.app import Account, create_account
+from tests.support.app import Account, create_account, problem_payload
 
 
 async def make_class(
@@ -238,6 +238,13 @@ async def test_removing_a_learner_keeps_their_progress(
 # who: "A" teaches the class, "B" is another teacher, "member" joined it, "outsider" is a learner
 # who did not, "admin" is an admin. Each row: method, path, body, and the status for each.
 UNLOCK = {"userId": "{member}", "ageGroup": "7-9", "levelNumber": 2}
+CHALLENGE = {
+    "title": "Quiz",
+    "problemIds": ["{problem}"],
+    "opensAt": "2020-01-01T00:00:00Z",
+    "closesAt": "2099-01-01T00:00:00Z",
+    "contest": True,
+}
 WHO = ("A", "B", "member", "outsider", "admin")
 ACCESS_TABLE: list[tuple[str, str, dict[str, Any] | None, tuple[int, ...]]] = [
     # method, path, body: A, B, member, outsider, admin
@@ -252,8 +259,24 @@ ACCESS_TABLE: list[tuple[str, str, dict[str, Any] | None, tuple[int, ...]]] = [
     ("GET", "/progress/learners", None, (403, 403, 403, 403, 200)),
     ("GET", "/auth/users/{member}", None, (200, 404, 403, 403, 200)),
     ("POST", "/learning/unlocks", UNLOCK, (200, 404, 403, 403, 200)),
+    ("DELETE", "/learning/unlocks/{member}/7-9/2", None, (200, 404, 403, 403, 200)),
     ("DELETE", "/classes/{id}/learners/{member}", None, (204, 404, 403, 403, 204)),
+    ("DELETE", "/classes/{id}/unlocks/2", None, (200, 404, 403, 403, 200)),
+    ("GET", "/classes/{id}/learners/{member}/problems/{problem}", None, (200, 404, 403, 403, 200)),
+    ("GET", "/classes/{id}/progress.csv", None, (200, 404, 403, 403, 200)),
+    ("GET", "/classes/{id}/leaderboard", None, (200, 404, 200, 404, 200)),
+    ("POST", "/classes/{id}/challenges", CHALLENGE, (201, 404, 403, 403, 201)),
+    ("GET", "/classes/{id}/challenges", None, (200, 404, 200, 404, 200)),
+    ("GET", "/classes/{id}/challenges/{challenge}/results", None, (200, 404, 200, 404, 200)),
+    ("GET", "/classes/{id}/challenges/{challenge}/results.csv", None, (200, 404, 403, 403, 200)),
 ]  # fmt: skip
+
+
+def fill(value: Any, values: dict[str, str]) -> Any:
+    """A body value with the row's ids put in ("{member}" -> that learner's id)."""
+    if isinstance(value, str):
+        return value.format(**values)
+    return [fill(v, values) for v in value] if isinstance(value, list) else value
 
 
 @pytest.mark.parametrize("who", WHO)
@@ -271,6 +294,9 @@ async def test_access_table(app: FastAPI, client: httpx.AsyncClient, who: str) -
         level = {"ageGroup": "7-9", "number": number, "title": f"L{number}", "concepts": ["x"]}
         made_level = await client.post("/levels", json=level, headers=admin.headers)
         assert made_level.status_code == 201, made_level.text
+    puzzle = problem_payload("count-up", ageGroup="7-9", title="Count up")
+    made_problem = await client.post("/problems", json=puzzle, headers=admin.headers)
+    assert made_problem.status_code == 201, made_problem.text
     failures = []
     for method, path, body, expected in ACCESS_TABLE:
         made = await make_class(client, people["A"])
@@ -280,9 +306,15 @@ async def test_access_table(app: FastAPI, client: httpx.AsyncClient, who: str) -
         )
         managed = created.json()["accounts"][0]["id"]
         values = {"id": made["id"], "managed": managed, "member": people["member"].id}
-        payload = {
-            k: v.format(**values) if isinstance(v, str) else v for k, v in (body or {}).items()
-        }
+        values["problem"] = "count-up"
+        challenge = await client.post(
+            f"/classes/{made['id']}/challenges",
+            json={**CHALLENGE, "problemIds": ["count-up"]},
+            headers=people["A"].headers,
+        )
+        assert challenge.status_code == 201, challenge.text
+        values["challenge"] = challenge.json()["id"]
+        payload = {k: fill(v, values) for k, v in (body or {}).items()}
         response = await client.request(
             method,
             path.format(**values),
