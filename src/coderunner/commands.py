@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "migrate": "coderunner.api.cli:migrate_command",
     "create-admin": "coderunner.api.cli:create_admin_command",
     "create-api-key": "coderunner.judge0.cli:create_api_key_command",
+    "revoke-api-key": "coderunner.judge0.cli:revoke_api_key_command",
     "web": "coderunner.web.cli:web_command",
     "worker": "coderunner.execution.cli:worker_command",
     "seed": "coderunner.content.cli:seed_command",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -40,9 +41,23 @@ def _sandbox_ok(response: httpx.Response) -> bool:
     return bool(checks.get("sandbox", {}).get("status") == "ok")
 
 
+@dataclass(frozen=True)
+class Server:
+    endpoint: str  # the Judge0 base URL
+    key: str  # an admin's API key, made with `coderunner create-api-key`
+    env: dict[str, str]
+    common: list[str]  # the CLI's options for this server's data
+
+    def cli(self, *argv: str) -> str:
+        """`coderunner ARGV` on this server's data; its output."""
+        done = subprocess.run([CODERUNNER, *argv, *self.common], env=self.env, check=True,
+                              capture_output=True, text=True)  # fmt: skip
+        return done.stdout
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(Judge0 base URL, API key) of a running server."""
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A running server and an admin's API key."""
     tmp = tmp_path_factory.mktemp("judge0")
     data_dir = tmp / "data"
     env = _env(tmp)
@@ -64,17 +79,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     try:
         base = f"http://127.0.0.1:{api_port}"
         wait_until_answers(f"{base}/health", [watched], ready=_sandbox_ok)
-        yield f"{base}/judge0", key
+        yield Server(f"{base}/judge0", key, env, common)
     finally:
         stop(watched[0])
 
 
 @pytest.fixture(scope="module")
-def client(server: tuple[str, str]) -> judge0.Client:
-    endpoint, key = server
+def client(server: Server) -> judge0.Client:
     return judge0.Client(
-        endpoint,
-        headers={"X-Auth-Token": key},
+        server.endpoint,
+        headers={"X-Auth-Token": server.key},
         retry_strategy=judge0.RegularPeriodRetry(0.3),
     )
 
@@ -172,8 +186,8 @@ def test_runtime_error_is_nzec_with_stderr(client: judge0.Client) -> None:
     assert "ZeroDivisionError" in result.stderr
 
 
-def test_no_key_or_a_wrong_key_is_refused(server: tuple[str, str]) -> None:
-    endpoint, _ = server
+def test_no_key_or_a_wrong_key_is_refused(server: Server) -> None:
+    endpoint = server.endpoint
     body = {"source_code": "print(1)", "language_id": PYTHON}
     assert httpx.post(f"{endpoint}/submissions", json=body).status_code == 401
     wrong = httpx.post(
@@ -181,3 +195,17 @@ def test_no_key_or_a_wrong_key_is_refused(server: tuple[str, str]) -> None:
     )
     assert wrong.status_code == 401
     assert wrong.json()["error"]["code"] == "INVALID_API_KEY"
+
+
+def test_an_admin_revokes_a_key_with_the_cli(server: Server) -> None:
+    key = server.cli("create-api-key", "--username", "sdkadmin", "--name", "leaked")
+    headers = {"X-Auth-Token": key.strip().splitlines()[-1]}
+    url = f"{server.endpoint}/submissions/batch?tokens="
+    assert httpx.get(url, headers=headers).status_code == 200
+    said = server.cli("revoke-api-key", "--username", "sdkadmin", "--name", "leaked")
+    assert "revoked 1 key" in said
+    refused = httpx.get(url, headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "INVALID_API_KEY"
+    # the admin's other key goes on working
+    assert httpx.get(url, headers={"X-Auth-Token": server.key}).status_code == 200

@@ -1,5 +1,6 @@
 """`coderunner create-api-key`: an admin makes a key a program (a Judge0 client) sends in
-X-Auth-Token. The key acts as an existing account, with that account's role and limits."""
+X-Auth-Token. The key acts as an existing account, with that account's role and limits.
+`coderunner revoke-api-key` ends an account's keys of one label."""
 
 from __future__ import annotations
 
@@ -42,3 +43,36 @@ def create_api_key_command(username: str, name: str, data_dir: Path | None) -> N
     configure_logs(settings, "cli")
     migrate(settings)
     click.echo(asyncio.run(_create(settings, username, name)))
+
+
+async def _revoke(settings: Settings, username: str, name: str) -> int:
+    from coderunner.db.engine import create_engine, create_sessionmaker
+    from coderunner.judge0.service import revoke_api_keys
+    from coderunner.kernel.errors import NotFound
+
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            try:
+                count = await revoke_api_keys(session, username, name)
+            except NotFound as exc:
+                raise click.ClickException(exc.message) from None
+            await session.commit()
+            return count
+    finally:
+        await engine.dispose()
+
+
+@click.command("revoke-api-key")
+@click.option("--username", required=True, help="the account the key acts as")
+@click.option("--name", required=True, help="the label the key was made with")
+@data_dir_option
+def revoke_api_key_command(username: str, name: str, data_dir: Path | None) -> None:
+    """Revoke an account's API keys of one label: requests with them get 401 at once."""
+    settings = settings_or_exit(data_dir=data_dir)
+    configure_logs(settings, "cli")
+    migrate(settings)
+    count = asyncio.run(_revoke(settings, username, name))
+    if count == 0:
+        raise click.ClickException(f"{username} has no live key named {name!r}")
+    click.echo(f"revoked {count} key{'s' if count != 1 else ''} of {username} named {name!r}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
@@ -19,6 +20,16 @@ async def user_for_key_hash(session: AsyncSession, key_hash: str) -> User | None
         .join(ApiKey, ApiKey.user_id == User.id)
         .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
     )
+
+
+async def revoke_keys(session: AsyncSession, user_id: str, name: str, now: datetime) -> int:
+    """Revoke `user_id`'s live keys labelled `name`; how many."""
+    result = await session.execute(
+        update(ApiKey)
+        .where(ApiKey.user_id == user_id, ApiKey.name == name, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def submissions(

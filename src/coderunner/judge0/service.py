@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coderunner.auth import repository as auth_repository
 from coderunner.auth.models import Role, User
 from coderunner.config import Settings
+from coderunner.db.base import utcnow
 from coderunner.execution import service as execution
 from coderunner.execution.models import ExecutionJob, JobStatus
 from coderunner.execution.schemas import RunRequest
@@ -83,6 +84,14 @@ async def create_api_key(session: AsyncSession, username: str, name: str) -> str
     session.add(ApiKey(name=name, key_hash=hash_key(key), user_id=user.id))
     await session.flush()
     return key
+
+
+async def revoke_api_keys(session: AsyncSession, username: str, name: str) -> int:
+    """Revoke the live keys of `username` labelled `name` (a leaked key stops at once)."""
+    user = await auth_repository.get_user_by_username(session, username)
+    if user is None:
+        raise NotFound(f"no account named {username!r}")
+    return await repository.revoke_keys(session, user.id, name, utcnow())
 
 
 async def user_for_key(session: AsyncSession, key: str) -> User | None:
