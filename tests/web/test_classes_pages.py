@@ -43,6 +43,23 @@ def test_cards_joining_and_a_childs_leaderboard(
     assert "only takes back a level that you (or another teacher) opened" in page.text
     code = re.search(r'id="join-code">([A-Z0-9-]+)<', page.text)
     assert code
+    # "needs help" after N tries or M minutes: the teacher sets both for this class
+    assert "Tried the same puzzle 3 times" in page.text
+    changed = teacher.post(
+        class_url + "/settings",
+        data={"csrf_token": csrf_from(page.text), "helpFailures": "5", "helpIdleMinutes": "20"},
+    )
+    assert changed.headers["location"].endswith("?notice=settings")
+    page = teacher.get(class_url)
+    assert "Tried the same puzzle 5 times" in page.text
+    assert "working 20 minutes without a solve" in page.text
+    too_many = teacher.post(
+        class_url + "/settings",
+        data={"csrf_token": csrf_from(page.text), "helpFailures": "0", "helpIdleMinutes": "x"},
+    )
+    assert too_many.status_code == 422
+    assert "whole number" in too_many.text
+    assert "Tried the same puzzle 5 times" in teacher.get(class_url).text
     cards = teacher.post(
         class_url + "/learners",
         data={"csrf_token": csrf_from(page.text), "names": "Zoë\nSam, Kim"},
@@ -77,6 +94,15 @@ def test_cards_joining_and_a_childs_leaderboard(
     other = log_in(server, other_name, PASSWORD)
     assert other.get(class_url).status_code == 404
     assert other.get(class_url + "/cards").status_code == 404
+    refused = other.post(
+        class_url + "/settings",
+        data={
+            "csrf_token": csrf_from(other.get("/teach/classes").text),
+            "helpFailures": "1",
+            "helpIdleMinutes": "1",
+        },
+    )
+    assert refused.status_code == 404
     page = teacher.get(class_url)
     added = teacher.post(
         class_url + "/teachers", data={"csrf_token": csrf_from(page.text), "username": other_name}
@@ -101,6 +127,23 @@ def test_a_teacher_writes_a_puzzle_in_the_challenge_form(
     assert 'id="new-puzzle"' in page.text  # writing a puzzle is part of the challenge form
     code = re.search(r'id="join-code">([A-Z0-9-]+)<', page.text)
     assert code
+    # "needs help" after N tries or M minutes: the teacher sets both for this class
+    assert "Tried the same puzzle 3 times" in page.text
+    changed = teacher.post(
+        class_url + "/settings",
+        data={"csrf_token": csrf_from(page.text), "helpFailures": "5", "helpIdleMinutes": "20"},
+    )
+    assert changed.headers["location"].endswith("?notice=settings")
+    page = teacher.get(class_url)
+    assert "Tried the same puzzle 5 times" in page.text
+    assert "working 20 minutes without a solve" in page.text
+    too_many = teacher.post(
+        class_url + "/settings",
+        data={"csrf_token": csrf_from(page.text), "helpFailures": "0", "helpIdleMinutes": "x"},
+    )
+    assert too_many.status_code == 422
+    assert "whole number" in too_many.text
+    assert "Tried the same puzzle 5 times" in teacher.get(class_url).text
     form = {
         "csrf_token": csrf_from(page.text),
         "tzOffset": "0",

@@ -187,6 +187,21 @@ async def add_teacher(request: Request) -> Response:
     return RedirectResponse(f"/teach/classes/{class_id}?notice=teacher", 303)
 
 
+async def update_settings(request: Request) -> Response:
+    """When a learner shows as needing help: N tries at one puzzle, M minutes without a solve."""
+    await require_teacher(request)
+    form = await read_form(request)
+    try:
+        failures = int(text(form, "helpFailures"))
+        idle = int(text(form, "helpIdleMinutes"))
+    except ValueError:
+        raise ApiError(422, "BAD_NUMBER", "Write a whole number in each box.") from None
+    body = {"helpFailures": failures, "helpIdleMinutes": idle}
+    await api(request).patch(_class_path(request), body)
+    class_id = quote(str(request.path_params["class_id"]), safe="")
+    return RedirectResponse(f"/teach/classes/{class_id}?notice=settings", 303)
+
+
 def _form_time(value: str, offset_minutes: int) -> str | None:
     """A `datetime-local` value in the teacher's browser time (offset from JS; UTC without)."""
     try:
@@ -377,6 +392,7 @@ routes = [
     ),
     Route("/teach/classes/{class_id}/learners/{learner_id}/problems/{problem_id}", cell),
     Route("/teach/classes/{class_id}/teachers", add_teacher, methods=["POST"]),
+    Route("/teach/classes/{class_id}/settings", update_settings, methods=["POST"]),
     Route("/teach/classes/{class_id}/challenges", create_challenge, methods=["POST"]),
     Route("/teach/classes/{class_id}/challenges/{challenge_id}", challenge_results),
     Route("/classes/join", join, methods=["POST"]),
