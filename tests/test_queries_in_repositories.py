@@ -23,8 +23,6 @@ ALLOWED: dict[str, str] = {
     "execution/cli.py": "the worker's start-up probe that the jobs table exists",
     "content/sync.py": "the curriculum loader: writes the problem and level rows it seeds",
     "content/lesson_sync.py": "the curriculum loader: writes the lesson rows it seeds",
-    # not yet moved into classes/repository.py (issue 12): rules and queries still mixed
-    "classes/dashboard.py": "to move into classes/repository.py",
 }
 
 

@@ -12,12 +12,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
 from coderunner.classes import repository, service
-from coderunner.classes.models import ClassProblem, Classroom
+from coderunner.classes.models import Classroom
 from coderunner.classes.schemas import (
     CellDetailOut,
     CellOut,
@@ -29,13 +28,10 @@ from coderunner.classes.schemas import (
     PersonOut,
 )
 from coderunner.execution import service as execution_service
-from coderunner.execution.models import ExecutionJob, JobType
 from coderunner.kernel.errors import NotFound
 from coderunner.learning import clock
 from coderunner.learning import repository as learning_repository
-from coderunner.learning.models import LevelUnlock
 from coderunner.learning.unlocking import level_states
-from coderunner.levels.models import Level
 from coderunner.problems.models import Problem
 from coderunner.progress.models import Progress, ProgressStatus
 
@@ -46,26 +42,9 @@ HISTORY_HOURS = 5  # > the largest help_idle_minutes (240) plus a stretch's star
 
 async def _problems(session: AsyncSession, classroom: Classroom) -> tuple[list[Problem], set[str]]:
     """The age group's catalogue problems and the ones written for this class (their ids)."""
-    own = select(ClassProblem.problem_id).where(ClassProblem.class_id == classroom.id)
-    own_ids = set(await session.scalars(own))
-    rows = await session.scalars(
-        select(Problem)
-        .where(
-            or_(
-                (Problem.age_group == classroom.age_group) & Problem.is_published.is_(True),
-                Problem.id.in_(own),
-            )
-        )
-        .order_by(Problem.level_number, Problem.order, Problem.id)
-    )
-    return list(rows.all()), own_ids
-
-
-async def _levels(session: AsyncSession, age_group: str) -> list[Level]:
-    rows = await session.scalars(
-        select(Level).where(Level.age_group == age_group).order_by(Level.number)
-    )
-    return list(rows.all())
+    own_ids = await repository.own_problem_ids(session, classroom.id)
+    problems = await repository.catalogue_and_own(session, classroom.age_group, classroom.id)
+    return problems, own_ids
 
 
 def idle_since(
@@ -130,61 +109,23 @@ async def _activity(
     progress, verdicts = found_activity.progress, found_activity.verdicts
     job_times, unlocks = found_activity.job_times, found_activity.unlocks
     last_solve = found_activity.last_solve
-    rows = await session.scalars(select(Progress).where(Progress.user_id.in_(learner_ids)))
-    for row in rows:
+    for row in await repository.progress_of(session, learner_ids):
         progress[row.user_id][row.problem_id] = row
         if row.first_solved_at is not None:
             seen = last_solve.get(row.user_id)
             last_solve[row.user_id] = max(seen or row.first_solved_at, row.first_solved_at)
     if problem_ids:
         # the latest submission's verdict per learner and problem
-        latest = (
-            select(
-                ExecutionJob.user_id,
-                ExecutionJob.problem_id,
-                func.max(ExecutionJob.created_at).label("at"),
-            )
-            .where(
-                ExecutionJob.user_id.in_(learner_ids),
-                ExecutionJob.problem_id.in_(problem_ids),
-                ExecutionJob.type == JobType.SUBMIT.value,
-                ExecutionJob.verdict.is_not(None),
-            )
-            .group_by(ExecutionJob.user_id, ExecutionJob.problem_id)
-            .subquery()
-        )
-        found = await session.execute(
-            select(ExecutionJob.user_id, ExecutionJob.problem_id, ExecutionJob.verdict).join(
-                latest,
-                (latest.c.user_id == ExecutionJob.user_id)
-                & (latest.c.problem_id == ExecutionJob.problem_id)
-                & (latest.c.at == ExecutionJob.created_at),
-            )
-        )
-        for uid, pid, verdict in found.all():
+        for uid, pid, verdict in await repository.latest_verdicts(
+            session, learner_ids, problem_ids
+        ):
             if pid is not None:
                 verdicts[(uid, pid)] = verdict
-    recent = await session.execute(
-        select(ExecutionJob.user_id, ExecutionJob.created_at).where(
-            ExecutionJob.user_id.in_(learner_ids),
-            ExecutionJob.created_at >= now - timedelta(hours=HISTORY_HOURS),
-        )
-    )
-    for uid, created in recent.all():
+    since = now - timedelta(hours=HISTORY_HOURS)
+    for uid, created in await repository.job_times_since(session, learner_ids, since):
         job_times[uid].append(created)
-    latest_any = await session.execute(
-        select(ExecutionJob.user_id, func.max(ExecutionJob.created_at))
-        .where(ExecutionJob.user_id.in_(learner_ids))
-        .group_by(ExecutionJob.user_id)
-    )
-    found_activity.last_job = {uid: at for uid, at in latest_any.all() if at is not None}
-    unlocked = await session.execute(
-        select(LevelUnlock.user_id, LevelUnlock.level_number).where(
-            LevelUnlock.user_id.in_(learner_ids),
-            LevelUnlock.age_group == classroom.age_group,
-        )
-    )
-    for uid, number in unlocked.all():
+    found_activity.last_job = await repository.last_job_at(session, learner_ids)
+    for uid, number in await repository.teacher_unlocks(session, learner_ids, classroom.age_group):
         unlocks[uid].add(number)
     found_activity.by_challenge = await learning_repository.challenge_levels(
         session, learner_ids, classroom.age_group, clock.now()
@@ -198,7 +139,7 @@ async def build_grid(
     """The class's grid; `only`: just these learners' rows (every query is limited to them)."""
     now = clock.now()  # jobs are dated by it (`execution.service`)
     problems, own_ids = await _problems(session, classroom)
-    levels = await _levels(session, classroom.age_group)
+    levels = await learning_repository.levels_of(session, classroom.age_group)
     members = await repository.learners(session, classroom.id)
     if only is not None:
         members = [(u, m) for u, m in members if u.id in only]
@@ -298,26 +239,9 @@ async def cell(
     problem = await session.get(Problem, problem_id)
     if learner is None or problem is None:
         raise NotFound("no such learner or problem in this class")
-    row = await session.scalar(
-        select(Progress).where(Progress.user_id == learner_id, Progress.problem_id == problem_id)
-    )
-    job = await session.scalar(
-        select(ExecutionJob)
-        .where(ExecutionJob.user_id == learner_id, ExecutionJob.problem_id == problem_id)
-        .order_by(ExecutionJob.created_at.desc(), ExecutionJob.id)
-        .limit(1)
-    )
-    verdict = await session.scalar(
-        select(ExecutionJob.verdict)
-        .where(
-            ExecutionJob.user_id == learner_id,
-            ExecutionJob.problem_id == problem_id,
-            ExecutionJob.type == JobType.SUBMIT.value,
-            ExecutionJob.verdict.is_not(None),
-        )
-        .order_by(ExecutionJob.created_at.desc())
-        .limit(1)
-    )
+    row = await repository.progress_row(session, learner_id, problem_id)
+    job = await repository.latest_job(session, learner_id, problem_id)
+    verdict = await repository.latest_verdict(session, learner_id, problem_id)
     return CellDetailOut(
         learner=PersonOut(id=learner.id, username=learner.username),
         problem=GridProblem(id=problem.id, title=problem.title, level_number=problem.level_number),
@@ -346,10 +270,7 @@ async def set_unlock(
     """Open (or take back the teacher's opening of) a level for one learner or the class."""
     staff = user
     classroom = await service.teaches(session, staff, class_id)
-    exists = await session.scalar(
-        select(Level.id).where(Level.age_group == classroom.age_group, Level.number == level_number)
-    )
-    if exists is None:
+    if not await learning_repository.level_exists(session, classroom.age_group, level_number):
         raise NotFound("no such level")
     members = [u.id for u, _ in await repository.learners(session, class_id)]
     if learner_id is not None:

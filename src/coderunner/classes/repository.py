@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth.models import User
@@ -19,6 +19,7 @@ from coderunner.classes.models import (
 )
 from coderunner.execution.models import ExecutionJob, JobType
 from coderunner.kernel.verdicts import Verdict
+from coderunner.learning.models import LevelUnlock
 from coderunner.levels.models import Level
 from coderunner.problems.models import Problem
 from coderunner.progress.models import Progress, ProgressStatus
@@ -226,3 +227,130 @@ async def open_challenges(session: AsyncSession, class_id: str, now: datetime) -
         .order_by(Challenge.closes_at)
     )
     return list(found.all())
+
+
+async def own_problem_ids(session: AsyncSession, class_id: str) -> set[str]:
+    """The ids of the problems written for this class."""
+    found = await session.scalars(
+        select(ClassProblem.problem_id).where(ClassProblem.class_id == class_id)
+    )
+    return set(found.all())
+
+
+async def catalogue_and_own(session: AsyncSession, age_group: str, class_id: str) -> list[Problem]:
+    """The age group's published catalogue problems and the class's own, in level order."""
+    own = select(ClassProblem.problem_id).where(ClassProblem.class_id == class_id)
+    found = await session.scalars(
+        select(Problem)
+        .where(
+            or_(
+                (Problem.age_group == age_group) & Problem.is_published.is_(True),
+                Problem.id.in_(own),
+            )
+        )
+        .order_by(Problem.level_number, Problem.order, Problem.id)
+    )
+    return list(found.all())
+
+
+async def progress_of(session: AsyncSession, user_ids: Collection[str]) -> list[Progress]:
+    found = await session.scalars(select(Progress).where(Progress.user_id.in_(user_ids)))
+    return list(found.all())
+
+
+async def latest_verdicts(
+    session: AsyncSession, user_ids: Collection[str], problem_ids: Collection[str]
+) -> list[tuple[str, str | None, str | None]]:
+    """(user, problem, verdict) of each user's latest graded submission to each problem."""
+    latest = (
+        select(
+            ExecutionJob.user_id,
+            ExecutionJob.problem_id,
+            func.max(ExecutionJob.created_at).label("at"),
+        )
+        .where(
+            ExecutionJob.user_id.in_(user_ids),
+            ExecutionJob.problem_id.in_(problem_ids),
+            ExecutionJob.type == JobType.SUBMIT.value,
+            ExecutionJob.verdict.is_not(None),
+        )
+        .group_by(ExecutionJob.user_id, ExecutionJob.problem_id)
+        .subquery()
+    )
+    found = await session.execute(
+        select(ExecutionJob.user_id, ExecutionJob.problem_id, ExecutionJob.verdict).join(
+            latest,
+            (latest.c.user_id == ExecutionJob.user_id)
+            & (latest.c.problem_id == ExecutionJob.problem_id)
+            & (latest.c.at == ExecutionJob.created_at),
+        )
+    )
+    return [(user_id, problem_id, verdict) for user_id, problem_id, verdict in found.all()]
+
+
+async def job_times_since(
+    session: AsyncSession, user_ids: Collection[str], since: datetime
+) -> list[tuple[str, datetime]]:
+    """(user, when) of every job these users made since `since`."""
+    found = await session.execute(
+        select(ExecutionJob.user_id, ExecutionJob.created_at).where(
+            ExecutionJob.user_id.in_(user_ids), ExecutionJob.created_at >= since
+        )
+    )
+    return [(user_id, created) for user_id, created in found.all()]
+
+
+async def last_job_at(session: AsyncSession, user_ids: Collection[str]) -> dict[str, datetime]:
+    """When each of these users last made a job (users without one left out)."""
+    found = await session.execute(
+        select(ExecutionJob.user_id, func.max(ExecutionJob.created_at))
+        .where(ExecutionJob.user_id.in_(user_ids))
+        .group_by(ExecutionJob.user_id)
+    )
+    return {user_id: at for user_id, at in found.all() if at is not None}
+
+
+async def teacher_unlocks(
+    session: AsyncSession, user_ids: Collection[str], age_group: str
+) -> list[tuple[str, int]]:
+    """(user, level number) of the levels a teacher opened for these users in `age_group`."""
+    found = await session.execute(
+        select(LevelUnlock.user_id, LevelUnlock.level_number).where(
+            LevelUnlock.user_id.in_(user_ids), LevelUnlock.age_group == age_group
+        )
+    )
+    return [(user_id, number) for user_id, number in found.all()]
+
+
+async def progress_row(session: AsyncSession, user_id: str, problem_id: str) -> Progress | None:
+    found: Progress | None = await session.scalar(
+        select(Progress).where(Progress.user_id == user_id, Progress.problem_id == problem_id)
+    )
+    return found
+
+
+async def latest_job(session: AsyncSession, user_id: str, problem_id: str) -> ExecutionJob | None:
+    """The user's latest job (run or submission) on the problem."""
+    found: ExecutionJob | None = await session.scalar(
+        select(ExecutionJob)
+        .where(ExecutionJob.user_id == user_id, ExecutionJob.problem_id == problem_id)
+        .order_by(ExecutionJob.created_at.desc(), ExecutionJob.id)
+        .limit(1)
+    )
+    return found
+
+
+async def latest_verdict(session: AsyncSession, user_id: str, problem_id: str) -> str | None:
+    """The verdict of the user's latest graded submission to the problem."""
+    found: str | None = await session.scalar(
+        select(ExecutionJob.verdict)
+        .where(
+            ExecutionJob.user_id == user_id,
+            ExecutionJob.problem_id == problem_id,
+            ExecutionJob.type == JobType.SUBMIT.value,
+            ExecutionJob.verdict.is_not(None),
+        )
+        .order_by(ExecutionJob.created_at.desc())
+        .limit(1)
+    )
+    return found
