@@ -147,9 +147,8 @@ def launch(
 
     Raises OSError or CgroupError when the platform could not start it.
     """
-    owned = OwnedFds()
-    group: RunGroup | None = None
-    try:
+    with _Setup() as setup:
+        owned = setup.owned
         source_fd = memfd("source", source)
         seccomp_fd = memfd("seccomp", sandbox.seccomp_program)
         owned.add(source_fd, seccomp_fd)
@@ -159,47 +158,107 @@ def launch(
             # a read-only description: the run can't write into the host's copy
             stdin_fd = os.open(f"/proc/self/fd/{stdin_mem}", os.O_RDONLY | os.O_CLOEXEC)
             owned.add(stdin_fd)
-        out_r, out_w = os.pipe2(os.O_CLOEXEC)
-        err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        status_r, status_w = os.pipe2(os.O_CLOEXEC)
-        owned.add(out_r, out_w, err_r, err_w, status_r, status_w)
-        for fd in (out_w, err_w):
-            _widen_pipe(fd, limits.output_bytes)
-        extras = [source_fd, seccomp_fd, status_w]
-        draw_r, draw_w = _drawing_pipe(owned) if drawing else (None, None)
-        fds = RunFds() if draw_w is None else RunFds(drawing=len(extras) + 3)
-        if draw_w is not None:
-            extras.append(draw_w)
-        group = sandbox.cgroups.create(group_limits or limits)
+        streams = _Streams.open(owned, limits, drawing)
+        extras = streams.extras(source_fd, seccomp_fd)
+        group = setup.create_group(sandbox, group_limits or limits)
         argv = build_argv(
-            sandbox.config.bwrap, lang, command, group_limits or limits, fds,
+            sandbox.config.bwrap, lang, command, group_limits or limits, streams.fds,
             build_dir, build_writable,
         )  # fmt: skip
-        pid = sandbox.spawner.spawn(
-            SpawnRequest(
-                argv=argv,
-                env=_ENV,
-                uid=sandbox.uids.current(),
-                rlimits=rlimits(limits),
-                stdio=(stdin_fd, out_w, err_w),
-                procs=group.procs_fds(),
-                extras=extras,
-            )
+        pid = _spawn(
+            sandbox, group, argv, sandbox.uids.current(), limits, stdin_fd, streams, extras
         )
-    except BaseException:
-        owned.close_all()
-        if group is not None:
+    return streams.launched(pid, group, owned)
+
+
+class _Setup:
+    """What a launch holds until bwrap has its copies: all of it undone if the launch fails."""
+
+    def __init__(self) -> None:
+        self.owned = OwnedFds()
+        self._group: RunGroup | None = None
+
+    def create_group(self, sandbox: Sandbox, limits: Limits) -> RunGroup:
+        self._group = sandbox.cgroups.create(limits)
+        return self._group
+
+    def __enter__(self) -> _Setup:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            return
+        self.owned.close_all()
+        if self._group is not None:
             with contextlib.suppress(CgroupError, OSError):
-                group.remove()
-        raise
-    for fd in (out_w, err_w, status_w):  # bwrap holds its own copies now
-        owned.close(fd)
-    if draw_w is not None:
-        owned.close(draw_w)
-    return Launched(
-        pid=pid, group=group, stdout=out_r, stderr=err_r, status=status_r, owned=owned,
-        drawing=draw_r,
-    )  # fmt: skip
+                self._group.remove()
+
+
+@dataclass(slots=True)
+class _Streams:
+    """Where a sandbox writes: stdout, stderr, bwrap's status and the turtle drawing; the write
+    ends go to bwrap and are closed here once it holds its copies."""
+
+    out: tuple[int, int]
+    err: tuple[int, int]
+    status: tuple[int, int]
+    drawing: tuple[int, int] | None
+
+    @classmethod
+    def open(cls, owned: OwnedFds, limits: Limits, drawing: bool) -> _Streams:
+        out = os.pipe2(os.O_CLOEXEC)
+        err = os.pipe2(os.O_CLOEXEC)
+        status = os.pipe2(os.O_CLOEXEC)
+        owned.add(*out, *err, *status)
+        for _, write in (out, err):
+            _widen_pipe(write, limits.output_bytes)
+        return cls(out, err, status, _drawing_pipe(owned) if drawing else None)
+
+    def extras(self, source: int, seccomp: int) -> list[int]:
+        """The descriptors bwrap gets after stdio, in the order `RunFds` numbers them."""
+        extras = [source, seccomp, self.status[1]]
+        if self.drawing is not None:
+            extras.append(self.drawing[1])
+        return extras
+
+    @property
+    def fds(self) -> RunFds:
+        plain = RunFds()
+        return plain if self.drawing is None else RunFds(drawing=plain.status + 1)
+
+    def launched(self, pid: int, group: RunGroup, owned: OwnedFds, *handed: int) -> Launched:
+        """The started sandbox, once the write ends (and `handed`) that bwrap copied are closed."""
+        for fd in (self.out[1], self.err[1], self.status[1], *handed):
+            owned.close(fd)
+        if self.drawing is not None:
+            owned.close(self.drawing[1])
+        return Launched(
+            pid=pid, group=group, stdout=self.out[0], stderr=self.err[0], status=self.status[0],
+            owned=owned, drawing=None if self.drawing is None else self.drawing[0],
+        )  # fmt: skip
+
+
+def _spawn(
+    sandbox: Sandbox,
+    group: RunGroup,
+    argv: list[str],
+    uid: int,
+    limits: Limits,
+    stdin: int,
+    streams: _Streams,
+    extras: list[int],
+) -> int:
+    return sandbox.spawner.spawn(
+        SpawnRequest(
+            argv=argv,
+            env=_ENV,
+            uid=uid,
+            rlimits=rlimits(limits),
+            stdio=(stdin, streams.out[1], streams.err[1]),
+            procs=group.procs_fds(),
+            extras=extras,
+        )
+    )
 
 
 def _drawing_pipe(owned: OwnedFds) -> tuple[int, int]:
@@ -310,9 +369,8 @@ def launch_waiting(
     The same policy as `launch` (one argv builder), except that the source path is a link to
     a memfd the host fills at hand-out. Raises OSError or CgroupError.
     """
-    owned = OwnedFds()
-    group: RunGroup | None = None
-    try:
+    with _Setup() as setup:
+        owned = setup.owned
         source_w, source_r = _sealable("source")
         owned.add(source_w, source_r)
         if feed_bytes:
@@ -324,24 +382,15 @@ def launch_waiting(
             owned.add(stdin_w, stdin_r)
         seccomp_fd = memfd("seccomp", sandbox.seccomp_program)
         owned.add(seccomp_fd)
-        out_r, out_w = os.pipe2(os.O_CLOEXEC)
-        err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        status_r, status_w = os.pipe2(os.O_CLOEXEC)
-        owned.add(out_r, out_w, err_r, err_w, status_r, status_w)
-        os.set_blocking(status_r, False)  # `alive` peeks at it
-        for fd in (out_w, err_w):
-            _widen_pipe(fd, limits.output_bytes)
+        streams = _Streams.open(owned, limits, drawing)
+        os.set_blocking(streams.status[0], False)  # `alive` peeks at it
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         control, control_guest = ours.detach(), theirs.detach()
         owned.add(control, control_guest)
-        extras = [source_r, seccomp_fd, status_w]
-        draw_r, draw_w = _drawing_pipe(owned) if drawing else (None, None)
-        fds = RunFds() if draw_w is None else RunFds(drawing=len(extras) + 3)
-        if draw_w is not None:
-            extras.append(draw_w)
+        extras = streams.extras(source_r, seccomp_fd)
         control_at = len(extras) + 3
         extras.append(control_guest)
-        group = sandbox.cgroups.create(group_limits or limits)
+        group = setup.create_group(sandbox, group_limits or limits)
         group.set_cpu_weight(WAITING_CPU_WEIGHT)
         wall = str(sandbox.config.wall_clock_s(limits))
         command = [
@@ -351,33 +400,11 @@ def launch_waiting(
             for p in lang.argv(template)
         ]
         argv = build_argv(
-            sandbox.config.bwrap, lang, command, group_limits or limits, fds, source_link=True
-        )
-        pid = sandbox.spawner.spawn(
-            SpawnRequest(
-                argv=argv,
-                env=_ENV,
-                uid=uid,
-                rlimits=rlimits(limits),
-                stdio=(stdin_r, out_w, err_w),
-                procs=group.procs_fds(),
-                extras=extras,
-            )
-        )
-    except BaseException:
-        owned.close_all()
-        if group is not None:
-            with contextlib.suppress(CgroupError, OSError):
-                group.remove()
-        raise
-    for fd in (out_w, err_w, status_w, source_r, stdin_r, control_guest):
-        owned.close(fd)  # bwrap holds its own copies now
-    if draw_w is not None:
-        owned.close(draw_w)
-    run = Launched(
-        pid=pid, group=group, stdout=out_r, stderr=err_r, status=status_r, owned=owned,
-        drawing=draw_r,
-    )  # fmt: skip
+            sandbox.config.bwrap, lang, command, group_limits or limits, streams.fds,
+            source_link=True,
+        )  # fmt: skip
+        pid = _spawn(sandbox, group, argv, uid, limits, stdin_r, streams, extras)
+    run = streams.launched(pid, group, owned, source_r, stdin_r, control_guest)
     return Waiting(
         run=run, source=source_w, stdin=stdin_w, control=control, uid=uid, feed=feed_bytes > 0
     )
