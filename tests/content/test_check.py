@@ -229,6 +229,23 @@ def test_every_rule_is_proved_by_a_wrong_solution_that_breaks_it() -> None:
     ).ok
 
 
+def test_a_recursive_def_is_proved_by_a_wrong_solution_without_recursion() -> None:
+    solution = "def echo(s):\n    return s if len(s) < 9 else echo(s)\n\n\nprint(echo(input()))\n"
+    runner = ScriptedRunner(programs={solution: lambda stdin: stdin})
+    rules = {"recursiveDefs": ["echo"]}
+    errors = check_problem(make_problem(solution=solution, rules=rules), runner).errors
+    assert errors == [
+        "echo: rules: no wrong solution writes echo without calling itself: add one a child "
+        "would write (with a loop), to prove Submit refuses it"
+    ]
+    looping = "def echo(s):\n    return s\n\n\nprint(echo(input()))\n"
+    wrongs = [{"code": looping, "why": "no recursion"}]
+    report = check_problem(
+        make_problem(solution=solution, rules=rules, wrongSolutions=wrongs), runner
+    )
+    assert report.ok, report.errors
+
+
 LINEAR = "print(input()) # checks every one\n"
 
 

@@ -188,6 +188,17 @@ def test_rules_are_set_where_the_statement_states_them(curriculum: Curriculum) -
             assert problem.rules.forbidden_names, problem.id
 
 
+def test_a_statement_asking_for_recursion_sets_a_recursive_def(curriculum: Curriculum) -> None:
+    asked = 0
+    for problem in curriculum.problems:
+        match = re.search(r"recursive (?:function )?`(\w+)\(", problem.statement)
+        if match and problem.language == "python":
+            asked += 1
+            assert problem.rules is not None, problem.id
+            assert match.group(1) in (problem.rules.recursive_defs or []), problem.id
+    assert asked >= 5
+
+
 def test_every_problem_has_another_way_note(curriculum: Curriculum) -> None:
     for problem in curriculum.problems:
         note = (problem.another_way or "").strip()

@@ -6,6 +6,7 @@ import pytest
 
 from coderunner.grading.rules import (
     FORBIDDEN,
+    RECURSIVE,
     REQUIRED_DEF,
     comparisons_made,
     counting_comparisons,
@@ -133,3 +134,27 @@ def test_the_comparison_count_is_read_from_the_last_marker() -> None:
     assert max_comparisons(None) is None
     assert "did not finish" in too_many_comparisons_message(None, 40)
     assert counting_comparisons("print(1)").endswith("print(1)")
+
+
+RECURSIVE_GCD = {"recursiveDefs": ["gcd"]}
+LOOPING_GCD = (
+    "def gcd(a, b):\n    while b:\n        a, b = b, a % b\n    return a\nprint(gcd(4, 6))"
+)
+
+
+def test_a_recursive_def_must_call_itself() -> None:
+    recursive = "def gcd(a, b):\n    return a if b == 0 else gcd(b, a % b)\nprint(gcd(4, 6))"
+    assert rule_breaks(recursive, RECURSIVE_GCD) == []
+    (looping,) = rule_breaks(LOOPING_GCD, RECURSIVE_GCD)
+    assert looping.rule == RECURSIVE
+    assert looping.name == "gcd"
+    assert looping.message == (
+        "This puzzle asks for a recursive gcd: it should call itself on a smaller piece. "
+        "Try a call to gcd(...) inside gcd!"
+    )
+    # a call of the same name outside the def is not recursion; a missing def is said as such
+    outside = "def gcd(a, b):\n    return 2\nprint(gcd(4, 6))"
+    assert [b.rule for b in rule_breaks(outside, RECURSIVE_GCD)] == [RECURSIVE]
+    (missing,) = rule_breaks("print(2)", RECURSIVE_GCD)
+    assert missing.rule == REQUIRED_DEF
+    assert "def gcd(" in missing.message

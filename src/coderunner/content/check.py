@@ -31,7 +31,7 @@ from coderunner.grading.grader import (
     grade,
     grading_limits,
 )
-from coderunner.grading.rules import rule_breaks
+from coderunner.grading.rules import FORBIDDEN, RECURSIVE, REQUIRED_DEF, rule_breaks
 from coderunner.kernel.verdicts import Verdict
 from coderunner.sandbox import Limits, RunResult, SandboxConfig
 from coderunner.sandbox import Verdict as RunVerdict
@@ -289,11 +289,11 @@ def check_problem(
             f"{problem.id}: wrongSolutions: has {len(problem.wrong_solutions)}, "
             f"needs at least {min_wrong}"
         )
-    caught_by: set[str] = set()  # the rules some wrong solution is caught by
+    caught_by: set[str] = set()  # the rules some wrong solution is caught by: "rule:name"
     for number, wrong in enumerate(problem.wrong_solutions, start=1):
         breaks = rule_breaks(wrong.code, rules)
         if breaks:
-            caught_by.update(b.name for b in breaks)
+            caught_by.update(f"{b.rule}:{b.name}" for b in breaks)
             continue  # refused at Submit before it runs
         wrong_grade = grade_problem(problem, wrong.code, recorder)
         if wrong_grade.verdict == Verdict.ACCEPTED:
@@ -302,7 +302,7 @@ def check_problem(
                 "and breaks no rule: add a test that catches it"
             )
         elif _caught_by_count(problem, wrong_grade):
-            caught_by.add(MAX_COMPARISONS)
+            caught_by.add(f"{MAX_COMPARISONS}:")
     errors.extend(_unproved_rules(problem, caught_by))
 
     for name, variant in problem.also_in.items():  # the other languages the learner may choose
@@ -321,7 +321,7 @@ def _caught_by_count(problem: Problem, graded: Grade) -> bool:
     )
 
 
-def _unproved_rules(problem: Problem, broken: set[str]) -> list[str]:
+def _unproved_rules(problem: Problem, caught_by: set[str]) -> list[str]:
     """Each rule the problem sets needs a wrong solution it catches: the proof that Submit
     refuses what the statement forbids."""
     if problem.rules is None:
@@ -330,16 +330,22 @@ def _unproved_rules(problem: Problem, broken: set[str]) -> list[str]:
     errors = [
         f"{where} uses {name}: add one a child would write with it, to prove Submit refuses it"
         for name in problem.rules.forbidden_names
-        if name not in broken
+        if f"{FORBIDDEN}:{name}" not in caught_by
     ]
     errors += [
         f"{where} leaves out def {name} (or never calls it): add one a child would write, "
         "to prove Submit refuses it"
         for name in problem.rules.required_defs
-        if name not in broken
+        if f"{REQUIRED_DEF}:{name}" not in caught_by
+    ]
+    errors += [
+        f"{where} writes {name} without calling itself: add one a child would write (with a "
+        "loop), to prove Submit refuses it"
+        for name in problem.rules.recursive_defs or []
+        if f"{RECURSIVE}:{name}" not in caught_by
     ]
     limit = problem.rules.max_comparisons
-    if limit is not None and MAX_COMPARISONS not in broken:
+    if limit is not None and f"{MAX_COMPARISONS}:" not in caught_by:
         errors.append(
             f"{where} gets every answer right with more than {limit} comparisons: add one "
             "(checking every element) to prove the count catches it"

@@ -83,11 +83,18 @@ class Rules(ContentModel):
 
     forbidden_names: list[DottedName] = Field(default_factory=list)
     required_defs: list[Identifier] = Field(default_factory=list)
+    # defined, called and calling itself; None (not stored) when the statement asks no recursion
+    recursive_defs: list[Identifier] | None = None
     max_comparisons: int | None = Field(None, ge=1)
 
     @property
     def empty(self) -> bool:
-        return not (self.forbidden_names or self.required_defs or self.max_comparisons)
+        return not (
+            self.forbidden_names
+            or self.required_defs
+            or self.recursive_defs
+            or self.max_comparisons
+        )
 
 
 class Problem(ContentModel):

@@ -1,7 +1,8 @@
 """Rules a problem's statement sets on the code ("without max", "write `gcd(a, b)`"), checked
 with the AST before the code runs.
 
-`rule_breaks(code, rules)` takes the rules as stored (`{forbiddenNames, requiredDefs}`, camelCase)
+`rule_breaks(code, rules)` takes the rules as stored (`{forbiddenNames, requiredDefs,
+recursiveDefs}`, camelCase)
 and returns one `RuleBreak` per broken rule, each with a message a child can act on. Code that
 does not parse breaks no rule here: running it shows the learner their syntax error instead.
 
@@ -10,7 +11,8 @@ A forbidden builtin (`max`) is caught as a name (`max(xs)`, `f = max`), as an at
 strings; a learner's own `def max(...)` is their own code and allowed. A plain name that is
 not a builtin (`index`, `sort`) is a method and caught only as an attribute. A dotted name
 (`math.gcd`) is caught however it is imported (`import math as m; m.gcd`, `from math import
-gcd as g`, `from math import *`). A required def must be defined and called.
+gcd as g`, `from math import *`). A required def must be defined and called; a recursive def
+must also call itself inside its own body.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 FORBIDDEN = "forbidden"
 REQUIRED_DEF = "requiredDef"
+RECURSIVE = "recursive"
 _EVALUATORS = frozenset({"eval", "exec", "compile"})
 _BUILTINS = frozenset(dir(builtins))
 
@@ -72,6 +75,27 @@ def missing_def_message(name: str) -> str:
 
 def unused_def_message(name: str) -> str:
     return f"You wrote the function {name}, but your program never uses it. Call {name}(...)!"
+
+
+def not_recursive_message(name: str) -> str:
+    return (
+        f"This puzzle asks for a recursive {name}: it should call itself on a smaller piece. "
+        f"Try a call to {name}(...) inside {name}!"
+    )
+
+
+def _calls_itself(tree: ast.AST, name: str) -> bool:
+    """Whether a `def name` in `tree` calls `name` inside its own body."""
+    return any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.name == name
+        and any(
+            isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == name
+            for statement in node.body
+            for call in ast.walk(statement)
+        )
+        for node in ast.walk(tree)
+    )
 
 
 def _dotted(node: ast.expr) -> list[str] | None:
@@ -191,8 +215,9 @@ def rule_breaks(code: str, rules: Mapping[str, Any] | None) -> list[RuleBreak]:
     if not rules:
         return []
     forbidden = _names(rules, "forbiddenNames")
-    required = _names(rules, "requiredDefs")
-    if not forbidden and not required:
+    recursive = _names(rules, "recursiveDefs")  # required defs that must call themselves
+    required = [name for name in _names(rules, "requiredDefs") if name not in recursive]
+    if not forbidden and not required and not recursive:
         return []
     try:
         tree = ast.parse(code)
@@ -205,11 +230,13 @@ def rule_breaks(code: str, rules: Mapping[str, Any] | None) -> list[RuleBreak]:
         for name in forbidden
         if name in finder.found
     ]
-    for name in required:
+    for name in [*required, *recursive]:
         if name not in finder.own_defs:
             breaks.append(RuleBreak(REQUIRED_DEF, name, missing_def_message(name)))
         elif name not in finder.called:
             breaks.append(RuleBreak(REQUIRED_DEF, name, unused_def_message(name)))
+        elif name in recursive and not _calls_itself(tree, name):
+            breaks.append(RuleBreak(RECURSIVE, name, not_recursive_message(name)))
     return breaks
 
 

@@ -58,6 +58,9 @@ class RulesIn(InputModel):
     required_defs: list[str] = Field(
         default_factory=list, max_length=20, description="functions the code must define"
     )
+    recursive_defs: list[str] | None = Field(
+        default=None, max_length=20, description="functions that must call themselves"
+    )
     max_comparisons: int | None = Field(default=None, ge=1, le=10000)
 
 
