@@ -35,6 +35,10 @@ async def _rows(session: AsyncSession, statement: Any, params: dict[str, Any] | 
     return int(result.rowcount)
 
 
+async def problem(session: AsyncSession, problem_id: str) -> Problem | None:
+    return await session.get(Problem, problem_id)
+
+
 async def get(session: AsyncSession, job_id: str) -> ExecutionJob | None:
     return await session.get(ExecutionJob, job_id, populate_existing=True)
 

@@ -21,7 +21,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coderunner.auth.models import User
+from coderunner.auth import repository as auth_repository
 from coderunner.celebrations import service as celebrations
 from coderunner.config import Settings
 from coderunner.db.base import utcnow
@@ -39,7 +39,6 @@ from coderunner.grading.grader import Comparison, TestSpec, grade, grading_limit
 from coderunner.grading.schemas import DRAWING
 from coderunner.kernel.errors import NotFound
 from coderunner.kernel.verdicts import Verdict
-from coderunner.problems.models import Problem
 from coderunner.progress.service import record_submission
 from coderunner.sandbox import (
     RunResult,
@@ -292,7 +291,7 @@ class JobProcessor:
     async def _load_work(self, session: AsyncSession, job: ExecutionJob) -> Work:
         age_group = job.age_group
         if age_group is None:  # a job made before 0004, or by a learner without an age group
-            user = await session.get(User, job.user_id)
+            user = await auth_repository.get_user(session, job.user_id)
             age_group = user.age_group if user is not None else None
         work = Work(
             type=job.type,
@@ -306,7 +305,7 @@ class JobProcessor:
             submitted_at=job.created_at,
         )
         if job.type == JobType.SUBMIT and job.problem_id is not None:
-            problem = await session.get(Problem, job.problem_id)
+            problem = await repository.problem(session, job.problem_id)
             cases = await repository.tests_of(session, job.problem_id)
             work.tests = [
                 TestSpec(i, c.name or f"Test {i + 1}", c.input, c.expected_output, c.hidden, c.hint)

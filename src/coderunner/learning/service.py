@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coderunner.auth import repository as auth_repository
 from coderunner.auth.models import User
 from coderunner.auth.teaching import may_act_on_learner
 from coderunner.kernel.errors import NotFound
@@ -151,7 +152,7 @@ async def effort_badges(session: AsyncSession, user_id: str) -> EffortBadgesOut:
 
 async def _learner_of(session: AsyncSession, staff: User, user_id: str) -> User:
     """The learner, if `staff` may act on them: admins on anyone, teachers on their classes'."""
-    learner = await session.get(User, user_id)
+    learner = await auth_repository.get_user(session, user_id)
     if learner is None or not await may_act_on_learner(session, staff, user_id):
         raise NotFound("no such user")
     return learner
