@@ -162,6 +162,49 @@ async def test_a_cell_shows_the_latest_code_read_only(
     assert (await client.post(path, headers=teacher.headers)).status_code == 405
 
 
+async def test_a_cell_never_shows_another_classs_own_puzzle(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    teacher: Account,
+    learner: Account,
+    problem: dict[str, Any],
+) -> None:
+    """A learner in two classes: the puzzle one class's teacher wrote is that class's alone, so
+    the other class's teacher gets 404 for it, as for a missing problem (ADR 0012)."""
+    mine = await class_with(client, teacher, learner)
+    other = await create_account(app, "teacher2", Role.TEACHER)
+    theirs = await class_with(client, other, learner)
+    puzzle = {
+        "title": "Secret puzzle",
+        "statement": "Print 1.",
+        "referenceSolution": "print(1)\n",
+        "tests": [{"name": "one", "input": "", "expectedOutput": "1"}],
+    }
+    made = await client.post(
+        f"/classes/{theirs}/challenges",
+        json={
+            "title": "Theirs",
+            "problemIds": [],
+            "newProblems": [puzzle],
+            "opensAt": "2020-01-01T00:00:00Z",
+            "closesAt": "2099-01-01T00:00:00Z",
+        },
+        headers=other.headers,
+    )
+    assert made.status_code == 201, made.text
+    secret = made.json()["problems"][0]["id"]
+    await add_job(app, learner.id, secret, minutes_ago=1, code="print('for the other class')")
+    own_cell = f"/classes/{theirs}/learners/{learner.id}/problems/{secret}"
+    assert (await client.get(own_cell, headers=other.headers)).status_code == 200
+    cell = f"/classes/{mine}/learners/{learner.id}/problems/{secret}"
+    refused = await client.get(cell, headers=teacher.headers)
+    assert refused.status_code == 404, refused.text
+    assert "Secret puzzle" not in refused.text
+    assert "for the other class" not in refused.text
+    catalogue = f"/classes/{mine}/learners/{learner.id}/problems/{problem['id']}"
+    assert (await client.get(catalogue, headers=teacher.headers)).status_code == 200
+
+
 async def _open_levels(client: httpx.AsyncClient, who: Any) -> dict[int, bool]:
     body = (await client.get("/learning/levels/10-12", headers=who.headers)).json()
     return {level["number"]: not level["locked"] for level in body["levels"]}

@@ -239,6 +239,9 @@ async def cell(
     problem = await session.get(Problem, problem_id)
     if learner is None or problem is None:
         raise NotFound("no such learner or problem in this class")
+    if await repository.problem_owner(session, problem_id) not in (None, class_id):
+        # a puzzle another class's teacher wrote is that class's alone (ADR 0012)
+        raise NotFound("no such learner or problem in this class")
     row = await repository.progress_row(session, learner_id, problem_id)
     job = await repository.latest_job(session, learner_id, problem_id)
     verdict = await repository.latest_verdict(session, learner_id, problem_id)

@@ -237,6 +237,14 @@ async def own_problem_ids(session: AsyncSession, class_id: str) -> set[str]:
     return set(found.all())
 
 
+async def problem_owner(session: AsyncSession, problem_id: str) -> str | None:
+    """The class a problem was written for; None for a catalogue problem."""
+    owner: str | None = await session.scalar(
+        select(ClassProblem.class_id).where(ClassProblem.problem_id == problem_id)
+    )
+    return owner
+
+
 async def catalogue_and_own(session: AsyncSession, age_group: str, class_id: str) -> list[Problem]:
     """The age group's published catalogue problems and the class's own, in level order."""
     own = select(ClassProblem.problem_id).where(ClassProblem.class_id == class_id)
