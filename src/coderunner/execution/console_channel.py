@@ -21,8 +21,8 @@ from redis.asyncio import Redis
 OUT = "out"
 IN = "in"
 START = "0"
-# entries one direction of one console keeps at most (output arrives merged into chunks; answers
-# are lines, and the worker takes at most 64 KiB of them)
+# entries one direction of one console keeps at most, the newest (output arrives merged into
+# chunks; answers are lines, and the worker takes at most 64 KiB of them)
 MAX_ENTRIES = 5000
 # a finished console's entries are kept this long, for a reader catching up
 KEEP_S = 120.0
@@ -52,20 +52,22 @@ class ConsoleChannel:
     async def add(self, job_id: str, direction: str, entries: Iterable[tuple[str, str]]) -> None:
         log = self._log(job_id, direction)
         for kind, text in entries:
-            if len(log.entries) >= MAX_ENTRIES:
-                break
-            log.entries.append((str(len(log.entries) + 1), kind, text))
+            log.entries.append((str(log.dropped + len(log.entries) + 1), kind, text))
+        # as a Redis stream's MAXLEN: the oldest entries go, the newest (and the end) stay
+        if (excess := len(log.entries) - MAX_ENTRIES) > 0:
+            del log.entries[:excess]
+            log.dropped += excess
         log.changed.set()
         log.changed = asyncio.Event()
 
     async def read(self, job_id: str, direction: str, after: str, block_s: float) -> list[Entry]:
         """Entries after id `after` ("0": from the start), waiting up to `block_s` for one."""
         log = self._log(job_id, direction)
-        index = int(after) if after.isdigit() else 0
-        if index >= len(log.entries) and block_s > 0:
+        seen = int(after) if after.isdigit() else 0  # ids count the entries ever added
+        if seen >= log.dropped + len(log.entries) and block_s > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(log.changed.wait(), block_s)
-        return log.entries[index:]
+        return log.entries[max(0, seen - log.dropped) :]
 
     async def finished(self, job_id: str) -> None:
         """The console ended: its entries go after `KEEP_S`."""
@@ -77,6 +79,7 @@ class ConsoleChannel:
 @dataclass
 class _Log:
     entries: list[Entry] = field(default_factory=list)
+    dropped: int = 0  # the oldest entries, gone past MAX_ENTRIES
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
