@@ -138,6 +138,27 @@ async def test_teachers_do_not_join_with_a_code_but_are_added_as_co_teachers(
     assert (await client.get(f"/classes/{made['id']}", headers=teacher.headers)).status_code == 404
 
 
+async def test_an_admin_lists_every_class_and_a_teacher_only_theirs(
+    app: FastAPI, client: httpx.AsyncClient, teacher: Account, learner: Account, admin: Account
+) -> None:
+    other = await create_account(app, "teacher2", Role.TEACHER)
+    first = await make_class(client, teacher, "Mon")
+    second = await make_class(client, other, "Tue")
+    everything = await client.get("/classes", params={"all": "true"}, headers=admin.headers)
+    assert everything.status_code == 200, everything.text
+    listed = everything.json()["classes"]
+    assert [(c["id"], c["role"]) for c in listed] == [
+        (first["id"], "admin"),
+        (second["id"], "admin"),
+    ]
+    assert [c["joinCode"] for c in listed] == [first["joinCode"], second["joinCode"]]
+    assert (await client.get("/classes", headers=admin.headers)).json()["classes"] == []  # mine
+    for who in (teacher, learner):
+        refused = await client.get("/classes", params={"all": "true"}, headers=who.headers)
+        assert refused.status_code == 403, refused.text
+        assert second["name"] not in refused.text
+
+
 async def test_bulk_accounts_log_in_and_keep_no_first_names(
     app: FastAPI, client: httpx.AsyncClient, teacher: Account
 ) -> None:

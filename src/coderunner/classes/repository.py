@@ -65,6 +65,13 @@ async def teaching(session: AsyncSession, user_id: str) -> Sequence[Classroom]:
     return rows.all()
 
 
+async def every_class(session: AsyncSession, limit: int) -> Sequence[Classroom]:
+    rows = await session.scalars(
+        select(Classroom).order_by(Classroom.created_at, Classroom.id).limit(limit)
+    )
+    return rows.all()
+
+
 async def joined(session: AsyncSession, user_id: str) -> Sequence[Classroom]:
     rows = await session.scalars(
         select(Classroom)

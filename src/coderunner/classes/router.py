@@ -65,9 +65,12 @@ async def create_class(body: ClassIn, staff: StaffUser, session: SessionDep) -> 
 
 
 @router.get("", response_model=ClassesOut)
-async def my_classes(user: CurrentUser, session: SessionDep) -> ClassesOut:
-    """Classes I teach (teachers, admins) or joined (learners)."""
-    return await service.mine(session, user)
+async def my_classes(
+    user: CurrentUser, session: SessionDep, every: Annotated[bool, Query(alias="all")] = False
+) -> ClassesOut:
+    """Classes I teach (teachers, admins) or joined (learners); `?all=true`: every class on the
+    server (admins only)."""
+    return await service.mine(session, user, every=every)
 
 
 async def _join_guard(request: Request, user_id: str) -> RateLimiter:

@@ -38,6 +38,7 @@ from coderunner.progress import repository as progress_repository
 NO_SUCH_CLASS = "no such class"
 CODE_ATTEMPTS = 20
 USERNAME_ATTEMPTS = 30
+MAX_LISTED = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +109,14 @@ async def create(session: AsyncSession, teacher: User, data: ClassIn) -> ClassOu
     return _out(classroom, "admin" if teacher.role == Role.ADMIN else "teacher", 0)
 
 
-async def mine(session: AsyncSession, user: User) -> ClassesOut:
-    """Classes the caller teaches (teachers, admins) or has joined (learners)."""
-    if user.role in (Role.TEACHER, Role.ADMIN):
+async def mine(session: AsyncSession, user: User, *, every: bool = False) -> ClassesOut:
+    """Classes the caller teaches (teachers, admins) or has joined (learners); with `every`,
+    every class on the server (admins only)."""
+    if every:
+        if user.role != Role.ADMIN:
+            raise Forbidden("only an admin can list every class", code="ADMINS_ONLY")
+        found, role = await repository.every_class(session, MAX_LISTED), "admin"
+    elif user.role in (Role.TEACHER, Role.ADMIN):
         found, role = await repository.teaching(session, user.id), "teacher"
     else:
         found, role = await repository.joined(session, user.id), "learner"
