@@ -90,6 +90,21 @@ def test_cards_joining_and_a_childs_leaderboard(
     assert "Owls &lt;b&gt;" in board.text
     assert "You are not on the leaderboard" in board.text
 
+    # an admin's class list is every class on the server, not only the ones they made
+    admin_name = make_teacher(server, admin_api, PASSWORD)
+    with httpx.Client(base_url=server.api_url, timeout=30) as api_client:
+        me = api_client.post("/auth/login", json={"username": admin_name, "password": PASSWORD})
+    promoted = admin_api.patch(
+        f"/auth/users/{me.json()['user']['id']}/role", json={"role": "admin"}
+    )
+    assert promoted.status_code == 200, promoted.text
+    site_admin = log_in(server, admin_name, PASSWORD)
+    listed = site_admin.get("/teach/classes")
+    assert listed.status_code == 200
+    assert "Owls &lt;b&gt;" in listed.text
+    assert class_url in listed.text
+    site_admin.close()
+
     other_name = make_teacher(server, admin_api, PASSWORD)
     other = log_in(server, other_name, PASSWORD)
     assert other.get(class_url).status_code == 404
