@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from coderunner.learning import repository, service
 from coderunner.progress.service import record_submission
@@ -185,6 +185,38 @@ async def test_activity_days_are_utc_days_in_any_session_time_zone(
         later = await repository.activity_days(session, learner.id, evening + timedelta(hours=1))
     assert days == {date(2026, 1, 10), date(2026, 1, 11)}
     assert later == {date(2026, 1, 11)}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_activity_days_and_fixes_are_read_through_an_index_by_time(
+    app: FastAPI, learner: Account
+) -> None:
+    """SQLite's plan for the learner's days and for the first failure: an index of their jobs in
+    time order (a covering one for the days), not a pass over every row of theirs."""
+    await add_jobs(app, learner.id, [2, 1, 0], ["RUNTIME_ERROR", "OK", "OK"])
+    statements: list[tuple[str, object]] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, params: object, *_rest: object) -> None:
+        statements.append((sql, params))
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        async with app.state.sessionmaker() as session:
+            await repository.activity_days(session, learner.id, datetime.now(UTC) - timedelta(9))
+            await service.effort_facts(session, learner.id, count_hint_free=False)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    plans: dict[str, str] = {}
+    async with app.state.engine.connect() as conn:
+        for sql, params in statements:
+            if "execution_jobs" in sql:
+                rows = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+                plans[sql] = " | ".join(str(row[-1]) for row in rows)
+    days = next(plan for sql, plan in plans.items() if "DISTINCT date" in sql)
+    assert "COVERING INDEX ix_execution_jobs_user_id_created_at" in days, days
+    facts = next(plan for sql, plan in plans.items() if "EXISTS" in sql)
+    assert "INDEX ix_execution_jobs_user_id_created_at" in facts, facts
 
 
 async def test_hint_free_solves_are_counted_only_up_to_the_badge(

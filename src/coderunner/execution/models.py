@@ -52,6 +52,9 @@ class ExecutionJob(Base):
     __table_args__ = (
         Index("ix_execution_jobs_queue_status", "queue", "status"),
         Index("ix_execution_jobs_user_id_status", "user_id", "status"),
+        # a learner's jobs in time order: their activity days, their first failure and a fix
+        # after it (learning.repository), without reading every row of theirs
+        Index("ix_execution_jobs_user_id_created_at", "user_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
