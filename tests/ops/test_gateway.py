@@ -6,6 +6,9 @@ the web's /api proxy, static files; the internal API listener the web processes 
 API process is killed with SIGKILL mid-load. Every GET must still succeed (nginx retries it on the
 other process); a POST may fail only with a status a client retries (502/503/504), and is never
 run twice (nginx passes a POST on only when the dead process refused its connection).
+
+The rolling restart (the upgrade of docs/deploy.md) runs a `coderunner worker` too: every job
+the APIs accepted while they restarted must finish, none lost or stuck.
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from coderunner.db.migrate import upgrade_url
-from coderunner.execution.models import ExecutionJob
+from coderunner.execution.models import TERMINAL, ExecutionJob, JobStatus
 from tests.support.app import TEST_SECRET, register
 from tests.support.env import REDIS_URL, delete_redis_keys, scratch_database
 from tests.support.ports import free_port
 from tests.support.serve import CODERUNNER, answers_200, wait_until_answers
-from tests.support.uids import Purpose, sandbox_env
+from tests.support.uids import Purpose, sandbox_env_slots
+from tests.support.waiting import wait_until, wait_until_sync
 
 from .nginx import render_site, write_main_config
 
@@ -41,6 +45,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.
 LOAD_BEFORE_KILL_S = 4.0
 LOAD_AFTER_KILL_S = 8.0
 CLIENTS = 8
+# this test's 8 sandbox uids: 3 for each API (a pooled sandbox of each kind beside its
+# self-test), 2 for the worker (its 2 concurrent jobs; no pool)
+API_UIDS, WORKER_UIDS = 3, 2
 
 
 @dataclass
@@ -80,6 +87,8 @@ class Gateway:
     nginx: Process
     prefix: Path
     database: str
+    env: dict[str, str]
+    tmp: Path
     processes: list[Process] = field(default_factory=list)
 
 
@@ -125,7 +134,7 @@ def gateway(database: str, tmp_path: Path) -> Iterator[Gateway]:
             env = {
                 **base_env,
                 "CODERUNNER_DATA_DIR": str(tmp_path / f"api{i}"),
-                **sandbox_env(Purpose.OTHER_SERVER, part=i, parts=len(api_ports)),
+                **sandbox_env_slots(Purpose.OTHER_SERVER, i * API_UIDS, API_UIDS),
             }
             proc = Process(
                 f"api{i}",
@@ -174,12 +183,41 @@ def gateway(database: str, tmp_path: Path) -> Iterator[Gateway]:
             nginx,
             prefix,
             database,
+            base_env,
+            tmp_path,
             started,
         )
     finally:
         for proc in reversed(started):
             proc.stop()
         delete_redis_keys(prefix_key)
+
+
+@pytest.fixture
+def worker(gateway: Gateway) -> Iterator[Process]:
+    """A `coderunner worker` running the jobs the gateway's APIs accept."""
+    proc = Process(
+        "worker",
+        [CODERUNNER, "worker", "--concurrency-execution", "1", "--concurrency-submission", "1"],
+        {
+            **gateway.env,
+            "CODERUNNER_DATA_DIR": str(gateway.tmp / "worker"),
+            "LOG_LEVEL": "info",
+            **sandbox_env_slots(Purpose.OTHER_SERVER, 2 * API_UIDS, WORKER_UIDS, pool_size=0),
+        },
+        gateway.tmp / "worker.log",
+    )
+    proc.start()
+    try:
+
+        def started() -> bool:
+            assert proc.alive(), proc.log.read_text()[-4000:]
+            return b"worker_started" in proc.log.read_bytes()
+
+        wait_until_sync(started, "the worker to start", within_s=180, every_s=0.2)
+        yield proc
+    finally:
+        proc.stop()
 
 
 @dataclass
@@ -296,6 +334,7 @@ class Answer:
     status: int  # 0: no HTTP answer at all
     retry_after: str | None
     during_restart: bool
+    job_id: str | None = None
 
 
 async def _steady_load(
@@ -332,9 +371,15 @@ async def _steady_load(
             except httpx.HTTPError:
                 answers.append(Answer(method, url, 0, None, during))
                 continue
+            job_id = response.json()["jobId"] if response.status_code == 202 else None
             answers.append(
                 Answer(
-                    method, url, response.status_code, response.headers.get("retry-after"), during
+                    method,
+                    url,
+                    response.status_code,
+                    response.headers.get("retry-after"),
+                    during,
+                    job_id,
                 )
             )
 
@@ -348,13 +393,26 @@ def _restart(process: Process, port: int) -> None:
     _wait_http(f"http://127.0.0.1:{port}/health/ready", process)
 
 
-@pytest.mark.timeout(600)
-async def test_a_rolling_api_restart_behind_the_gateway_answers_no_502(gateway: Gateway) -> None:
+async def _job_states(database: str) -> dict[str, str]:
+    engine = create_async_engine(database)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(select(ExecutionJob.id, ExecutionJob.status))
+            return {str(job_id): str(status) for job_id, status in rows}
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.timeout(1200)
+async def test_a_rolling_api_restart_behind_the_gateway_answers_no_502(
+    gateway: Gateway, worker: Process
+) -> None:
     """The upgrade procedure of docs/deploy.md under load: each API process in turn is stopped
     (SIGTERM), started again and waited for until ready, while clients keep sending GETs and
-    POSTs through nginx. nginx holds or re-sends what it may (a refused connection, a GET that
-    met a 503); what it may not re-send is answered 503 with Retry-After. Never a 502, never a
-    dropped connection, never a job lost or run twice."""
+    POSTs through nginx and a worker runs the jobs. nginx holds or re-sends what it may (a
+    refused connection, a GET that met a 503); what it may not re-send is answered 503 with
+    Retry-After. Never a 502, never a dropped connection, never a job lost, stuck or run
+    twice."""
     gw = gateway
     async with httpx.AsyncClient(base_url=gw.internal, timeout=30) as client:
         learner = await register(client, f"rs-{secrets.token_hex(3)}", ageGroup="10-12")
@@ -398,14 +456,20 @@ async def test_a_rolling_api_restart_behind_the_gateway_answers_no_502(gateway: 
     posts = Counter(a.status for a in answers if a.method == "POST")
     assert set(posts) <= {202, 503}, summary
     assert posts[202] > 0, summary
-    engine = create_async_engine(gw.database)
-    try:
-        async with engine.connect() as conn:
-            jobs = int(
-                (await conn.execute(select(func.count()).select_from(ExecutionJob))).scalar_one()
-            )
-    finally:
-        await engine.dispose()
+    states = await _job_states(gw.database)
     # each accepted run is one job; a 503 may hide at most one that started (never two)
-    assert posts[202] <= jobs <= posts[202] + posts[503], (jobs, summary)
-    assert all(p.alive() for p in [*gw.apis, *gw.webs, gw.nginx])
+    assert posts[202] <= len(states) <= posts[202] + posts[503], (len(states), summary)
+    accepted = {a.job_id for a in answers if a.status == 202}
+    assert len(accepted) == posts[202], summary
+    assert accepted <= set(states), f"accepted but not stored: {accepted - set(states)}"
+
+    # none stuck: the worker finishes every stored job, those the restarts interrupted included
+    # (a job committed but never queued is sent again by the sweeper)
+    async def all_finished() -> bool:
+        nonlocal states
+        states = await _job_states(gw.database)
+        return all(status in TERMINAL for status in states.values())
+
+    await wait_until(all_finished, "every job to finish", within_s=300, every_s=1)
+    assert set(states.values()) == {JobStatus.COMPLETED}, Counter(states.values())
+    assert all(p.alive() for p in [*gw.apis, *gw.webs, gw.nginx, worker])

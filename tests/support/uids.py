@@ -42,14 +42,27 @@ def sandbox_env(purpose: Purpose, part: int = 0, parts: int = 1) -> dict[str, st
     size = SLOTS // parts
     if not (0 <= part < parts and size >= 1):
         raise ValueError(f"a block of {SLOTS} uids has no part {part} of {parts}")
+    return sandbox_env_slots(purpose, part * size, size)
+
+
+def sandbox_env_slots(
+    purpose: Purpose, first: int, count: int, pool_size: int | None = None
+) -> dict[str, str]:
+    """`sandbox_env` for the `count` uids from `first` of the block, for processes that need
+    unequal shares (a worker without a pool beside API processes with one); `pool_size`: the
+    pre-warmed sandboxes, the product's default unless told."""
+    if not (first >= 0 and count >= 1 and first + count <= SLOTS):
+        raise ValueError(f"a block of {SLOTS} uids has no uids {first}..{first + count - 1}")
     # Pre-warmed sandboxes wait between runs. The process-wide sandbox of the test process has
     # none: its waiting sandboxes would stay alive between tests in the very process whose run
     # cgroups and processes the attack suite's host-clean check counts. Every server the suite
     # starts runs with the product's default pool (set here explicitly, since servers inherit
     # the test process's environment); tests/sandbox/test_pool.py tests the pool itself.
     pool = FIELDS["sandbox_pool_size"]
+    if pool_size is None:
+        pool_size = 0 if purpose is Purpose.IN_PROCESS else int(pool.default)
     return {
-        "CODERUNNER_SANDBOX_UID": str(sandbox_uid(purpose) + part * size),
-        "CODERUNNER_SANDBOX_UID_SLOTS": str(size),
-        pool.env: "0" if purpose is Purpose.IN_PROCESS else str(pool.default),
+        "CODERUNNER_SANDBOX_UID": str(sandbox_uid(purpose) + first),
+        "CODERUNNER_SANDBOX_UID_SLOTS": str(count),
+        pool.env: str(pool_size),
     }
