@@ -46,9 +46,13 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.
 GETS_BEFORE_KILL = 40
 GETS_AFTER_KILL = 20
 CLIENTS = 8
-# this test's 8 sandbox uids: 3 for each API (a pooled sandbox of each kind beside its
-# self-test), 2 for the worker (its 2 concurrent jobs; no pool)
-API_UIDS, WORKER_UIDS = 3, 2
+# this test's 8 sandbox uids: 3 for each API, 2 for the worker (its 2 concurrent jobs, no pool).
+# An API's pool is 1 of each kind: its self-test waits for a full pool, and the pool never takes
+# a process's last free uid, so a pool of 2 needs 5 uids and would never fill in 3 (the self-test
+# would wait its whole 60 s, then turn the pool off).
+API_UIDS, API_POOL, WORKER_UIDS = 3, 1, 2
+# an API starting on a busy machine: the sandbox self-test takes minutes at a load of 20+
+START_S = 420.0
 
 
 @dataclass
@@ -102,7 +106,7 @@ def database() -> Iterator[str]:
 
 def _wait_http(url: str, process: Process) -> None:
     assert process.process is not None, f"{process.name} was not started"
-    wait_until_answers(url, [(process.process, process.log)], ready=answers_200)
+    wait_until_answers(url, [(process.process, process.log)], ready=answers_200, within_s=START_S)
 
 
 @pytest.fixture
@@ -135,7 +139,7 @@ def gateway(database: str, tmp_path: Path) -> Iterator[Gateway]:
             env = {
                 **base_env,
                 "CODERUNNER_DATA_DIR": str(tmp_path / f"api{i}"),
-                **sandbox_env_slots(Purpose.OTHER_SERVER, i * API_UIDS, API_UIDS),
+                **sandbox_env_slots(Purpose.OTHER_SERVER, i * API_UIDS, API_UIDS, API_POOL),
             }
             proc = Process(
                 f"api{i}",
@@ -413,7 +417,7 @@ async def _job_states(database: str) -> dict[str, str]:
         await engine.dispose()
 
 
-@pytest.mark.timeout(1200)
+@pytest.mark.timeout(1800)
 async def test_a_rolling_api_restart_behind_the_gateway_answers_no_502(
     gateway: Gateway, worker: Process
 ) -> None:
