@@ -135,6 +135,7 @@ def test_nginx_rules_the_issue_asks_for() -> None:
         "proxy_set_header Upgrade $http_upgrade;",
         "proxy_next_upstream error timeout http_502 http_503 http_504;",
         "limit_req zone=coderunner_per_ip",
+        "error_page 429 = @rate_limited;",  # the edge's refusals say when to retry too
         "immutable",
     ):
         assert needed in text, needed
