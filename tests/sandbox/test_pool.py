@@ -353,3 +353,23 @@ def test_the_pool_self_test_runs_the_probe_in_a_pooled_sandbox(sandbox: Sandbox)
         assert _pool(own).stats.handed_out == 1
     finally:
         own.close()
+
+
+@pytest.mark.parametrize(("slots", "kept"), [(2, 0), (4, 1), (5, 2), (16, 2)])
+def test_the_pool_keeps_only_what_its_uids_can_hold(
+    sandbox: Sandbox, slots: int, kept: int
+) -> None:
+    # two kinds (runs and batches) and one uid always free for a run: a pool asked for 2 of each
+    # in fewer than 5 uids could never fill, and the service's start-up would wait for it
+    own = Sandbox(replace(sandbox.config, uid_slots=slots), sandbox.cgroups)
+    try:
+        own.start_pool(2, 3600.0, POOLED, batches=True)
+        if kept == 0:
+            assert own.pool is None
+            return
+        pool = _pool(own)
+        assert pool.size == kept
+        assert pool.wait_filled(60.0), pool.stats
+        assert len(own.uids._free) >= 1
+    finally:
+        own.close()

@@ -143,6 +143,18 @@ class Sandbox:
         kinds = [Kind(lang, effective, lang.drawing)]
         if batches and lang.pooled_batch is not None:
             kinds.append(Kind(graded(lang), effective, batch=True))
+        # the pool never takes the last free uid (runs come first): more members than that
+        # could never be ready, and a start-up waiting for them would wait in vain
+        room = (self.config.uid_slots - 1) // len(kinds)
+        if size > room:
+            log.warning(
+                "sandbox pool of %d per kind does not fit %d uids (one stays free for runs): "
+                "%d per kind; raise CODERUNNER_SANDBOX_UID_SLOTS for more",
+                size, self.config.uid_slots, room,
+            )  # fmt: skip
+            size = room
+            if size < 1:
+                return
         self.pool = SandboxPool(
             self, kinds, size, self.config.pool_max_idle_s if max_idle_s is None else max_idle_s
         )
