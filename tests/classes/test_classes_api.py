@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from coderunner.auth.models import Role
+from coderunner.auth.names import ADJECTIVES, ANIMALS
 from coderunner.classes import codes
 from tests.support.app import Account, create_account, problem_payload
 
@@ -182,7 +183,10 @@ async def test_bulk_accounts_log_in_and_keep_no_first_names(
         assert user["ageGroup"] == "7-9"
         assert user["role"] == "learner"
         assert user["leaderboardOptOut"] is True  # off the leaderboard until they opt in
-        assert user["displayName"] is None  # the first name is not kept anywhere
+        # the first name is not kept anywhere; a child gets a friendly made-up name instead
+        adjective, _, animal = user["displayName"].partition(" ")
+        assert adjective in ADJECTIVES, user
+        assert animal in ANIMALS, user
     detail = (await client.get(f"/classes/{made['id']}", headers=teacher.headers)).json()
     assert all(row["managed"] for row in detail["learners"])
     assert "Zoë" not in str(detail)

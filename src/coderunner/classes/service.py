@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coderunner.auth import repository as auth_repository
 from coderunner.auth import service as auth_service
 from coderunner.auth.models import Role, User
+from coderunner.auth.names import default_name
 from coderunner.auth.password_pool import PasswordPool
 from coderunner.classes import codes, repository
 from coderunner.classes.models import ClassMember, Classroom
@@ -262,6 +263,8 @@ async def create_accounts(
                 age_group=classroom.age_group,
                 role=Role.LEARNER,
                 leaderboard_opt_out=True,
+                # never the first name: a made-up friendly one for a child under 13
+                display_name=default_name(None, classroom.age_group),
             )
             try:
                 async with session.begin_nested():
