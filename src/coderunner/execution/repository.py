@@ -98,39 +98,12 @@ _USER_RUNNING = (
     )
     .scalar_subquery()
 )
-# served in turn: a pending job on the same queue of another user who has fewer jobs running
-# than this job's owner goes first (a user with none running is never held back by this)
-_other = aliased(ExecutionJob)
-_other_running = aliased(ExecutionJob)
-_OTHERS_RUNNING = (
-    select(func.count())
-    .select_from(_other_running)
-    .where(
-        _other_running.user_id == _other.user_id,
-        _other_running.queue == _other.queue,
-        _other_running.status == JobStatus.PROCESSING.value,
-    )
-    .correlate(_other)
-    .scalar_subquery()
-)
-_LESS_SERVED_WAITING = (
-    select(_other.id)
-    .where(
-        _other.queue == ExecutionJob.queue,
-        _other.status == JobStatus.PENDING.value,
-        _other.user_id != ExecutionJob.user_id,
-        _USER_RUNNING.correlate(ExecutionJob) > _OTHERS_RUNNING,
-    )
-    .correlate(ExecutionJob)
-    .exists()
-)
 _CLAIM = (
     update(ExecutionJob)
     .where(
         ExecutionJob.id == bindparam("b_job_id"),
         ExecutionJob.status == JobStatus.PENDING.value,
         bindparam("b_user_cap") > _USER_RUNNING,
-        ~_LESS_SERVED_WAITING,
     )
     .values(
         status=JobStatus.PROCESSING.value,
@@ -156,11 +129,9 @@ async def claim(
     session: AsyncSession, job_id: str, worker_id: str, now: datetime, user_cap: int
 ) -> ExecutionJob | None:
     """Take a pending job for this worker (the claimed row, not attached to any session); None
-    when someone else has it, it is done, its owner already has `user_cap` jobs running on
-    its queue (fair share), or another user with fewer jobs running waits on the queue (served
-    in turn). One statement: UPDATE … WHERE status='pending' AND <owner's running> < cap AND
-    NOT EXISTS <a less-served user's pending job> RETURNING …, run as Core (see `_rows`), the
-    job built from its row; on
+    when someone else has it, it is done, or its owner already has `user_cap` jobs running on
+    its queue (fair share). One statement: UPDATE … WHERE status='pending' AND <owner's
+    running> < cap RETURNING …, run as Core (see `_rows`), the job built from its row; on
     PostgreSQL after the owner's claim lock (`_LOCK_OWNER`; SQLite's one writer serialises
     claims already)."""
     if session.new or session.dirty or session.deleted:
