@@ -5,30 +5,52 @@ X-Auth-Token. The key acts as an existing account, with that account's role and 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from coderunner.config import Settings
 from coderunner.kernel.cli import configure_logs, data_dir_option, migrate, settings_or_exit
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-async def _create(settings: Settings, username: str, name: str) -> str:
+T = TypeVar("T")
+
+
+async def _with_session(
+    settings: Settings,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    not_found_hint: str = "",
+) -> T:
+    """Run `work` in one session and commit it; an unknown account becomes a ClickException
+    (the service's message, then `not_found_hint`)."""
     from coderunner.db.engine import create_engine, create_sessionmaker
-    from coderunner.judge0.service import create_api_key
     from coderunner.kernel.errors import NotFound
 
     engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as session:
             try:
-                key = await create_api_key(session, username, name)
+                result = await work(session)
             except NotFound as exc:
-                raise click.ClickException(f"{exc.message}; create it first") from None
+                raise click.ClickException(exc.message + not_found_hint) from None
             await session.commit()
-            return key
+            return result
     finally:
         await engine.dispose()
+
+
+async def _create(settings: Settings, username: str, name: str) -> str:
+    from coderunner.judge0.service import create_api_key
+
+    return await _with_session(
+        settings,
+        lambda session: create_api_key(session, username, name),
+        not_found_hint="; create it first",
+    )
 
 
 @click.command("create-api-key")
@@ -46,21 +68,9 @@ def create_api_key_command(username: str, name: str, data_dir: Path | None) -> N
 
 
 async def _revoke(settings: Settings, username: str, name: str) -> int:
-    from coderunner.db.engine import create_engine, create_sessionmaker
     from coderunner.judge0.service import revoke_api_keys
-    from coderunner.kernel.errors import NotFound
 
-    engine = create_engine(settings)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            try:
-                count = await revoke_api_keys(session, username, name)
-            except NotFound as exc:
-                raise click.ClickException(exc.message) from None
-            await session.commit()
-            return count
-    finally:
-        await engine.dispose()
+    return await _with_session(settings, lambda session: revoke_api_keys(session, username, name))
 
 
 @click.command("revoke-api-key")
