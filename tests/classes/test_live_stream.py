@@ -20,9 +20,8 @@ from coderunner.auth.models import Role
 from coderunner.classes import dashboard, live
 from coderunner.classes.models import Classroom
 from coderunner.classes.schemas import GridOut
-from coderunner.db.base import utcnow
-from coderunner.execution.models import ExecutionJob
 from tests.support.app import Account, create_account
+from tests.support.seeding import seed_finished_job
 
 from .test_dashboard import class_with
 
@@ -163,29 +162,6 @@ async def test_a_learners_submission_reaches_their_teacher_and_no_other(
         assert all(other_learner.id not in json.dumps(body) for _, body in a.seen)
 
 
-async def finished_job(app: FastAPI, user_id: str, problem_id: str) -> ExecutionJob:
-    now = utcnow()
-    async with app.state.sessionmaker() as session:
-        job = ExecutionJob(
-            type="submit",
-            queue="code-submission",
-            user_id=user_id,
-            problem_id=problem_id,
-            language="python",
-            code="print(1)",
-            stdin="",
-            limits={},
-            status="completed",
-            attempts=1,
-            created_at=now,
-            finished_at=now,
-            verdict="WRONG_ANSWER",
-        )
-        session.add(job)
-        await session.commit()
-        return job
-
-
 async def test_finished_jobs_update_one_row_not_the_whole_grid(
     app: FastAPI,
     client: httpx.AsyncClient,
@@ -218,9 +194,13 @@ async def test_finished_jobs_update_one_row_not_the_whole_grid(
         assert (name, builds) == ("progress", [None])
         for round_ in range(jobs):
             for _ in range(3):  # other classes' learners finishing jobs meanwhile
-                other = await finished_job(app, outsider.id, problem["id"])
+                other = await seed_finished_job(
+                    app, outsider.id, "WRONG_ANSWER", problem_id=problem["id"]
+                )
                 await bus.publish(other.id, "completed", other)
-            mine = await finished_job(app, learner.id, problem["id"])
+            mine = await seed_finished_job(
+                app, learner.id, "WRONG_ANSWER", problem_id=problem["id"]
+            )
             # every other round as a message from another process: the id without the row
             await bus.publish(mine.id, "completed", mine if round_ % 2 else None)
             name, update = await events.next()

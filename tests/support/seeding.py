@@ -66,6 +66,18 @@ def finished_job(
     )
 
 
+async def seed_finished_job(
+    app: FastAPI, user_id: str, verdict: str, *, kind: str = "submit", problem_id: str | None = None
+) -> ExecutionJob:
+    """A `finished_job` (finished when made), committed; returns it."""
+    job = finished_job(user_id, verdict, kind=kind, problem_id=problem_id)
+    job.finished_at = job.created_at
+    async with app.state.sessionmaker() as session:
+        session.add(job)
+        await session.commit()
+        return job
+
+
 async def seed_finished_runs(
     app: FastAPI, user_id: str, count: int, since: datetime, verdict: str = "OK"
 ) -> None:

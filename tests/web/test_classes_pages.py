@@ -22,6 +22,31 @@ def log_in(server: Server, username: str, password: str) -> httpx.Client:
     return client
 
 
+def sets_when_a_child_needs_help(
+    teacher: httpx.Client, class_url: str, page: httpx.Response
+) -> httpx.Response:
+    """ "Needs help" after N tries or M minutes: from 3 tries, the teacher sets 5 and 20 minutes
+    for this class; a form that is not whole numbers is refused and changes nothing. `page` is
+    the class page; returns it as it is after."""
+    assert "Tried the same puzzle 3 times" in page.text
+    changed = teacher.post(
+        class_url + "/settings",
+        data={"csrf_token": csrf_from(page.text), "helpFailures": "5", "helpIdleMinutes": "20"},
+    )
+    assert changed.headers["location"].endswith("?notice=settings")
+    page = teacher.get(class_url)
+    assert "Tried the same puzzle 5 times" in page.text
+    assert "working 20 minutes without a solve" in page.text
+    too_many = teacher.post(
+        class_url + "/settings",
+        data={"csrf_token": csrf_from(page.text), "helpFailures": "0", "helpIdleMinutes": "x"},
+    )
+    assert too_many.status_code == 422
+    assert "whole number" in too_many.text
+    assert "Tried the same puzzle 5 times" in teacher.get(class_url).text
+    return page
+
+
 def test_cards_joining_and_a_childs_leaderboard(
     server: Server, admin_api: httpx.Client, web: httpx.Client
 ) -> None:
@@ -43,23 +68,7 @@ def test_cards_joining_and_a_childs_leaderboard(
     assert "only takes back a level that you (or another teacher) opened" in page.text
     code = re.search(r'id="join-code">([A-Z0-9-]+)<', page.text)
     assert code
-    # "needs help" after N tries or M minutes: the teacher sets both for this class
-    assert "Tried the same puzzle 3 times" in page.text
-    changed = teacher.post(
-        class_url + "/settings",
-        data={"csrf_token": csrf_from(page.text), "helpFailures": "5", "helpIdleMinutes": "20"},
-    )
-    assert changed.headers["location"].endswith("?notice=settings")
-    page = teacher.get(class_url)
-    assert "Tried the same puzzle 5 times" in page.text
-    assert "working 20 minutes without a solve" in page.text
-    too_many = teacher.post(
-        class_url + "/settings",
-        data={"csrf_token": csrf_from(page.text), "helpFailures": "0", "helpIdleMinutes": "x"},
-    )
-    assert too_many.status_code == 422
-    assert "whole number" in too_many.text
-    assert "Tried the same puzzle 5 times" in teacher.get(class_url).text
+    page = sets_when_a_child_needs_help(teacher, class_url, page)
     cards = teacher.post(
         class_url + "/learners",
         data={"csrf_token": csrf_from(page.text), "names": "Zoë\nSam, Kim"},
@@ -142,23 +151,7 @@ def test_a_teacher_writes_a_puzzle_in_the_challenge_form(
     assert 'id="new-puzzle"' in page.text  # writing a puzzle is part of the challenge form
     code = re.search(r'id="join-code">([A-Z0-9-]+)<', page.text)
     assert code
-    # "needs help" after N tries or M minutes: the teacher sets both for this class
-    assert "Tried the same puzzle 3 times" in page.text
-    changed = teacher.post(
-        class_url + "/settings",
-        data={"csrf_token": csrf_from(page.text), "helpFailures": "5", "helpIdleMinutes": "20"},
-    )
-    assert changed.headers["location"].endswith("?notice=settings")
-    page = teacher.get(class_url)
-    assert "Tried the same puzzle 5 times" in page.text
-    assert "working 20 minutes without a solve" in page.text
-    too_many = teacher.post(
-        class_url + "/settings",
-        data={"csrf_token": csrf_from(page.text), "helpFailures": "0", "helpIdleMinutes": "x"},
-    )
-    assert too_many.status_code == 422
-    assert "whole number" in too_many.text
-    assert "Tried the same puzzle 5 times" in teacher.get(class_url).text
+    page = sets_when_a_child_needs_help(teacher, class_url, page)
     form = {
         "csrf_token": csrf_from(page.text),
         "tzOffset": "0",

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from .browser import context, set_code, sign_up_in_browser
 from .conftest import Server, unique_name
@@ -23,6 +23,8 @@ from .test_a11y_browser import LAPTOP, PASSWORD
 from .test_browser import submit_and_wait
 
 pytestmark = pytest.mark.browser
+
+SAY_IT_BACK = "/levels/7-9/1?problem=say-it-back"
 
 RECORD_SPEECH = """
 window.__spoken = [];
@@ -98,18 +100,25 @@ def older(browser: Browser, server: Server, tmp_path_factory: pytest.TempPathFac
     return learner(browser, server, tmp_path_factory, "10-12")
 
 
-def browser_with(browser: Browser, server: Server, state: Path, script: str) -> BrowserContext:
+def open_page(
+    browser: Browser, server: Server, state: Path, script: str, url: str = SAY_IT_BACK
+) -> Page:
+    """A page at `url` in a browser of `state` with `script`; `page.context.close()` after."""
     ctx = context(browser, server, LAPTOP, storage_state=state)
     ctx.add_init_script(script)
-    return ctx
+    page = ctx.new_page()
+    page.goto(url)
+    return page
+
+
+def first_speak_button(page: Page) -> Locator:
+    return page.locator("button.speak-button").first
 
 
 def test_the_statement_hints_explanations_and_results_are_read_aloud(
     browser: Browser, server: Server, young: Path
 ) -> None:
-    ctx = browser_with(browser, server, young, RECORD_SPEECH)
-    page = ctx.new_page()
-    page.goto("/levels/7-9/1?problem=say-it-back")
+    page = open_page(browser, server, young, RECORD_SPEECH)
     expect(page.locator("#run-button")).to_be_enabled(timeout=60_000)  # the page is wired
     read_statement = page.locator("button.speak-button:has-text('Read it to me')")
     expect(read_statement).to_be_visible()
@@ -148,29 +157,25 @@ def test_the_statement_hints_explanations_and_results_are_read_aloud(
     said = wait_spoken(page, "0 of", "tests passed", "Wrong answer")
     assert "·" not in said, said
     assert "↵" not in said, said
-    ctx.close()
+    page.context.close()
 
 
 def test_a_lesson_is_read_aloud_without_its_code(
     browser: Browser, server: Server, young: Path
 ) -> None:
-    ctx = browser_with(browser, server, young, RECORD_SPEECH)
-    page = ctx.new_page()
-    page.goto("/levels/7-9/1/lesson")
+    page = open_page(browser, server, young, RECORD_SPEECH, "/levels/7-9/1/lesson")
     idea = page.locator("section.lesson-step").first
     idea.locator("button.speak-button").click()
     example = idea.locator("pre.lesson-code").inner_text().strip()
     said = wait_spoken(page, "The idea", "Look at the example on the screen.")
     assert idea.locator(".markdown").first.inner_text().split()[0] in said, said
     assert example not in said, said
-    ctx.close()
+    page.context.close()
 
 
 def test_pressing_again_stops_reading(browser: Browser, server: Server, young: Path) -> None:
-    ctx = browser_with(browser, server, young, ENGINE_THAT_KEEPS_TALKING)
-    page = ctx.new_page()
-    page.goto("/levels/7-9/1?problem=say-it-back")
-    button = page.locator("button.speak-button").first
+    page = open_page(browser, server, young, ENGINE_THAT_KEEPS_TALKING)
+    button = first_speak_button(page)
     button.click()
     expect(button).to_have_text(re.compile("Stop reading"))
     wait_spoken(page, "Say it back")
@@ -178,16 +183,14 @@ def test_pressing_again_stops_reading(browser: Browser, server: Server, young: P
     button.click()
     expect(button).to_have_text(re.compile("Read it to me"))
     assert page.evaluate("window.__cancels") > cancels
-    ctx.close()
+    page.context.close()
 
 
 def test_leaving_the_page_stops_reading_and_leaves_a_quiet_engine_alone(
     browser: Browser, server: Server, young: Path
 ) -> None:
-    ctx = browser_with(browser, server, young, ENGINE_THAT_KEEPS_TALKING)
-    page = ctx.new_page()
-    page.goto("/levels/7-9/1?problem=say-it-back")
-    button = page.locator("button.speak-button").first
+    page = open_page(browser, server, young, ENGINE_THAT_KEEPS_TALKING)
+    button = first_speak_button(page)
     expect(button).to_be_visible()
     leave = "window.dispatchEvent(new PageTransitionEvent('pagehide', {persisted: true}))"
     page.evaluate(leave)
@@ -198,30 +201,26 @@ def test_leaving_the_page_stops_reading_and_leaves_a_quiet_engine_alone(
     page.evaluate(leave)
     assert page.evaluate("window.__cancels") > cancels
     expect(button).to_have_text(re.compile("Read it to me"))  # back from the page: ready again
-    ctx.close()
+    page.context.close()
 
 
 def test_the_buttons_are_hidden_in_a_browser_that_cannot_speak(
     browser: Browser, server: Server, young: Path
 ) -> None:
-    ctx = browser_with(browser, server, young, NO_SPEECH)
-    page = ctx.new_page()
-    page.goto("/levels/7-9/1?problem=say-it-back")
+    page = open_page(browser, server, young, NO_SPEECH)
     assert page.evaluate("'speechSynthesis' in window") is False
     expect(page.locator("#run-button")).to_be_enabled(timeout=60_000)  # the page's scripts ran
     assert page.locator("button.speak-button").count() > 0  # rendered, but not shown
     for button in page.locator("button.speak-button").all():
         expect(button).to_be_hidden()
     expect(page.locator("form.speak-form")).to_be_hidden()
-    ctx.close()
+    page.context.close()
 
 
 def test_on_for_7_to_9_and_a_switch_for_everyone(
     browser: Browser, server: Server, young: Path, older: Path
 ) -> None:
-    ctx = browser_with(browser, server, older, RECORD_SPEECH)
-    page = ctx.new_page()
-    page.goto("/levels/10-12/1")
+    page = open_page(browser, server, older, RECORD_SPEECH, "/levels/10-12/1")
     expect(page.locator("#run-button")).to_be_enabled(timeout=60_000)
     expect(page.locator("button.speak-button")).to_have_count(0)  # off at 10-12
     switch = page.locator("form.speak-form button")
@@ -229,16 +228,14 @@ def test_on_for_7_to_9_and_a_switch_for_everyone(
     switch.click()
     expect(page).to_have_url(re.compile(r"/levels/10-12/1$"))
     expect(page.locator("form.speak-form button")).to_have_attribute("aria-pressed", "true")
-    page.locator("button.speak-button").first.click()
+    first_speak_button(page).click()
     wait_spoken(page, page.locator("#problem-title").inner_text())
-    ctx.close()
+    page.context.close()
 
-    ctx = browser_with(browser, server, young, RECORD_SPEECH)
-    page = ctx.new_page()
-    page.goto("/levels/7-9/1")
+    page = open_page(browser, server, young, RECORD_SPEECH, "/levels/7-9/1")
     switch = page.locator("form.speak-form button")
     expect(switch).to_have_attribute("aria-pressed", "true")  # on at 7-9
     switch.click()
     expect(page.locator("form.speak-form button")).to_have_attribute("aria-pressed", "false")
     expect(page.locator("button.speak-button")).to_have_count(0)
-    ctx.close()
+    page.context.close()
