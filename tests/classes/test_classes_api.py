@@ -93,6 +93,28 @@ async def test_a_learner_can_be_in_several_classes_and_leave_one(
     assert gone.status_code == 404
 
 
+async def test_a_teacher_or_admin_cannot_leave_a_class_they_are_not_in(
+    client: httpx.AsyncClient, teacher: Account, admin: Account, learner: Account
+) -> None:
+    """Leaving is for the class's learners: its teacher (or an admin) calling it is told so,
+    not answered 204 for nothing; the class and its learners stay as they were."""
+    made = await make_class(client, teacher)
+    assert (await join(client, learner, made["joinCode"])).status_code == 200
+    for who in (teacher, admin):
+        refused = await client.delete(f"/classes/{made['id']}/membership", headers=who.headers)
+        assert refused.status_code == 409, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "NOT_A_MEMBER"
+        assert "teachers" in error["message"]
+    detail = (await client.get(f"/classes/{made['id']}", headers=teacher.headers)).json()
+    assert [t["username"] for t in detail["teachers"]] == [teacher.username]
+    assert [row["username"] for row in detail["learners"]] == [learner.username]
+    left = await client.delete(f"/classes/{made['id']}/membership", headers=learner.headers)
+    assert left.status_code == 204
+    again = await client.delete(f"/classes/{made['id']}/membership", headers=learner.headers)
+    assert again.status_code == 404  # no longer in it: the class is not theirs to see
+
+
 async def test_a_wrong_code_is_kind_and_guessing_is_rate_limited(
     client: httpx.AsyncClient, teacher: Account, learner: Account
 ) -> None:

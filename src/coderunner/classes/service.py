@@ -188,9 +188,15 @@ async def join(session: AsyncSession, learner: User, typed_code: str) -> ClassOu
 
 
 async def leave(session: AsyncSession, learner: User, class_id: str) -> None:
-    """The learner leaves; their own progress stays theirs."""
+    """The learner leaves; their own progress stays theirs. A teacher of the class (or an
+    admin) who is not one of its learners has nothing to leave: 409, not a silent 204."""
     await access(session, learner, class_id, learners_too=True)
-    await repository.remove_member(session, class_id, learner.id)
+    if not await repository.remove_member(session, class_id, learner.id):
+        raise Conflict(
+            "you are not one of this class's learners, so there is nothing to leave; "
+            "to stop teaching it, take yourself off its teachers",
+            code="NOT_A_MEMBER",
+        )
 
 
 async def remove_learner(session: AsyncSession, user: User, class_id: str, learner_id: str) -> None:
