@@ -10,7 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.celebrations.models import Celebration
+from coderunner.problems.models import Problem
 from coderunner.progress.models import Progress, ProgressStatus
+
+
+async def problem(session: AsyncSession, problem_id: str) -> Problem | None:
+    """The problem by its primary key (problems are the problems domain's table)."""
+    return await session.get(Problem, problem_id)
 
 
 async def solved(session: AsyncSession, user_id: str, problem_id: str) -> bool:

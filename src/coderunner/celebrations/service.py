@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coderunner.auth import repository as auth_repository
 from coderunner.auth.models import Role, User
 from coderunner.celebrations import repository
 from coderunner.celebrations.models import Celebration, CelebrationKind
@@ -68,10 +69,10 @@ async def before_job(session: AsyncSession, user_id: str, problem_id: str | None
 
     A run can earn only effort badges (first run, first fix, a week's streak); the solve badges
     and levels need a submission (`problem_id`)."""
-    user = await session.get(User, user_id)
+    user = await auth_repository.get_user(session, user_id)
     if user is None or user.role != Role.LEARNER:
         return None
-    problem = await session.get(Problem, problem_id) if problem_id is not None else None
+    problem = await repository.problem(session, problem_id) if problem_id is not None else None
     # a run solves nothing, so its hint-free solves are the same after: not read for it
     effort = await learning.effort_facts(session, user_id, count_hint_free=problem is not None)
     badges = set(_earned_effort(effort))

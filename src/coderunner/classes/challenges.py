@@ -30,6 +30,7 @@ from coderunner.classes.schemas import (
 )
 from coderunner.kernel.errors import AppError, NotFound
 from coderunner.learning import clock
+from coderunner.problems import repository as problems_repository
 from coderunner.problems import service as problems_service
 from coderunner.problems.models import Problem
 from coderunner.problems.schemas import ProblemCreate
@@ -137,7 +138,7 @@ async def _write_problem(
     )
     session.add(ClassProblem(problem_id=created.id, class_id=classroom.id))
     await session.flush()
-    found = await session.get(Problem, created.id)
+    found = await problems_repository.by_id(session, created.id)
     assert found is not None
     return found
 
@@ -239,7 +240,7 @@ async def results(
 ) -> ChallengeResultsOut:
     """The class's ranking: teachers see usernames; learners see opted-in classmates' names."""
     found = await service.access(session, user, class_id, learners_too=True)
-    challenge = await session.get(Challenge, challenge_id)
+    challenge = await repository.challenge(session, challenge_id)
     if challenge is None or challenge.class_id != class_id:
         raise NotFound("no such challenge")
     problems = await _problems(session, challenge.id)

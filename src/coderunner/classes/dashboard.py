@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coderunner.auth import repository as auth_repository
 from coderunner.auth.models import User
 from coderunner.classes import repository, service
 from coderunner.classes.models import Classroom
@@ -32,6 +33,7 @@ from coderunner.kernel.errors import NotFound
 from coderunner.learning import clock
 from coderunner.learning import repository as learning_repository
 from coderunner.learning.unlocking import level_states
+from coderunner.problems import repository as problems_repository
 from coderunner.problems.models import Problem
 from coderunner.progress.models import Progress, ProgressStatus
 
@@ -235,8 +237,8 @@ async def cell(
     """One learner's work on one problem: progress and their latest code and results."""
     await service.teaches(session, user, class_id)
     member = await repository.membership(session, class_id, learner_id)
-    learner = await session.get(User, learner_id) if member is not None else None
-    problem = await session.get(Problem, problem_id)
+    learner = await auth_repository.get_user(session, learner_id) if member is not None else None
+    problem = await problems_repository.by_id(session, problem_id)
     if learner is None or problem is None:
         raise NotFound("no such learner or problem in this class")
     if await repository.problem_owner(session, problem_id) not in (None, class_id):

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Request
 from sse_starlette import ServerSentEvent
 
-from coderunner.auth.models import User
+from coderunner.auth import repository as auth_repository
 from coderunner.classes import dashboard, repository
 from coderunner.classes.schemas import GridOut
 from coderunner.execution.events import ANY_JOB, EventBus, JobEvent
@@ -71,7 +71,7 @@ async def grid_stream(
 
     async def read(only: set[str] | None) -> GridOut:
         async with app.state.sessionmaker() as session:
-            user = await session.get(User, user_id)
+            user = await auth_repository.get_user(session, user_id)
             if user is None:
                 raise _StreamEnded
             try:  # access, every time: a teacher taken off the class stops hearing about it

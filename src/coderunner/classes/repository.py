@@ -218,6 +218,10 @@ async def solved_progress(
     return list(found.all())
 
 
+async def challenge(session: AsyncSession, challenge_id: str) -> Challenge | None:
+    return await session.get(Challenge, challenge_id)
+
+
 async def challenges_of(session: AsyncSession, class_id: str) -> list[Challenge]:
     """A class's challenges, by when they open."""
     found = await session.scalars(

@@ -136,7 +136,7 @@ async def problem_for(session: AsyncSession, user: User | None, problem_id: str)
     """The problem if `user` may work on it: 404 when missing or unpublished (to non-staff),
     403 `LEVEL_LOCKED` when its level is locked for them; a class's own problem as
     `class_problem_gate` says."""
-    problem = await session.get(Problem, problem_id) if len(problem_id) <= 100 else None
+    problem = await repository.problem(session, problem_id) if len(problem_id) <= 100 else None
     if problem is None:
         raise NotFound("no such problem")
     if await class_problem_gate(session, user, problem):

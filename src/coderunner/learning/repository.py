@@ -30,6 +30,11 @@ def _utc_day(dialect: str) -> ColumnElement[Any]:
     return func.date(ExecutionJob.created_at)
 
 
+async def problem(session: AsyncSession, problem_id: str) -> Problem | None:
+    """The problem by its primary key (problems are the problems domain's table)."""
+    return await session.get(Problem, problem_id)
+
+
 async def activity_days(session: AsyncSession, user_id: str, since: datetime) -> set[date]:
     """UTC days on which the learner ran or submitted code: one row per day, not per job."""
     day = _utc_day(session.get_bind().dialect.name)

@@ -21,3 +21,7 @@ async def get_level(session: AsyncSession, age_group: str, number: int) -> Level
     stmt = select(Level).where(Level.age_group == age_group, Level.number == number)
     result: Level | None = await session.scalar(stmt)
     return result
+
+
+async def remove(session: AsyncSession, level: Level) -> None:
+    await session.delete(level)

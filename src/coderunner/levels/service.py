@@ -91,5 +91,5 @@ async def update_level(
 
 async def delete_level(session: AsyncSession, age_group: str, number: int) -> None:
     level = await _get(session, age_group, number)
-    await session.delete(level)
+    await repository.remove(session, level)
     await session.flush()

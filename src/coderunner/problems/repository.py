@@ -75,6 +75,16 @@ async def get(
     return result
 
 
+async def by_id(session: AsyncSession, problem_id: str) -> Problem | None:
+    """The problem by its primary key (the session's own copy when it holds one already)."""
+    return await session.get(Problem, problem_id)
+
+
+async def remove(session: AsyncSession, problem: Problem) -> None:
+    """Delete the problem (its test cases go with it)."""
+    await session.delete(problem)
+
+
 async def in_level(
     session: AsyncSession, age_group: str, level: int, *, published_only: bool = True
 ) -> Sequence[Problem]:

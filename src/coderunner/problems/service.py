@@ -295,5 +295,5 @@ async def update(
 
 async def delete(session: AsyncSession, problem_id: str, editor: User) -> None:
     problem, _ = await _load(session, problem_id, editor)
-    await session.delete(problem)
+    await repository.remove(session, problem)
     await session.flush()

@@ -23,6 +23,11 @@ async def for_user(session: AsyncSession, user_id: str) -> Sequence[tuple[Progre
     return [(p, pr) for p, pr in (await session.execute(stmt)).all()]
 
 
+async def problem(session: AsyncSession, problem_id: str) -> Problem | None:
+    """The problem by its primary key (problems are the problems domain's table)."""
+    return await session.get(Problem, problem_id)
+
+
 async def get(
     session: AsyncSession, user_id: str, problem_id: str, *, for_update: bool = False
 ) -> Progress | None:

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.db.base import utcnow
 from coderunner.kernel.errors import NotFound
-from coderunner.problems.models import Problem
 from coderunner.progress import repository
 from coderunner.progress.models import Progress, ProgressStatus
 from coderunner.progress.schemas import LevelSummaryOut, ProblemProgressOut, ProgressOut
@@ -60,7 +59,7 @@ async def record_submission(
     times, and a program can sleep as long as a hidden input says.
     """
     at = submitted_at or utcnow()
-    problem = await session.get(Problem, problem_id)
+    problem = await repository.problem(session, problem_id)
     if problem is None:
         raise NotFound("no such problem")
     progress = await _get_or_create(session, user_id, problem_id)
@@ -82,7 +81,7 @@ async def record_hint(
     session: AsyncSession, user_id: str, problem_id: str, hint_index: int
 ) -> Progress:
     """The learner revealed hint `hint_index` (0-based): hints_used is how many they have seen."""
-    problem = await session.get(Problem, problem_id)
+    problem = await repository.problem(session, problem_id)
     if problem is None:
         raise NotFound("no such problem")
     progress = await _get_or_create(session, user_id, problem_id)
@@ -94,7 +93,7 @@ async def record_hint(
 
 async def add_time(session: AsyncSession, user_id: str, problem_id: str, seconds: int) -> None:
     """Add active seconds (from a learning session) to the learner's progress on a problem."""
-    if seconds <= 0 or await session.get(Problem, problem_id) is None:
+    if seconds <= 0 or await repository.problem(session, problem_id) is None:
         return
     progress = await _get_or_create(session, user_id, problem_id)
     progress.time_spent_s += seconds
