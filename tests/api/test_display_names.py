@@ -8,9 +8,10 @@ import unicodedata
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from coderunner.auth.names import ADJECTIVES, ANIMALS, clean_display_name
-from tests.support.app import Account, register
+from tests.support.app import PASSWORD, Account, create_account, register
 
 REFUSED = [
     "Ms Smith (teacher)",
@@ -77,6 +78,28 @@ async def test_the_api_refuses_unsafe_names_on_register_and_profile(
     )
     assert kept.status_code == 200
     assert kept.json()["displayName"] == "Zoë Star"
+
+
+async def test_a_username_posing_as_staff_is_refused_but_old_ones_still_log_in(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Class boards show the username of a child with no display name, so a username may not
+    pose as staff or the product either (the display names' rule); accounts made before the
+    rule keep working."""
+    for username in ("admin", "Teacher", "t34cher", "c0derunner", "mod_sam", "the.staff"):
+        refused = await client.post(
+            "/auth/register", json={"username": username, "password": "long-enough-pw"}
+        )
+        assert refused.status_code == 422, (username, refused.text)
+        error = refused.json()["error"]
+        assert error["code"] == "RESERVED_USERNAME", (username, error)
+        assert "username" in error["message"]
+        assert "teacher" in error["message"]  # says what to avoid
+    assert (await register(client, "modest_mo")).username == "modest_mo"
+    old = await create_account(app, "admin")  # made before the rule (or by an operator)
+    login = await client.post("/auth/login", json={"username": "admin", "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    assert login.json()["user"]["id"] == old.id
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from coderunner.auth.models import Role
-from coderunner.auth.names import ADJECTIVES, ANIMALS
+from coderunner.auth.names import ADJECTIVES, ANIMALS, poses_as_staff
 from coderunner.classes import codes
 from tests.support.app import Account, create_account, problem_payload
 
@@ -50,6 +50,17 @@ def test_generated_usernames_and_passwords_are_simple() -> None:
         password = codes.new_password()
         assert re.fullmatch(r"[a-z]+\d{2,3}", password)
         assert len(password) >= 8
+
+
+def test_generated_usernames_never_pose_as_staff() -> None:
+    """A first name that is (or holds) a reserved word gives the neutral base, and the digits,
+    which the rule reads as letters ("7" is "t"), never finish one ("suppor" + "7..")."""
+    for first_name in ("Admin", "Stafford", "Teacher", "Mod"):
+        assert codes.username_base(first_name) == "coder", first_name
+    assert codes.username_base("Modesta") == "modesta"  # "mod" only counts as a word
+    for _ in range(300):
+        candidate = codes.username_candidate("Suppor")
+        assert not poses_as_staff(candidate), candidate
 
 
 async def test_teacher_creates_a_class_and_a_learner_joins_with_the_code(
@@ -186,16 +197,17 @@ async def test_bulk_accounts_log_in_and_keep_no_first_names(
     app: FastAPI, client: httpx.AsyncClient, teacher: Account
 ) -> None:
     made = await make_class(client, teacher)
-    names = ["Mia", "Leo", "Mia", "Zoë"]
+    names = ["Mia", "Leo", "Mia", "Zoë", "Admin"]
     created = await client.post(
         f"/classes/{made['id']}/learners", json={"names": names}, headers=teacher.headers
     )
     assert created.status_code == 201, created.text
     accounts = created.json()["accounts"]
-    assert len(accounts) == 4
+    assert len(accounts) == 5
     usernames = [a["username"] for a in accounts]
-    assert len(set(usernames)) == 4
-    assert [re.sub(r"\d+$", "", u) for u in usernames] == ["mia", "leo", "mia", "zoe"]
+    assert len(set(usernames)) == 5
+    # a first name that poses as staff gives the neutral base
+    assert [re.sub(r"\d+$", "", u) for u in usernames] == ["mia", "leo", "mia", "zoe", "coder"]
     for account in accounts:
         login = await client.post(
             "/auth/login", json={"username": account["username"], "password": account["password"]}

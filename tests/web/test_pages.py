@@ -125,6 +125,22 @@ def test_taken_username_is_explained(web: httpx.Client) -> None:
     assert "taken" in response.text
 
 
+def test_a_username_posing_as_staff_is_explained(web: httpx.Client) -> None:
+    page = web.get("/signup")
+    response = web.post(
+        "/signup",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "username": "Teacher_Sam",
+            "password": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 422
+    assert "Pick another username" in response.text
+    assert "like teacher, admin or Code Runner" in response.text
+
+
 def test_forms_without_the_csrf_token_are_refused(web: httpx.Client) -> None:
     web.get("/")  # has the CSRF cookie now
     response = web.post("/login", data={"username": "a", "password": "b"})

@@ -6,6 +6,9 @@ characters (Unicode Cc/Cf: bidi overrides, zero-width joiners...). It may not po
 the product: reserved words (teacher, admin, staff, moderator, Code Runner...) are refused however
 they are spelled (case, spacing, digits for letters). Children under 13 who give no name get a
 friendly generated one (adjective + animal), so no real name is needed.
+
+A username a learner picks at registration follows the same reserved-word rule: class boards
+show it when a child has no display name.
 """
 
 from __future__ import annotations
@@ -55,7 +58,14 @@ def _allowed(char: str) -> bool:
     return category[0] in ("L", "M", "N") or char in _ALLOWED_PUNCTUATION
 
 
-def _poses_as_staff(name: str) -> bool:
+RESERVED_USERNAME_MESSAGE = (
+    "Pick another username: it can't look like a job at school or the name of this site "
+    "(like teacher, admin or Code Runner)."
+)
+
+
+def poses_as_staff(name: str) -> bool:
+    """Whether `name` holds a reserved word, however spelled (digits read as letters)."""
     squashed = "".join(c for c in name.casefold().translate(_LEET) if c.isalpha())
     words = re.findall(r"[a-z]+", name.casefold().translate(_LEET))
     for word in RESERVED:
@@ -77,7 +87,7 @@ def clean_display_name(value: str) -> str:
         raise UnsafeName(f"your name needs {MIN_LENGTH} to {MAX_LENGTH} letters")
     if not all(_allowed(c) for c in name):
         raise UnsafeName("use only letters, numbers, spaces, - _ . and ' in your name")
-    if _poses_as_staff(name):
+    if poses_as_staff(name):
         raise UnsafeName("pick a name that isn't a job at school or the name of this site")
     return name
 

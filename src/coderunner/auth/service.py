@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.auth import repository
 from coderunner.auth.models import Role, User
-from coderunner.auth.names import default_name, friendly_name
+from coderunner.auth.names import (
+    RESERVED_USERNAME_MESSAGE,
+    default_name,
+    friendly_name,
+    poses_as_staff,
+)
 from coderunner.auth.password_pool import PasswordPool
 from coderunner.auth.revocation import RevocationStore
 from coderunner.auth.schemas import ProfileUpdate, RegisterIn
@@ -22,7 +27,7 @@ from coderunner.auth.tokens import (
     issue_token,
 )
 from coderunner.kernel.ages import CHILD_AGE_GROUPS
-from coderunner.kernel.errors import Conflict, NotFound, Unauthorized
+from coderunner.kernel.errors import AppError, Conflict, NotFound, Unauthorized
 
 INVALID_CREDENTIALS = "invalid username or password"
 
@@ -30,6 +35,8 @@ INVALID_CREDENTIALS = "invalid username or password"
 async def register(
     session: AsyncSession, data: RegisterIn, secret: str, passwords: PasswordPool
 ) -> tuple[str, User]:
+    if poses_as_staff(data.username):
+        raise AppError(RESERVED_USERNAME_MESSAGE, code="RESERVED_USERNAME", status_code=422)
     # hashed before the first query: no connection or write lock is held while it waits
     password_hash = await passwords.hash(data.password)
     if await repository.get_user_by_username(session, data.username) is not None:

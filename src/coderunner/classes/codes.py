@@ -11,6 +11,8 @@ import re
 import secrets
 import unicodedata
 
+from coderunner.auth.names import poses_as_staff
+
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 CODE_LENGTH = 8
 
@@ -46,12 +48,19 @@ def new_password() -> str:
 
 
 def username_base(first_name: str) -> str:
-    """Lower-case ASCII letters of a first name ("Zoë Ann" -> "zoeann"), at most 12."""
+    """Lower-case ASCII letters of a first name ("Zoë Ann" -> "zoeann"), at most 12; "coder"
+    when none are left or they pose as staff (a usernames' reserved word: "Admin", "Stafford")."""
     ascii_name = unicodedata.normalize("NFKD", first_name).encode("ascii", "ignore").decode()
     letters = re.sub(r"[^a-z]", "", ascii_name.lower())[:12]
-    return letters or "coder"
+    return letters if letters and not poses_as_staff(letters) else "coder"
 
 
 def username_candidate(first_name: str) -> str:
-    """The base plus three digits ("mia472"); the caller retries until it is free."""
-    return f"{username_base(first_name)}{secrets.randbelow(900) + 100}"
+    """The base plus three digits ("mia472"); the caller retries until it is free. The reserved
+    words read digits as letters, so digits that finish one ("suppor" + "7..") are drawn again;
+    digits such as 2 read as nothing, so a clean base always gets a candidate."""
+    base = username_base(first_name)
+    while True:
+        candidate = f"{base}{secrets.randbelow(900) + 100}"
+        if not poses_as_staff(candidate):
+            return candidate
