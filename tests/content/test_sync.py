@@ -18,6 +18,7 @@ from coderunner.content.cli import seed_command
 from coderunner.content.sync import sync_content
 from coderunner.db.engine import create_engine_for_url, create_sessionmaker
 from coderunner.db.migrate import upgrade_url
+from coderunner.lessons.models import Lesson
 from coderunner.levels.models import Level
 from coderunner.problems.models import Problem, TestCase
 from tests.support.env import scratch_database
@@ -113,6 +114,7 @@ async def test_a_fresh_database_gets_everything_and_a_second_sync_changes_nothin
 
 async def test_changed_new_and_removed_content(session: AsyncSession, content: Path) -> None:
     await sync_content(session)
+    session.add(Lesson(age_group="10-12", level_number=99, title="No file", content={}))
     await session.commit()
 
     path = content / "problems/7-9/1/hello-you.yaml"
@@ -145,7 +147,7 @@ async def test_changed_new_and_removed_content(session: AsyncSession, content: P
     assert report.created == ["problem star-frame-two"]
     assert sorted(report.updated) == ["level 13-16/5", "level 7-9/1", "problem hello-you"]
     assert report.unpublished == ["problem echo-echo"]
-    assert report.removed == ["cheatsheet algorithms"]
+    assert report.removed == ["cheatsheet algorithms", "lesson 10-12/99"]
 
     session.expire_all()
     hello = await session.get(Problem, "hello-you")
@@ -174,6 +176,7 @@ async def test_changed_new_and_removed_content(session: AsyncSession, content: P
     assert echo is not None
     assert not echo.is_published  # kept, so learners' progress on it survives
     assert await session.get(Cheatsheet, "algorithms") is None
+    assert await session.get(Lesson, ("10-12", 99)) is None
 
     again = await sync_content(session, load_curriculum(content))
     await session.commit()
