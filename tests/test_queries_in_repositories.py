@@ -21,8 +21,6 @@ ALLOWED: dict[str, str] = {
     "auth/revocation.py": "the revoked-token store: auth's repository of `revoked_tokens`",
     "api/health.py": "`SELECT 1`: the health probe of the database itself",
     "execution/cli.py": "the worker's start-up probe that the jobs table exists",
-    "content/sync.py": "the curriculum loader: writes the problem and level rows it seeds",
-    "content/lesson_sync.py": "the curriculum loader: writes the lesson rows it seeds",
 }
 
 

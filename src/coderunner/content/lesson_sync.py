@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.lessons.models import Lesson as LessonRow
 
+from . import repository
 from .lesson_loader import LoadedLesson, load_lessons
 from .lesson_schema import indents_matter
 from .loader import Curriculum
@@ -56,9 +56,7 @@ def lesson_content(loaded: LoadedLesson) -> dict[str, Any]:
 
 async def sync_lessons(session: AsyncSession, curriculum: Curriculum, report: SyncReport) -> None:
     lessons = load_lessons(curriculum.root, curriculum.levels)
-    rows = {
-        (row.age_group, row.level_number): row for row in await session.scalars(select(LessonRow))
-    }
+    rows = {(row.age_group, row.level_number): row for row in await repository.lessons(session)}
     for loaded in lessons:
         key = f"lesson {loaded.lesson.age_group}/{loaded.lesson.level}"
         row = rows.pop(loaded.key, None)
@@ -80,5 +78,5 @@ async def sync_lessons(session: AsyncSession, curriculum: Curriculum, report: Sy
         else:
             report.unchanged += 1
     for (age_group, number), row in rows.items():
-        await session.delete(row)
+        await repository.remove(session, row)
         report.removed.append(f"lesson {age_group}/{number}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coderunner.cheatsheets.models import Cheatsheet as CheatsheetRow
@@ -20,6 +19,7 @@ from coderunner.levels.models import Level as LevelRow
 from coderunner.problems.models import Problem as ProblemRow
 from coderunner.problems.models import TestCase as TestCaseRow
 
+from . import repository
 from .lesson_sync import sync_lessons
 from .loader import Curriculum, load_curriculum
 from .schema import Problem
@@ -105,7 +105,7 @@ def _test_rows(problem: Problem) -> list[TestRow]:
 
 
 async def _sync_levels(session: AsyncSession, curriculum: Curriculum, report: SyncReport) -> None:
-    rows = {(row.age_group, row.number): row for row in await session.scalars(select(LevelRow))}
+    rows = {(row.age_group, row.number): row for row in await repository.levels(session)}
     for group in curriculum.levels.age_groups:
         for level in group.levels:
             values = {
@@ -128,7 +128,7 @@ async def _sync_levels(session: AsyncSession, curriculum: Curriculum, report: Sy
 async def _sync_cheatsheets(
     session: AsyncSession, curriculum: Curriculum, report: SyncReport
 ) -> None:
-    rows = {row.slug: row for row in await session.scalars(select(CheatsheetRow))}
+    rows = {row.slug: row for row in await repository.cheatsheets(session)}
     for slug, sheet in curriculum.cheatsheets.items():
         values = {
             "title": sheet.title,
@@ -147,14 +147,14 @@ async def _sync_cheatsheets(
             report.unchanged += 1
     for slug, row in rows.items():
         if slug not in curriculum.cheatsheets:
-            await session.delete(row)
+            await repository.remove(session, row)
             report.removed.append(f"cheatsheet {slug}")
 
 
 async def _sync_problems(session: AsyncSession, curriculum: Curriculum, report: SyncReport) -> None:
-    rows = {row.id: row for row in await session.scalars(select(ProblemRow))}
+    rows = {row.id: row for row in await repository.problems(session)}
     tests: dict[str, list[TestRow]] = {}
-    for case in await session.scalars(select(TestCaseRow).order_by(TestCaseRow.position)):
+    for case in await repository.test_cases(session):
         tests.setdefault(case.problem_id, []).append(
             (case.position, case.name, case.input, case.expected_output, case.hidden, case.hint)
         )
@@ -171,9 +171,7 @@ async def _sync_problems(session: AsyncSession, curriculum: Curriculum, report: 
         else:
             changed = _apply(row, problem_values(problem))
             if tests.get(problem.id, []) != wanted:
-                await session.execute(
-                    delete(TestCaseRow).where(TestCaseRow.problem_id == problem.id)
-                )
+                await repository.delete_test_cases(session, problem.id)
                 changed = True
             else:
                 wanted = []
