@@ -7,6 +7,7 @@ count their own events (sign-ins, join codes) on the same `RateLimiter.storage`.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import math
 import time
@@ -16,6 +17,7 @@ from typing import Any
 import structlog
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage.memory import Entry
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import ConnectionPool
 from starlette.types import Scope
@@ -64,6 +66,77 @@ def storage_error(exc: Exception) -> None:
     log.warning("ratelimit_storage_error", error=f"{type(exc).__name__}: {str(exc)[:200]}")
 
 
+class LoopMemoryStorage(MemoryStorage):
+    """`limits`' in-memory storage, expiring on the event loop itself.
+
+    The library's own schedules a task on every hit that walks every key and bisects each
+    one's entries in a thread (`asyncio.to_thread`): a task and a thread hop per key per
+    request. Here a key's stale entries are cut when the key is hit (the same bisect, inline:
+    nothing between reading and writing awaits, so no lock is needed either), and keys nobody
+    hits any more are dropped by a sweep of all keys at most once per `SWEEP_S`. Counts, reads
+    and windows are the library's (the same lists, counters and inherited readers).
+    """
+
+    SWEEP_S = 10.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._swept = time.time()
+
+    @staticmethod
+    def _live(entries: list[Entry], now: float) -> list[Entry]:
+        """`entries` (newest first) without those expired at `now`."""
+        cutoff = bisect.bisect_left(entries, -now, key=lambda entry: -entry.expiry)
+        return entries if cutoff == len(entries) else entries[:cutoff]
+
+    def _sweep(self, now: float) -> None:
+        if now - self._swept < self.SWEEP_S:
+            return
+        self._swept = now
+        for key, entries in list(self.events.items()):
+            live = self._live(entries, now)
+            if live:
+                self.events[key] = live
+            else:
+                del self.events[key]
+        for key, expires in list(self.expirations.items()):
+            if expires <= now:
+                self.storage.pop(key, None)
+                del self.expirations[key]
+
+    async def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        self._sweep(now)
+        if self.expirations.get(key, 0) <= now:
+            self.storage.pop(key, None)
+            self.expirations.pop(key, None)
+        self.storage[key] += amount
+        if self.storage[key] == amount:
+            self.expirations[key] = now + expiry
+        return self.storage[key]
+
+    async def decr(self, key: str, amount: int = 1) -> int:
+        now = time.time()
+        self._sweep(now)
+        if self.expirations.get(key, 0) <= now:
+            self.storage.pop(key, None)
+            self.expirations.pop(key, None)
+        self.storage[key] = max(self.storage[key] - amount, 0)
+        return self.storage[key]
+
+    async def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        if amount > limit:
+            return False
+        now = time.time()
+        self._sweep(now)
+        entries = self._live(self.events.get(key, []), now)
+        self.events[key] = entries
+        if len(entries) > limit - amount and entries[limit - amount].atime >= now - expiry:
+            return False
+        entries[:0] = [Entry(expiry)] * amount
+        return True
+
+
 class RateLimiter:
     """The app's limits over one storage (memory or Redis)."""
 
@@ -108,5 +181,5 @@ def build_limiter(settings: Settings, pool: ConnectionPool | None = None) -> Rat
             **options,
         )
     else:
-        storage = MemoryStorage()
+        storage = LoopMemoryStorage()
     return RateLimiter(storage, settings)
