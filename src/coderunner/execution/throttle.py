@@ -1,6 +1,7 @@
 """Per-queue job rate limits (jobs/s; 0 = none) with `limits`: workers wait for a slot.
 
-Memory storage embedded (one process), Redis when REDIS_URL is set (shared by all workers).
+Memory storage embedded (one process; the kernel's, expired on the event loop), Redis when
+REDIS_URL is set (shared by all workers).
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import time
 
 import structlog
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+
+from coderunner.kernel.ratelimit import LoopMemoryStorage
 
 log = structlog.get_logger("coderunner.execution.throttle")
 
@@ -33,7 +36,7 @@ class QueueThrottle:
                 "async+" + redis_url, implementation="redispy", key_prefix=f"{prefix}:jobrate"
             )
         else:
-            storage = MemoryStorage()
+            storage = LoopMemoryStorage()
         self.storage = storage
         self.strategy = MovingWindowRateLimiter(storage)
         self.items = {queue: rate_item(rate) for queue, rate in rates.items()}
