@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,18 +78,18 @@ async def test_a_trivial_run_starts_while_another_learner_fills_the_queue(
     await _starve_and_probe(client)
 
 
-@pytest.mark.redis
-async def test_fair_share_holds_scaled_out(database_url: str, tmp_path: Path) -> None:
-    """Scaled out: the API sends through Redis and a separate worker pipeline runs the jobs."""
-    prefix = f"fairq-{time.time_ns()}"
+@asynccontextmanager
+async def _scaled_out(
+    database_url: str, tmp_path: Path, **overrides: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Scaled out: jobs travel through Redis streams to the pipeline's stream consumers."""
     common: dict[str, Any] = {
         "redis_url": REDIS_URL,
-        "redis_prefix": prefix,
-        "execution_concurrency": 5,
+        "redis_prefix": f"fairq-{time.time_ns()}",
         "execution_rate_limit": 0,
-        "max_user_pending_jobs": 5,
         "job_heartbeat_s": 0.5,
         "job_stale_s": 3,
+        **overrides,
     }
     settings = make_settings(database_url, tmp_path / "data", **common)
     await empty_database(settings.database_url)
@@ -96,12 +98,29 @@ async def test_fair_share_holds_scaled_out(database_url: str, tmp_path: Path) ->
         await truncate_all(app)
         transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 5555))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            await _starve_and_probe(client)
+            yield client
 
 
-async def _pending_job(app: FastAPI, user_id: str, queue: str) -> str:
-    """A pending job on a queue no worker serves: only this test's claims touch it."""
+@pytest.mark.redis
+async def test_fair_share_holds_scaled_out(database_url: str, tmp_path: Path) -> None:
+    async with _scaled_out(
+        database_url, tmp_path, execution_concurrency=5, max_user_pending_jobs=5
+    ) as client:
+        await _starve_and_probe(client)
+
+
+async def _pending_job(
+    app: FastAPI,
+    user_id: str,
+    queue: str,
+    *,
+    age_s: float = 0,
+    started_s_ago: float | None = None,
+) -> str:
+    """A job on a queue no worker serves (only this test's claims touch it), made `age_s`
+    seconds ago; pending, or processing since `started_s_ago` seconds when that is given."""
     now = utcnow()
+    started = None if started_s_ago is None else now - timedelta(seconds=started_s_ago)
     job = ExecutionJob(
         id=new_id(),
         type="run",
@@ -111,10 +130,12 @@ async def _pending_job(app: FastAPI, user_id: str, queue: str) -> str:
         code="print(1)",
         stdin="",
         limits={},
-        status="pending",
-        attempts=0,
-        created_at=now,
+        status="pending" if started is None else "processing",
+        attempts=0 if started is None else 1,
+        created_at=now - timedelta(seconds=age_s),
         enqueued_at=now,
+        started_at=started,
+        heartbeat_at=None if started is None else now,  # alive: no sweeper takes it back
     )
     async with app.state.sessionmaker() as session:
         session.add(job)
@@ -142,3 +163,163 @@ async def test_racing_claims_never_pass_the_share(app: FastAPI, learner: Account
         await first.commit()
         assert await racing is None, "a second worker claimed past the learner's share"
         await second.rollback()
+
+
+HOLD = "input()\n"  # a console job: it holds its worker (code-console) until it is stopped
+
+
+async def _job(client: httpx.AsyncClient, account: Account, job_id: str) -> dict[str, Any]:
+    response = await client.get(f"/execution/{job_id}", headers=account.headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def _until_status(
+    client: httpx.AsyncClient, jobs: list[tuple[Account, str]], status: str
+) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        states = [(await _job(client, who, job_id))["status"] for who, job_id in jobs]
+        if all(s == status for s in states):
+            return
+        assert time.monotonic() < deadline, (status, states)
+        await asyncio.sleep(0.1)
+
+
+async def _serve_in_turn(client: httpx.AsyncClient) -> None:
+    """Three console workers (a share of two): A holds two and waits with a third, B holds one
+    and waits with a second, then C's console comes. The next free worker is C's: C has none
+    yet, A and B have theirs (arriving earlier gives B's second job no claim on it)."""
+    a, b, c = [await register(client, name) for name in ("kid-a", "kid-b", "kid-c")]
+    held: dict[str, list[str]] = {"a": [], "b": []}
+    for who, account, count in (("a", a, 3), ("b", b, 2)):
+        for _ in range(count):
+            body = {"code": HOLD, "console": True}
+            response = await client.post("/execution/run", json=body, headers=account.headers)
+            assert response.status_code == 202, response.text
+            held[who].append(response.json()["jobId"])
+        running = held["a"][:2] if who == "a" else held["b"][:1]
+        await _until_status(client, [(account, j) for j in running], "processing")
+    body = {"code": "print('hi')", "console": True}
+    quick = await client.post("/execution/run", json=body, headers=c.headers)
+    assert quick.status_code == 202, quick.text
+    quick_id = quick.json()["jobId"]
+    waiting = [(a, held["a"][2]), (b, held["b"][1]), (c, quick_id)]
+    await _until_status(client, waiting, "pending")
+    try:
+        # a worker frees: C's run takes it, B's and A's waiting jobs stay pending
+        await client.post(f"/execution/{held['a'][0]}/console/stop", headers=a.headers)
+        try:
+            done = await wait_job(client, quick_id, c.headers, within_s=60)
+        except AssertionError:
+            everyone = [(a, j) for j in held["a"]] + [(b, j) for j in held["b"]] + [(c, quick_id)]
+            statuses = [(j[:8], (await _job(client, w, j))["status"]) for w, j in everyone]
+            print("statuses when the wait ran out:", statuses)
+            raise
+        assert done["status"] == "completed", done
+        for account, job_id in waiting[:2]:
+            job = await _job(client, account, job_id)
+            started = job["startedAt"]
+            assert started is None or started > done["startedAt"], (job, done)
+    finally:
+        for who, account in (("a", a), ("b", b)):
+            for job_id in held[who]:
+                await client.post(f"/execution/{job_id}/console/stop", headers=account.headers)
+
+
+TURNS = {
+    # the held consoles end only on Stop, however slow the machine
+    "console_idle_s": 600,
+    "console_concurrency": 3,
+    "execution_rate_limit": 0,
+    "max_user_pending_jobs": 5,
+    # a loaded machine can delay a heartbeat by seconds: a held console must never look dead
+    # (its job would be given back and claimed again, changing the turns under test)
+    "job_heartbeat_s": 1,
+    "job_stale_s": 60,
+}
+
+
+@pytest.mark.parametrize("settings_overrides", [TURNS])
+async def test_the_learner_with_fewest_running_jobs_goes_next(client: httpx.AsyncClient) -> None:
+    await _serve_in_turn(client)
+
+
+@pytest.mark.redis
+async def test_learners_are_served_in_turn_scaled_out(database_url: str, tmp_path: Path) -> None:
+    async with _scaled_out(database_url, tmp_path, **TURNS) as client:
+        await _serve_in_turn(client)
+
+
+async def test_a_free_worker_takes_the_next_learner_in_turn(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The claim takes the queue's next job in turn, not the message's: first a learner with
+    fewer jobs running, then the one served longest ago, then the oldest job; a learner at
+    their share waits (arrival order alone would take A's oldest job first)."""
+    queue = "fair-turn-test"
+    a, b, c = [await register(client, name) for name in ("turn-a", "turn-b", "turn-c")]
+    # A and B have a job running each, A's started long ago and B's just now
+    await _pending_job(app, a.id, queue, age_s=31, started_s_ago=30)
+    await _pending_job(app, b.id, queue, age_s=2, started_s_ago=1)
+    a_next = await _pending_job(app, a.id, queue, age_s=20)
+    a_last = await _pending_job(app, a.id, queue, age_s=19)
+    b_next = await _pending_job(app, b.id, queue, age_s=10)
+    c_first = await _pending_job(app, c.id, queue, age_s=5)
+    taken = []
+    for _ in range(4):
+        async with app.state.sessionmaker() as session:
+            now = utcnow()
+            job, again = await repository.claim_next(
+                session, queue, "w1", now, 2, now - timedelta(minutes=10)
+            )
+            await session.commit()
+        assert not again
+        taken.append(job.id if job is not None else None)
+    # C has none running; A and B one each, A served longest ago; then A is at the share of
+    # two and B goes; A's last job waits for one of A's to end
+    assert taken == [c_first, a_next, b_next, None], taken
+    async with app.state.sessionmaker() as session:
+        assert await repository.pending_on(session, queue)
+        assert (await repository.get(session, a_last)).status == "pending"  # type: ignore[union-attr]
+
+
+ONE_CONSOLE = {**TURNS, "console_concurrency": 1}
+
+
+@pytest.mark.parametrize("settings_overrides", [ONE_CONSOLE])
+async def test_learners_take_turns_on_one_worker(client: httpx.AsyncClient) -> None:
+    """One worker: A's console holds it and A has two more waiting, then B's run comes. When A's
+    console stops, B's run goes before A's next (B has not been served; A just was)."""
+    a, b = [await register(client, name) for name in ("one-a", "one-b")]
+    held = []
+    for _ in range(3):
+        body = {"code": HOLD, "console": True}
+        response = await client.post("/execution/run", json=body, headers=a.headers)
+        assert response.status_code == 202, response.text
+        held.append(response.json()["jobId"])
+    await _until_status(client, [(a, held[0])], "processing")
+    body = {"code": "print('hi')", "console": True}
+    quick = await client.post("/execution/run", json=body, headers=b.headers)
+    assert quick.status_code == 202, quick.text
+    quick_id = quick.json()["jobId"]
+    await _until_status(client, [(a, held[1]), (a, held[2]), (b, quick_id)], "pending")
+    try:
+        await client.post(f"/execution/{held[0]}/console/stop", headers=a.headers)
+        try:
+            done = await wait_job(client, quick_id, b.headers, within_s=60)
+        except AssertionError:
+            everyone = [(a, j) for j in held] + [(b, quick_id)]
+            statuses = [(j[:8], (await _job(client, w, j))["status"]) for w, j in everyone]
+            print("statuses when the wait ran out:", statuses)
+            raise
+        assert done["status"] == "completed", done
+        for job_id in held[1:]:
+            started = (await _job(client, a, job_id))["startedAt"]
+            assert started is None or started > done["startedAt"], (started, done)
+        # and A's waiting consoles still get the worker, one after the other
+        await _until_status(client, [(a, held[1])], "processing")
+    finally:
+        for job_id in held:
+            await client.post(f"/execution/{job_id}/console/stop", headers=a.headers)

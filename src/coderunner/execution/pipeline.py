@@ -95,8 +95,14 @@ class Pipeline:
             tidy=self.queues.tidy if self.queues.distributed else None,
         )
 
-    def _held(self) -> set[str]:
-        return set(self.processor.holding) if self.processor is not None else set()
+    def _held(self) -> dict[str, int]:
+        """Per queue, the wake-ups here that have not taken a job yet."""
+        if self.processor is None:
+            return {}
+        held = dict(self.processor.waking)
+        for claim in self.processor.claims.values():
+            held[claim.queue] = held.get(claim.queue, 0) - 1
+        return held
 
     async def _handle(self, queue: str, job_id: str) -> None:
         if self.processor is not None:

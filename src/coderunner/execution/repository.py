@@ -125,6 +125,110 @@ _LOCK_OWNER = text(
 )
 
 
+# the queue's pending jobs in turn order (ADR 0019): owners with fewer jobs running on the queue
+# first, then the owner served longest ago (no start on the queue since `b_since` counts as never),
+# then the oldest job; owners at their share (`b_user_cap`) wait
+_pending = aliased(ExecutionJob)
+_owners_running = aliased(ExecutionJob)
+_owners_started = aliased(ExecutionJob)
+_OWNER_RUNNING = (
+    select(func.count())
+    .select_from(_owners_running)
+    .where(
+        _owners_running.user_id == _pending.user_id,
+        _owners_running.queue == _pending.queue,
+        _owners_running.status == JobStatus.PROCESSING.value,
+    )
+    .scalar_subquery()
+)
+_OWNER_LAST_START = (
+    select(func.max(_owners_started.started_at))
+    .select_from(_owners_started)
+    .where(
+        _owners_started.user_id == _pending.user_id,
+        _owners_started.created_at >= bindparam("b_since"),
+        _owners_started.queue == _pending.queue,
+    )
+    .scalar_subquery()
+)
+_NEXT = (
+    select(_pending.id)
+    .where(
+        _pending.queue == bindparam("b_queue"),
+        _pending.status == JobStatus.PENDING.value,
+        bindparam("b_user_cap") > _OWNER_RUNNING,
+    )
+    .order_by(
+        _OWNER_RUNNING,
+        _OWNER_LAST_START.is_not(None),
+        _OWNER_LAST_START,
+        _pending.created_at,
+        _pending.id,
+    )
+    .limit(1)
+)
+# SQLite: choose and take in one statement (a writing statement holds the one write lock from
+# its start, so no other claim comes between)
+_CLAIM_NEXT = (
+    update(ExecutionJob)
+    .where(
+        ExecutionJob.id == _NEXT.scalar_subquery(),
+        ExecutionJob.status == JobStatus.PENDING.value,
+    )
+    .values(
+        status=JobStatus.PROCESSING.value,
+        attempts=ExecutionJob.attempts + 1,
+        worker_id=bindparam("b_worker_id"),
+        started_at=bindparam("b_now"),
+        heartbeat_at=bindparam("b_now"),
+    )
+    .returning(*_COLUMNS)
+)
+
+
+async def claim_next(
+    session: AsyncSession,
+    queue: str,
+    worker_id: str,
+    now: datetime,
+    user_cap: int,
+    served_since: datetime,
+) -> tuple[ExecutionJob | None, bool]:
+    """Take the queue's next job in turn (see `_NEXT`) for this worker: (the claimed job, not
+    attached to any session, or None; whether to try again). None and False: no pending job on
+    the queue may start now. On PostgreSQL the turn is read first, then the owner's claim lock
+    taken and the job claimed by id; a claim that raced for it answers (None, True), to be
+    tried again in a new transaction (one holds at most one owner's lock: no lock order)."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    connection = await session.connection()
+    params: dict[str, Any] = {
+        "b_queue": queue,
+        "b_user_cap": user_cap,
+        "b_since": served_since,
+        "b_worker_id": worker_id,
+        "b_now": now,
+    }
+    if connection.dialect.name != "postgresql":
+        row = (await connection.execute(_CLAIM_NEXT, params)).first()
+        return (ExecutionJob(**row._mapping) if row is not None else None), False
+    job_id = (await connection.execute(_NEXT, params)).scalar()
+    if job_id is None:
+        return None, False
+    job = await claim(session, job_id, worker_id, now, user_cap)
+    return job, job is None
+
+
+async def pending_on(session: AsyncSession, queue: str) -> bool:
+    """Whether any job waits on `queue`."""
+    statement = select(
+        select(ExecutionJob.id)
+        .where(ExecutionJob.queue == queue, ExecutionJob.status == JobStatus.PENDING.value)
+        .exists()
+    )
+    return bool((await session.execute(statement)).scalar())
+
+
 async def claim(
     session: AsyncSession, job_id: str, worker_id: str, now: datetime, user_cap: int
 ) -> ExecutionJob | None:

@@ -51,7 +51,7 @@ class Sweeper:
         queues: list[str],
         *,
         resend_lost: bool,
-        held_locally: Callable[[], set[str]] | None = None,
+        held_locally: Callable[[], dict[str, int]] | None = None,
         tidy: Tidy | None = None,
     ) -> None:
         self.settings = settings
@@ -61,7 +61,7 @@ class Sweeper:
         self.queues = queues
         # in-memory transports lose messages only with the process, which start-up covers
         self.resend_lost = resend_lost
-        # in-memory transports: the ids this process still holds a task for
+        # in-memory transports: per queue, the wake-ups this process holds that take a job yet
         self.held_locally = held_locally
         # the transport's housekeeping (Redis: stale consumers, finished stream entries)
         self.tidy = tidy
@@ -106,15 +106,17 @@ class Sweeper:
             if self.resend_lost:
                 lost = await repository.pending_ids(session, self.queues, stale_before)
             else:
-                # in-process queue: a pending job nobody here holds a task for was dropped
-                # (e.g. its handler hit a database error before the claim)
+                # in-process queue: each wake-up takes one job (whichever is next in turn), so
+                # pending jobs beyond the wake-ups held here lost theirs (e.g. a handler hit a
+                # database error before its claim); a job younger than the grace may be on
+                # its way and is not counted
                 grace = now - timedelta(seconds=LOCAL_GRACE_S)
-                held = self.held_locally() if self.held_locally is not None else set()
-                lost = [
-                    (i, q)
-                    for i, q in await repository.pending_ids(session, self.queues, grace)
-                    if i not in held
-                ]
+                held = self.held_locally() if self.held_locally is not None else {}
+                waiting = await repository.pending_ids(session, self.queues, grace)
+                lost = []
+                for queue in self.queues:
+                    jobs = [(i, q) for i, q in waiting if q == queue]
+                    lost += jobs[held.get(queue, 0) :]
         if lost:
             await self.send(lost, "lost")
         await self.refresh_depths()

@@ -12,10 +12,11 @@ import asyncio
 import contextlib
 import math
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -154,6 +155,10 @@ def execute(sandbox_factory: Callable[[], Sandbox], work: Work) -> Outcome:
 
 
 FAIR_RETRY_S = 0.25
+# an owner's starts on a queue older than this no longer delay their next job (the turn order)
+FAIR_MEMORY_S = 600.0
+# claims that lost their job to a racing worker (PostgreSQL) before the wake-up is deferred
+CLAIM_TRIES = 3
 
 
 def fair_share(concurrency: int) -> int:
@@ -196,97 +201,106 @@ class JobProcessor:
         self.accepting = True
         self.running: set[asyncio.Task[Any]] = set()
         self.claims: dict[str, Claim] = {}
-        # ids with a live task here (waiting or running): what an in-memory queue still holds
-        self.holding: set[str] = set()
+        # live wake-ups here per queue (waiting, retrying or running): each takes one job, so a
+        # queue with more pending jobs than wake-ups lost some (the in-memory sweeper's check)
+        self.waking: Counter[str] = Counter()
 
     # the task entry point ---------------------------------------------------------------------
 
     async def handle(self, queue: str, job_id: str, *, retry: bool = False) -> None:
+        """One message: a wake-up for the queue. It takes the queue's next job in turn, which
+        need not be `job_id` (ADR 0019): each message takes one job, so no job is left without
+        one."""
         task = asyncio.current_task()
         if task is not None:
             self.running.add(task)
-        self.holding.add(job_id)
+        self.waking[queue] += 1
         try:
-            if await self._handle(queue, job_id, retry=retry) and self.accepting:
+            if await self._handle(queue, retry=retry) and self.accepting:
                 self._retry_later(queue, job_id)
         except asyncio.CancelledError:
             raise
         except Exception:  # the job stays pending: the sweeper sends it again
             log.exception("job_handler_error", job_id=job_id)
         finally:
-            self.holding.discard(job_id)
+            self.waking[queue] -= 1
             if task is not None:
                 self.running.discard(task)
 
     def _retry_later(self, queue: str, job_id: str) -> None:
-        """Its owner holds their share of the workers: others' jobs go first, this one is tried
+        """Every waiting job's owner holds their share of the workers: this wake-up is tried
         again soon, outside the transport's task (which is released, so the transport keeps
         delivering other learners' jobs)."""
 
         async def again() -> None:
-            self.holding.add(job_id)
+            self.waking[queue] += 1
             try:
                 await asyncio.sleep(FAIR_RETRY_S)
             finally:
-                self.holding.discard(job_id)
+                self.waking[queue] -= 1
             await self.handle(queue, job_id, retry=True)
 
         task = asyncio.get_running_loop().create_task(again())
         self.running.add(task)
         task.add_done_callback(self.running.discard)
 
-    async def _is_pending(self, job_id: str) -> bool:
+    async def _has_pending(self, queue: str) -> bool:
         async with self.sessionmaker() as session:
-            status = await repository.status_of(session, job_id)
-        return status == JobStatus.PENDING
+            return await repository.pending_on(session, queue)
 
-    async def _handle(self, queue: str, job_id: str, *, retry: bool = False) -> bool:
-        """Run the job if it is pending and its owner is under their share; True when it is
-        pending but must wait for the owner's other jobs (deferred)."""
+    async def _handle(self, queue: str, *, retry: bool = False) -> bool:
+        """Run the queue's next job in turn; True when jobs wait but none may start now (each
+        owner at their share): the wake-up is deferred."""
         if not self.accepting or queue not in self.semaphores:
             return False
         async with self.semaphores[queue]:
             if not self.accepting:
                 return False
             if not retry and self.throttle.items.get(queue) is not None:
-                # don't spend a rate-limit slot on a duplicate message
-                if not await self._is_pending(job_id):
+                # don't spend a rate-limit slot on a wake-up with nothing to take
+                if not await self._has_pending(queue):
                     return False
                 waited = await self.throttle.acquire(queue)
                 metrics.RATE_LIMIT_WAIT.labels(queue).observe(waited)
-            claimed = await self._claim(job_id, queue)
+            claimed = await self._claim(queue)
             if claimed is None:
-                # done or taken: nothing to do (the message is acknowledged); still pending:
-                # its owner is at their share, so the slot goes to someone else's job now
-                return await self._is_pending(job_id)
+                # nothing waits, or every waiting job's owner is at their share: then this
+                # wake-up is kept for them and the slot goes to whoever comes next
+                return await self._has_pending(queue)
             claim, work = claimed
-            self.claims[job_id] = claim
+            self.claims[claim.job_id] = claim
             try:
                 await self._process(claim, work)
             except asyncio.CancelledError:
                 await asyncio.shield(self._release(claim, "shutdown", refund=True))
                 raise
             finally:
-                self.claims.pop(job_id, None)
+                self.claims.pop(claim.job_id, None)
             return False
 
     # steps ------------------------------------------------------------------------------------
 
-    async def _claim(self, job_id: str, queue: str) -> tuple[Claim, Work] | None:
+    async def _claim(self, queue: str) -> tuple[Claim, Work] | None:
         now = utcnow()
-        async with self.sessionmaker() as session:
-            job = await repository.claim(
-                session, job_id, self.worker_id, now, self.user_caps.get(queue, 1)
-            )
-            if job is None:
-                await session.rollback()
-                return None
-            work = await self._load_work(session, job)
-            await session.commit()
-        metrics.JOBS.labels(queue, JobStatus.PROCESSING.value).inc()
-        metrics.QUEUE_WAIT.labels(queue).observe(max(0.0, (now - job.created_at).total_seconds()))
-        await self.events.publish(job_id, JobStatus.PROCESSING.value)
-        return Claim(job_id, queue, job.attempts, job), work
+        served_since = now - timedelta(seconds=FAIR_MEMORY_S)
+        for _ in range(CLAIM_TRIES):
+            async with self.sessionmaker() as session:
+                job, again = await repository.claim_next(
+                    session, queue, self.worker_id, now, self.user_caps.get(queue, 1), served_since
+                )
+                if job is None:
+                    await session.rollback()
+                    if again:
+                        continue
+                    return None
+                work = await self._load_work(session, job)
+                await session.commit()
+            metrics.JOBS.labels(queue, JobStatus.PROCESSING.value).inc()
+            waited = max(0.0, (now - job.created_at).total_seconds())
+            metrics.QUEUE_WAIT.labels(queue).observe(waited)
+            await self.events.publish(job.id, JobStatus.PROCESSING.value)
+            return Claim(job.id, queue, job.attempts, job), work
+        return None
 
     async def _load_work(self, session: AsyncSession, job: ExecutionJob) -> Work:
         age_group = job.age_group
