@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, inspect, select, text, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -55,6 +55,28 @@ async def lock_admission(session: AsyncSession, *keys: str) -> None:
         await session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
         )
+
+
+_INSERT_JOB = insert(cast(Table, ExecutionJob.__table__))
+_KEYS = tuple(column.key for column in _COLUMNS)
+
+
+async def add(session: AsyncSession, job: ExecutionJob) -> None:
+    """INSERT a new job in the session's transaction, as Core on its connection.
+
+    The attributes set on `job` are its row (an unset one is NULL or its column's default, as
+    a flush would write it); `job` stays outside the session: the ORM's flush of one new object
+    (unit of work, identity map, events) cost more CPU than the statement. Pending ORM changes
+    are flushed first, as the session's own `execute` would. A job that is already in the
+    session (a new row that refers to it brought it in) is flushed with that row instead."""
+    if job in session:
+        await session.flush()
+        return
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    row = inspect(job).dict
+    connection = await session.connection()
+    await connection.execute(_INSERT_JOB, {key: row[key] for key in _KEYS if key in row})
 
 
 _PENDING_ON_QUEUE = (

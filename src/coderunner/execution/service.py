@@ -205,8 +205,7 @@ async def admit(
     job runs.
     """
     await repository.lock_admission(session, f"job-user:{job.user_id}", f"job-q:{job.queue}")
-    session.add(job)
-    await session.flush()
+    await repository.add(session, job)
     pending, active = await repository.admission_counts(session, job.queue, job.user_id)
     if pending > settings.max_pending_jobs:
         metrics.REJECTIONS.labels(job.queue, "queue_full").inc()
