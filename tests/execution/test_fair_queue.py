@@ -29,6 +29,7 @@ from tests.support.app import (
     truncate_all,
 )
 from tests.support.env import REDIS_URL
+from tests.support.seeding import finished_job
 
 from .conftest import wait_job
 
@@ -323,3 +324,20 @@ async def test_learners_take_turns_on_one_worker(client: httpx.AsyncClient) -> N
     finally:
         for job_id in held:
             await client.post(f"/execution/{job_id}/console/stop", headers=a.headers)
+
+
+async def test_a_job_without_a_wake_up_is_sent_again_embedded(
+    app: FastAPI, client: httpx.AsyncClient, learner: Account
+) -> None:
+    """Embedded, the sweeper counts wake-ups, not ids (a wake-up may take any job): a pending
+    job sent long ago that no wake-up here holds is sent again, and runs."""
+    job = finished_job(learner.id, "ACCEPTED", kind="run")
+    job.id, job.status, job.verdict, job.attempts = new_id(), "pending", None, 0
+    job.code = "print('found again')"
+    job.enqueued_at = utcnow() - timedelta(seconds=30)  # its message went long ago, and is lost
+    async with app.state.sessionmaker() as session:
+        session.add(job)
+        await session.commit()
+    done = await wait_job(client, job.id, learner.headers, within_s=90)
+    assert done["status"] == "completed", done
+    assert done["result"]["stdout"] == "found again\n"
