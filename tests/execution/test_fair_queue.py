@@ -249,8 +249,42 @@ async def test_the_learner_with_fewest_running_jobs_goes_next(client: httpx.Asyn
 
 @pytest.mark.redis
 async def test_learners_are_served_in_turn_scaled_out(database_url: str, tmp_path: Path) -> None:
-    async with _scaled_out(database_url, tmp_path, **TURNS) as client:
-        await _serve_in_turn(client)
+    """Over Redis, with runs as the held jobs (three run workers, a share of two): A holds two
+    workers (one run ends first) and waits with a third, B holds one and waits with a second,
+    then C's run comes. The worker A's first run frees goes to C."""
+    settings = {**TURNS, "execution_concurrency": 3}
+    async with _scaled_out(database_url, tmp_path, **settings) as client:
+        a, b, c = [await register(client, name) for name in ("out-a", "out-b", "out-c")]
+
+        async def run(account: Account, code: str) -> str:
+            response = await client.post(
+                "/execution/run", json={"code": code}, headers=account.headers
+            )
+            assert response.status_code == 202, response.text
+            job_id: str = response.json()["jobId"]
+            return job_id
+
+        # the first to end sleeps long enough for everything below to be sent first
+        a_first = await run(a, "import time\ntime.sleep(8)\nprint('a1')")
+        a_held = await run(a, "import time\ntime.sleep(25)\nprint('a2')")
+        await _until_status(client, [(a, a_first), (a, a_held)], "processing")
+        a_next = await run(a, "print('a3')")
+        b_held = await run(b, "import time\ntime.sleep(25)\nprint('b1')")
+        await _until_status(client, [(b, b_held)], "processing")
+        b_next = await run(b, "print('b2')")
+        c_first = await run(c, "print('c1')")
+        waiting = [(a, a_next), (b, b_next), (c, c_first)]
+        await _until_status(client, waiting, "pending")
+        first = await _job(client, a, a_first)
+        assert first["status"] == "processing", f"the machine took 8 s to send three runs: {first}"
+        done = await wait_job(client, c_first, c.headers, within_s=60)
+        assert done["status"] == "completed", done
+        for account, job_id in waiting[:2]:
+            job = await _job(client, account, job_id)
+            started = job["startedAt"]
+            assert started is None or started > done["startedAt"], (job, done)
+        for account, job_id in [(a, a_held), (b, b_held), *waiting[:2]]:
+            await wait_job(client, job_id, account.headers, within_s=90)
 
 
 async def test_a_free_worker_takes_the_next_learner_in_turn(
