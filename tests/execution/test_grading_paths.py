@@ -3,6 +3,7 @@ verdicts for the same program (real sandbox, real queue, real worker)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -185,3 +186,24 @@ async def test_a_draft_solution_that_breaks_its_own_rule_is_named(
     error = response.json()["error"]
     assert error["code"] == "RULE_BROKEN"
     assert error["message"].startswith("the solution breaks the problem's own rule: ")
+
+
+async def test_a_teachers_check_is_committed_before_it_is_waited_for(
+    client: httpx.AsyncClient, teacher: Account, learner: Account
+) -> None:
+    """A check with `wait=true` answers finished: its job was committed before it was sent (on
+    SQLite an open admission held the one write lock through the wait, so the worker could not
+    claim it, and every other learner's run stalled behind the teacher's check)."""
+    body = {"code": "print(2)", "tests": [{"input": "", "expectedOutput": "2"}]}
+    checking = asyncio.create_task(
+        client.post("/execution/check?wait=true", json=body, headers=teacher.headers)
+    )
+    # a learner's run meanwhile is not held up by the teacher's open transaction
+    run = await client.post(
+        "/execution/run?wait=true", json={"code": "print('mine')"}, headers=learner.headers
+    )
+    assert run.status_code == 200, run.text
+    assert run.json()["status"] == "completed", run.json()
+    response = await checking
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "completed", response.json()

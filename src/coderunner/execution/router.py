@@ -174,6 +174,7 @@ async def check(
     """
     job = service.new_check(settings, user, body)
     job = await service.admit(session, settings, job, pipeline.concurrency(job.queue))
+    await session.commit()  # the edge: committed before it is sent; a wait holds no connection
     return await _start(pipeline, job, wait, user.role)
 
 
