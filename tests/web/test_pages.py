@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
+import secrets
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -139,6 +141,45 @@ def test_a_username_posing_as_staff_is_explained(web: httpx.Client) -> None:
     assert response.status_code == 422
     assert "Pick another username" in response.text
     assert "like teacher, admin or Code Runner" in response.text
+
+
+@pytest.mark.parametrize(
+    ("shown", "told"),
+    [
+        ("Admin Sam", "Pick a name that isn't a job at school or the name of this site."),
+        ("Z", "Your name needs 2 to 24 letters."),
+    ],
+)
+def test_a_refused_display_name_says_why(web: httpx.Client, shown: str, told: str) -> None:
+    """The sign-up page says what the API said about the name to show, in its words for a
+    child (it used to say "1 to 64 characters" whatever was wrong)."""
+    page = web.get("/signup")
+    response = web.post(
+        "/signup",
+        data={
+            "csrf_token": csrf_from(page.text),
+            "username": f"kid_{secrets.token_hex(3)}",
+            "password": PASSWORD,
+            "password2": PASSWORD,
+            "displayName": shown,
+        },
+    )
+    assert response.status_code == 422
+    assert told in html.unescape(response.text)
+    assert "1 to 64" not in response.text
+
+
+def test_a_refused_name_on_the_profile_says_why(web: httpx.Client) -> None:
+    sign_up(web, unique_name(), PASSWORD)
+    page = web.get("/profile")
+    response = web.post(
+        "/profile", data={"csrf_token": csrf_from(page.text), "displayName": "Teacher Bob"}
+    )
+    assert response.status_code == 422
+    told = html.unescape(response.text)
+    assert "Pick a name that isn't a job at school or the name of this site." in told
+    assert "Value error" not in told
+    assert "displayName:" not in told
 
 
 def test_forms_without_the_csrf_token_are_refused(web: httpx.Client) -> None:

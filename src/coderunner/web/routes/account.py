@@ -18,7 +18,7 @@ from ..api_client import ApiError, parse, wire
 from ..characters import all_characters
 from ..templating import render
 from ..views import api, gather, require_user
-from .forms import read_form, text
+from .forms import api_words, read_form, text
 
 LEADERBOARD_PATH = "/progress/leaderboard"
 
@@ -49,8 +49,9 @@ async def profile_submit(request: Request) -> Response:
         if exc.status not in (400, 409, 422):
             raise
         edited = {**user, **{k: v for k, v in changes.items() if v is not None}}
+        message = api_words(exc.message, "displayName") or exc.message
         return render(
-            request, "profile.html", {"error": exc.message}, user=edited, status_code=exc.status
+            request, "profile.html", {"error": message}, user=edited, status_code=exc.status
         )
     return RedirectResponse("/profile?saved=1", status_code=303)
 

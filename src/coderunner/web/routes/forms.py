@@ -20,3 +20,17 @@ async def read_form(request: Request) -> FormData:
 def text(form: FormData, name: str, default: str = "") -> str:
     value = form.get(name)
     return value if isinstance(value, str) else default
+
+
+# the API's validators write their refusals for a child; pydantic puts this before them
+_API_WORDS = "Value error, "
+
+
+def api_words(message: str, field: str) -> str | None:
+    """The API's own sentence when it refused `field` (a `VALIDATION_ERROR` message reads
+    "<field>: Value error, <words>"), as a sentence; None for any other refusal."""
+    where, _, detail = (part.strip() for part in message.partition(":"))
+    if where != field or not detail.startswith(_API_WORDS):
+        return None
+    words = detail.removeprefix(_API_WORDS)
+    return words[:1].upper() + words[1:] + "."

@@ -24,14 +24,14 @@ from ..session import (
 )
 from ..templating import render
 from ..views import api, optional_user, safe_next
-from .forms import read_form, text
+from .forms import api_words, read_form, text
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{3,32}")
 MIN_PASSWORD = 8
 FRIENDLY_FIELDS = {
     "username": "That username doesn't work. Use 3 to 32 letters, numbers, _ . or -.",
     "password": f"Your password needs at least {MIN_PASSWORD} characters.",
-    "displayName": "The name to show can be 1 to 64 characters.",
+    "displayName": "The name to show can be 2 to 24 letters, numbers or spaces.",
 }
 LOGIN_FAILED = "That username and password don't match. Check them and try again."
 # 503 codes whose message is already written for a child (the API's busy password pool, or the
@@ -64,7 +64,8 @@ async def login_page(request: Request) -> Response:
 def _form_error(exc: ApiError, fallback: str) -> tuple[str, int]:
     if exc.code == "VALIDATION_ERROR":
         field = exc.message.split(":", 1)[0].strip()
-        return (FRIENDLY_FIELDS.get(field, fallback), 422)
+        words = api_words(exc.message, "displayName")
+        return (words or FRIENDLY_FIELDS.get(field, fallback), 422)
     if exc.status == 409:
         return ("That username is taken. Try adding a number or another word.", 409)
     if exc.status in (400, 401, 403, 409, 422):
