@@ -28,12 +28,6 @@ ALLOWED: dict[str, str] = {
 RUNNERS = frozenset(
     {"get", "get_one", "delete", "execute", "scalar", "scalars", "stream", "stream_scalars"}
 )
-# modules still running queries on a session themselves, each with its reason: to be emptied
-NOT_YET_CLEAN: dict[str, str] = {
-    "execution/": "the pipeline, worker and sweeper are being reworked (issue 12): left for then",
-}
-
-
 def _is_repository(where: str) -> bool:
     return where.endswith(("/repository.py", "/models.py")) or "/migrations/" in where
 
@@ -113,7 +107,7 @@ def test_only_repositories_build_statements() -> None:
 def test_only_repositories_run_queries() -> None:
     found = [
         hit
-        for path in _outside_repositories(ALLOWED | NOT_YET_CLEAN)
+        for path in _outside_repositories(ALLOWED)
         for hit in _session_queries(path)
     ]
     assert found == [], (
@@ -126,6 +120,3 @@ def test_every_allowance_is_still_needed() -> None:
     for prefix in ALLOWED:
         paths = [p for p in SRC.rglob("*.py") if str(p.relative_to(SRC)).startswith(prefix)]
         assert any(_statement_builders(p) for p in paths), f"{prefix}: no query left, drop it"
-    for prefix in NOT_YET_CLEAN:
-        paths = [p for p in SRC.rglob("*.py") if str(p.relative_to(SRC)).startswith(prefix)]
-        assert any(_session_queries(p) for p in paths), f"{prefix}: clean now, drop it"
