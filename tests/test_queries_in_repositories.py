@@ -28,6 +28,8 @@ ALLOWED: dict[str, str] = {
 RUNNERS = frozenset(
     {"get", "get_one", "delete", "execute", "scalar", "scalars", "stream", "stream_scalars"}
 )
+
+
 def _is_repository(where: str) -> bool:
     return where.endswith(("/repository.py", "/models.py")) or "/migrations/" in where
 
@@ -105,11 +107,7 @@ def test_only_repositories_build_statements() -> None:
 
 
 def test_only_repositories_run_queries() -> None:
-    found = [
-        hit
-        for path in _outside_repositories(ALLOWED)
-        for hit in _session_queries(path)
-    ]
+    found = [hit for path in _outside_repositories(ALLOWED) for hit in _session_queries(path)]
     assert found == [], (
         "call a named function of the domain's repository.py instead (a primary-key lookup or a "
         "delete too):\n" + "\n".join(found)
