@@ -108,32 +108,38 @@ async def depths(session: AsyncSession) -> dict[tuple[str, str], int]:
     return {(q, s): int(n) for q, s, n in (await session.execute(statement)).all()}
 
 
-# jobs of the same user already running on the same queue (correlated with the claimed row)
-_running = aliased(ExecutionJob)
-_USER_RUNNING = (
-    select(func.count())
-    .select_from(_running)
-    .where(
-        _running.user_id == ExecutionJob.user_id,
-        _running.queue == ExecutionJob.queue,
-        _running.status == JobStatus.PROCESSING.value,
+def _running_beside(job: Any) -> Any:
+    """How many jobs of `job`'s owner are running on `job`'s queue (a subquery correlated with
+    `job`, the table or an alias of it)."""
+    running = aliased(ExecutionJob)
+    return (
+        select(func.count())
+        .select_from(running)
+        .where(
+            running.user_id == job.user_id,
+            running.queue == job.queue,
+            running.status == JobStatus.PROCESSING.value,
+        )
+        .scalar_subquery()
     )
-    .scalar_subquery()
-)
+
+
+# what a claim writes: the job is this worker's, one attempt more, started and alive now
+_CLAIMED = {
+    "status": JobStatus.PROCESSING.value,
+    "attempts": ExecutionJob.attempts + 1,
+    "worker_id": bindparam("b_worker_id"),
+    "started_at": bindparam("b_now"),
+    "heartbeat_at": bindparam("b_now"),
+}
 _CLAIM = (
     update(ExecutionJob)
     .where(
         ExecutionJob.id == bindparam("b_job_id"),
         ExecutionJob.status == JobStatus.PENDING.value,
-        bindparam("b_user_cap") > _USER_RUNNING,
+        bindparam("b_user_cap") > _running_beside(ExecutionJob),
     )
-    .values(
-        status=JobStatus.PROCESSING.value,
-        attempts=ExecutionJob.attempts + 1,
-        worker_id=bindparam("b_worker_id"),
-        started_at=bindparam("b_now"),
-        heartbeat_at=bindparam("b_now"),
-    )
+    .values(_CLAIMED)
     .returning(*_COLUMNS)
 )
 
@@ -151,18 +157,8 @@ _LOCK_OWNER = text(
 # first, then the owner served longest ago (no start on the queue since `b_since` counts as never),
 # then the oldest job; owners at their share (`b_user_cap`) wait
 _pending = aliased(ExecutionJob)
-_owners_running = aliased(ExecutionJob)
 _owners_started = aliased(ExecutionJob)
-_OWNER_RUNNING = (
-    select(func.count())
-    .select_from(_owners_running)
-    .where(
-        _owners_running.user_id == _pending.user_id,
-        _owners_running.queue == _pending.queue,
-        _owners_running.status == JobStatus.PROCESSING.value,
-    )
-    .scalar_subquery()
-)
+_OWNER_RUNNING = _running_beside(_pending)
 _OWNER_LAST_START = (
     select(func.max(_owners_started.started_at))
     .select_from(_owners_started)
@@ -197,13 +193,7 @@ _CLAIM_NEXT = (
         ExecutionJob.id == _NEXT.scalar_subquery(),
         ExecutionJob.status == JobStatus.PENDING.value,
     )
-    .values(
-        status=JobStatus.PROCESSING.value,
-        attempts=ExecutionJob.attempts + 1,
-        worker_id=bindparam("b_worker_id"),
-        started_at=bindparam("b_now"),
-        heartbeat_at=bindparam("b_now"),
-    )
+    .values(_CLAIMED)
     .returning(*_COLUMNS)
 )
 
