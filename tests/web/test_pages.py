@@ -127,17 +127,15 @@ def test_taken_username_is_explained(web: httpx.Client) -> None:
     assert "taken" in response.text
 
 
-def test_a_username_posing_as_staff_is_explained(web: httpx.Client) -> None:
+def _try_sign_up(web: httpx.Client, username: str, **more: str) -> httpx.Response:
+    """The sign-up form sent with a good password and `more` fields; the answer as it comes."""
     page = web.get("/signup")
-    response = web.post(
-        "/signup",
-        data={
-            "csrf_token": csrf_from(page.text),
-            "username": "Teacher_Sam",
-            "password": PASSWORD,
-            "password2": PASSWORD,
-        },
-    )
+    fields = {"username": username, "password": PASSWORD, "password2": PASSWORD, **more}
+    return web.post("/signup", data={"csrf_token": csrf_from(page.text), **fields})
+
+
+def test_a_username_posing_as_staff_is_explained(web: httpx.Client) -> None:
+    response = _try_sign_up(web, "Teacher_Sam")
     assert response.status_code == 422
     assert "Pick another username" in response.text
     assert "like teacher, admin or Code Runner" in response.text
@@ -153,17 +151,7 @@ def test_a_username_posing_as_staff_is_explained(web: httpx.Client) -> None:
 def test_a_refused_display_name_says_why(web: httpx.Client, shown: str, told: str) -> None:
     """The sign-up page says what the API said about the name to show, in its words for a
     child (it used to say "1 to 64 characters" whatever was wrong)."""
-    page = web.get("/signup")
-    response = web.post(
-        "/signup",
-        data={
-            "csrf_token": csrf_from(page.text),
-            "username": f"kid_{secrets.token_hex(3)}",
-            "password": PASSWORD,
-            "password2": PASSWORD,
-            "displayName": shown,
-        },
-    )
+    response = _try_sign_up(web, f"kid_{secrets.token_hex(3)}", displayName=shown)
     assert response.status_code == 422
     assert told in html.unescape(response.text)
     assert "1 to 64" not in response.text
