@@ -138,7 +138,7 @@ def test_admin_pages_pass_axe(
 
 
 def background(page: Page) -> str:
-    return str(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+    return str(page.locator("body").evaluate("body => getComputedStyle(body).backgroundColor"))
 
 
 def luminance(rgb: str) -> float:
