@@ -130,3 +130,10 @@ last = Node(); last.name = "last"
 """
     for result in both(sandbox, code):  # graded runs too: Run and Submit print the same
         assert (result.verdict, result.stdout) == (Verdict.OK, "bye loop\nTrue True\nbye last\n")
+
+
+def test_the_sandbox_freezes_its_own_objects_before_the_program_forks(sandbox: Sandbox) -> None:
+    """Single and graded runs alike start with the init's (or harness's) objects frozen: the
+    program's collections do not touch the pages it shares with them (a copy per page)."""
+    for result in both(sandbox, "import gc\nprint(gc.get_freeze_count() > 1000)"):
+        assert (result.verdict, result.stdout) == (Verdict.OK, "True\n")
