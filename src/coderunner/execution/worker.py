@@ -370,6 +370,23 @@ class JobProcessor:
                 return
 
     async def _process(self, claim: Claim, work: Work) -> None:
+        # what the learner had before (celebrations) is read while the code runs, off the
+        # result's path; a console can run for minutes, so it reads it when it ends
+        early = None
+        if work.type not in (JobType.CONSOLE, JobType.CHECK):
+            early = asyncio.create_task(self._read_before(work), name=f"before-{claim.job_id}")
+        try:
+            await self._process_with(claim, work, early)
+        finally:
+            if early is not None:
+                early.cancel()  # not needed (a retry, a failure) or done
+                await asyncio.wait([early])  # as for the beat below
+                if not early.cancelled():
+                    early.exception()  # retrieved: a failed read was read again, or unneeded
+
+    async def _process_with(
+        self, claim: Claim, work: Work, early: asyncio.Task[celebrations.Before | None] | None
+    ) -> None:
         started = time.monotonic()
         beat = asyncio.create_task(self._heartbeat(claim), name=f"heartbeat-{claim.job_id}")
         try:
@@ -400,7 +417,7 @@ class JobProcessor:
             )
         elif outcome.status == "failed":
             metrics.SANDBOX_FAILURES.labels(claim.queue, "unavailable").inc()
-        await self._finish(claim, work, outcome)
+        await self._finish(claim, work, outcome, early)
         metrics.RUN_TIME.labels(claim.queue).observe(time.monotonic() - started)
 
     async def _console(self, claim: Claim, work: Work) -> Outcome:
@@ -430,7 +447,13 @@ class JobProcessor:
         verdict, result = console_outcome(done, work.code, work.age_group, work.language, limits)
         return Outcome("completed", verdict=verdict, result=result)
 
-    async def _finish(self, claim: Claim, work: Work, outcome: Outcome) -> None:
+    async def _finish(
+        self,
+        claim: Claim,
+        work: Work,
+        outcome: Outcome,
+        early: asyncio.Task[celebrations.Before | None] | None = None,
+    ) -> None:
         now = utcnow()
         values: dict[str, Any] = {
             "status": outcome.status,
@@ -441,7 +464,7 @@ class JobProcessor:
             "finished_at": now,
             "heartbeat_at": now,
         }
-        written = await self._write_result(claim, work, outcome, values)
+        written = await self._write_result(claim, work, outcome, values, early)
         if written is None:
             return  # still failing: the sweeper hands the job to another run
         if not written:
@@ -457,7 +480,12 @@ class JobProcessor:
         await self.events.publish(claim.job_id, outcome.status, finished)
 
     async def _write_result(
-        self, claim: Claim, work: Work, outcome: Outcome, values: dict[str, Any]
+        self,
+        claim: Claim,
+        work: Work,
+        outcome: Outcome,
+        values: dict[str, Any],
+        early: asyncio.Task[celebrations.Before | None] | None = None,
     ) -> bool | None:
         """Commit the result (and progress): True, False if the claim was lost, None if the
         database kept failing for the whole retry budget.
@@ -474,11 +502,12 @@ class JobProcessor:
         try:
             while True:
                 try:
-                    # what the learner had before, read outside the write: SQLite's write lock
-                    # is not held for these reads (a result written meanwhile by another job
-                    # of theirs can only make an event recorded twice, and events are unique)
-                    async with self.sessionmaker() as reading:
-                        before = await self._before(reading, work, outcome)
+                    # what the learner had before, read outside the write (while the code ran,
+                    # or now): SQLite's write lock is not held for these reads (a result
+                    # written meanwhile by another job of theirs can only make an event
+                    # recorded twice, and events are unique)
+                    before = await self._before(work, outcome, early)
+                    early = None  # a retry reads it again
                     async with self.sessionmaker() as session:
                         # a writer from its first statement: after_job reads before it writes,
                         # and on SQLite a reader that then writes after another commit fails at
@@ -516,13 +545,23 @@ class JobProcessor:
                 _raise_failure(beat)
 
     async def _before(
-        self, session: AsyncSession, work: Work, outcome: Outcome
+        self,
+        work: Work,
+        outcome: Outcome,
+        early: asyncio.Task[celebrations.Before | None] | None,
     ) -> celebrations.Before | None:
         """What the learner had before this result: their celebrations are what it changes."""
         if outcome.status != "completed" or work.type == JobType.CHECK:
             return None
+        if early is not None:
+            with contextlib.suppress(Exception):  # that read failed: read again
+                return await early
+        return await self._read_before(work)
+
+    async def _read_before(self, work: Work) -> celebrations.Before | None:
         problem_id = work.problem_id if work.type == JobType.SUBMIT else None
-        return await celebrations.before_job(session, work.user_id, problem_id)
+        async with self.sessionmaker() as reading:
+            return await celebrations.before_job(reading, work.user_id, problem_id)
 
     async def _record_progress(self, session: AsyncSession, work: Work, outcome: Outcome) -> None:
         if work.type != JobType.SUBMIT or work.problem_id is None:
