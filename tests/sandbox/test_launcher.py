@@ -15,6 +15,7 @@ import pytest
 
 from coderunner.sandbox import Sandbox, SandboxConfig, Verdict, build_sandbox
 from coderunner.sandbox.cgroups import CgroupV1
+from coderunner.sandbox.spawner_client import SpawnRequest
 
 from .conftest import processes_of
 
@@ -106,3 +107,50 @@ def test_the_launcher_outlives_the_thread_that_started_it(sandbox: Sandbox) -> N
         assert fresh.spawner.pid == pid
     finally:
         fresh.close()
+
+
+def _zombie_children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        state, ppid = stat.rpartition(") ")[2].split()[:2] if stat else ("", "0")
+        if state == "Z" and int(ppid) == parent:
+            found.append(int(entry.name))
+    return found
+
+
+def test_runs_that_end_together_are_reaped_with_no_request_after_them(sandbox: Sandbox) -> None:
+    """A SIGCHLD that lands while the launcher is between its handler and its next wait must
+    not wait for the next request: a zombie would sit there until then. The window is a few
+    microseconds, so bursts of exits aim many signals at it; reaping that stops altogether
+    fails at once."""
+    uid = sandbox.uids.uids[0]
+    null = os.open("/dev/null", os.O_RDWR)
+    try:
+        for _ in range(15):
+            at = time.time() + 0.3
+            for i in range(20):
+                sleep = f"import time; time.sleep(max(0, {at + i * 0.002} - time.time()))"
+                sandbox.spawner.spawn(
+                    SpawnRequest(
+                        argv=[sys.executable, "-I", "-S", "-c", sleep],
+                        env={},
+                        uid=uid,
+                        rlimits=[],
+                        stdio=(null, null, null),
+                        procs=[],
+                        extras=[],
+                    )
+                )
+            launcher = sandbox.spawner.pid
+            assert launcher is not None
+            deadline = time.monotonic() + 30  # a loaded host may start 20 Pythons slowly
+            while (processes_of(uid) or _zombie_children(launcher)) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert processes_of(uid) == [], "the burst's processes never ended"
+            assert _zombie_children(launcher) == [], "the launcher left ended runs unreaped"
+    finally:
+        os.close(null)

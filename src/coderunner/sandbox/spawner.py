@@ -9,7 +9,10 @@ fork here, and the forked child does, before it execs bwrap:
   2. lower the rlimits every sandboxed process inherits (core, CPU, file size, open files),
   3. drop to the unprivileged host uid of the sandbox (when we are root),
   4. put stdin/stdout/stderr at 0-2 and the run's other descriptors at 3, 4, ...
-It is also the child subreaper of everything it starts, and reaps it as soon as it dies.
+It is also the child subreaper of everything it starts, and reaps it as soon as it dies: its
+SIGCHLD handler also writes to a wake-up pipe that the loop polls beside the channel, because
+Python runs a signal's handler between bytecodes, so a SIGCHLD that lands just before the loop
+blocks in recvmsg would otherwise wait for the next request, leaving a zombie in the meantime.
 
 Request (one SOCK_SEQPACKET message): JSON {argv, env, uid, rlimits: [[resource, soft, hard]],
 procs: n} with SCM_RIGHTS descriptors [stdin, stdout, stderr, <n cgroup.procs>, extras...].
@@ -23,6 +26,7 @@ import fcntl
 import json
 import os
 import resource
+import select
 import signal
 import socket
 import sys
@@ -64,6 +68,7 @@ def _shut_down() -> None:
 
 def _child(request: "dict[str, object]", fds: "list[int]") -> None:
     try:
+        signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for number in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores these; exec keeps that
             signal.signal(number, signal.SIG_DFL)
@@ -106,9 +111,21 @@ def serve(channel_fd: int) -> None:
     _LIBC.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # we reap what our runs leave
     signal.signal(signal.SIGCHLD, _reap)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the service decides when we stop
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
     channel = socket.socket(fileno=channel_fd)
+    poller = select.poll()
+    poller.register(channel_fd, select.POLLIN)
+    poller.register(wake_r, select.POLLIN)
     space = socket.CMSG_SPACE(_MAX_FDS * array.array("i").itemsize)
     while True:
+        ready = {fd for fd, _ in poller.poll()}
+        if wake_r in ready:
+            with contextlib.suppress(BlockingIOError):
+                os.read(wake_r, 4096)
+            _reap()  # a SIGCHLD whose handler had not run yet when we last blocked
+        if channel_fd not in ready:
+            continue
         try:
             message, ancillary, _, _ = channel.recvmsg(1 << 20, space)
         except ConnectionResetError:
