@@ -54,11 +54,37 @@ def describe(pids: list[int]) -> list[str]:
             found.append(f"{pid}: gone")
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        ppid = fields.get("PPid", "?").strip()
         found.append(
             f"{pid}: {fields.get('Name', '?').strip()} state={fields.get('State', '?').strip()} "
-            f"ppid={fields.get('PPid', '?').strip()}"
+            f"ppid={ppid} ({_parent(ppid)}) threads={_thread_states(pid)}"
         )
     return found
+
+
+def _parent(ppid: str) -> str:
+    """Who should reap it: the parent's name, uid and state."""
+    try:
+        status = (Path("/proc") / ppid / "status").read_text()
+    except OSError:
+        return "gone"
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    uid = fields.get("Uid", "?").split()[0] if fields.get("Uid") else "?"
+    return f"{fields.get('Name', '?').strip()} uid={uid} state={fields.get('State', '?').strip()}"
+
+
+def _thread_states(pid: int) -> list[str]:
+    """Each thread's state and where in the kernel it waits: a dying thread group's leader is
+    a zombie until its last thread has gone."""
+    states = []
+    try:
+        for task in (Path("/proc") / str(pid) / "task").iterdir():
+            state = (task / "stat").read_text().rpartition(") ")[2].split()[0]
+            wchan = (task / "wchan").read_text() if (task / "wchan").exists() else "?"
+            states.append(f"{task.name}:{state}@{wchan or '-'}")
+    except OSError:
+        pass
+    return states
 
 
 def leftover_cgroups(sandbox: Sandbox) -> list[Path]:
