@@ -54,8 +54,9 @@ async def test_a_console_relays_through_redis_to_a_worker_elsewhere(
         await client.get(f"/execution/{job_id}/console", headers=other.headers)
     ).status_code == 404
 
-    # Stop travels down the channel to the worker
-    code = "import sys\nprint('go', flush=True)\nwhile True:\n    sys.stdin.read()\n"
+    # Stop travels down the channel to the worker. The program stays busy (a dot every 0.2 s),
+    # so the 2 s idle limit can never end it first on a loaded machine: only Stop ends it
+    code = "import time\nwhile True:\n    print('.', flush=True)\n    time.sleep(0.2)\n"
     job_id = await start_console(client, kid.headers, code)
     for _ in range(600):
         if (await client.get(f"/execution/{job_id}", headers=kid.headers)).json()[
