@@ -96,6 +96,29 @@ async def test_a_first_solve_is_celebrated_once_with_its_badges(
     assert len(await unseen(client, learner)) == 3
 
 
+async def test_a_try_that_solves_nothing_new_reads_no_levels(
+    app: FastAPI, learner: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Levels open on first solves only: a re-solve or a failed try (most submissions) skips
+    reading them, before and after."""
+    await seed_levels(app, AGE)
+    await graded(app, learner.id, "p1-0", solved=True)
+    reads: list[str] = []
+    real = service._open_levels
+
+    async def open_levels(*args: Any) -> dict[int, str]:
+        reads.append(args[2])
+        return await real(*args)
+
+    monkeypatch.setattr(service, "_open_levels", open_levels)
+    assert await graded(app, learner.id, "p1-0", solved=True) == []
+    assert reads == []
+    assert await graded(app, learner.id, "p1-1", solved=False) == []
+    assert reads == [AGE]  # before only: it might have been a first solve
+    assert ("solved", "p1-1") in await graded(app, learner.id, "p1-1", solved=True)
+    assert reads == [AGE, AGE, AGE]
+
+
 async def test_a_level_opens_once_and_several_badges_come_at_once(
     app: FastAPI, client: httpx.AsyncClient, learner: Account
 ) -> None:

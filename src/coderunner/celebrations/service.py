@@ -79,23 +79,26 @@ async def before_job(session: AsyncSession, user_id: str, problem_id: str | None
     if problem is None:
         return Before(user=user, problem=None, effort=effort, badges=frozenset(badges))
     badges |= set(await _earned_solving(session, user_id))
+    solved = await repository.solved(session, user_id, problem.id)
+    # levels open on a first solve only (after_job): a solved problem's job opens none
+    levels = {} if solved else await _open_levels(session, user, problem.age_group)
     return Before(
         user=user,
         problem=problem,
         effort=effort,
         badges=frozenset(badges),
-        open_levels=frozenset(await _open_levels(session, user, problem.age_group)),
-        solved=await repository.solved(session, user_id, problem.id),
+        open_levels=frozenset(levels),
+        solved=solved,
     )
 
 
 async def _effort_after(
-    session: AsyncSession, before: Before, verdict: str | None
+    session: AsyncSession, before: Before, verdict: str | None, newly_solved: bool
 ) -> learning.EffortFacts:
     """The effort facts once the job's verdict is written, without reading the jobs again:
-    they are those before plus this job's (the newest); a submission may also have added a
-    hint-free solve."""
-    if before.problem is None:  # a run solves nothing: its verdict is all that is new
+    they are those before plus this job's (the newest); a first solve may also have added a
+    hint-free solve (a run, or a submission that solved nothing new, adds none)."""
+    if not newly_solved:
         return before.effort.after(verdict)
     return before.effort.after(
         verdict, hint_free=await learning.hint_free_solves(session, before.user.id)
@@ -118,20 +121,22 @@ async def after_job(
     user_id = before.user.id
     problem = before.problem
     events: list[Celebration] = []
-    if (
+    newly_solved = (
         problem is not None
         and not before.solved
         and await repository.solved(session, user_id, problem.id)
-    ):
+    )
+    if newly_solved and problem is not None:
         xp = await repository.xp_of(session, user_id, problem.id)
         events.append(_event(user_id, CelebrationKind.SOLVED, problem.id, problem.title, number=xp))
-    earned = _earned_effort(await _effort_after(session, before, verdict))
-    if problem is not None:
+    earned = _earned_effort(await _effort_after(session, before, verdict, newly_solved))
+    if problem is not None:  # (never-give-up counts the tries of a solved problem: every time)
         earned |= await _earned_solving(session, user_id)
     for badge_id, name in earned.items():
         if badge_id not in before.badges:
             events.append(_event(user_id, CelebrationKind.BADGE, badge_id, name))
-    if problem is not None:
+    # levels open on solves: a job that solved nothing new opened none
+    if newly_solved and problem is not None:
         group = problem.age_group
         for number, title in sorted((await _open_levels(session, before.user, group)).items()):
             if number not in before.open_levels:
