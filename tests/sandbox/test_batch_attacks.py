@@ -142,6 +142,13 @@ print('ok')
     assert results[1].verdict is Verdict.OK
 
 
+def test_under_memory_pressure_the_input_dies_not_the_harness(sandbox: Sandbox) -> None:
+    """Each input's process is the kernel's first choice to kill, before the harness."""
+    code = "print(open('/proc/self/oom_score_adj').read())"
+    results = batch(sandbox, code, ["", ""])
+    assert [r.stdout for r in results] == ["1000\n\n", "1000\n\n"]
+
+
 def test_output_limit_applies_per_input(sandbox: Sandbox) -> None:
     code = "if input() == 'flood':\n    while True: print('x' * 100)\nprint('ok')"
     results = batch(sandbox, code, ["flood", "a"], output_kb=4)

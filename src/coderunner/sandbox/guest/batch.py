@@ -152,8 +152,9 @@ def _child(code: "CodeType | None", path: str, stdin_fd: int, out_fd: int, err_f
         # the run's own /proc entries become its own again (the harness stays hidden), and
         # under memory pressure the run dies, not the harness
         _prctl(_PR_SET_DUMPABLE, 1)
-        with open("/proc/self/oom_score_adj", "w") as handle:
-            handle.write("1000")
+        adjust = os.open("/proc/self/oom_score_adj", os.O_WRONLY)  # not open(): ~0.2 ms less
+        os.write(adjust, b"1000")
+        os.close(adjust)
         main = type(sys)("__main__")
         main.__dict__.update(
             __file__=path,
