@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -113,4 +113,36 @@ async def test_a_busy_password_pool_is_passed_on_with_its_words_and_retry_after(
             assert login.status_code == 503, login.text
             assert login.headers["retry-after"] == "3"
             assert "Lots of people are logging in right now" in login.text
+        await app.state.http.aclose()
+
+
+class _CutBody(httpx.AsyncByteStream):
+    """A body the API began and never finished: its process died after the header."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"levels": ['
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
+
+
+async def test_an_answer_the_api_died_in_the_middle_of_is_a_503_never_a_cut_body(
+    dead_api_url: str,
+) -> None:
+    """nginx passed the header on before the API died, so it cannot send this GET elsewhere;
+    the web process can still answer whole: a 503 (which nginx passes to the other web
+    process), never a response cut short (a dropped connection for the browser)."""
+
+    def api(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "application/json"}, stream=_CutBody())
+
+    app = create_web_app(Settings(api_url=dead_api_url))
+    async with LifespanManager(app):
+        app.state.http = httpx.AsyncClient(
+            transport=httpx.MockTransport(api), base_url="http://api"
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
+            proxied = await client.get("/api/levels")
+            assert proxied.status_code == 503, proxied.text
+            assert int(proxied.headers["retry-after"]) >= 1
+            assert proxied.json()["error"]["code"] == "API_UNREACHABLE"
         await app.state.http.aclose()

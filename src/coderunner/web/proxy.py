@@ -1,7 +1,8 @@
 """`/api/...` → the API: same-origin JSON calls from the browser, with the session cookie's token.
 
 The browser never sees the token: the proxy adds `Authorization: Bearer` itself. Unsafe methods
-need the CSRF header. Responses stream through, so server-sent events arrive as they happen.
+need the CSRF header. Server-sent events stream through as they happen; any other answer is read
+whole first, so an API process that dies mid-answer is a 503, never a response cut short.
 Sign-in endpoints are not proxied (they would hand the token to page JavaScript), nor are the
 API's internal endpoints (metrics, the OpenAPI document and its pages).
 
@@ -115,17 +116,30 @@ async def proxy_endpoint(request: Request) -> Response:
     try:
         response = await http.send(upstream, stream=True)
     except httpx.HTTPError:
-        unreachable = _error(503, "API_UNREACHABLE", UNREACHABLE_MESSAGE)
-        unreachable.headers["retry-after"] = str(UNREACHABLE_RETRY_AFTER_S)
-        return unreachable
+        return _unreachable()
 
     out_headers = {k: v for k in RESPONSE_HEADERS if (v := response.headers.get(k)) is not None}
     if out_headers.get("content-type", "").startswith("text/event-stream"):
         out_headers["cache-control"] = "no-cache"
         out_headers["x-accel-buffering"] = "no"
-    return StreamingResponse(
-        response.aiter_raw(),
-        status_code=response.status_code,
-        headers=out_headers,
-        background=BackgroundTask(response.aclose),
-    )
+        return StreamingResponse(
+            response.aiter_raw(),
+            status_code=response.status_code,
+            headers=out_headers,
+            background=BackgroundTask(response.aclose),
+        )
+    # anything else is read whole before a byte goes out: an API process that dies mid-answer
+    # is then a 503 (nginx passes a GET on to the other web process), not a cut-off response
+    try:
+        body = await response.aread()
+    except httpx.HTTPError:
+        return _unreachable()
+    finally:
+        await response.aclose()
+    return Response(body, status_code=response.status_code, headers=out_headers)
+
+
+def _unreachable() -> Response:
+    response = _error(503, "API_UNREACHABLE", UNREACHABLE_MESSAGE)
+    response.headers["retry-after"] = str(UNREACHABLE_RETRY_AFTER_S)
+    return response
