@@ -60,7 +60,11 @@ events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    log_format gateway '$request_method $uri $status "$upstream_addr" "$upstream_status"';
+    log_format gateway '$request_method $uri $status "$upstream_addr" "$upstream_status" '
+                       '$server_port c$connection/$connection_requests '
+                       'up_bytes="$upstream_bytes_received" sent=$body_bytes_sent '
+                       'done=$request_completion t=$request_time ut="$upstream_response_time" '
+                       '$msec';
     access_log {prefix}/logs/access.log gateway;
     client_body_temp_path {prefix}/tmp/body;
     proxy_temp_path {prefix}/tmp/proxy;
