@@ -37,7 +37,7 @@ from coderunner.db.migrate import upgrade_url
 from coderunner.execution.models import TERMINAL, ExecutionJob, JobStatus
 from tests.support.app import TEST_SECRET, register
 from tests.support.env import REDIS_URL, delete_redis_keys, scratch_database
-from tests.support.ports import free_port
+from tests.support.ports import HeldPort
 from tests.support.serve import CODERUNNER, answers_200, wait_until_answers
 from tests.support.uids import Purpose, sandbox_env_slots
 from tests.support.waiting import wait_until, wait_until_sync
@@ -117,8 +117,10 @@ def _wait_http(url: str, process: Process) -> None:
 @pytest.fixture
 def gateway(database: str, tmp_path: Path) -> Iterator[Gateway]:
     prefix_key = f"crgw-{secrets.token_hex(4)}"
-    api_ports, web_ports = [free_port(), free_port()], [free_port(), free_port()]
-    internal_port, public_port = free_port(), free_port()
+    # held until each server starts (the APIs' self-tests take minutes on a busy machine)
+    held = [HeldPort() for _ in range(6)]
+    api_ports, web_ports = [h.port for h in held[:2]], [h.port for h in held[2:4]]
+    internal_port, public_port = held[4].port, held[5].port
     base_env = {
         **os.environ,
         "DATABASE_URL": database,
@@ -152,6 +154,7 @@ def gateway(database: str, tmp_path: Path) -> Iterator[Gateway]:
                 env,
                 tmp_path / f"api{i}.log",
             )
+            held[i].release()
             proc.start()
             started.append(proc)
             apis.append(proc)
@@ -165,6 +168,7 @@ def gateway(database: str, tmp_path: Path) -> Iterator[Gateway]:
                 {**base_env, "CODERUNNER_DATA_DIR": str(tmp_path / f"web{i}")},
                 tmp_path / f"web{i}.log",
             )
+            held[2 + i].release()
             proc.start()
             started.append(proc)
             webs.append(proc)
@@ -181,6 +185,8 @@ def gateway(database: str, tmp_path: Path) -> Iterator[Gateway]:
             dict(os.environ),
             tmp_path / "nginx.out",
         )
+        held[4].release()
+        held[5].release()
         nginx.start()
         started.append(nginx)
         _wait_http(f"http://127.0.0.1:{public_port}/static/favicon.svg", nginx)
@@ -198,6 +204,8 @@ def gateway(database: str, tmp_path: Path) -> Iterator[Gateway]:
             started,
         )
     finally:
+        for hold in held:
+            hold.release()
         for proc in reversed(started):
             proc.stop()
         delete_redis_keys(prefix_key)

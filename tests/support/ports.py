@@ -23,3 +23,19 @@ def dead_port() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         yield port
+
+
+class HeldPort:
+    """A port bound (not listening) until `release()`, for a server started minutes later.
+    A `free_port()` may be taken meanwhile: outgoing connections get their local port from the
+    same range, and a busy machine makes many while slow servers before this one start."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self.port: int = self._sock.getsockname()[1]
+
+    def release(self) -> int:
+        """Free the port for its server, started next; the port."""
+        self._sock.close()
+        return self.port
