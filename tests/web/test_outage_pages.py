@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -18,6 +19,22 @@ from tests.support.ports import dead_port
 def dead_api_url() -> Iterator[str]:
     with dead_port() as port:  # held, never listening: a connection is refused at once
         yield f"http://127.0.0.1:{port}"
+
+
+@asynccontextmanager
+async def _web_before(
+    api: Callable[[httpx.Request], httpx.Response], api_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the web process whose API answers are `api`'s."""
+    app = create_web_app(Settings(api_url=api_url))
+    async with LifespanManager(app):
+        app.state.http = httpx.AsyncClient(
+            transport=httpx.MockTransport(api), base_url="http://api"
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
+            yield client
+        await app.state.http.aclose()
 
 
 async def test_pages_and_proxy_answer_503_kindly_when_the_api_is_unreachable(
@@ -90,30 +107,23 @@ async def test_a_busy_password_pool_is_passed_on_with_its_words_and_retry_after(
     def api(request: httpx.Request) -> httpx.Response:
         return httpx.Response(503, json={"error": busy}, headers={"Retry-After": "3"})
 
-    app = create_web_app(Settings(api_url=dead_api_url))
-    async with LifespanManager(app):
-        app.state.http = httpx.AsyncClient(
-            transport=httpx.MockTransport(api), base_url="http://api"
+    async with _web_before(api, dead_api_url) as client:
+        signup = await _sign_up(client, "busyday1")
+        assert signup.status_code == 503, signup.text
+        assert signup.headers["retry-after"] == "3"
+        assert "Lots of people are logging in right now" in signup.text
+        await client.get("/login")
+        login = await client.post(
+            "/login",
+            data={
+                "username": "busyday1",
+                "password": "busy-day-password",
+                "csrf_token": client.cookies.get("cr_csrf", ""),
+            },
         )
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
-            signup = await _sign_up(client, "busyday1")
-            assert signup.status_code == 503, signup.text
-            assert signup.headers["retry-after"] == "3"
-            assert "Lots of people are logging in right now" in signup.text
-            await client.get("/login")
-            login = await client.post(
-                "/login",
-                data={
-                    "username": "busyday1",
-                    "password": "busy-day-password",
-                    "csrf_token": client.cookies.get("cr_csrf", ""),
-                },
-            )
-            assert login.status_code == 503, login.text
-            assert login.headers["retry-after"] == "3"
-            assert "Lots of people are logging in right now" in login.text
-        await app.state.http.aclose()
+        assert login.status_code == 503, login.text
+        assert login.headers["retry-after"] == "3"
+        assert "Lots of people are logging in right now" in login.text
 
 
 class _CutBody(httpx.AsyncByteStream):
@@ -134,15 +144,8 @@ async def test_an_answer_the_api_died_in_the_middle_of_is_a_503_never_a_cut_body
     def api(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, headers={"content-type": "application/json"}, stream=_CutBody())
 
-    app = create_web_app(Settings(api_url=dead_api_url))
-    async with LifespanManager(app):
-        app.state.http = httpx.AsyncClient(
-            transport=httpx.MockTransport(api), base_url="http://api"
-        )
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
-            proxied = await client.get("/api/levels")
-            assert proxied.status_code == 503, proxied.text
-            assert int(proxied.headers["retry-after"]) >= 1
-            assert proxied.json()["error"]["code"] == "API_UNREACHABLE"
-        await app.state.http.aclose()
+    async with _web_before(api, dead_api_url) as client:
+        proxied = await client.get("/api/levels")
+        assert proxied.status_code == 503, proxied.text
+        assert int(proxied.headers["retry-after"]) >= 1
+        assert proxied.json()["error"]["code"] == "API_UNREACHABLE"
