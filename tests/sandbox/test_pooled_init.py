@@ -1,0 +1,127 @@
+"""Our init's pooled relay (guest/init.py --pooled), with real bubblewrap.
+
+Languages without an init of their own (JavaScript, Java) are pooled behind our init: it holds
+the host's control socket and gives the command a socket of its own. These tests drive the relay
+with a Python command standing in for such a language (Python's own entry is its own init), so
+they hold whichever languages the host has.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from coderunner.sandbox import Limits, Sandbox, Verdict
+from coderunner.sandbox.languages import Language, get_language
+from coderunner.sandbox.pool import SandboxPool
+from coderunner.sandbox.spawner_client import wait_exit
+
+pytestmark = pytest.mark.sandbox
+
+LIMITS = Limits(cpu_time_s=2.0, wall_time_s=5.0, memory_mb=64)
+
+# the command behind the relay: its start-up, then b"r", then wait for b"g" and run the file
+_READY_THEN_RUN = """
+import os, sys
+fd = int(os.environ["CODERUNNER_POOLED_FD"])
+os.write(fd, b"r")
+if os.read(fd, 1) != b"g":
+    sys.exit(3)
+KEEP
+sys.argv = sys.argv[1:]
+exec(compile(open(sys.argv[0]).read(), sys.argv[0], "exec"), {"__name__": "__main__"})
+"""
+
+
+def _relayed(keep_socket: bool = False, start: str = _READY_THEN_RUN) -> Language:
+    """Python run through our init, pooled the way JavaScript and Java are."""
+    python = get_language("python")
+    script = start.replace("KEEP", "" if keep_socket else "os.close(fd)")
+    pooled = ("--pooled={control}", "/usr/bin/python3", "-S", "-c", script, "{file}")
+    return replace(
+        python, own_init=False, run=("/usr/bin/python3", "-S", "{file}"), pooled_run=pooled,
+        batch=None, pooled_batch=None, drawing=False,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def relayed(sandbox: Sandbox) -> Iterator[list[Sandbox]]:
+    made: list[Sandbox] = []
+    yield made
+    for own in made:
+        own.close()  # drains the pool: the suite's check then finds nothing left
+
+
+def _pooled(
+    base: Sandbox, made: list[Sandbox], lang: Language, filled: bool = True
+) -> tuple[Sandbox, SandboxPool]:
+    """A sandbox of its own whose pool keeps one `lang` run ready (once `filled`)."""
+    own = Sandbox(replace(base.config, languages={"python": lang}), base.cgroups)
+    made.append(own)
+    own.start_pool(1, 3600.0, LIMITS, batches=False)
+    assert own.pool is not None
+    if filled:
+        assert own.pool.wait_filled(60.0), own.pool.stats
+    return own, own.pool
+
+
+def test_a_relayed_pooled_run_runs_the_program(sandbox: Sandbox, relayed: list[Sandbox]) -> None:
+    own, pool = _pooled(sandbox, relayed, _relayed())
+    code = "import os\nprint('hi', input(), os.getpid())\nraise SystemExit(5)"
+    result = own.run(code, stdin="Ada\n", limits=LIMITS)
+    assert pool.stats.handed_out == 1
+    assert result.stdout == "hi Ada 2\n", result
+    assert result.exit_code == 5
+    assert result.verdict is Verdict.RUNTIME_ERROR
+
+
+def test_the_program_cannot_report_an_exit_status_of_its_own(
+    sandbox: Sandbox, relayed: list[Sandbox]
+) -> None:
+    """The command's socket to init stays open in the program here; what the program writes
+    there must never reach the host as the run's status."""
+    own, pool = _pooled(sandbox, relayed, _relayed(keep_socket=True))
+    attack = """
+import os, sys
+fd = int(os.environ["CODERUNNER_POOLED_FD"])
+try:
+    os.write(fd, b"x0\\n")
+    print("written")
+except OSError as exc:
+    print("refused", exc.errno)
+sys.exit(7)
+"""
+    result = own.run(attack, limits=LIMITS)
+    assert pool.stats.handed_out == 1
+    assert result.stdout == "refused 32\n", result  # EPIPE: init closed its end after the go
+    assert result.exit_code == 7
+
+
+def test_a_command_that_dies_starting_up_is_never_handed_out(
+    sandbox: Sandbox, relayed: list[Sandbox]
+) -> None:
+    own, pool = _pooled(sandbox, relayed, _relayed(start="raise SystemExit(9)"), filled=False)
+    deadline = time.monotonic() + 60.0
+    while pool.stats.failed < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pool.stats.failed >= 1
+    result = own.run("print('fine')", limits=LIMITS)
+    assert result.stdout == "fine\n"
+    assert pool.stats.handed_out == 0
+
+
+def test_a_relayed_sandbox_whose_control_closes_early_ends(
+    sandbox: Sandbox, relayed: list[Sandbox]
+) -> None:
+    lang = _relayed()
+    own, pool = _pooled(sandbox, relayed, lang)
+    waiting = pool.take(lang, own.resolve_limits(lang, LIMITS), False)
+    assert waiting is not None
+    waiting.run.owned.close(waiting.control)
+    try:
+        assert wait_exit(waiting.run.pid, 30.0), "init hung on a closed control socket"
+    finally:
+        pool.done(waiting)
