@@ -151,10 +151,12 @@ class Settings(BaseSettings):
     # host uids sandbox_uid .. sandbox_uid + slots - 1: one per concurrent run (per-user limits)
     sandbox_uid_slots: int = _sandbox("sandbox_uid_slots")
     sandbox_bwrap: str = _sandbox("sandbox_bwrap")
-    # pre-warmed sandboxes for single Python runs (ADR 0014), 0 = none; a waiting one older
-    # than the max idle age is destroyed, never used
+    # pre-warmed sandboxes (ADR 0014) per pooled kind, 0 = none; a waiting one older than the
+    # max idle age is destroyed, never used; the languages pooled: "all" (those with a
+    # pooledRun in languages.yaml whose files the host has) or comma-separated keys
     sandbox_pool_size: int = _sandbox("sandbox_pool_size")
     sandbox_pool_max_idle_s: float = _sandbox("sandbox_pool_max_idle_s")
+    sandbox_pool_languages: str = _sandbox("sandbox_pool_languages")
     # CPU per run (cores; the cgroup quota) and what all runs together weigh against the host's
     # other processes (cgroup v2 scale, 100 = an ordinary group): with the time limit judged on
     # CPU time, a high weight keeps verdicts the same on a busy host

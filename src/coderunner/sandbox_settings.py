@@ -58,6 +58,7 @@ FIELDS: dict[str, Spec] = {
     "sandbox_pool_max_idle_s": Spec(
         "CODERUNNER_SANDBOX_POOL_MAX_IDLE_S", float, 300.0, gt=0, le=86400
     ),
+    "sandbox_pool_languages": Spec("CODERUNNER_SANDBOX_POOL_LANGUAGES", str, "all"),
     "sandbox_cpu_cores": Spec("CODERUNNER_SANDBOX_CPU_CORES", float, 1.0, gt=0, le=8),
     "sandbox_cpu_weight": Spec("CODERUNNER_SANDBOX_CPU_WEIGHT", int, 1000, ge=1, le=10000),
     "sandbox_wall_factor": Spec("CODERUNNER_SANDBOX_WALL_FACTOR", float, 2.0, ge=1, le=10),
@@ -73,6 +74,7 @@ class SandboxSettings:
     sandbox_bwrap: str
     sandbox_pool_size: int
     sandbox_pool_max_idle_s: float
+    sandbox_pool_languages: str
     sandbox_cpu_cores: float
     sandbox_cpu_weight: int
     sandbox_wall_factor: float

@@ -38,8 +38,9 @@ def pooled(sandbox: Sandbox) -> Iterator[PoolMaker]:
         max_idle_s: float = 3600.0,
         uid_slots: int | None = None,
         batches: bool = False,
+        language: str = "python",
     ) -> Sandbox:
-        config = sandbox.config
+        config = replace(sandbox.config, pool_languages=frozenset({language}))
         if uid_slots is not None:
             config = replace(config, uid_slots=uid_slots)
         own = Sandbox(config, sandbox.cgroups)
@@ -359,9 +360,10 @@ def test_the_pool_self_test_runs_the_probe_in_a_pooled_sandbox(sandbox: Sandbox)
 def test_the_pool_keeps_only_what_its_uids_can_hold(
     sandbox: Sandbox, slots: int, kept: int
 ) -> None:
-    # two kinds (runs and batches) and one uid always free for a run: a pool asked for 2 of each
-    # in fewer than 5 uids could never fill, and the service's start-up would wait for it
-    own = Sandbox(replace(sandbox.config, uid_slots=slots), sandbox.cgroups)
+    # Python's two kinds (runs and batches) and one uid always free for a run: a pool asked for
+    # 2 of each in fewer than 5 uids could never fill, and the service's start-up would wait
+    config = replace(sandbox.config, uid_slots=slots, pool_languages=frozenset({"python"}))
+    own = Sandbox(config, sandbox.cgroups)
     try:
         own.start_pool(2, 3600.0, POOLED, batches=True)
         if kept == 0:
@@ -371,5 +373,30 @@ def test_the_pool_keeps_only_what_its_uids_can_hold(
         assert pool.size == kept
         assert pool.wait_filled(60.0), pool.stats
         assert len(own.uids._free) >= 1
+    finally:
+        own.close()
+
+
+def test_the_pool_holds_each_language_that_can_be_pooled(sandbox: Sandbox) -> None:
+    everything = Sandbox(sandbox.config, sandbox.cgroups)
+    kinds = {(k.lang.key, k.batch) for k in everything.pool_kinds(POOLED)}
+    pooled = {
+        key
+        for key, lang in sandbox.config.languages.items()
+        if lang.enabled and lang.pooled_run is not None and not lang.missing()
+    }
+    assert {key for key, _ in kinds} == pooled
+    assert ("python", True) in kinds  # Python's batch harness is pooled too
+    only = Sandbox(replace(sandbox.config, pool_languages=frozenset()), sandbox.cgroups)
+    assert only.pool_kinds(POOLED) == []
+    only.start_pool(2, 3600.0, POOLED)
+    assert only.pool is None
+    # the uid rule counts every kind: (slots - 1) // kinds each
+    slots = len(kinds) * 2
+    own = Sandbox(replace(sandbox.config, uid_slots=slots), sandbox.cgroups)
+    try:
+        own.start_pool(5, 3600.0, POOLED)
+        assert _pool(own).size == (slots - 1) // len(kinds)
+        assert len(_pool(own).kinds) == len(kinds)
     finally:
         own.close()

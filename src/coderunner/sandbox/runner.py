@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from coderunner.config import Settings
     from coderunner.sandbox_settings import SandboxSettings
 
-    from .pool import SandboxPool
+    from .pool import Kind, SandboxPool
 
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,13 @@ _COMPILER_STOPPED = {
     Verdict.MEMORY_LIMIT_EXCEEDED: "\nThe compiler ran out of memory.\n",
     Verdict.OUTPUT_LIMIT_EXCEEDED: "\nThe compiler printed too many errors.\n",
 }
+
+
+def pool_languages(setting: str) -> frozenset[str] | None:
+    """CODERUNNER_SANDBOX_POOL_LANGUAGES: "all" (None), else the comma-separated keys."""
+    if setting.strip().lower() == "all":
+        return None
+    return frozenset(key.strip() for key in setting.split(",") if key.strip())
 
 
 class SandboxUnavailableError(RuntimeError):
@@ -65,6 +72,8 @@ class SandboxConfig:
     # its own: uid_slots should be at least the concurrent runs + pool_size x pooled kinds
     pool_size: int = 0
     pool_max_idle_s: float = 300.0
+    # the languages pooled (those of them with a pooledRun that can run here); None: all
+    pool_languages: frozenset[str] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings | SandboxSettings) -> SandboxConfig:
@@ -79,6 +88,7 @@ class SandboxConfig:
             wall_factor=settings.sandbox_wall_factor,
             pool_size=settings.sandbox_pool_size,
             pool_max_idle_s=settings.sandbox_pool_max_idle_s,
+            pool_languages=pool_languages(settings.sandbox_pool_languages),
         )
 
     @classmethod
@@ -130,27 +140,26 @@ class Sandbox:
         limits: Limits | None = None,
         batches: bool = True,
     ) -> None:
-        """Keep pre-warmed sandboxes for Python under the default limits (or `limits`; ADR
-        0014): `size` for single runs and, with `batches`, `size` for graded batches; size 0
-        (the config's default) keeps none."""
-        from .pool import Kind, SandboxPool
+        """Keep pre-warmed sandboxes (ADR 0014) for every language the pool can hold (the
+        config's `pool_languages`) under its default limits (or `limits`): `size` for single
+        runs of each and, with `batches`, `size` for graded batches of those with a pooled
+        harness; size 0 (the config's default) keeps none."""
+        from .pool import SandboxPool
 
         size = self.config.pool_size if size is None else size
         if size < 1 or self.pool is not None:
             return
-        lang = get_language("python", self.config.languages)
-        effective = self.resolve_limits(lang, limits)
-        kinds = [Kind(lang, effective, lang.drawing)]
-        if batches and lang.pooled_batch is not None:
-            kinds.append(Kind(graded(lang), effective, batch=True))
+        kinds = self.pool_kinds(limits, batches)
+        if not kinds:
+            return
         # the pool never takes the last free uid (runs come first): more members than that
         # could never be ready, and a start-up waiting for them would wait in vain
         room = (self.config.uid_slots - 1) // len(kinds)
         if size > room:
             log.warning(
-                "sandbox pool of %d per kind does not fit %d uids (one stays free for runs): "
-                "%d per kind; raise CODERUNNER_SANDBOX_UID_SLOTS for more",
-                size, self.config.uid_slots, room,
+                "sandbox pool of %d per kind (%d kinds) does not fit %d uids (one stays free "
+                "for runs): %d per kind; raise CODERUNNER_SANDBOX_UID_SLOTS for more",
+                size, len(kinds), self.config.uid_slots, room,
             )  # fmt: skip
             size = room
             if size < 1:
@@ -160,6 +169,25 @@ class Sandbox:
         )
         self.uids.reclaim = self.pool.give_back_uid
         self.pool.start()
+
+    def pool_kinds(self, limits: Limits | None = None, batches: bool = True) -> list[Kind]:
+        """The kinds of pooled sandbox: a single run of each enabled language that has a
+        `pooledRun`, is chosen by the config's `pool_languages` (None: all) and can run on
+        this host, and, with `batches`, its batch harness when it has a `pooledBatch`."""
+        from .pool import Kind
+
+        chosen = self.config.pool_languages
+        kinds = []
+        for lang in self.config.languages.values():
+            if not lang.enabled or lang.pooled_run is None or lang.missing():
+                continue
+            if chosen is not None and lang.key not in chosen:
+                continue
+            effective = self.resolve_limits(lang, limits)
+            kinds.append(Kind(lang, effective, lang.drawing))
+            if batches and lang.pooled_batch is not None:
+                kinds.append(Kind(graded(lang), effective, batch=True))
+        return kinds
 
     def stop_pool(self) -> None:
         """Destroy every pooled sandbox; runs start their own again."""
