@@ -19,10 +19,15 @@ def answers(port: int) -> bool:
         return False
 
 
-def start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
-    """Start redis-server on 127.0.0.1:`port` and wait until it answers PING."""
+def start_redis(
+    port: int, directory: Path, without: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """Start redis-server on 127.0.0.1:`port` and wait until it answers PING; the commands in
+    `without` answer "unknown command" (a server failing exactly there)."""
     argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
     argv += ["--appendonly", "no", "--dir", str(directory)]
+    for command in without:
+        argv += ["--rename-command", command, ""]
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def up() -> bool:

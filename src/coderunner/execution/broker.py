@@ -23,6 +23,7 @@ from taskiq_redis import RedisStreamBroker
 
 from coderunner.config import Settings
 from coderunner.execution.models import QueueName
+from coderunner.execution.stream_broker import StreamBroker
 
 log = structlog.get_logger("coderunner.execution.broker")
 
@@ -55,7 +56,7 @@ def stream_name(settings: Settings, queue: str) -> str:
 def _build_broker(settings: Settings, queue: str, concurrency: int) -> AsyncBroker:
     if settings.redis_url:
         stale_ms = int(settings.job_stale_s * 1000)
-        return RedisStreamBroker(
+        return StreamBroker(
             settings.redis_url,
             queue_name=stream_name(settings, queue),
             consumer_group_name=f"{settings.redis_prefix}:workers",
