@@ -96,8 +96,11 @@ sys.exit(7)
 """
     result = own.run(attack, limits=LIMITS)
     assert pool.stats.handed_out == 1
-    assert result.stdout == "refused 32\n", result  # EPIPE: init closed its end after the go
-    assert result.exit_code == 7
+    # init closes its end right after it relays the go: a write that comes sooner lands in a
+    # buffer nobody reads (a loaded host lets it), a later one fails with EPIPE
+    assert result.stdout in ("refused 32\n", "written\n"), result
+    assert result.exit_code == 7  # the status is init's own report, never the program's
+    assert result.verdict is Verdict.RUNTIME_ERROR
 
 
 def test_a_command_that_dies_starting_up_is_never_handed_out(
