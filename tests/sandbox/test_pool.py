@@ -26,6 +26,12 @@ pytestmark = pytest.mark.sandbox
 
 # small limits: a time-limit or memory-limit run costs little on a busy machine
 POOLED = Limits(cpu_time_s=0.5, wall_time_s=0.5, memory_mb=64)
+# node's own start-up takes ~40 MB, and a runaway heap ends at V8's 128 MB cap (languages.yaml)
+JS_POOLED = Limits(cpu_time_s=2.0, wall_time_s=2.0, memory_mb=256)
+LIMITS = {"python": POOLED, "javascript": JS_POOLED}
+# a program that prints "ok", per language
+PRINT_OK = {"python": "print('ok')", "javascript": "console.log('ok')"}
+LANGUAGES = pytest.mark.parametrize("language", sorted(LIMITS))
 PoolMaker = Callable[..., Sandbox]
 
 
@@ -45,7 +51,7 @@ def pooled(sandbox: Sandbox) -> Iterator[PoolMaker]:
             config = replace(config, uid_slots=uid_slots)
         own = Sandbox(config, sandbox.cgroups)
         made.append(own)
-        own.start_pool(size, max_idle_s, POOLED, batches)
+        own.start_pool(size, max_idle_s, LIMITS[language], batches)
         assert own.pool is not None
         assert own.pool.wait_filled(60.0), own.pool.stats
         return own
@@ -179,16 +185,17 @@ def test_a_pooled_batch_shows_the_learners_lines_in_errors(
     assert 'File "/sandbox/main.py", line 2' in from_pool[0].stderr
 
 
-def test_start_up_is_not_charged_to_the_program(pooled: PoolMaker) -> None:
-    sandbox = pooled(size=1)
+@LANGUAGES
+def test_start_up_is_not_charged_to_the_program(pooled: PoolMaker, language: str) -> None:
+    sandbox = pooled(size=1, language=language)
     pool = _pool(sandbox)
-    lang = get_language("python")
-    limits = sandbox.resolve_limits(lang, POOLED)
+    lang = get_language(language)
+    limits = sandbox.resolve_limits(lang, LIMITS[language])
     waiting = pool.take(lang, limits, lang.drawing)
     assert waiting is not None
     start_up_ms = waiting.run.group.cpu_ms()  # bubblewrap and the interpreter's start
     try:
-        result = sandbox._run_pooled(waiting, b"pass", b"", limits)
+        result = sandbox._run_pooled(waiting, PRINT_OK[language].encode(), b"", limits)
     finally:
         pool.done(waiting)
     assert result is not None
@@ -248,26 +255,31 @@ print(json.dumps(seen))
     assert (seen["mem"], seen["environ"], seen["fd"]) == ("denied", "denied", "denied")
 
 
+@LANGUAGES
 def test_a_sandbox_that_waited_too_long_is_destroyed_not_used(
-    sandbox: Sandbox, pooled: PoolMaker
+    pooled: PoolMaker, language: str
 ) -> None:
-    own = pooled(size=1)
+    own = pooled(size=1, language=language)
     pool = _pool(own)
     first = next(iter(pool._idle)).waiting.run.pid
     pool.max_idle_s = 0.0  # every waiting sandbox is now too old
-    result = own.run("print('ok')", limits=POOLED)
-    assert result.verdict is Verdict.OK
+    result = own.run(PRINT_OK[language], language, limits=LIMITS[language])
+    assert result.verdict is Verdict.OK, result
+    assert result.stdout == "ok\n"
     assert pool.stats.handed_out == 0
     assert pool.stats.expired >= 1
     # the refill destroys the old one (and every later one, as each is too old at once)
     assert wait_exit(first, 30.0), "a sandbox past its idle age was left waiting"
 
 
-def test_a_sandbox_whose_control_closes_early_ends_by_itself(pooled: PoolMaker) -> None:
-    sandbox = pooled(size=1)
+@LANGUAGES
+def test_a_sandbox_whose_control_closes_early_ends_by_itself(
+    pooled: PoolMaker, language: str
+) -> None:
+    sandbox = pooled(size=1, language=language)
     pool = _pool(sandbox)
-    lang = get_language("python")
-    waiting = pool.take(lang, sandbox.resolve_limits(lang, POOLED), lang.drawing)
+    lang = get_language(language)
+    waiting = pool.take(lang, sandbox.resolve_limits(lang, LIMITS[language]), lang.drawing)
     assert waiting is not None
     waiting.run.owned.close(waiting.control)  # the host's end goes away before any go
     try:
@@ -327,11 +339,14 @@ def test_a_run_gets_a_uid_when_waiting_sandboxes_hold_them_all(pooled: PoolMaker
     assert results == ["ok\n"], "the run did not get the waiting sandbox's uid"
 
 
+@LANGUAGES
 @pytest.mark.parametrize("delay_s", [0.0, 0.005, 0.03, 0.1])
-def test_a_refill_racing_shutdown_leaves_nothing(sandbox: Sandbox, delay_s: float) -> None:
-    own = Sandbox(sandbox.config, sandbox.cgroups)
+def test_a_refill_racing_shutdown_leaves_nothing(
+    sandbox: Sandbox, delay_s: float, language: str
+) -> None:
+    own = Sandbox(replace(sandbox.config, pool_languages=frozenset({language})), sandbox.cgroups)
     try:
-        own.start_pool(3, 3600.0, POOLED)
+        own.start_pool(3, 3600.0, LIMITS[language])
         time.sleep(delay_s)  # close while refills are starting (the exact moment varies)
     finally:
         own.close()
@@ -400,3 +415,148 @@ def test_the_pool_holds_each_language_that_can_be_pooled(sandbox: Sandbox) -> No
         assert len(_pool(own).kinds) == len(kinds)
     finally:
         own.close()
+
+
+# JavaScript behind our init's relay (guest/pooled.js): what the learner sees must not tell a
+# pooled run from an unpooled one (but for the source's descriptor, as in Python)
+_JS_SAME = [
+    # input, read whole and as a stream
+    (
+        'const [a, b] = require("fs").readFileSync(0, "utf8").split(" ").map(Number);\n'
+        "console.log(a + b);",
+        "2 3\n",
+    ),
+    ('process.stdin.on("data", (d) => console.log(String(d).toUpperCase()));', "shout\n"),
+    # uncaught errors: the message, the source line and the stack show /sandbox/main.js
+    ('function f() {\n  throw new Error("boom");\n}\nconsole.log("before");\nf();', ""),
+    ("let x = undefined;\nconsole.log(x.length);", ""),
+    ("console.log('hi'", ""),
+    ('Promise.reject(new Error("later"));', ""),
+    ('console.log(new Error("where").stack);', ""),
+    # exit codes and signals
+    ('console.log("bye");\nprocess.exitCode = 3;', ""),
+    ('process.kill(process.pid, "SIGKILL");', ""),
+    # what a program can see of itself
+    (
+        """const fs = require("fs");
+console.log(JSON.stringify({
+  file: __filename, dir: __dirname, isMain: require.main === module,
+  mainFile: process.mainModule.filename, paths: module.paths, argv: process.argv,
+  execArgv: process.execArgv, env: Object.keys(process.env).sort(),
+  cache: Object.keys(require.cache), resolved: require.resolve("./main.js"),
+  source: fs.readFileSync(__filename, "utf8").length, pid: process.pid, ppid: process.ppid,
+}));""",
+        "",
+    ),
+    # the program requiring itself (modules are known by their paths: the source is a link)
+    ('console.log(require.resolve("./main.js"), require("./main.js") === module.exports);', ""),
+]
+
+
+@pytest.mark.parametrize(("code", "stdin"), _JS_SAME)
+def test_a_pooled_javascript_run_is_the_same_as_an_unpooled_one(
+    sandbox: Sandbox, pooled: PoolMaker, code: str, stdin: str
+) -> None:
+    plain = sandbox.run(code, "javascript", stdin, JS_POOLED)
+    own = pooled(size=1, language="javascript")
+    from_pool = own.run(code, "javascript", stdin, JS_POOLED)
+    assert _pool(own).stats.handed_out == 1
+    assert plain.verdict in (Verdict.OK, Verdict.RUNTIME_ERROR), plain
+    assert (from_pool.verdict, from_pool.exit_code, from_pool.signal) == (
+        plain.verdict,
+        plain.exit_code,
+        plain.signal,
+    )
+    assert from_pool.stdout == plain.stdout
+    assert from_pool.stderr == plain.stderr
+    assert "/proc/self/fd" not in from_pool.stdout + from_pool.stderr
+    assert "coderunner" not in from_pool.stdout + from_pool.stderr  # no trace of the preload
+
+
+@pytest.mark.parametrize(
+    ("code", "verdict"),
+    [
+        ("while (true) {}", Verdict.TIME_LIMIT_EXCEEDED),
+        (
+            "const a = [];\nwhile (true) a.push(new Array(100000).fill(1.5));",
+            Verdict.MEMORY_LIMIT_EXCEEDED,
+        ),
+        (
+            "const s = 'x'.repeat(1000);\nwhile (true) process.stdout.write(s);",
+            Verdict.OUTPUT_LIMIT_EXCEEDED,
+        ),
+    ],
+)
+def test_a_pooled_javascript_run_hits_the_same_limits(
+    sandbox: Sandbox, pooled: PoolMaker, code: str, verdict: Verdict
+) -> None:
+    plain = sandbox.run(code, "javascript", "", JS_POOLED)
+    own = pooled(size=1, language="javascript")
+    from_pool = own.run(code, "javascript", "", JS_POOLED)
+    assert _pool(own).stats.handed_out == 1
+    assert plain.verdict is verdict, plain
+    assert from_pool.verdict is verdict, from_pool
+    assert (from_pool.exit_code, from_pool.signal, from_pool.truncated) == (
+        plain.exit_code,
+        plain.signal,
+        plain.truncated,
+    )
+    if verdict is Verdict.MEMORY_LIMIT_EXCEEDED:  # V8's own out-of-memory, pooled or not
+        assert "JavaScript heap out of memory" in from_pool.stderr
+
+
+_JS_FIRST = """
+const fs = require("fs");
+fs.writeFileSync("/tmp/secret", "first learner");
+fs.writeFileSync("/dev/shm/secret", "first learner");
+process.env.SECRET = "first learner";
+const { spawn } = require("child_process");
+spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { detached: true, stdio: "ignore" })
+  .unref();
+console.log(fs.readFileSync(0, "utf8").trim());
+"""
+_JS_PROBE = """
+const fs = require("fs");
+const fds = fs.readdirSync("/proc/self/fd").map(Number).sort((a, b) => a - b);
+const links = fds.map((fd) => { try { return fs.readlinkSync(`/proc/self/fd/${fd}`); }
+                                catch { return "gone"; } });
+const seen = {
+  tmp: fs.readdirSync("/tmp"), shm: fs.readdirSync("/dev/shm"),
+  env: Object.keys(process.env).sort(),
+  ownEnviron: fs.readFileSync("/proc/self/environ", "latin1").includes("first learner"),
+  pids: fs.readdirSync("/proc").filter((p) => /^[0-9]+$/.test(p)).map(Number),
+  stdin: fs.readFileSync(0, "utf8"),
+  source: fs.readFileSync("/proc/self/fd/3", "utf8") === fs.readFileSync(__filename, "utf8"),
+  sockets: links.filter((l) => l.startsWith("socket:")).length,
+};
+for (const name of ["mem", "environ", "fd"]) {
+  const target = `/proc/1/${name}`;
+  try {
+    if (name === "fd") fs.readdirSync(target); else fs.readFileSync(target);
+    seen[name] = "readable";
+  } catch { seen[name] = "denied"; }
+}
+console.log(JSON.stringify(seen));
+"""
+
+
+def test_a_pooled_javascript_program_finds_no_trace_of_the_previous_run(
+    pooled: PoolMaker,
+) -> None:
+    sandbox = pooled(size=2, language="javascript")
+    ran = sandbox.run(_JS_FIRST, "javascript", "the first input\n", JS_POOLED)
+    assert (ran.verdict, ran.stdout) == (Verdict.OK, "the first input\n"), ran
+    result = sandbox.run(_JS_PROBE, "javascript", "mine", JS_POOLED)
+    assert _pool(sandbox).stats.handed_out == 2
+    assert result.verdict is Verdict.OK, result
+    seen = json.loads(result.stdout)
+    assert seen["tmp"] == []
+    assert seen["shm"] == []
+    assert seen["env"] == ["HOME", "LANG", "PATH", "PWD", "TMPDIR"]  # as unpooled: no SECRET
+    assert seen["ownEnviron"] is False
+    assert sorted(seen["pids"]) == [1, 2], "only our init and the program"
+    assert seen["stdin"] == "mine"
+    assert seen["source"] is True
+    assert seen["sockets"] == 0, "the program holds no control socket"
+    # the waiting init's memory and descriptors stay its own (non-dumpable pid 1)
+    assert (seen["mem"], seen["environ"], seen["fd"]) == ("denied", "denied", "denied")
