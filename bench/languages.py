@@ -1,15 +1,19 @@
 """Per-language benchmark: each language's sandboxed run against its own bare bubblewrap run.
 
-    .venv/bin/python bench/languages.py [--runs N] [--java-runs N] [--json]
+    .venv/bin/python bench/languages.py [--runs N] [--java-runs N] [--no-pool] [--json]
 
 For each enabled language, in the same process, interleaved:
   bare     bubblewrap with namespaces only (no cgroup, seccomp, rlimits or uid drop), the
            language's own mounts and the very argv of `languages.yaml` (for Java: the javac
            step into a build dir, then the java step), on a trivial program
   sandbox  `Sandbox.run(trivial program, language)`: the whole policy, compile step included
-Median and p95 one at a time, runs per second two at once. For Java it also times the JVM's
-start-up with the flags we use against a plain `java -cp`, and with class data sharing off.
-Needs root (cgroups).
+  pooled   the same run when a pre-warmed sandbox (ADR 0014) of the language is ready: a
+           second Sandbox whose pool keeps one, on the other half of the uids; only the run is
+           timed, never the wait for the refill (languages the pool cannot hand a run to have
+           no pooled figure)
+Median and p95 one at a time, runs per second two at once (bare and sandbox). For Java it also
+times the JVM's start-up with the flags we use against a plain `java -cp`, and with class data
+sharing off. Needs root (cgroups).
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
-from coderunner.sandbox import Language, Verdict, build_sandbox
+from coderunner.sandbox import Language, Sandbox, SandboxConfig, Verdict, build_sandbox
 from coderunner.sandbox.bwrap import SANDBOX_ENV
 
 TRIVIAL = {
@@ -133,30 +138,72 @@ def java_startup(lang: Language, runs: int) -> dict[str, float]:
         shutil.rmtree(build, ignore_errors=True)
 
 
-def measure(sandbox: object, lang: Language, runs: int) -> dict[str, object]:
+def pooled_runner(
+    sandbox: Sandbox, config: SandboxConfig, lang: Language, code: str
+) -> tuple[Callable[[], float], Callable[[], None]] | None:
+    """A timed run (ms) of `code` in a pooled sandbox that was ready before it, and the pool's
+    drain; None when the pool holds no sandbox a run of `lang` can take."""
+    own = Sandbox(replace(config, pool_languages=frozenset({lang.key})), sandbox.cgroups)
+    own.start_pool(1, batches=False)
+    pool = own.pool
+    if pool is None:
+        return None
+
+    def run() -> float:
+        if not pool.wait_filled(60.0):
+            raise RuntimeError(f"no pooled sandbox got ready: {pool.stats}")
+        before = pool.stats.handed_out
+        started = time.perf_counter()
+        result = own.run(code, lang.key)
+        elapsed = (time.perf_counter() - started) * 1000
+        if result.verdict is not Verdict.OK:
+            raise RuntimeError(result)
+        if pool.stats.handed_out != before + 1:
+            raise LookupError("the run did not take the ready sandbox")
+        return elapsed
+
+    try:
+        run()
+    except LookupError:
+        own.close()
+        return None
+    return run, own.close
+
+
+def measure(
+    sandbox: Sandbox, lang: Language, runs: int, pooled_config: SandboxConfig | None
+) -> dict[str, object]:
     code = TRIVIAL[lang.key]
 
     def sandbox_run() -> None:
-        result = sandbox.run(code, lang.key)  # type: ignore[attr-defined]
+        result = sandbox.run(code, lang.key)
         if result.verdict is not Verdict.OK:
             raise RuntimeError(result)
 
     bare_run, cleanup = bare_runner(lang, code)
+    pooled = None if pooled_config is None else pooled_runner(sandbox, pooled_config, lang, code)
     try:
         for _ in range(3):
             bare_run()
             sandbox_run()
+            if pooled is not None:
+                pooled[0]()
         bare: list[float] = []
         boxed: list[float] = []
+        from_pool: list[float] = []
         step = max(1, runs // 5)
         while len(bare) < runs:
             bare += timed(bare_run, step)
             boxed += timed(sandbox_run, step)
+            if pooled is not None:
+                from_pool += [pooled[0]() for _ in range(step)]
         bare_tput = throughput(bare_run, runs)
         boxed_tput = throughput(sandbox_run, runs)
     finally:
         cleanup()
-    return {
+        if pooled is not None:
+            pooled[1]()
+    figures: dict[str, object] = {
         "language": lang.key,
         "runs": len(bare),
         "bareMedianMs": round(statistics.median(bare), 1),
@@ -168,21 +215,36 @@ def measure(sandbox: object, lang: Language, runs: int) -> dict[str, object]:
         "sandboxRunsPerSecond2": round(boxed_tput, 2),
         "throughputRatio": round(boxed_tput / bare_tput, 3),
     }
+    if from_pool:
+        figures |= {
+            "pooledMedianMs": round(statistics.median(from_pool), 1),
+            "pooledP95Ms": round(p95(from_pool), 1),
+            "pooledLatencyRatio": round(statistics.median(from_pool) / statistics.median(bare), 3),
+        }
+    return figures
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=100, help="runs per figure (Python, JS)")
     parser.add_argument("--java-runs", type=int, default=20, help="runs per figure (Java)")
+    parser.add_argument("--no-pool", action="store_true", help="no pooled figures")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    sandbox = build_sandbox()
+    config = SandboxConfig.from_env()
+    # two halves of the uid block: the pool's waiting sandboxes never share a uid with a run
+    half = config.uid_slots // 2
+    pooled_config = None
+    if not args.no_pool and half >= 2:
+        pooled_config = replace(config, host_uid=config.host_uid + half, uid_slots=half)
+        config = replace(config, uid_slots=half)
+    sandbox = build_sandbox(config)
     results = []
     try:
         for key in ("python", "javascript", "java"):
             lang = sandbox.config.languages[key]
             runs = args.java_runs if key == "java" else args.runs
-            figures = measure(sandbox, lang, runs)
+            figures = measure(sandbox, lang, runs, pooled_config)
             if key == "java":
                 figures["jvmStartup"] = java_startup(lang, runs)
             results.append(figures)
@@ -198,6 +260,11 @@ def main() -> int:
                 f"(x{f['latencyRatio']}); 2 at once: bare {f['bareRunsPerSecond2']}/s, "
                 f"sandbox {f['sandboxRunsPerSecond2']}/s (x{f['throughputRatio']})"
             )
+            if "pooledMedianMs" in f:
+                print(
+                    f"           pooled, a sandbox ready: {f['pooledMedianMs']} / "
+                    f"{f['pooledP95Ms']} ms (x{f['pooledLatencyRatio']} bare)"
+                )
             if "jvmStartup" in f:
                 print(f"           JVM start-up (bare, median ms): {f['jvmStartup']}")
     return 0
