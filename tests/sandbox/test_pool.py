@@ -394,14 +394,17 @@ def test_the_pool_keeps_only_what_its_uids_can_hold(
 
 def test_the_pool_holds_each_language_that_can_be_pooled(sandbox: Sandbox) -> None:
     everything = Sandbox(sandbox.config, sandbox.cgroups)
-    kinds = {(k.lang.key, k.batch) for k in everything.pool_kinds(POOLED)}
+    kinds = {(k.lang.key, k.batch, k.build) for k in everything.pool_kinds(POOLED)}
     pooled = {
         key
         for key, lang in sandbox.config.languages.items()
-        if lang.enabled and lang.pooled_run is not None and not lang.missing()
+        if lang.enabled
+        and (lang.pooled_run is not None or lang.pooled_compile is not None)
+        and not lang.missing()
     }
-    assert {key for key, _ in kinds} == pooled
-    assert ("python", True) in kinds  # Python's batch harness is pooled too
+    assert {key for key, _, _ in kinds} == pooled
+    assert ("python", True, False) in kinds  # Python's batch harness is pooled too
+    assert ("java", False, True) in kinds  # Java's build step
     only = Sandbox(replace(sandbox.config, pool_languages=frozenset()), sandbox.cgroups)
     assert only.pool_kinds(POOLED) == []
     only.start_pool(2, 3600.0, POOLED)

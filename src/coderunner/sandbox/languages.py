@@ -63,6 +63,8 @@ class Language:
     pooled_run: tuple[str, ...] | None = None
     # the same for the batch harness ({wall}, {cap} and {control})
     pooled_batch: tuple[str, ...] | None = None
+    # the same for the build step: the compiler starts, then waits for the go to build {file}
+    pooled_compile: tuple[str, ...] | None = None
 
     @property
     def source_path(self) -> str:
@@ -124,6 +126,9 @@ def _language(key: str, raw: dict[str, Any]) -> Language:
         pooled_run=tuple(str(a) for a in raw["pooledRun"]) if raw.get("pooledRun") else None,
         pooled_batch=(
             tuple(str(a) for a in raw["pooledBatch"]) if raw.get("pooledBatch") else None
+        ),
+        pooled_compile=(
+            tuple(str(a) for a in raw["pooledCompile"]) if raw.get("pooledCompile") else None
         ),
     )
 

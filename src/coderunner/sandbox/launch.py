@@ -11,6 +11,7 @@ import fcntl
 import json
 import logging
 import os
+import shutil
 import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -142,8 +143,10 @@ def launch(
     build_dir: str | None = None,
     build_writable: bool = False,
     drawing: bool = False,
+    uid: int | None = None,
 ) -> Launched:
-    """Start `command` in a fresh sandbox; stdin is `stdin_fd` or else `stdin_data`.
+    """Start `command` in a fresh sandbox; stdin is `stdin_fd` or else `stdin_data`; as `uid`,
+    else this thread's uid.
 
     Raises OSError or CgroupError when the platform could not start it.
     """
@@ -165,9 +168,9 @@ def launch(
             sandbox.config.bwrap, lang, command, group_limits or limits, streams.fds,
             build_dir, build_writable,
         )  # fmt: skip
-        pid = _spawn(
-            sandbox, group, argv, sandbox.uids.current(), limits, stdin_fd, streams, extras
-        )
+        if uid is None:
+            uid = sandbox.uids.current()
+        pid = _spawn(sandbox, group, argv, uid, limits, stdin_fd, streams, extras)
     return streams.launched(pid, group, owned)
 
 
@@ -308,6 +311,8 @@ class Waiting:
     uid: int
     # stdin is a pipe the host keeps writing to (`stdin` is its write end: a batch's feed)
     feed: bool = False
+    # a pooled build step's own host build dir (bound writable at /build), removed with it
+    build_dir: str | None = None
 
     def ready(self, timeout_s: float) -> bool:
         """Wait for the interpreter's b"r" (start-up done)."""
@@ -350,7 +355,12 @@ class Waiting:
         return cpu_before
 
     def destroy(self) -> None:
-        self.run.finish()
+        try:
+            self.run.finish()
+        finally:
+            if self.build_dir is not None:
+                # rmtree works on fds and never follows a symlink the build planted
+                shutil.rmtree(self.build_dir, ignore_errors=True)
 
 
 def launch_waiting(
@@ -362,9 +372,11 @@ def launch_waiting(
     drawing: bool,
     group_limits: Limits | None = None,
     feed_bytes: int = 0,
+    build_dir: str | None = None,
 ) -> Waiting:
     """Start a pooled sandbox running `template` (`lang`'s pooled run or batch) under `limits`,
-    as `uid`; `feed_bytes` > 0 gives it a stdin pipe that large (a batch's feed).
+    as `uid`; `feed_bytes` > 0 gives it a stdin pipe that large (a batch's feed); `build_dir`
+    (a build step's) is bound writable at /build and removed when the sandbox is destroyed.
 
     The same policy as `launch` (one argv builder), except that the source path is a link to
     a memfd the host fills at hand-out. Raises OSError or CgroupError.
@@ -401,10 +413,11 @@ def launch_waiting(
         ]
         argv = build_argv(
             sandbox.config.bwrap, lang, command, group_limits or limits, streams.fds,
-            source_link=True,
+            build_dir, build_dir is not None, source_link=True,
         )  # fmt: skip
         pid = _spawn(sandbox, group, argv, uid, limits, stdin_r, streams, extras)
     run = streams.launched(pid, group, owned, source_r, stdin_r, control_guest)
     return Waiting(
-        run=run, source=source_w, stdin=stdin_w, control=control, uid=uid, feed=feed_bytes > 0
-    )
+        run=run, source=source_w, stdin=stdin_w, control=control, uid=uid, feed=feed_bytes > 0,
+        build_dir=build_dir,
+    )  # fmt: skip

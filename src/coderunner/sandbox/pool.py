@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections import deque
@@ -50,25 +52,29 @@ class PoolKey:
     limits: Limits
     env: tuple[tuple[str, str], ...]
     drawing: bool
+    build: bool = False  # the build step of a compiled language (under its compile limits)
 
 
-def key_for(lang: Language, limits: Limits, drawing: bool, batch: bool = False) -> PoolKey:
-    return PoolKey(batch, lang.key, limits, tuple(sorted(lang.env.items())), drawing)
+def key_for(
+    lang: Language, limits: Limits, drawing: bool, batch: bool = False, build: bool = False
+) -> PoolKey:
+    return PoolKey(batch, lang.key, limits, tuple(sorted(lang.env.items())), drawing, build)
 
 
 @dataclass(frozen=True, slots=True)
 class Kind:
     """A kind of pooled sandbox: a single run of `lang` (with or without the drawing
-    channel), or its batch harness, under `limits`."""
+    channel), its batch harness, or its build step, under `limits`."""
 
     lang: Language
     limits: Limits
     drawing: bool = False
     batch: bool = False
+    build: bool = False
 
     @property
     def key(self) -> PoolKey:
-        return key_for(self.lang, self.limits, self.drawing, self.batch)
+        return key_for(self.lang, self.limits, self.drawing, self.batch, self.build)
 
 
 def host_fingerprint(sandbox: Sandbox, lang: Language) -> tuple[tuple[str, int, int, int], ...]:
@@ -95,6 +101,8 @@ def host_fingerprint(sandbox: Sandbox, lang: Language) -> tuple[tuple[str, int, 
 
 def _launch(sandbox: Sandbox, kind: Kind, uid: int) -> Waiting:
     lang = kind.lang
+    if kind.build:
+        return _launch_build(sandbox, kind, uid)
     if not kind.batch:
         assert lang.pooled_run is not None
         return launch_waiting(sandbox, lang, lang.pooled_run, kind.limits, uid, kind.drawing)
@@ -103,6 +111,23 @@ def _launch(sandbox: Sandbox, kind: Kind, uid: int) -> Waiting:
     return launch_waiting(
         sandbox, lang, lang.pooled_batch, kind.limits, uid, False, group, PIPE_BYTES
     )
+
+
+def _launch_build(sandbox: Sandbox, kind: Kind, uid: int) -> Waiting:
+    """A build step's sandbox, with a fresh host build dir of its own (owned by its uid when
+    we are root, as an unpooled build's); the run that follows reads the classes there."""
+    lang = kind.lang
+    assert lang.pooled_compile is not None
+    build_dir = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
+    try:
+        if os.getuid() == 0:
+            os.chown(build_dir, uid, uid)
+        return launch_waiting(
+            sandbox, lang, lang.pooled_compile, kind.limits, uid, False, build_dir=build_dir
+        )
+    except BaseException:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
 
 
 @dataclass(slots=True)
@@ -150,10 +175,15 @@ class SandboxPool:
     # -- the run's side ------------------------------------------------------------------------
 
     def take(
-        self, lang: Language, limits: Limits, drawing: bool, batch: bool = False
+        self,
+        lang: Language,
+        limits: Limits,
+        drawing: bool,
+        batch: bool = False,
+        build: bool = False,
     ) -> Waiting | None:
-        """A ready sandbox for exactly this run, or None (the run starts its own)."""
-        key = key_for(lang, limits, drawing, batch)
+        """A ready sandbox for exactly this run (or build step), or None (it starts its own)."""
+        key = key_for(lang, limits, drawing, batch, build)
         if key not in self.kinds:
             return None
         host = host_fingerprint(self.sandbox, lang)

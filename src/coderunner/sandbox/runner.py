@@ -173,15 +173,21 @@ class Sandbox:
     def pool_kinds(self, limits: Limits | None = None, batches: bool = True) -> list[Kind]:
         """The kinds of pooled sandbox: a single run of each enabled language that has a
         `pooledRun`, is chosen by the config's `pool_languages` (None: all) and can run on
-        this host, and, with `batches`, its batch harness when it has a `pooledBatch`."""
+        this host, and, with `batches`, its batch harness when it has a `pooledBatch`; the
+        build step (under its own limits, whatever `limits` is) of one with a
+        `pooledCompile`."""
         from .pool import Kind
 
         chosen = self.config.pool_languages
         kinds = []
         for lang in self.config.languages.values():
-            if not lang.enabled or lang.pooled_run is None or lang.missing():
+            if not lang.enabled or lang.missing():
                 continue
             if chosen is not None and lang.key not in chosen:
+                continue
+            if lang.compile is not None and lang.pooled_compile is not None:
+                kinds.append(Kind(lang, self.compile_limits(lang), build=True))
+            if lang.pooled_run is None:
                 continue
             effective = self.resolve_limits(lang, limits)
             kinds.append(Kind(lang, effective, lang.drawing))
@@ -217,6 +223,10 @@ class Sandbox:
         source = code.encode() if isinstance(code, str) else code
         data = stdin.encode() if isinstance(stdin, str) else stdin
         pool = self.pool
+        if pool is not None and lang.compile is not None and lang.pooled_compile is not None:
+            built = self._compile_pooled_and_run(pool, lang, source, data, effective)
+            if built is not None:
+                return built
         if pool is not None and lang.compile is None and lang.pooled_run is not None:
             waiting = pool.take(lang, effective, lang.drawing)
             if waiting is not None:
@@ -245,6 +255,31 @@ class Sandbox:
         except (OSError, CgroupError) as exc:
             return RunResult.internal_error(f"sandbox failed: {exc}", _ms_since(started))
         return _verdict(outcome, limits)
+
+    def _compile_pooled_and_run(
+        self, pool: SandboxPool, lang: Language, source: bytes, stdin: bytes, limits: Limits
+    ) -> RunResult | None:
+        """The build step in a pooled sandbox, then the run (unpooled) on the classes it wrote
+        into its own build dir, as its uid (held until the pool tears it down, as an unpooled
+        build and its run share one); None when no pooled build could take it (nothing ran)."""
+        compile_limits = self.compile_limits(lang)
+        waiting = pool.take(lang, compile_limits, False, build=True)
+        if waiting is None:
+            return None
+        try:
+            built = self._run_pooled(waiting, source, b"", compile_limits)
+            if built is None:
+                return None
+            failed = _build_failed(built)
+            if failed is not None:
+                return failed
+            assert waiting.build_dir is not None
+            return self._execute(
+                lang, lang.argv(lang.run), source, stdin, limits, waiting.build_dir,
+                uid=waiting.uid,
+            )  # fmt: skip
+        finally:
+            pool.done(waiting)
 
     def _run_one(self, lang: Language, source: bytes, stdin: bytes, limits: Limits) -> RunResult:
         if lang.compile is None:
@@ -295,31 +330,19 @@ class Sandbox:
             # rmtree works on fds and never follows a symlink the build planted.
             shutil.rmtree(build_dir, ignore_errors=True)
 
+    def compile_limits(self, lang: Language) -> Limits:
+        """The build step's limits: the language's own, never a run's."""
+        return lang.compile_limits(self.config.default_limits).capped_by(self.config.maxima)
+
     def build(self, lang: Language, source: bytes, build_dir: str) -> RunResult | None:
         """Compile into `build_dir` (owned by this thread's uid); None when it built, else the
         COMPILATION_ERROR (or INTERNAL_ERROR) to answer with."""
         assert lang.compile is not None
-        compile_limits = lang.compile_limits(self.config.default_limits).capped_by(
-            self.config.maxima
-        )
+        compile_limits = self.compile_limits(lang)
         built = self._execute(
             lang, lang.argv(lang.compile), source, b"", compile_limits, build_dir, True
         )
-        if built.verdict is Verdict.INTERNAL_ERROR:
-            return built
-        if built.verdict is not Verdict.OK:
-            return RunResult(
-                verdict=Verdict.COMPILATION_ERROR,
-                exit_code=built.exit_code,
-                signal=built.signal,
-                stdout=built.stdout,
-                stderr=built.stderr + _COMPILER_STOPPED.get(built.verdict, ""),
-                time_ms=built.time_ms,
-                wall_ms=built.wall_ms,
-                memory_kb=built.memory_kb,
-                truncated=built.truncated,
-            )
-        return None
+        return _build_failed(built)
 
     def _execute(
         self,
@@ -330,13 +353,14 @@ class Sandbox:
         limits: Limits,
         build_dir: str | None = None,
         build_writable: bool = False,
+        uid: int | None = None,
     ) -> RunResult:
         started = time.monotonic()
         try:
             run = launch(
                 self, lang, command, source, None, stdin, limits,
                 build_dir=build_dir, build_writable=build_writable,
-                drawing=lang.drawing and not build_writable,
+                drawing=lang.drawing and not build_writable, uid=uid,
             )  # fmt: skip
         except (OSError, CgroupError) as exc:
             return RunResult.internal_error(f"sandbox set-up failed: {exc}", _ms_since(started))
@@ -436,6 +460,26 @@ def _drain(selector: selectors.BaseSelector, streams: dict[int, CappedBuffer]) -
             streams[fd].feed(chunk)
             if streams[fd].exceeded:
                 return
+
+
+def _build_failed(built: RunResult) -> RunResult | None:
+    """None when the build step ended OK, else the COMPILATION_ERROR (or INTERNAL_ERROR) to
+    answer with."""
+    if built.verdict is Verdict.INTERNAL_ERROR:
+        return built
+    if built.verdict is Verdict.OK:
+        return None
+    return RunResult(
+        verdict=Verdict.COMPILATION_ERROR,
+        exit_code=built.exit_code,
+        signal=built.signal,
+        stdout=built.stdout,
+        stderr=built.stderr + _COMPILER_STOPPED.get(built.verdict, ""),
+        time_ms=built.time_ms,
+        wall_ms=built.wall_ms,
+        memory_kb=built.memory_kb,
+        truncated=built.truncated,
+    )
 
 
 def _ms_since(started: float) -> int:
