@@ -451,6 +451,18 @@ console.log(JSON.stringify({
 }));""",
         "",
     ),
+    # a worker thread on the program's own file (one process: the source's fd is its own)
+    (
+        """const { Worker, isMainThread, parentPort } = require("worker_threads");
+if (isMainThread) {
+  const worker = new Worker(__filename);
+  worker.on("message", (m) => console.log("from the worker", m));
+  worker.on("exit", (code) => console.log("exit", code));
+} else {
+  parentPort.postMessage([__filename, require.main === module]);
+}""",
+        "",
+    ),
     # the program requiring itself (modules are known by their paths: the source is a link)
     ('console.log(require.resolve("./main.js"), require("./main.js") === module.exports);', ""),
 ]
