@@ -392,6 +392,20 @@ def test_the_pool_keeps_only_what_its_uids_can_hold(
         own.close()
 
 
+def test_a_language_the_pool_cannot_hold_is_named_in_the_log(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = replace(sandbox.config, pool_languages=frozenset({"python", "cobol"}))
+    own = Sandbox(config, sandbox.cgroups)
+    try:
+        own.start_pool(1, 3600.0, POOLED, batches=False)
+        assert [k.lang.key for k in _pool(own).kinds.values()] == ["python"]
+    finally:
+        own.close()
+    assert "cannot hold on this host (unknown, disabled" in caplog.text
+    assert "cobol" in caplog.text
+
+
 def test_the_pool_holds_each_language_that_can_be_pooled(sandbox: Sandbox) -> None:
     everything = Sandbox(sandbox.config, sandbox.cgroups)
     kinds = {(k.lang.key, k.batch, k.build) for k in everything.pool_kinds(POOLED)}

@@ -150,6 +150,13 @@ class Sandbox:
         if size < 1 or self.pool is not None:
             return
         kinds = self.pool_kinds(limits, batches)
+        unpooled = (self.config.pool_languages or frozenset()) - {k.lang.key for k in kinds}
+        if unpooled:
+            log.warning(
+                "CODERUNNER_SANDBOX_POOL_LANGUAGES names languages the pool cannot hold on this "
+                "host (unknown, disabled, missing files or nothing to pool): %s",
+                ", ".join(sorted(unpooled)),
+            )
         if not kinds:
             return
         # the pool never takes the last free uid (runs come first): more members than that
