@@ -589,3 +589,28 @@ def test_a_pooled_javascript_program_finds_no_trace_of_the_previous_run(
     assert seen["sockets"] == 0, "the program holds no control socket"
     # the waiting init's memory and descriptors stay its own (non-dumpable pid 1)
     assert (seen["mem"], seen["environ"], seen["fd"]) == ("denied", "denied", "denied")
+
+
+def test_graded_javascript_inputs_take_ready_sandboxes_with_the_same_verdicts(
+    sandbox: Sandbox, pooled: PoolMaker
+) -> None:
+    code = """
+const fs = require("fs");
+const n = Number(fs.readFileSync(0, "utf8"));
+if (fs.existsSync("/tmp/seen")) throw new Error("an earlier input left a file");
+fs.writeFileSync("/tmp/seen", "x");
+if (n === 0) while (true) {}
+if (n < 0) throw new RangeError("negative");
+console.log(n * 2);
+"""
+    stdins = ["1\n", "0\n", "-1\n", "21\n"]
+    plain = sandbox.run_batch(code, "javascript", stdins, JS_POOLED)
+    own = pooled(size=2, language="javascript")
+    from_pool = own.run_batch(code, "javascript", stdins, JS_POOLED)
+    assert _pool(own).stats.handed_out >= 2  # the two that were ready, at least
+    want = [Verdict.OK, Verdict.TIME_LIMIT_EXCEEDED, Verdict.RUNTIME_ERROR, Verdict.OK]
+    assert [r.verdict for r in plain] == want, plain
+    assert [r.verdict for r in from_pool] == want, from_pool
+    assert [(r.stdout, r.exit_code) for r in from_pool] == [(r.stdout, r.exit_code) for r in plain]
+    assert from_pool[2].stderr == plain[2].stderr
+    assert from_pool[3].stdout == "42\n"

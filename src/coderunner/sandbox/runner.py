@@ -234,17 +234,39 @@ class Sandbox:
             built = self._compile_pooled_and_run(pool, lang, source, data, effective)
             if built is not None:
                 return built
-        if pool is not None and lang.compile is None and lang.pooled_run is not None:
-            waiting = pool.take(lang, effective, lang.drawing)
-            if waiting is not None:
-                try:
-                    pooled = self._run_pooled(waiting, source, data, effective)
-                finally:
-                    pool.done(waiting)
-                if pooled is not None:
-                    return pooled
+        pooled = self._run_in_pool(lang, source, data, effective, lang.drawing)
+        if pooled is not None:
+            return pooled
         with self.uids.slot():
             return self._run_one(lang, source, data, effective)
+
+    def _run_in_pool(
+        self, lang: Language, source: bytes, stdin: bytes, limits: Limits, drawing: bool
+    ) -> RunResult | None:
+        """The run in a ready pooled sandbox made for exactly it; None when there is none or it
+        could not take the run (nothing ran)."""
+        pool = self.pool
+        if pool is None or lang.compile is not None or lang.pooled_run is None:
+            return None
+        waiting = pool.take(lang, limits, drawing)
+        if waiting is None:
+            return None
+        try:
+            return self._run_pooled(waiting, source, stdin, limits)
+        finally:
+            pool.done(waiting)
+
+    def _run_graded_one(
+        self, lang: Language, source: bytes, stdin: bytes, limits: Limits
+    ) -> RunResult:
+        """One graded input in a sandbox of its own: a ready pooled one when the language has
+        no batch harness and grades as it runs (the pool's single-run kind is then exactly
+        this run's), else one started for it."""
+        if lang.batch is None:
+            pooled = self._run_in_pool(lang, source, stdin, limits, False)
+            if pooled is not None:
+                return pooled
+        return self._run_one(lang, source, stdin, limits)
 
     def _run_pooled(
         self, waiting: Waiting, source: bytes, stdin: bytes, limits: Limits
@@ -305,7 +327,8 @@ class Sandbox:
         Nothing of one run (files, processes, memory) is seen by the next. Inputs enter the
         sandbox one at a time, each only after the previous run ended: put the inputs whose
         output a learner will see first. Languages with a `batch` harness share one sandbox
-        between the runs (much faster); the others get one sandbox per input. Prompts of
+        between the runs (much faster); the others get one sandbox per input (a pre-warmed one
+        when the pool has one ready for the language's single runs). Prompts of
         `input(prompt)` are not part of the output (`prompts.graded`).
         """
         lang = graded(get_language(language, self.config.languages))
@@ -316,9 +339,10 @@ class Sandbox:
         with self.uids.slot():
             if lang.batch is not None and len(data) > 1 and max(map(len, data)) < PIPE_BYTES // 2:
                 done = BatchRun(self, lang, source, data, effective).execute()
-            # inputs the harness did not finish run one sandbox each (with the same uid)
+            # inputs the harness did not finish run one sandbox each (with the same uid, or a
+            # ready pooled one's)
             rest = data[len(done) :]
-            return done + [self._run_one(lang, source, stdin, effective) for stdin in rest]
+            return done + [self._run_graded_one(lang, source, s, effective) for s in rest]
 
     def _compile_and_run(
         self, lang: Language, source: bytes, stdin: bytes, limits: Limits
