@@ -11,6 +11,9 @@ For each enabled language, in the same process, interleaved:
            second Sandbox whose pool keeps one, on the other half of the uids; only the run is
            timed, never the wait for the refill (languages the pool cannot hand a run to have
            no pooled figure)
+  graded   for a language whose graded inputs can take pooled sandboxes (no batch harness,
+           JavaScript): `run_batch` of 10 inputs, unpooled and with a pool of the service's
+           size (CODERUNNER_SANDBOX_POOL_SIZE) full at its start, interleaved
 Median and p95 one at a time, runs per second two at once (bare and sandbox). For Java it also
 times the JVM's start-up with the flags we use against a plain `java -cp`, and with class data
 sharing off. Needs root (cgroups).
@@ -170,6 +173,46 @@ def pooled_runner(
     return run, own.close
 
 
+GRADED = ('const n = Number(require("fs").readFileSync(0, "utf8"));\nconsole.log(n * 2);\n', 10)
+
+
+def graded_figures(
+    sandbox: Sandbox, config: SandboxConfig, lang: Language, rounds: int
+) -> dict[str, object]:
+    """Median ms of a 10-input `run_batch`, unpooled and with the pool full at its start."""
+    if lang.key != "javascript" or lang.batch is not None or config.pool_size < 1:
+        return {}
+    code, count = GRADED
+    stdins = [f"{i}\n" for i in range(count)]
+    want = [f"{i * 2}\n" for i in range(count)]
+    own = Sandbox(replace(config, pool_languages=frozenset({lang.key})), sandbox.cgroups)
+    own.start_pool(batches=False)
+    pool = own.pool
+    if pool is None:
+        return {}
+    plain: list[float] = []
+    pooled: list[float] = []
+    try:
+        for _ in range(rounds):
+            for into, runner in ((plain, sandbox), (pooled, own)):
+                if runner is own and not pool.wait_filled(60.0):
+                    raise RuntimeError(f"no pooled sandbox got ready: {pool.stats}")
+                started = time.perf_counter()
+                results = runner.run_batch(code, lang.key, stdins)
+                into.append((time.perf_counter() - started) * 1000)
+                if [r.stdout for r in results] != want:
+                    raise RuntimeError(results)
+        handed = pool.stats.handed_out
+    finally:
+        own.close()
+    return {
+        "graded10SandboxMedianMs": round(statistics.median(plain), 1),
+        "graded10PooledMedianMs": round(statistics.median(pooled), 1),
+        "graded10PoolSize": pool.size,
+        "graded10InputsFromPool": round(handed / (rounds * count), 2),
+    }
+
+
 def measure(
     sandbox: Sandbox, lang: Language, runs: int, pooled_config: SandboxConfig | None
 ) -> dict[str, object]:
@@ -245,6 +288,8 @@ def main() -> int:
             lang = sandbox.config.languages[key]
             runs = args.java_runs if key == "java" else args.runs
             figures = measure(sandbox, lang, runs, pooled_config)
+            if pooled_config is not None:
+                figures |= graded_figures(sandbox, pooled_config, lang, max(3, runs // 5))
             if key == "java":
                 figures["jvmStartup"] = java_startup(lang, runs)
             results.append(figures)
@@ -264,6 +309,13 @@ def main() -> int:
                 print(
                     f"           pooled, a sandbox ready: {f['pooledMedianMs']} / "
                     f"{f['pooledP95Ms']} ms (x{f['pooledLatencyRatio']} bare)"
+                )
+            if "graded10PooledMedianMs" in f:
+                print(
+                    f"           10 graded inputs: {f['graded10SandboxMedianMs']} ms unpooled, "
+                    f"{f['graded10PooledMedianMs']} ms with a pool of "
+                    f"{f['graded10PoolSize']} full at the start "
+                    f"({f['graded10InputsFromPool']:.0%} of inputs from the pool)"
                 )
             if "jvmStartup" in f:
                 print(f"           JVM start-up (bare, median ms): {f['jvmStartup']}")
