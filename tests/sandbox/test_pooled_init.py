@@ -128,3 +128,23 @@ def test_a_relayed_sandbox_whose_control_closes_early_ends(
         assert wait_exit(waiting.run.pid, 30.0), "init hung on a closed control socket"
     finally:
         pool.done(waiting)
+
+
+def test_a_quiet_relay_tells_the_program_nothing(sandbox: Sandbox, relayed: list[Sandbox]) -> None:
+    """--pooled-quiet: the command gets the socket's number on its command line, and neither
+    it nor the program has our variable (Java cannot take one out of its program's sight)."""
+    start = _READY_THEN_RUN.replace(
+        'fd = int(os.environ["CODERUNNER_POOLED_FD"])',
+        'assert "CODERUNNER_POOLED_FD" not in os.environ\nfd = int(sys.argv.pop(1))',
+    )
+    lang = _relayed(start=start)
+    assert lang.pooled_run is not None
+    _, python, *rest = lang.pooled_run
+    lang = replace(
+        lang, pooled_run=("--pooled-quiet={control}", python, *rest[:-1], "{control}", "{file}")
+    )
+    own, pool = _pooled(sandbox, relayed, lang)
+    code = "import os\nprint(sorted(k for k in os.environ if 'POOLED' in k), input())"
+    result = own.run(code, stdin="Ada\n", limits=LIMITS)
+    assert pool.stats.handed_out == 1
+    assert (result.verdict, result.stdout) == (Verdict.OK, "[] Ada\n"), result

@@ -17,6 +17,8 @@ Init passes b"r" on to the host, then the host's b"g" to the command, and closes
 command's socket: nothing the program writes there reaches init or the host. Anything but b"g",
 the host's socket closing, or the command ending first, ends the sandbox with nothing run. When
 the command ends, init sends b"x<status>\\n" to the host before it exits, as boot.py does.
+`--pooled-quiet=CONTROL_FD` is the same without the variable, for a command told the number on
+its command line that cannot take a variable out of its program's sight (Java).
 """
 
 import _ctypes
@@ -28,7 +30,7 @@ _PR_SET_DUMPABLE = 4
 POOLED_FD_ENV = b"CODERUNNER_POOLED_FD"
 
 
-def _start(argv: "list[str]", pooled: "tuple[int, int, int] | None") -> int:
+def _start(argv: "list[str]", pooled: "tuple[int, int, int] | None", quiet: bool) -> int:
     """Fork and exec `argv`; pooled, its socket to init replaces the host's control at the
     control's number."""
     pid = posix.fork()
@@ -39,7 +41,8 @@ def _start(argv: "list[str]", pooled: "tuple[int, int, int] | None") -> int:
         if pooled is not None:
             control, _, theirs = pooled
             posix.dup2(theirs, control)  # also closes the host's control in this process
-            env = {**env, POOLED_FD_ENV: b"%d" % control}
+            if not quiet:
+                env = {**env, POOLED_FD_ENV: b"%d" % control}
         posix.execve(argv[0], argv, env)
     except OSError as exc:
         posix.write(2, f"sandbox: cannot start {argv[0]}: {exc.strerror}\n".encode())
@@ -79,13 +82,14 @@ def _main(argv: "list[str]") -> None:
     _ctypes.call_function(prctl, (_PR_SET_DUMPABLE, 0, 0, 0, 0))
     signal(SIGINT, SIG_DFL)
     pooled = None
-    if argv and argv[0].startswith("--pooled="):
+    quiet = bool(argv) and argv[0].startswith("--pooled-quiet=")
+    if argv and (quiet or argv[0].startswith("--pooled=")):
         import _socket
 
         control = int(argv.pop(0).partition("=")[2])
         ours, theirs = (s.detach() for s in _socket.socketpair(_socket.AF_UNIX))
         pooled = (control, ours, theirs)
-    pid = _start(argv, pooled)
+    pid = _start(argv, pooled, quiet)
     for fd in (0, 1, 2):
         posix.close(fd)
     if pooled is not None:
