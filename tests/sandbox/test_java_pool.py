@@ -1,7 +1,9 @@
-"""Java's pooled build step (ADR 0014, guest/PooledJavac.java), with real bubblewrap.
+"""Java's pooled build step and run (ADR 0014, guest/PooledJavac.java, guest/PooledJava.java),
+with real bubblewrap.
 
-A pooled `javac` sandbox waits with javac warmed up; the run that follows reads the classes in
-the pooled sandbox's own build dir. Each answer must be the unpooled one's; each test gets a
+A pooled `javac` sandbox waits with javac warmed up; a pooled run waits in the run's JVM with
+our launcher, and gets the built classes copied into its own build dir. Each answer must be the
+unpooled one's; each test gets a
 sandbox of its own with the pool on, over the suite's uids, so the suite's host-clean check
 (processes, cgroups, build dirs) covers every pooled sandbox after the pool drained.
 """
@@ -12,12 +14,14 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from coderunner.sandbox import Limits, RunResult, Sandbox, Verdict
 from coderunner.sandbox.languages import get_language
 from coderunner.sandbox.pool import SandboxPool
+from coderunner.sandbox.pooled_launcher import copy_classes, launcher_dir, launcher_key
 from coderunner.sandbox.spawner_client import wait_exit
 
 from .conftest import leftover_cgroups, leftover_tempdirs, processes_of
@@ -82,6 +86,30 @@ PROGRAMS = {
         "List<long[]> hog = new ArrayList<>();\nwhile (true) hog.add(new long[1 << 20]);"
     ),
     "non-ascii": _main('System.out.println("héllo ✓ " + args.length);', "// ünïcode\n"),
+    "caused by": _main(
+        "try { f(); } catch (RuntimeException e) {\n"
+        '  RuntimeException outer = new IllegalStateException("wrapped", e);\n'
+        '  outer.addSuppressed(new IOException("also"));\n  throw outer;\n}',
+        "class Deep { }\n",
+    ).replace("  }\n}\n", '  }\n  static void f() { Integer.parseInt("x"); }\n}\n', 1),
+    "static init": 'public class Main {\n  static int x = Integer.parseInt("y");\n'
+    "  public static void main(String[] a) { }\n}\n",
+    "no main": "public class Main { public static void mian(String[] a) { } }\n",
+    "not public": "class Main {\n  public static void main(String[] a) {\n"
+    '    System.out.println(System.getProperty("java.class.path"));\n'
+    "    System.out.println(new TreeSet<>(System.getenv().keySet()));\n  }\n}\n"
+    "class TreeSet<T> extends java.util.TreeSet<T> { TreeSet(java.util.Set<T> s) { super(s); } }\n",
+    "stack overflow": _main("f(1);").replace(
+        "  }\n}\n", "  }\n  static int f(int n) { return f(n + 1) + 1; }\n}\n", 1
+    ),
+    "own handler": _main(
+        'Thread.setDefaultUncaughtExceptionHandler((t, e) -> System.out.println("mine: " + e));\n'
+        'throw new RuntimeException("boom");'
+    ),
+    "thread outlives main": _main(
+        "Thread t = new Thread(() -> { try { Thread.sleep(200); } catch (Exception e) { }\n"
+        '  System.out.println("late"); });\nt.start();\nthrow new RuntimeException("main ends");'
+    ),
 }
 
 
@@ -89,10 +117,13 @@ def test_a_pooled_build_answers_as_an_unpooled_one(sandbox: Sandbox, java_pool: 
     own = java_pool(size=1)
     pool = _pool(own)
     verdicts = {}
-    for number, (name, code) in enumerate(PROGRAMS.items(), start=1):
+    for name, code in PROGRAMS.items():
         assert pool.wait_filled(120.0), pool.stats
+        before = pool.stats.handed_out
         pooled = own.run(code, "java", "21\n", LIMITS)
-        assert pool.stats.handed_out == number, (name, pool.stats)
+        # the build took a pooled sandbox, and so did the run when there was one
+        ran = 1 if pooled.verdict is Verdict.COMPILATION_ERROR else 2
+        assert pool.stats.handed_out == before + ran, (name, pool.stats)
         unpooled = sandbox.run(code, "java", "21\n", LIMITS)
         assert _answer(pooled) == _answer(unpooled), name
         verdicts[name] = pooled.verdict
@@ -107,6 +138,13 @@ def test_a_pooled_build_answers_as_an_unpooled_one(sandbox: Sandbox, java_pool: 
         "time limit": Verdict.TIME_LIMIT_EXCEEDED,
         "heap": Verdict.MEMORY_LIMIT_EXCEEDED,
         "non-ascii": Verdict.OK,
+        "caused by": Verdict.RUNTIME_ERROR,
+        "static init": Verdict.RUNTIME_ERROR,
+        "no main": Verdict.RUNTIME_ERROR,
+        "not public": Verdict.OK,
+        "stack overflow": Verdict.RUNTIME_ERROR,
+        "own handler": Verdict.RUNTIME_ERROR,
+        "thread outlives main": Verdict.RUNTIME_ERROR,
     }
 
 
@@ -119,8 +157,22 @@ def test_a_pooled_build_shows_the_compilers_own_words(java_pool: JavaPool) -> No
     assert result.stderr == (
         "/sandbox/Main.java:4: error: illegal start of expression\n  }\n  ^\n1 error\n"
     )
+    assert _pool(own).wait_filled(120.0)
     ran = own.run(PROGRAMS["input and exception"], "java", "0\n", LIMITS)
     assert (ran.verdict, ran.stdout, ran.stderr) == (Verdict.OK, "0\n", "")
+    assert _pool(own).wait_filled(120.0)
+    thrown = own.run(PROGRAMS["caused by"], "java", "", LIMITS)
+    assert _pool(own).stats.handed_out == 5
+    # the JVM's own report, without a frame of our launcher or of the call into main
+    assert thrown.stderr.startswith(
+        'Exception in thread "main" java.lang.IllegalStateException: wrapped\n'
+        "\tat Main.main(Main.java:6)\n"
+        "\tSuppressed: java.io.IOException: also\n"
+        "\t\tat Main.main(Main.java:7)\n"
+        "Caused by: java.lang.NumberFormatException:"
+    ), thrown.stderr
+    assert "Coderunner" not in thrown.stderr
+    assert "invoke" not in thrown.stderr
 
 
 def test_a_program_finds_no_trace_of_the_previous_learner(java_pool: JavaPool) -> None:
@@ -154,7 +206,7 @@ catch (IOException e) { System.out.println("/build read-only"); }
 """
     )
     result = own.run(probe, "java", "", LIMITS)
-    assert _pool(own).stats.handed_out == 2
+    assert _pool(own).stats.handed_out == 4  # two builds, two runs
     assert result.verdict is Verdict.OK, result
     lines = result.stdout.splitlines()
     assert lines[0] == "Main.class", "only this learner's classes (no Secret, no warm-up)"
@@ -186,11 +238,15 @@ def test_a_build_that_waited_too_long_is_destroyed_not_used(java_pool: JavaPool)
         time.sleep(0.01)
 
 
-def test_a_build_whose_control_closes_early_ends_by_itself(java_pool: JavaPool) -> None:
+@pytest.mark.parametrize("build", [True, False])
+def test_a_sandbox_whose_control_closes_early_ends_by_itself(
+    java_pool: JavaPool, build: bool
+) -> None:
     own = java_pool(size=1)
     pool = _pool(own)
     lang = get_language("java")
-    waiting = pool.take(lang, own.compile_limits(lang), False, build=True)
+    limits = own.compile_limits(lang) if build else own.resolve_limits(lang, LIMITS)
+    waiting = pool.take(lang, limits, False, build=build)
     assert waiting is not None
     assert waiting.build_dir is not None
     assert os.path.isdir(waiting.build_dir)
@@ -231,15 +287,18 @@ def test_a_build_refill_racing_shutdown_leaves_nothing(sandbox: Sandbox, delay_s
     assert set(leftover_tempdirs()) - before == set(), "a pooled build dir was left behind"
 
 
-def test_the_build_step_is_pooled_under_its_own_limits(sandbox: Sandbox) -> None:
+def test_the_build_step_and_the_run_are_pooled_kinds(sandbox: Sandbox) -> None:
     own = Sandbox(replace(sandbox.config, pool_languages=frozenset({"java"})), sandbox.cgroups)
     lang = get_language("java")
     kinds = own.pool_kinds(LIMITS)
     assert [(k.lang.key, k.build, k.limits) for k in kinds] == [
-        ("java", True, own.compile_limits(lang))
+        ("java", True, own.compile_limits(lang)),
+        ("java", False, own.resolve_limits(lang, LIMITS)),
     ]
     # whatever limits a run asks for, its build takes the same pooled sandbox
-    assert own.pool_kinds(LIMITS.with_overrides(memory_mb=200)) == kinds
+    other = own.pool_kinds(LIMITS.with_overrides(memory_mb=200))
+    assert other[0] == kinds[0]
+    assert other[1] != kinds[1]
 
 
 def test_the_pooled_build_compiles_with_the_build_steps_own_options() -> None:
@@ -260,3 +319,58 @@ def test_the_pooled_build_compiles_with_the_build_steps_own_options() -> None:
         *jvm_flags,
         "--add-opens=java.base/java.io=ALL-UNNAMED",
     ]
+
+
+def test_only_a_builds_plain_files_reach_a_pooled_run(tmp_path: Path) -> None:
+    build, target = tmp_path / "build", tmp_path / "target"
+    build.mkdir()
+    target.mkdir()
+    (build / "Main.class").write_bytes(b"\xca\xfe")
+    (build / "pkg").mkdir()
+    (build / "pkg" / "Helper.class").write_bytes(b"\xca\xfe\xba\xbe")
+    assert copy_classes(str(build), str(target), 62201)
+    assert (target / "pkg" / "Helper.class").read_bytes() == b"\xca\xfe\xba\xbe"
+    assert (target / "Main.class").stat().st_uid == 62201
+    for planted in ("link", "fifo"):
+        again = tmp_path / f"again-{planted}"
+        again.mkdir()
+        if planted == "link":
+            (build / "pkg" / "secret").symlink_to("/etc/shadow")
+        else:
+            (build / "pkg" / "secret").unlink()
+            os.mkfifo(build / "pkg" / "secret")
+        assert not copy_classes(str(build), str(again), 62201)
+        assert list(again.iterdir()) == [], "a refused copy leaves the pooled build dir empty"
+
+
+def test_too_large_a_build_is_not_copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from coderunner.sandbox import pooled_launcher
+
+    build, target = tmp_path / "build", tmp_path / "target"
+    build.mkdir()
+    target.mkdir()
+    (build / "Main.class").write_bytes(b"x" * 100)
+    monkeypatch.setattr(pooled_launcher, "MAX_CLASS_BYTES", 99)
+    assert not copy_classes(str(build), str(target), 62201)
+    monkeypatch.setattr(pooled_launcher, "MAX_CLASS_BYTES", 100)
+    monkeypatch.setattr(pooled_launcher, "MAX_CLASS_FILES", 0)
+    assert not copy_classes(str(build), str(target), 62201)
+    assert list(target.iterdir()) == []
+
+
+def test_the_launcher_is_built_once_and_an_untrusted_one_rebuilt(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    lang = get_language("java")
+    root = tmp_path / "launchers"
+    built = Path(launcher_dir(sandbox, lang, root))
+    assert built.parent == root
+    assert built.name == launcher_key(lang)
+    made = (built / "CoderunnerPooledJava.class").stat()
+    assert Path(launcher_dir(sandbox, lang, root)) == built
+    assert (built / "CoderunnerPooledJava.class").stat().st_mtime_ns == made.st_mtime_ns
+    os.chmod(built / "CoderunnerPooledJava.class", 0o666)  # anyone could have changed it
+    assert Path(launcher_dir(sandbox, lang, root)) == built
+    rebuilt = (built / "CoderunnerPooledJava.class").stat()
+    assert rebuilt.st_mode & 0o777 == 0o644
+    assert rebuilt.st_ino != made.st_ino

@@ -76,9 +76,11 @@ def build_argv(
     build_dir: str | None = None,
     build_writable: bool = False,
     source_link: bool = False,
+    extra_mounts: tuple[tuple[str, str], ...] = (),
 ) -> list[str]:
     """The command line; `source_link` (a pooled sandbox, whose source comes after it started)
-    makes the source path a link to the source's descriptor, read-only, at `fds.source`."""
+    makes the source path a link to the source's descriptor, read-only, at `fds.source`;
+    `extra_mounts` are (host, sandbox) paths bound read-only (a pooled run's launcher)."""
     argv = [
         bwrap,
         "--unshare-user",
@@ -106,6 +108,8 @@ def build_argv(
         else:
             argv += ["--ro-bind", mount.source, mount.target]
     argv += ["--ro-bind", GUEST_DIR, GUEST_MOUNT]
+    for source, target in extra_mounts:
+        argv += ["--ro-bind", source, target]
     if not language.own_init:
         targets = {m.target for m in language.present_mounts()}
         for source, target in _INIT_MOUNTS:

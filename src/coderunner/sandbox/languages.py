@@ -65,6 +65,9 @@ class Language:
     pooled_batch: tuple[str, ...] | None = None
     # the same for the build step: the compiler starts, then waits for the go to build {file}
     pooled_compile: tuple[str, ...] | None = None
+    # a compiled language's pooled run: our launcher's source in guest/, built once per host
+    # (pooled_launcher.py) and mounted read-only at /usr/lib/coderunner-launcher
+    pooled_launcher: str | None = None
 
     @property
     def source_path(self) -> str:
@@ -130,6 +133,7 @@ def _language(key: str, raw: dict[str, Any]) -> Language:
         pooled_compile=(
             tuple(str(a) for a in raw["pooledCompile"]) if raw.get("pooledCompile") else None
         ),
+        pooled_launcher=str(raw["pooledLauncher"]) if raw.get("pooledLauncher") else None,
     )
 
 

@@ -373,10 +373,13 @@ def launch_waiting(
     group_limits: Limits | None = None,
     feed_bytes: int = 0,
     build_dir: str | None = None,
+    build_writable: bool = False,
+    extra_mounts: tuple[tuple[str, str], ...] = (),
 ) -> Waiting:
     """Start a pooled sandbox running `template` (`lang`'s pooled run or batch) under `limits`,
     as `uid`; `feed_bytes` > 0 gives it a stdin pipe that large (a batch's feed); `build_dir`
-    (a build step's) is bound writable at /build and removed when the sandbox is destroyed.
+    (its own) is bound at /build (writable for a build step) and removed when the sandbox is
+    destroyed; `extra_mounts` are bound read-only.
 
     The same policy as `launch` (one argv builder), except that the source path is a link to
     a memfd the host fills at hand-out. Raises OSError or CgroupError.
@@ -413,7 +416,7 @@ def launch_waiting(
         ]
         argv = build_argv(
             sandbox.config.bwrap, lang, command, group_limits or limits, streams.fds,
-            build_dir, build_dir is not None, source_link=True,
+            build_dir, build_writable, source_link=True, extra_mounts=extra_mounts,
         )  # fmt: skip
         pid = _spawn(sandbox, group, argv, uid, limits, stdin_r, streams, extras)
     run = streams.launched(pid, group, owned, source_r, stdin_r, control_guest)

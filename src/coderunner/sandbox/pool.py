@@ -103,6 +103,8 @@ def _launch(sandbox: Sandbox, kind: Kind, uid: int) -> Waiting:
     lang = kind.lang
     if kind.build:
         return _launch_build(sandbox, kind, uid)
+    if lang.pooled_launcher is not None and not kind.batch:
+        return _launch_compiled_run(sandbox, kind, uid)
     if not kind.batch:
         assert lang.pooled_run is not None
         return launch_waiting(sandbox, lang, lang.pooled_run, kind.limits, uid, kind.drawing)
@@ -113,18 +115,49 @@ def _launch(sandbox: Sandbox, kind: Kind, uid: int) -> Waiting:
     )
 
 
+def _fresh_build_dir(uid: int) -> str:
+    """A pooled sandbox's own host build dir, owned by its uid (as root), as an unpooled run's."""
+    build_dir = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
+    if os.getuid() == 0:
+        try:
+            os.chown(build_dir, uid, uid)
+        except OSError:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+    return build_dir
+
+
+def _launch_compiled_run(sandbox: Sandbox, kind: Kind, uid: int) -> Waiting:
+    """A compiled language's run: our launcher (built once per host) waits in the run's JVM
+    with an empty build dir of its own bound read-only at /build; at hand-out the host puts the
+    learner's classes there (`copy_classes`) before the go."""
+    from .pooled_launcher import LAUNCHER_MOUNT, launcher_dir
+
+    lang = kind.lang
+    assert lang.pooled_run is not None
+    launcher = launcher_dir(sandbox, lang)
+    build_dir = _fresh_build_dir(uid)
+    try:
+        return launch_waiting(
+            sandbox, lang, lang.pooled_run, kind.limits, uid, kind.drawing,
+            build_dir=build_dir, extra_mounts=((launcher, LAUNCHER_MOUNT),),
+        )  # fmt: skip
+    except BaseException:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
+
+
 def _launch_build(sandbox: Sandbox, kind: Kind, uid: int) -> Waiting:
     """A build step's sandbox, with a fresh host build dir of its own (owned by its uid when
     we are root, as an unpooled build's); the run that follows reads the classes there."""
     lang = kind.lang
     assert lang.pooled_compile is not None
-    build_dir = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
+    build_dir = _fresh_build_dir(uid)
     try:
-        if os.getuid() == 0:
-            os.chown(build_dir, uid, uid)
         return launch_waiting(
-            sandbox, lang, lang.pooled_compile, kind.limits, uid, False, build_dir=build_dir
-        )
+            sandbox, lang, lang.pooled_compile, kind.limits, uid, False,
+            build_dir=build_dir, build_writable=True,
+        )  # fmt: skip
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)
         raise

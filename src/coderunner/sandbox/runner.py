@@ -182,7 +182,7 @@ class Sandbox:
         `pooledRun`, is chosen by the config's `pool_languages` (None: all) and can run on
         this host, and, with `batches`, its batch harness when it has a `pooledBatch`; the
         build step (under its own limits, whatever `limits` is) of one with a
-        `pooledCompile`."""
+        `pooledCompile`. A run with a `pooledLauncher` is pooled only as root."""
         from .pool import Kind
 
         chosen = self.config.pool_languages
@@ -196,6 +196,8 @@ class Sandbox:
                 kinds.append(Kind(lang, self.compile_limits(lang), build=True))
             if lang.pooled_run is None:
                 continue
+            if lang.pooled_launcher is not None and os.geteuid() != 0:
+                continue  # its launcher is built and trusted only as root (pooled_launcher.py)
             effective = self.resolve_limits(lang, limits)
             kinds.append(Kind(lang, effective, lang.drawing))
             if batches and lang.pooled_batch is not None:
@@ -303,10 +305,7 @@ class Sandbox:
             if failed is not None:
                 return failed
             assert waiting.build_dir is not None
-            return self._execute(
-                lang, lang.argv(lang.run), source, stdin, limits, waiting.build_dir,
-                uid=waiting.uid,
-            )  # fmt: skip
+            return self._run_step(lang, source, stdin, limits, waiting.build_dir, waiting.uid)
         finally:
             pool.done(waiting)
 
@@ -356,7 +355,7 @@ class Sandbox:
             failed = self.build(lang, source, build_dir)
             if failed is not None:
                 return failed
-            return self._execute(lang, lang.argv(lang.run), source, stdin, limits, build_dir)
+            return self._run_step(lang, source, stdin, limits, build_dir)
         finally:
             # rmtree works on fds and never follows a symlink the build planted.
             shutil.rmtree(build_dir, ignore_errors=True)
@@ -364,6 +363,34 @@ class Sandbox:
     def compile_limits(self, lang: Language) -> Limits:
         """The build step's limits: the language's own, never a run's."""
         return lang.compile_limits(self.config.default_limits).capped_by(self.config.maxima)
+
+    def _run_step(
+        self,
+        lang: Language,
+        source: bytes,
+        stdin: bytes,
+        limits: Limits,
+        build_dir: str,
+        uid: int | None = None,
+    ) -> RunResult:
+        """A compiled language's run on the classes in `build_dir` (owned by `uid`, else this
+        thread's): in a pooled run sandbox when one is ready for it (the classes copied into
+        its own build dir), else in a sandbox of its own."""
+        from .pooled_launcher import copy_classes
+
+        pool = self.pool
+        if pool is not None and lang.pooled_run is not None:
+            waiting = pool.take(lang, limits, lang.drawing)
+            if waiting is not None:
+                try:
+                    assert waiting.build_dir is not None
+                    if copy_classes(build_dir, waiting.build_dir, waiting.uid):
+                        pooled = self._run_pooled(waiting, source, stdin, limits)
+                        if pooled is not None:
+                            return pooled
+                finally:
+                    pool.done(waiting)
+        return self._execute(lang, lang.argv(lang.run), source, stdin, limits, build_dir, uid=uid)
 
     def build(self, lang: Language, source: bytes, build_dir: str) -> RunResult | None:
         """Compile into `build_dir` (owned by this thread's uid); None when it built, else the
