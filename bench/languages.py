@@ -7,8 +7,9 @@ For each enabled language, in the same process, interleaved:
            language's own mounts and the very argv of `languages.yaml` (for Java: the javac
            step into a build dir, then the java step), on a trivial program
   sandbox  `Sandbox.run(trivial program, language)`: the whole policy, compile step included
-  pooled   the same run when a pre-warmed sandbox (ADR 0014) of the language is ready: a
-           second Sandbox whose pool keeps one, on the other half of the uids; only the run is
+  pooled   the same run when a pre-warmed sandbox (ADR 0014) of the language is ready (for
+           Java one for its build step and one for its run): a second Sandbox whose pool keeps
+           one of each kind, on the other half of the uids; only the run is
            timed, never the wait for the refill (languages the pool cannot hand a run to have
            no pooled figure)
   graded   for a language whose graded inputs can take pooled sandboxes (no batch harness,
@@ -161,8 +162,9 @@ def pooled_runner(
         elapsed = (time.perf_counter() - started) * 1000
         if result.verdict is not Verdict.OK:
             raise RuntimeError(result)
-        if pool.stats.handed_out != before + 1:
-            raise LookupError("the run did not take the ready sandbox")
+        if pool.stats.handed_out != before + len(pool.kinds):
+            # every kind of it: Java's build step and its run each take one
+            raise LookupError("the run did not take the ready sandboxes")
         return elapsed
 
     try:
