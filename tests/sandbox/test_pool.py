@@ -450,6 +450,12 @@ _JS_SAME = [
     ("console.log('hi'", ""),
     ('Promise.reject(new Error("later"));', ""),
     ('console.log(new Error("where").stack);', ""),
+    # module syntax: node detects it and loads the program through its ES module loader
+    (
+        'import { readFileSync } from "fs";\n'
+        'console.log(import.meta.url, readFileSync(0, "utf8"));\nthrow new Error("esm");',
+        "in",
+    ),
     # exit codes and signals
     ('console.log("bye");\nprocess.exitCode = 3;', ""),
     ('process.kill(process.pid, "SIGKILL");', ""),
