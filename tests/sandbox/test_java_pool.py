@@ -374,3 +374,15 @@ def test_the_launcher_is_built_once_and_an_untrusted_one_rebuilt(
     rebuilt = (built / "CoderunnerPooledJava.class").stat()
     assert rebuilt.st_mode & 0o777 == 0o644
     assert rebuilt.st_ino != made.st_ino
+
+
+def test_graded_inputs_take_pooled_builds_and_runs(sandbox: Sandbox, java_pool: JavaPool) -> None:
+    own = java_pool(size=2)
+    pool = _pool(own)
+    code = _main("Scanner in = new Scanner(System.in);\nint n = in.nextInt();\nSystem.exit(n);")
+    inputs = ["0\n", "3\n"]
+    pooled = own.run_batch(code, "java", inputs, LIMITS)
+    assert pool.stats.handed_out == 4, pool.stats  # a build and a run for each input
+    unpooled = sandbox.run_batch(code, "java", inputs, LIMITS)
+    assert [_answer(r) for r in pooled] == [_answer(r) for r in unpooled]
+    assert [r.exit_code for r in pooled] == [0, 3]

@@ -231,11 +231,9 @@ class Sandbox:
         effective = self.resolve_limits(lang, limits)
         source = code.encode() if isinstance(code, str) else code
         data = stdin.encode() if isinstance(stdin, str) else stdin
-        pool = self.pool
-        if pool is not None and lang.compile is not None and lang.pooled_compile is not None:
-            built = self._compile_pooled_and_run(pool, lang, source, data, effective)
-            if built is not None:
-                return built
+        built = self._compile_pooled_and_run(lang, source, data, effective)
+        if built is not None:
+            return built
         pooled = self._run_in_pool(lang, source, data, effective, lang.drawing)
         if pooled is not None:
             return pooled
@@ -266,6 +264,8 @@ class Sandbox:
         this run's), else one started for it."""
         if lang.batch is None:
             pooled = self._run_in_pool(lang, source, stdin, limits, False)
+            if pooled is None:  # a compiled language: its build step can be pooled
+                pooled = self._compile_pooled_and_run(lang, source, stdin, limits)
             if pooled is not None:
                 return pooled
         return self._run_one(lang, source, stdin, limits)
@@ -288,11 +288,15 @@ class Sandbox:
         return _verdict(outcome, limits)
 
     def _compile_pooled_and_run(
-        self, pool: SandboxPool, lang: Language, source: bytes, stdin: bytes, limits: Limits
+        self, lang: Language, source: bytes, stdin: bytes, limits: Limits
     ) -> RunResult | None:
-        """The build step in a pooled sandbox, then the run (unpooled) on the classes it wrote
-        into its own build dir, as its uid (held until the pool tears it down, as an unpooled
-        build and its run share one); None when no pooled build could take it (nothing ran)."""
+        """The build step in a pooled sandbox, then the run (`_run_step`) on the classes it
+        wrote into its own build dir, as its uid (held until the pool tears it down, as an
+        unpooled build and its run share one); None when the language has no pooled build or
+        none could take it (nothing ran)."""
+        pool = self.pool
+        if pool is None or lang.compile is None or lang.pooled_compile is None:
+            return None
         compile_limits = self.compile_limits(lang)
         waiting = pool.take(lang, compile_limits, False, build=True)
         if waiting is None:
