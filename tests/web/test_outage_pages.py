@@ -134,18 +134,70 @@ class _CutBody(httpx.AsyncByteStream):
         raise httpx.RemoteProtocolError("peer closed connection without sending complete body")
 
 
-async def test_an_answer_the_api_died_in_the_middle_of_is_a_503_never_a_cut_body(
+class _Api:
+    """An API behind nginx whose process dies in the middle of its first `cut` answers (nginx
+    has passed the header on); nginx sends each later request to a live process."""
+
+    def __init__(self, cut: int, *, signed_out: bool = False) -> None:
+        self.cut = cut
+        self.signed_out = signed_out
+        self.asked: list[str] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.asked.append(f"{request.method} {request.url.path}")
+        if len(self.asked) <= self.cut:
+            return httpx.Response(
+                200, headers={"content-type": "application/json"}, stream=_CutBody()
+            )
+        if self.signed_out:
+            return httpx.Response(401, json={"error": {"code": "UNAUTHORIZED", "message": "no"}})
+        return httpx.Response(200, json={"levels": []})
+
+
+async def test_a_get_the_api_died_in_the_middle_of_is_asked_once_more(
     dead_api_url: str,
 ) -> None:
     """nginx passed the header on before the API died, so it cannot send this GET elsewhere;
-    the web process can still answer whole: a 503 (which nginx passes to the other web
-    process), never a response cut short (a dropped connection for the browser)."""
+    the web process asks again once (nginx sends that to a live process): the answer whole,
+    never a response cut short (a dropped connection for the browser)."""
+    api = _Api(cut=1)
+    async with _web_before(api, dead_api_url) as client:
+        proxied = await client.get("/api/levels")
+        assert proxied.status_code == 200, proxied.text
+        assert proxied.json() == {"levels": []}
+    assert api.asked == ["GET /levels", "GET /levels"]
 
-    def api(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"content-type": "application/json"}, stream=_CutBody())
+    # a page's reads too: the second answer (401 here) is the one the page acts on
+    api = _Api(cut=1, signed_out=True)
+    async with _web_before(api, dead_api_url) as client:
+        client.cookies.set("cr_session", "t" * 40)
+        page = await client.get("/levels/7-9")
+        assert page.status_code == 303, page.text
+    assert len(api.asked) >= 2, api.asked
+    assert api.asked[0] == api.asked[1], api.asked
+    assert api.asked[0].startswith("GET "), api.asked
 
+
+async def test_an_answer_cut_twice_or_a_cut_post_is_a_503_with_retry_after(
+    dead_api_url: str,
+) -> None:
+    """Asked again only once; a POST never (it may have run): a 503 that says when."""
+    api = _Api(cut=2)
     async with _web_before(api, dead_api_url) as client:
         proxied = await client.get("/api/levels")
         assert proxied.status_code == 503, proxied.text
         assert int(proxied.headers["retry-after"]) >= 1
         assert proxied.json()["error"]["code"] == "API_UNREACHABLE"
+    assert api.asked == ["GET /levels", "GET /levels"]
+
+    api = _Api(cut=1)
+    async with _web_before(api, dead_api_url) as client:
+        csrf = "c" * 43
+        client.cookies.set("cr_session", "t" * 40)
+        client.cookies.set("cr_csrf", csrf)
+        run = await client.post(
+            "/api/execution/run", json={"code": "print(1)"}, headers={"X-CSRF-Token": csrf}
+        )
+        assert run.status_code == 503, run.text
+        assert int(run.headers["retry-after"]) >= 1
+    assert api.asked == ["POST /execution/run"]

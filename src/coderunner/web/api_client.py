@@ -95,6 +95,19 @@ class ApiError(Exception):
         return cls(response.status_code, code, message, response.headers.get("retry-after"))
 
 
+# asked of the API once more when its answer broke off: nginx's internal door sends the second
+# try to a live process (a process that died mid-answer cannot be skipped by nginx any more, as
+# it had passed the header on). Never a POST (it may have run), never after a timeout (a busy
+# API is not asked twice). ADR 0020.
+ASKED_AGAIN = frozenset({"GET", "HEAD"})
+
+
+def broke_off(exc: httpx.HTTPError) -> bool:
+    """The connection was refused, reset or closed before the answer was whole (not a
+    timeout): the process that took it died or closed."""
+    return isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.TimeoutException)
+
+
 def unreachable() -> ApiError:
     """The API could not be reached (refused, reset, no route): down or restarting."""
     return ApiError(503, "API_UNREACHABLE", UNREACHABLE_MESSAGE, str(UNREACHABLE_RETRY_AFTER_S))
@@ -140,20 +153,27 @@ class ApiClient:
         token: str | None = None,
     ) -> Any:
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
-        try:
-            response = await self.http.request(
-                method,
-                path,
-                json=json,
-                params=clean_params or None,
-                headers=self._headers(token or self.token),
-            )
-        except httpx.ConnectTimeout as exc:
-            raise unreachable() from exc
-        except httpx.TimeoutException as exc:
-            raise ApiError(503, "API_TIMEOUT", TIMEOUT_MESSAGE, str(TIMEOUT_RETRY_AFTER_S)) from exc
-        except httpx.HTTPError as exc:
-            raise unreachable() from exc
+        again = method in ASKED_AGAIN
+        while True:
+            try:
+                response = await self.http.request(
+                    method,
+                    path,
+                    json=json,
+                    params=clean_params or None,
+                    headers=self._headers(token or self.token),
+                )
+                break
+            except httpx.ConnectTimeout as exc:
+                raise unreachable() from exc
+            except httpx.TimeoutException as exc:
+                raise ApiError(
+                    503, "API_TIMEOUT", TIMEOUT_MESSAGE, str(TIMEOUT_RETRY_AFTER_S)
+                ) from exc
+            except httpx.HTTPError as exc:
+                if not (again and broke_off(exc)):
+                    raise unreachable() from exc
+                again = False
         if response.status_code >= 400:
             raise ApiError.from_response(response)
         if response.status_code == 204 or not response.content:

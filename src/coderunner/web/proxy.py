@@ -2,7 +2,8 @@
 
 The browser never sees the token: the proxy adds `Authorization: Bearer` itself. Unsafe methods
 need the CSRF header. Server-sent events stream through as they happen; any other answer is read
-whole first, so an API process that dies mid-answer is a 503, never a response cut short.
+whole first, so an API process that dies mid-answer is never a response cut short: a GET is asked
+once more (nginx sends it to a live process), anything else is a 503 with Retry-After.
 Sign-in endpoints are not proxied (they would hand the token to page JavaScript), nor are the
 API's internal endpoints (metrics, the OpenAPI document and its pages).
 
@@ -22,7 +23,13 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from .api_client import UNREACHABLE_MESSAGE, UNREACHABLE_RETRY_AFTER_S, forwarded_headers
+from .api_client import (
+    ASKED_AGAIN,
+    UNREACHABLE_MESSAGE,
+    UNREACHABLE_RETRY_AFTER_S,
+    broke_off,
+    forwarded_headers,
+)
 from .csrf import SAFE_METHODS, CsrfError, check_header
 from .session import session_token
 
@@ -113,11 +120,20 @@ async def proxy_endpoint(request: Request) -> Response:
         # an event stream stays open as long as the job runs; page calls keep the usual limit
         timeout=httpx.Timeout(request.app.state.config.api_timeout_s, read=None),
     )
-    try:
-        response = await http.send(upstream, stream=True)
-    except httpx.HTTPError:
-        return _unreachable()
+    again = request.method in ASKED_AGAIN
+    while True:
+        try:
+            return await _answer(http, upstream)
+        except httpx.HTTPError as exc:
+            if not (again and broke_off(exc)):
+                return _unreachable()
+            again = False
 
+
+async def _answer(http: httpx.AsyncClient, upstream: httpx.Request) -> Response:
+    """The API's answer to `upstream`: an event stream as it comes, anything else read whole
+    before a byte goes out (raises httpx.HTTPError when it broke off before it was whole)."""
+    response = await http.send(upstream, stream=True)
     out_headers = {k: v for k in RESPONSE_HEADERS if (v := response.headers.get(k)) is not None}
     if out_headers.get("content-type", "").startswith("text/event-stream"):
         out_headers["cache-control"] = "no-cache"
@@ -128,12 +144,8 @@ async def proxy_endpoint(request: Request) -> Response:
             headers=out_headers,
             background=BackgroundTask(response.aclose),
         )
-    # anything else is read whole before a byte goes out: an API process that dies mid-answer
-    # is then a 503 (nginx passes a GET on to the other web process), not a cut-off response
     try:
         body = await response.aread()
-    except httpx.HTTPError:
-        return _unreachable()
     finally:
         await response.aclose()
     return Response(body, status_code=response.status_code, headers=out_headers)
