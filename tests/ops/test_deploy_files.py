@@ -133,7 +133,6 @@ def test_nginx_rules_the_issue_asks_for() -> None:
         "proxy_buffering off;",
         "proxy_read_timeout 1h;",
         "proxy_set_header Upgrade $http_upgrade;",
-        "proxy_next_upstream error timeout http_502 http_503 http_504;",
         "limit_req zone=coderunner_per_ip",
         "error_page 429 = @rate_limited;",  # the edge's refusals say when to retry too
         "immutable",
@@ -144,6 +143,27 @@ def test_nginx_rules_the_issue_asks_for() -> None:
     for name in ("coderunner_api", "coderunner_web"):
         block = text.split(f"upstream {name} {{", 1)[1].split("}", 1)[0]
         assert block.count("\n    server ") >= 2, f"{name} balances fewer than two processes"
+    _passes_on_gets_of_dead_processes_only(text)
+
+
+def _passes_on_gets_of_dead_processes_only(text: str) -> None:
+    """GETs of a dead or restarting process go to the next one, within a bound; a 503 (a
+    service-wide refusal: queue full, Redis down) is never counted as a dead process, for it
+    would take every process out of rotation (ADR 0020)."""
+    internal, public = text.split("\nserver {")[1:3]
+    assert "proxy_next_upstream error timeout http_502 http_504;" in internal
+    assert "proxy_next_upstream error timeout;" in public
+    for door in (internal, public):
+        rules = [line for line in door.splitlines() if line.strip().startswith("proxy_next_")]
+        assert not [line for line in rules if "http_503" in line or "http_429" in line], rules
+        assert "proxy_next_upstream_tries 3;" in door
+        assert "proxy_next_upstream_timeout 15s;" in door
+
+
+def test_the_compose_nginx_passes_on_the_same_way() -> None:
+    text = (DEPLOY / "compose" / "nginx-compose.conf").read_text()
+    assert "non_idempotent" not in text
+    _passes_on_gets_of_dead_processes_only(text)
 
 
 # Compose ------------------------------------------------------------------------------------

@@ -6,10 +6,11 @@ the web's /api proxy, static files; the internal API listener the web processes 
 API process is killed with SIGKILL mid-load. Every GET must still succeed: nginx passes it on to
 the other process, unless the dead one had already begun its answer (nginx has sent the header
 on, so it can only cut the body short). On the public door the web process reads the answer
-whole and turns that into a 503, which nginx passes on too; on the internal door the test asks
-again once, as that door's client (a web process) does, and only where nginx's error log shows
-such a cut. A POST may fail only with a status a client retries (503/504), and is never run
-twice (nginx passes a POST on only when the dead process refused its connection).
+whole and asks such a GET once more (nginx sends it to the live process); on the internal door
+the test asks again once, as that door's client (a web process) does, and only where nginx's
+error log shows such a cut. A POST may fail only with a status a client retries (503/504),
+and is never run twice (nginx passes a POST on only when the dead process refused its
+connection).
 
 The rolling restart (the upgrade of docs/deploy.md) runs a `coderunner worker` too: every job
 the APIs accepted while they restarted must finish, none lost or stuck.
@@ -290,9 +291,8 @@ async def _get(
     """A GET as the door's real client sends it. A process killed after nginx passed its header
     on cuts the answer off mid-body, and nginx cannot send that GET elsewhere any more (its
     client already has the header). On the internal door the client is a web process, which
-    reads the answer whole and answers 503 for it, which the public door passes on to the other
-    web process: here, the GET is asked again once. The public door's client gets no second
-    try: the web process's 503 and nginx must cover it."""
+    reads the answer whole and asks the GET again once: here too. The public door's client gets
+    no second try: the web process's own must cover it."""
     try:
         return await client.get(url, headers=headers)
     except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
@@ -495,7 +495,7 @@ async def test_a_rolling_api_restart_behind_the_gateway_answers_no_502(
     """The upgrade procedure of docs/deploy.md under load: each API process in turn is stopped
     (SIGTERM), started again and waited for until ready, while clients keep sending GETs and
     POSTs through nginx and a worker runs the jobs. nginx holds or re-sends what it may (a
-    refused connection, a GET that met a 503); what it may not re-send is answered 503 with
+    refused connection, a timeout); what it may not re-send is answered 503 with
     Retry-After. Never a 502, never a dropped connection, never a job lost, stuck or run
     twice."""
     gw = gateway
