@@ -386,3 +386,26 @@ def test_graded_inputs_take_pooled_builds_and_runs(sandbox: Sandbox, java_pool: 
     unpooled = sandbox.run_batch(code, "java", inputs, LIMITS)
     assert [_answer(r) for r in pooled] == [_answer(r) for r in unpooled]
     assert [r.exit_code for r in pooled] == [0, 3]
+
+
+@pytest.mark.parametrize("pooled", ["build", "run"])
+def test_one_step_pooled_answers_as_both_unpooled(sandbox: Sandbox, pooled: str) -> None:
+    java = get_language("java")
+    if pooled == "build":  # the run after a pooled build: its own sandbox, on the member's dir
+        java = replace(java, pooled_run=None, pooled_launcher=None)
+    else:  # a pooled run after a build of its own
+        java = replace(java, pooled_compile=None)
+    config = replace(sandbox.config, languages={"java": java}, pool_languages=frozenset({"java"}))
+    own = Sandbox(config, sandbox.cgroups)
+    try:
+        own.start_pool(1, 3600.0, LIMITS)
+        pool = _pool(own)
+        assert len(pool.kinds) == 1
+        assert pool.wait_filled(120.0), pool.stats
+        code = PROGRAMS["input and exception"]
+        result = own.run(code, "java", "21\n", LIMITS)
+        assert pool.stats.handed_out == 1
+        assert _answer(result) == _answer(sandbox.run(code, "java", "21\n", LIMITS))
+        assert (result.verdict, result.stdout) == (Verdict.RUNTIME_ERROR, "42\n")
+    finally:
+        own.close()
