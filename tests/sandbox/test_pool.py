@@ -466,6 +466,7 @@ console.log(JSON.stringify({
   file: __filename, dir: __dirname, isMain: require.main === module,
   mainFile: process.mainModule.filename, paths: module.paths, argv: process.argv,
   execArgv: process.execArgv, env: Object.keys(process.env).sort(),
+  environ: fs.readFileSync("/proc/self/environ", "latin1").split("\\0").map((e) => e.split("=")[0]),
   cache: Object.keys(require.cache), resolved: require.resolve("./main.js"),
   source: fs.readFileSync(__filename, "utf8").length, pid: process.pid, ppid: process.ppid,
 }));""",
@@ -479,7 +480,7 @@ if (isMainThread) {
   worker.on("message", (m) => console.log("from the worker", m));
   worker.on("exit", (code) => console.log("exit", code));
 } else {
-  parentPort.postMessage([__filename, require.main === module]);
+  parentPort.postMessage([__filename, require.main === module, Object.keys(require.cache)]);
 }""",
         "",
     ),
