@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from coderunner.sandbox import Limits, RunResult, Sandbox, Verdict
+from coderunner.sandbox.languages import Language
 
 pytestmark = pytest.mark.sandbox
 
@@ -370,6 +371,41 @@ System.out.println((stale ? "STALE " : "fresh ") + new Scanner(System.in).nextLi
     )
     results = sandbox.run_batch(code, "java", ["1", "2"])
     assert [r.stdout for r in results] == ["fresh 1\n", "fresh 2\n"]
+
+
+def test_graded_inputs_share_one_build_none_can_change(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A submission's inputs run on one build (javac is most of a Java run's cost), each in a
+    fresh sandbox where the classes are read-only: no input's run changes what the next runs."""
+    builds: list[str] = []
+    build = sandbox.build
+
+    def counted(lang: Language, source: bytes, build_dir: str) -> RunResult | None:
+        builds.append(build_dir)
+        return build(lang, source, build_dir)
+
+    monkeypatch.setattr(sandbox, "build", counted)
+    body = """
+String tag = new Scanner(System.in).nextLine();
+String note;
+try { Files.writeString(Paths.get("/build/Main.class"), "x"); note = "overwrote"; }
+catch (Exception e) { note = "kept"; }
+try { Files.writeString(Paths.get("/build/Extra.class"), "x"); note += " added"; }
+catch (Exception e) { note += " none"; }
+System.out.println(tag + " " + note);
+"""
+    code = (
+        "import java.nio.file.*;\nimport java.util.*;\npublic class Main {\n"
+        f"public static void main(String[] a) throws Exception {{\n{body}\n}}\n}}\n"
+    )
+    results = sandbox.run_batch(code, "java", ["1", "2", "3"])
+    assert [r.stdout for r in results] == ["1 kept none\n", "2 kept none\n", "3 kept none\n"]
+    assert len(builds) == 1
+    broken = sandbox.run_batch("public class Main { oops }", "java", ["1", "2"])
+    assert [r.verdict for r in broken] == [Verdict.COMPILATION_ERROR] * 2
+    assert "error" in broken[0].stderr
+    assert len(builds) == 2  # one more build, for both inputs
 
 
 def test_registry_flags_fit_the_memory_limit(sandbox: Sandbox) -> None:

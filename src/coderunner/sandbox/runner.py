@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import selectors
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -122,6 +123,16 @@ class _Outcome:
     drawing: CappedBuffer | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Build:
+    """A compiled language's build step, done: what to answer if it failed, else where its
+    classes are and which uid owns them (None: the thread's own)."""
+
+    failed: RunResult | None
+    dir: str
+    uid: int | None
+
+
 class Sandbox:
     """Runs code; knows nothing of HTTP, databases or queues."""
 
@@ -231,14 +242,16 @@ class Sandbox:
         effective = self.resolve_limits(lang, limits)
         source = code.encode() if isinstance(code, str) else code
         data = stdin.encode() if isinstance(stdin, str) else stdin
-        built = self._compile_pooled_and_run(lang, source, data, effective)
-        if built is not None:
-            return built
+        if lang.compile is not None:
+            with self._built(lang, source) as build:
+                if build.failed is not None:
+                    return build.failed
+                return self._run_step(lang, source, data, effective, build.dir, build.uid)
         pooled = self._run_in_pool(lang, source, data, effective, lang.drawing)
         if pooled is not None:
             return pooled
         with self.uids.slot():
-            return self._run_one(lang, source, data, effective)
+            return self._execute(lang, lang.argv(lang.run), source, data, effective)
 
     def _run_in_pool(
         self, lang: Language, source: bytes, stdin: bytes, limits: Limits, drawing: bool
@@ -259,16 +272,14 @@ class Sandbox:
     def _run_graded_one(
         self, lang: Language, source: bytes, stdin: bytes, limits: Limits
     ) -> RunResult:
-        """One graded input in a sandbox of its own: a ready pooled one when the language has
-        no batch harness and grades as it runs (the pool's single-run kind is then exactly
-        this run's), else one started for it."""
+        """One graded input of an interpreted language in a sandbox of its own: a ready pooled
+        one when the language has no batch harness and grades as it runs (the pool's
+        single-run kind is then exactly this run's), else one started for it."""
         if lang.batch is None:
             pooled = self._run_in_pool(lang, source, stdin, limits, False)
-            if pooled is None:  # a compiled language: its build step can be pooled
-                pooled = self._compile_pooled_and_run(lang, source, stdin, limits)
             if pooled is not None:
                 return pooled
-        return self._run_one(lang, source, stdin, limits)
+        return self._execute(lang, lang.argv(lang.run), source, stdin, limits)
 
     def _run_pooled(
         self, waiting: Waiting, source: bytes, stdin: bytes, limits: Limits
@@ -287,36 +298,35 @@ class Sandbox:
             return RunResult.internal_error(f"sandbox failed: {exc}", _ms_since(started))
         return _verdict(outcome, limits)
 
-    def _compile_pooled_and_run(
-        self, lang: Language, source: bytes, stdin: bytes, limits: Limits
-    ) -> RunResult | None:
-        """The build step in a pooled sandbox, then the run (`_run_step`) on the classes it
-        wrote into its own build dir, as its uid (held until the pool tears it down, as an
-        unpooled build and its run share one); None when the language has no pooled build or
-        none could take it (nothing ran)."""
+    @contextlib.contextmanager
+    def _built(self, lang: Language, source: bytes) -> Iterator[_Build]:
+        """`source` of a compiled language built once, for any number of runs on its classes
+        while the block lasts: by a ready pooled build sandbox when there is one (its own
+        build dir and uid, held until the pool tears it down), else by one started for it as
+        this thread's uid, into a fresh dir removed afterwards."""
+        assert lang.compile is not None
         pool = self.pool
-        if pool is None or lang.compile is None or lang.pooled_compile is None:
-            return None
-        compile_limits = self.compile_limits(lang)
-        waiting = pool.take(lang, compile_limits, False, build=True)
-        if waiting is None:
-            return None
-        try:
-            built = self._run_pooled(waiting, source, b"", compile_limits)
-            if built is None:
-                return None
-            failed = _build_failed(built)
-            if failed is not None:
-                return failed
-            assert waiting.build_dir is not None
-            return self._run_step(lang, source, stdin, limits, waiting.build_dir, waiting.uid)
-        finally:
-            pool.done(waiting)
-
-    def _run_one(self, lang: Language, source: bytes, stdin: bytes, limits: Limits) -> RunResult:
-        if lang.compile is None:
-            return self._execute(lang, lang.argv(lang.run), source, stdin, limits)
-        return self._compile_and_run(lang, source, stdin, limits)
+        if pool is not None and lang.pooled_compile is not None:
+            compile_limits = self.compile_limits(lang)
+            waiting = pool.take(lang, compile_limits, False, build=True)
+            if waiting is not None:
+                try:
+                    built = self._run_pooled(waiting, source, b"", compile_limits)
+                    if built is not None:  # else nothing ran: built below instead
+                        assert waiting.build_dir is not None
+                        yield _Build(_build_failed(built), waiting.build_dir, waiting.uid)
+                        return
+                finally:
+                    pool.done(waiting)
+        with self.uids.slot() as uid:
+            build_dir = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
+            try:
+                if os.getuid() == 0:
+                    os.chown(build_dir, uid, uid)
+                yield _Build(self.build(lang, source, build_dir), build_dir, None)
+            finally:
+                # rmtree works on fds and never follows a symlink the build planted.
+                shutil.rmtree(build_dir, ignore_errors=True)
 
     def run_batch(
         self,
@@ -338,6 +348,8 @@ class Sandbox:
         effective = self.resolve_limits(lang, limits)
         source = code.encode() if isinstance(code, str) else code
         data = [s.encode() if isinstance(s, str) else s for s in stdins]
+        if lang.compile is not None:
+            return self._run_built_batch(lang, source, data, effective)
         done: list[RunResult] = []
         with self.uids.slot():
             if lang.batch is not None and len(data) > 1 and max(map(len, data)) < PIPE_BYTES // 2:
@@ -347,22 +359,19 @@ class Sandbox:
             rest = data[len(done) :]
             return done + [self._run_graded_one(lang, source, s, effective) for s in rest]
 
-    def _compile_and_run(
-        self, lang: Language, source: bytes, stdin: bytes, limits: Limits
-    ) -> RunResult:
-        assert lang.compile is not None
-        build_dir = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
-        try:
-            if os.getuid() == 0:
-                uid = self.uids.current()
-                os.chown(build_dir, uid, uid)
-            failed = self.build(lang, source, build_dir)
-            if failed is not None:
-                return failed
-            return self._run_step(lang, source, stdin, limits, build_dir)
-        finally:
-            # rmtree works on fds and never follows a symlink the build planted.
-            shutil.rmtree(build_dir, ignore_errors=True)
+    def _run_built_batch(
+        self, lang: Language, source: bytes, stdins: list[bytes], limits: Limits
+    ) -> list[RunResult]:
+        """A compiled language's graded inputs: built once, then each input run in a fresh
+        sandbox of its own on those classes (read-only in every run, so nothing of one input's
+        run reaches the next); a failed build is every input's answer."""
+        with self._built(lang, source) as build:
+            if build.failed is not None:
+                return [build.failed for _ in stdins]
+            return [
+                self._run_step(lang, source, stdin, limits, build.dir, build.uid)
+                for stdin in stdins
+            ]
 
     def compile_limits(self, lang: Language) -> Limits:
         """The build step's limits: the language's own, never a run's."""
