@@ -52,7 +52,7 @@ class Spec:
 # Settings' field name -> spec, in Settings' order (see config.py for what each one does)
 FIELDS: dict[str, Spec] = {
     "sandbox_uid": Spec("CODERUNNER_SANDBOX_UID", int, 64000, ge=1),
-    "sandbox_uid_slots": Spec("CODERUNNER_SANDBOX_UID_SLOTS", int, 16, ge=1, le=1024),
+    "sandbox_uid_slots": Spec("CODERUNNER_SANDBOX_UID_SLOTS", int, 32, ge=1, le=1024),
     "sandbox_bwrap": Spec("CODERUNNER_BWRAP", str, ""),
     "sandbox_pool_size": Spec("CODERUNNER_SANDBOX_POOL_SIZE", int, 2, ge=0, le=64),
     "sandbox_pool_max_idle_s": Spec(
