@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypedDict, Unpack
 
@@ -26,6 +26,40 @@ def sandbox() -> Iterator[Sandbox]:
     built = build_sandbox(config)
     yield built
     built.close()
+
+
+OwnPool = Callable[..., Sandbox]
+
+
+@pytest.fixture
+def own_pool(sandbox: Sandbox) -> Iterator[OwnPool]:
+    """Sandboxes of their own with a pool on, over the suite's uids (the suite's sandbox keeps
+    none: its waiting sandboxes would outlive the tests); each is closed after the test, its
+    pool drained, so the host-clean check then covers every pooled sandbox too.
+
+    `make(config, limits, size, max_idle_s, batches, fill_s)`: the pool started under `limits`,
+    and full within `fill_s` (None: not waited for)."""
+    made: list[Sandbox] = []
+
+    def make(
+        config: SandboxConfig,
+        limits: Limits,
+        size: int = 1,
+        max_idle_s: float = 3600.0,
+        batches: bool = True,
+        fill_s: float | None = 60.0,
+    ) -> Sandbox:
+        own = Sandbox(config, sandbox.cgroups)
+        made.append(own)
+        own.start_pool(size, max_idle_s, limits, batches)
+        assert own.pool is not None
+        if fill_s is not None:
+            assert own.pool.wait_filled(fill_s), own.pool.stats
+        return own
+
+    yield make
+    for own in made:
+        own.close()
 
 
 def processes_of(uid: int | range) -> list[int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from coderunner.sandbox.pool import SandboxPool
 from coderunner.sandbox.pooled_launcher import copy_classes, launcher_dir, launcher_key
 from coderunner.sandbox.spawner_client import wait_exit
 
-from .conftest import leftover_cgroups, leftover_tempdirs, processes_of
+from .conftest import OwnPool, leftover_cgroups, leftover_tempdirs, processes_of
 
 pytestmark = pytest.mark.sandbox
 
@@ -33,21 +33,12 @@ JavaPool = Callable[..., Sandbox]
 
 
 @pytest.fixture
-def java_pool(sandbox: Sandbox) -> Iterator[JavaPool]:
-    made: list[Sandbox] = []
-
+def java_pool(sandbox: Sandbox, own_pool: OwnPool) -> JavaPool:
     def make(size: int = 1, max_idle_s: float = 3600.0) -> Sandbox:
         config = replace(sandbox.config, pool_languages=frozenset({"java"}))
-        own = Sandbox(config, sandbox.cgroups)
-        made.append(own)
-        own.start_pool(size, max_idle_s, LIMITS)
-        assert own.pool is not None
-        assert own.pool.wait_filled(120.0), own.pool.stats
-        return own
+        return own_pool(config, LIMITS, size, max_idle_s, fill_s=120.0)
 
-    yield make
-    for own in made:
-        own.close()  # drains the pool: the suite's check then finds nothing left
+    return make
 
 
 def _pool(sandbox: Sandbox) -> SandboxPool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -20,7 +20,7 @@ from coderunner.sandbox.languages import get_language
 from coderunner.sandbox.pool import SandboxPool
 from coderunner.sandbox.spawner_client import wait_exit
 
-from .conftest import leftover_cgroups, processes_of
+from .conftest import OwnPool, leftover_cgroups, processes_of
 
 pytestmark = pytest.mark.sandbox
 
@@ -36,9 +36,7 @@ PoolMaker = Callable[..., Sandbox]
 
 
 @pytest.fixture
-def pooled(sandbox: Sandbox) -> Iterator[PoolMaker]:
-    made: list[Sandbox] = []
-
+def pooled(sandbox: Sandbox, own_pool: OwnPool) -> PoolMaker:
     def make(
         size: int = 2,
         max_idle_s: float = 3600.0,
@@ -49,16 +47,9 @@ def pooled(sandbox: Sandbox) -> Iterator[PoolMaker]:
         config = replace(sandbox.config, pool_languages=frozenset({language}))
         if uid_slots is not None:
             config = replace(config, uid_slots=uid_slots)
-        own = Sandbox(config, sandbox.cgroups)
-        made.append(own)
-        own.start_pool(size, max_idle_s, LIMITS[language], batches)
-        assert own.pool is not None
-        assert own.pool.wait_filled(60.0), own.pool.stats
-        return own
+        return own_pool(config, LIMITS[language], size, max_idle_s, batches)
 
-    yield make
-    for own in made:
-        own.close()  # drains the pool: the suite's check then finds nothing left
+    return make
 
 
 def _pool(sandbox: Sandbox) -> SandboxPool:

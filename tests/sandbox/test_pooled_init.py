@@ -9,7 +9,6 @@ they hold whichever languages the host has.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -18,6 +17,8 @@ from coderunner.sandbox import Limits, Sandbox, Verdict
 from coderunner.sandbox.languages import Language, get_language
 from coderunner.sandbox.pool import SandboxPool
 from coderunner.sandbox.spawner_client import wait_exit
+
+from .conftest import OwnPool
 
 pytestmark = pytest.mark.sandbox
 
@@ -47,29 +48,18 @@ def _relayed(keep_socket: bool = False, start: str = _READY_THEN_RUN) -> Languag
     )  # fmt: skip
 
 
-@pytest.fixture
-def relayed(sandbox: Sandbox) -> Iterator[list[Sandbox]]:
-    made: list[Sandbox] = []
-    yield made
-    for own in made:
-        own.close()  # drains the pool: the suite's check then finds nothing left
-
-
 def _pooled(
-    base: Sandbox, made: list[Sandbox], lang: Language, filled: bool = True
+    base: Sandbox, own_pool: OwnPool, lang: Language, filled: bool = True
 ) -> tuple[Sandbox, SandboxPool]:
     """A sandbox of its own whose pool keeps one `lang` run ready (once `filled`)."""
-    own = Sandbox(replace(base.config, languages={"python": lang}), base.cgroups)
-    made.append(own)
-    own.start_pool(1, 3600.0, LIMITS, batches=False)
+    config = replace(base.config, languages={"python": lang})
+    own = own_pool(config, LIMITS, batches=False, fill_s=60.0 if filled else None)
     assert own.pool is not None
-    if filled:
-        assert own.pool.wait_filled(60.0), own.pool.stats
     return own, own.pool
 
 
-def test_a_relayed_pooled_run_runs_the_program(sandbox: Sandbox, relayed: list[Sandbox]) -> None:
-    own, pool = _pooled(sandbox, relayed, _relayed())
+def test_a_relayed_pooled_run_runs_the_program(sandbox: Sandbox, own_pool: OwnPool) -> None:
+    own, pool = _pooled(sandbox, own_pool, _relayed())
     code = "import os\nprint('hi', input(), os.getpid())\nraise SystemExit(5)"
     result = own.run(code, stdin="Ada\n", limits=LIMITS)
     assert pool.stats.handed_out == 1
@@ -79,11 +69,11 @@ def test_a_relayed_pooled_run_runs_the_program(sandbox: Sandbox, relayed: list[S
 
 
 def test_the_program_cannot_report_an_exit_status_of_its_own(
-    sandbox: Sandbox, relayed: list[Sandbox]
+    sandbox: Sandbox, own_pool: OwnPool
 ) -> None:
     """The command's socket to init stays open in the program here; what the program writes
     there must never reach the host as the run's status."""
-    own, pool = _pooled(sandbox, relayed, _relayed(keep_socket=True))
+    own, pool = _pooled(sandbox, own_pool, _relayed(keep_socket=True))
     attack = """
 import os, sys
 fd = int(os.environ["CODERUNNER_POOLED_FD"])
@@ -104,9 +94,9 @@ sys.exit(7)
 
 
 def test_a_command_that_dies_starting_up_is_never_handed_out(
-    sandbox: Sandbox, relayed: list[Sandbox]
+    sandbox: Sandbox, own_pool: OwnPool
 ) -> None:
-    own, pool = _pooled(sandbox, relayed, _relayed(start="raise SystemExit(9)"), filled=False)
+    own, pool = _pooled(sandbox, own_pool, _relayed(start="raise SystemExit(9)"), filled=False)
     deadline = time.monotonic() + 60.0
     while pool.stats.failed < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -117,10 +107,10 @@ def test_a_command_that_dies_starting_up_is_never_handed_out(
 
 
 def test_a_relayed_sandbox_whose_control_closes_early_ends(
-    sandbox: Sandbox, relayed: list[Sandbox]
+    sandbox: Sandbox, own_pool: OwnPool
 ) -> None:
     lang = _relayed()
-    own, pool = _pooled(sandbox, relayed, lang)
+    own, pool = _pooled(sandbox, own_pool, lang)
     waiting = pool.take(lang, own.resolve_limits(lang, LIMITS), False)
     assert waiting is not None
     waiting.run.owned.close(waiting.control)
@@ -130,7 +120,7 @@ def test_a_relayed_sandbox_whose_control_closes_early_ends(
         pool.done(waiting)
 
 
-def test_a_quiet_relay_tells_the_program_nothing(sandbox: Sandbox, relayed: list[Sandbox]) -> None:
+def test_a_quiet_relay_tells_the_program_nothing(sandbox: Sandbox, own_pool: OwnPool) -> None:
     """--pooled-quiet: the command gets the socket's number on its command line, and neither
     it nor the program has our variable (Java cannot take one out of its program's sight)."""
     start = _READY_THEN_RUN.replace(
@@ -143,7 +133,7 @@ def test_a_quiet_relay_tells_the_program_nothing(sandbox: Sandbox, relayed: list
     lang = replace(
         lang, pooled_run=("--pooled-quiet={control}", python, *rest[:-1], "{control}", "{file}")
     )
-    own, pool = _pooled(sandbox, relayed, lang)
+    own, pool = _pooled(sandbox, own_pool, lang)
     code = "import os\nprint(sorted(k for k in os.environ if 'POOLED' in k), input())"
     result = own.run(code, stdin="Ada\n", limits=LIMITS)
     assert pool.stats.handed_out == 1
