@@ -469,6 +469,18 @@ async def _steady_load(
             )
 
 
+async def _back_in_rotation(gw: Gateway, port: int) -> None:
+    """Until nginx's access log shows a request the process at `port` answered (again)."""
+    log = gw.prefix / "logs" / "access.log"
+    seen = len(log.read_text().splitlines())
+    address = f'"127.0.0.1:{port}" "200"'
+
+    async def answered() -> bool:
+        return any(address in line for line in log.read_text().splitlines()[seen:])
+
+    await wait_until(answered, f"nginx to send requests to :{port} again", within_s=60)
+
+
 def _restart(process: Process, port: int) -> None:
     """What `systemctl restart coderunner-api@PORT` does: SIGTERM, wait, start, until ready."""
     assert process.process is not None
@@ -513,7 +525,10 @@ async def test_a_rolling_api_restart_behind_the_gateway_answers_no_502(
             restarting.set()
             await asyncio.to_thread(_restart, api_process, port)
             restarting.clear()
-            await asyncio.sleep(2)  # the other one's turn: load on both again
+            # ready is not yet back in nginx's rotation: a process whose connection was refused
+            # stays out for fail_timeout (5 s). docs/deploy.md waits that long after ready
+            # before it stops the other one; here, until nginx sends it requests again
+            await _back_in_rotation(gw, port)
     finally:
         stop.set()
         await asyncio.gather(*loaders)
