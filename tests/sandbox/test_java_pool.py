@@ -20,7 +20,7 @@ import pytest
 
 from coderunner.sandbox import Limits, RunResult, Sandbox, Verdict
 from coderunner.sandbox.languages import get_language
-from coderunner.sandbox.pool import SandboxPool
+from coderunner.sandbox.pool import SandboxPool, host_fingerprint
 from coderunner.sandbox.pooled_launcher import copy_classes, launcher_dir, launcher_key
 from coderunner.sandbox.spawner_client import wait_exit
 
@@ -207,6 +207,17 @@ catch (IOException e) { System.out.println("/build read-only"); }
     assert sorted(int(p) for p in lines[3].strip(",").split(",")) == [1, 2]
     assert lines[4:7] == ["denied", "denied", "denied"]
     assert lines[7] == "/build read-only"
+
+
+def test_the_host_check_sees_the_jdks_executables(sandbox: Sandbox) -> None:
+    """The JDK is mounted as a folder, whose files the hand-out's host check does not stat; the
+    executables the commands start (an upgrade replaces them) are in it, so a JDK upgraded under
+    a running service retires the sandboxes started on the old one."""
+    java = get_language("java")
+    assert java.compile is not None
+    checked = {path for path, *_ in host_fingerprint(sandbox, java)}
+    assert os.path.realpath(java.run[0]) in checked
+    assert os.path.realpath(java.compile[0]) in checked
 
 
 def test_a_build_that_waited_too_long_is_destroyed_not_used(java_pool: JavaPool) -> None:

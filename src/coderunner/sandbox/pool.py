@@ -79,7 +79,9 @@ class Kind:
 
 def host_fingerprint(sandbox: Sandbox, lang: Language) -> tuple[tuple[str, int, int, int], ...]:
     """The files a sandbox is made from that can change under a running service: our guest
-    files, the language's mounted files, bubblewrap. ~10 stat calls: checked at every hand-out."""
+    files, the language's mounted files, the executables its commands start (inside a mounted
+    folder such as the JDK's: an upgrade replaces them), bubblewrap. ~10 stat calls: checked
+    at every hand-out."""
     # (not __pycache__: the host writing bytecode there changes nothing a sandbox runs)
     paths = [
         os.path.join(GUEST_DIR, name)
@@ -87,6 +89,7 @@ def host_fingerprint(sandbox: Sandbox, lang: Language) -> tuple[tuple[str, int, 
         if name != "__pycache__"
     ]
     paths += [m.source for m in lang.present_mounts() if not os.path.isdir(m.source)]
+    paths += sorted({os.path.realpath(argv[0]) for argv in (lang.run, lang.compile) if argv})
     paths.append(sandbox.config.bwrap)
     found = []
     for path in paths:
