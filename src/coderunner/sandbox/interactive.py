@@ -20,7 +20,6 @@ import enum
 import os
 import selectors
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING
 from .cgroups import CgroupError
 from .drawing import DRAWING_BYTES, with_drawing
 from .languages import Language, get_language
-from .launch import Launched, launch
+from .launch import Launched, fresh_build_dir, launch
 from .limits import Limits
 from .output import CappedBuffer
 from .prompts import console
@@ -120,11 +119,8 @@ class ConsoleRun:
     def _compile_and_interact(
         self, sandbox: Sandbox, lang: Language, source: bytes, limits: Limits
     ) -> ConsoleResult:
-        build_dir = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
+        build_dir = fresh_build_dir(sandbox.uids.current())
         try:
-            if os.getuid() == 0:
-                uid = sandbox.uids.current()
-                os.chown(build_dir, uid, uid)
             # the build step exactly as a Run builds (its own limits and verdicts)
             built = sandbox.build(lang, source, build_dir)
             if built is not None:

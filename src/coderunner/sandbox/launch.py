@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import socket
+import tempfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -129,6 +130,20 @@ class Launched:
             except (CgroupError, OSError) as exc:
                 log.error("sandbox cgroup not removed: %s", exc)
         return parse_status(bytes(self.status_raw))
+
+
+def fresh_build_dir(uid: int) -> str:
+    """A new, empty host build dir for a compiled language (named so the host-clean checks find
+    any left behind), owned by `uid` when we are root: the build step writes it as that uid and
+    the run reads it. The caller removes it (`shutil.rmtree`: it never follows a planted link)."""
+    build_dir = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
+    if os.getuid() == 0:
+        try:
+            os.chown(build_dir, uid, uid)
+        except OSError:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise
+    return build_dir
 
 
 def launch(

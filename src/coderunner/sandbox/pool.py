@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections import deque
@@ -32,7 +31,7 @@ from .batch import HARNESS_MEMORY_MB, PIPE_BYTES
 from .bwrap import GUEST_DIR
 from .cgroups import CgroupError
 from .languages import Language
-from .launch import Waiting, launch_waiting
+from .launch import Waiting, fresh_build_dir, launch_waiting
 from .limits import Limits
 
 if TYPE_CHECKING:
@@ -118,48 +117,39 @@ def _launch(sandbox: Sandbox, kind: Kind, uid: int) -> Waiting:
     )
 
 
-def _fresh_build_dir(uid: int) -> str:
-    """A pooled sandbox's own host build dir, owned by its uid (as root), as an unpooled run's."""
-    build_dir = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
-    if os.getuid() == 0:
-        try:
-            os.chown(build_dir, uid, uid)
-        except OSError:
-            shutil.rmtree(build_dir, ignore_errors=True)
-            raise
-    return build_dir
-
-
 def _launch_compiled_run(sandbox: Sandbox, kind: Kind, uid: int) -> Waiting:
     """A compiled language's run: our launcher (built once per host) waits in the run's JVM
     with an empty build dir of its own bound read-only at /build; at hand-out the host puts the
     learner's classes there (`copy_classes`) before the go."""
     from .pooled_launcher import LAUNCHER_MOUNT, launcher_dir
 
-    lang = kind.lang
-    assert lang.pooled_run is not None
-    launcher = launcher_dir(sandbox, lang)
-    build_dir = _fresh_build_dir(uid)
-    try:
-        return launch_waiting(
-            sandbox, lang, lang.pooled_run, kind.limits, uid, kind.drawing,
-            build_dir=build_dir, extra_mounts=((launcher, LAUNCHER_MOUNT),),
-        )  # fmt: skip
-    except BaseException:
-        shutil.rmtree(build_dir, ignore_errors=True)
-        raise
+    assert kind.lang.pooled_run is not None
+    mounts = ((launcher_dir(sandbox, kind.lang), LAUNCHER_MOUNT),)
+    return _launch_on_build_dir(sandbox, kind, uid, kind.lang.pooled_run, False, mounts)
 
 
 def _launch_build(sandbox: Sandbox, kind: Kind, uid: int) -> Waiting:
-    """A build step's sandbox, with a fresh host build dir of its own (owned by its uid when
-    we are root, as an unpooled build's); the run that follows reads the classes there."""
-    lang = kind.lang
-    assert lang.pooled_compile is not None
-    build_dir = _fresh_build_dir(uid)
+    """A build step's sandbox, its build dir bound writable; the run that follows reads the
+    classes there."""
+    assert kind.lang.pooled_compile is not None
+    return _launch_on_build_dir(sandbox, kind, uid, kind.lang.pooled_compile, True)
+
+
+def _launch_on_build_dir(
+    sandbox: Sandbox,
+    kind: Kind,
+    uid: int,
+    template: tuple[str, ...],
+    writable: bool,
+    mounts: tuple[tuple[str, str], ...] = (),
+) -> Waiting:
+    """`template` waiting with a fresh host build dir of its own at /build (owned by its uid,
+    as an unpooled build's), removed with the sandbox, or here if it does not start."""
+    build_dir = fresh_build_dir(uid)
     try:
         return launch_waiting(
-            sandbox, lang, lang.pooled_compile, kind.limits, uid, False,
-            build_dir=build_dir, build_writable=True,
+            sandbox, kind.lang, template, kind.limits, uid, kind.drawing,
+            build_dir=build_dir, build_writable=writable, extra_mounts=mounts,
         )  # fmt: skip
     except BaseException:
         shutil.rmtree(build_dir, ignore_errors=True)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from .bwrap import GUEST_DIR
 from .languages import Language
+from .launch import fresh_build_dir
 
 if TYPE_CHECKING:
     from .runner import Sandbox
@@ -93,11 +94,11 @@ def _build(sandbox: Sandbox, lang: Language, root: Path, path: Path) -> None:
     source = Path(GUEST_DIR, lang.pooled_launcher).read_bytes()
     root.mkdir(mode=0o755, parents=True, exist_ok=True)
     os.chmod(root, 0o755)  # noqa: S103 (the sandbox uids read the launcher through it)
-    build = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
+    build: str | None = None
     try:
         with sandbox.uids.slot() as uid:
-            os.chown(build, uid, uid)
+            build = fresh_build_dir(uid)
             failed = sandbox.build(lang, source, build)
         if failed is not None:
             raise OSError(f"the pooled launcher did not build: {failed.stderr[-500:]}")
@@ -117,7 +118,8 @@ def _build(sandbox: Sandbox, lang: Language, root: Path, path: Path) -> None:
             shutil.rmtree(path)  # an untrusted or broken entry of this key
         os.rename(staging, path)
     finally:
-        shutil.rmtree(build, ignore_errors=True)
+        if build is not None:
+            shutil.rmtree(build, ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
 
 

@@ -7,7 +7,6 @@ import logging
 import os
 import selectors
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,7 +17,7 @@ from .batch import PIPE_BYTES, BatchRun
 from .cgroups import Backend, CgroupError, Usage
 from .drawing import DRAWING_BYTES, with_drawing
 from .languages import Language, get_language, registry
-from .launch import Launched, Waiting, launch, parse_status
+from .launch import Launched, Waiting, fresh_build_dir, launch, parse_status
 from .limits import DEFAULT_LIMITS, SERVER_MAXIMA, Limits
 from .output import CappedBuffer, to_text
 from .prompts import graded
@@ -319,10 +318,8 @@ class Sandbox:
                 finally:
                     pool.done(waiting)
         with self.uids.slot() as uid:
-            build_dir = tempfile.mkdtemp(prefix=f"coderunner-build-{os.getpid()}-")
+            build_dir = fresh_build_dir(uid)
             try:
-                if os.getuid() == 0:
-                    os.chown(build_dir, uid, uid)
                 yield _Build(self.build(lang, source, build_dir), build_dir, None)
             finally:
                 # rmtree works on fds and never follows a symlink the build planted.
