@@ -137,6 +137,17 @@ def leftover_tempdirs() -> list[Path]:
     return list(Path("/tmp").glob(f"coderunner-build-{os.getpid()}-*"))
 
 
+def assert_pool_left_nothing(suite: Sandbox, own: Sandbox) -> None:
+    """After `own.close()`: every uid of `own` back and none with a process left (within 30 s:
+    the kernel reaps torn-down sandboxes), and no run cgroup of the suite's left."""
+    assert sorted(own.uids._free) == list(own.uids.uids), "a pooled sandbox kept its uid"
+    deadline = time.monotonic() + 30.0
+    while processes_of(own.uids.uids) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert processes_of(own.uids.uids) == []
+    assert leftover_cgroups(suite) == []
+
+
 @pytest.fixture(autouse=True)
 def host_stays_clean(sandbox: Sandbox) -> Iterator[None]:
     before_tmp = set(leftover_tempdirs())

@@ -24,7 +24,11 @@ from coderunner.sandbox.pool import SandboxPool, host_fingerprint
 from coderunner.sandbox.pooled_launcher import copy_classes, launcher_dir, launcher_key
 from coderunner.sandbox.spawner_client import wait_exit
 
-from .conftest import OwnPool, leftover_cgroups, leftover_tempdirs, processes_of
+from .conftest import (
+    OwnPool,
+    assert_pool_left_nothing,
+    leftover_tempdirs,
+)
 
 pytestmark = pytest.mark.sandbox
 
@@ -280,12 +284,7 @@ def test_a_build_refill_racing_shutdown_leaves_nothing(sandbox: Sandbox, delay_s
         time.sleep(delay_s)  # close while a JVM starts (the exact moment varies)
     finally:
         own.close()
-    assert sorted(own.uids._free) == list(own.uids.uids), "a pooled sandbox kept its uid"
-    deadline = time.monotonic() + 30.0
-    while processes_of(own.uids.uids) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert processes_of(own.uids.uids) == []
-    assert leftover_cgroups(sandbox) == []
+    assert_pool_left_nothing(sandbox, own)
     assert set(leftover_tempdirs()) - before == set(), "a pooled build dir was left behind"
 
 

@@ -20,7 +20,7 @@ from coderunner.sandbox.languages import get_language
 from coderunner.sandbox.pool import SandboxPool
 from coderunner.sandbox.spawner_client import wait_exit
 
-from .conftest import OwnPool, leftover_cgroups, processes_of
+from .conftest import OwnPool, assert_pool_left_nothing
 
 pytestmark = pytest.mark.sandbox
 
@@ -341,12 +341,7 @@ def test_a_refill_racing_shutdown_leaves_nothing(
         time.sleep(delay_s)  # close while refills are starting (the exact moment varies)
     finally:
         own.close()
-    assert sorted(own.uids._free) == list(own.uids.uids), "a pooled sandbox kept its uid"
-    deadline = time.monotonic() + 30.0
-    while processes_of(own.uids.uids) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert processes_of(own.uids.uids) == []
-    assert leftover_cgroups(sandbox) == []
+    assert_pool_left_nothing(sandbox, own)
 
 
 def test_the_pool_self_test_runs_the_probe_in_a_pooled_sandbox(sandbox: Sandbox) -> None:
