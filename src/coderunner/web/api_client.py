@@ -8,6 +8,7 @@ the shape the API promises, or a `502 BAD_API_RESPONSE` when the API sent someth
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -33,6 +34,7 @@ FALLBACK_MESSAGES = {
 BAD_RESPONSE_MESSAGE = "The server sent something odd."
 
 Model = TypeVar("Model", bound=BaseModel)
+Answer = TypeVar("Answer")
 
 
 def parse(model: type[Model], body: Any) -> Model:
@@ -108,6 +110,17 @@ def broke_off(exc: httpx.HTTPError) -> bool:
     return isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.TimeoutException)
 
 
+async def asked_again_if_broken(method: str, ask: Callable[[], Awaitable[Answer]]) -> Answer:
+    """`ask()`; for a GET or HEAD whose answer broke off, `ask()` once more (ASKED_AGAIN).
+    Raises httpx.HTTPError as the last try did."""
+    try:
+        return await ask()
+    except httpx.HTTPError as exc:
+        if method not in ASKED_AGAIN or not broke_off(exc):
+            raise
+    return await ask()
+
+
 def unreachable() -> ApiError:
     """The API could not be reached (refused, reset, no route): down or restarting."""
     return ApiError(503, "API_UNREACHABLE", UNREACHABLE_MESSAGE, str(UNREACHABLE_RETRY_AFTER_S))
@@ -153,27 +166,23 @@ class ApiClient:
         token: str | None = None,
     ) -> Any:
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
-        again = method in ASKED_AGAIN
-        while True:
-            try:
-                response = await self.http.request(
+        try:
+            response = await asked_again_if_broken(
+                method,
+                lambda: self.http.request(
                     method,
                     path,
                     json=json,
                     params=clean_params or None,
                     headers=self._headers(token or self.token),
-                )
-                break
-            except httpx.ConnectTimeout as exc:
-                raise unreachable() from exc
-            except httpx.TimeoutException as exc:
-                raise ApiError(
-                    503, "API_TIMEOUT", TIMEOUT_MESSAGE, str(TIMEOUT_RETRY_AFTER_S)
-                ) from exc
-            except httpx.HTTPError as exc:
-                if not (again and broke_off(exc)):
-                    raise unreachable() from exc
-                again = False
+                ),
+            )
+        except httpx.ConnectTimeout as exc:
+            raise unreachable() from exc
+        except httpx.TimeoutException as exc:
+            raise ApiError(503, "API_TIMEOUT", TIMEOUT_MESSAGE, str(TIMEOUT_RETRY_AFTER_S)) from exc
+        except httpx.HTTPError as exc:
+            raise unreachable() from exc
         if response.status_code >= 400:
             raise ApiError.from_response(response)
         if response.status_code == 204 or not response.content:

@@ -24,10 +24,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from .api_client import (
-    ASKED_AGAIN,
     UNREACHABLE_MESSAGE,
     UNREACHABLE_RETRY_AFTER_S,
-    broke_off,
+    asked_again_if_broken,
     forwarded_headers,
 )
 from .csrf import SAFE_METHODS, CsrfError, check_header
@@ -120,14 +119,10 @@ async def proxy_endpoint(request: Request) -> Response:
         # an event stream stays open as long as the job runs; page calls keep the usual limit
         timeout=httpx.Timeout(request.app.state.config.api_timeout_s, read=None),
     )
-    again = request.method in ASKED_AGAIN
-    while True:
-        try:
-            return await _answer(http, upstream)
-        except httpx.HTTPError as exc:
-            if not (again and broke_off(exc)):
-                return _unreachable()
-            again = False
+    try:
+        return await asked_again_if_broken(request.method, lambda: _answer(http, upstream))
+    except httpx.HTTPError:
+        return _unreachable()
 
 
 async def _answer(http: httpx.AsyncClient, upstream: httpx.Request) -> Response:
